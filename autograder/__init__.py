@@ -1,0 +1,1 @@
+"""Grading engine, course tooling (build, release, export) and hidden suites."""

@@ -1,0 +1,1 @@
+"""Data tooling: synthetic generators and real-format converters."""

@@ -1,0 +1,1 @@
+"""Student package: one subpackage per homework (generated from solutions/ by `course build`)."""
