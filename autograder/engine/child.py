@@ -1,0 +1,182 @@
+"""The sandbox side: runs student code on request, one check per process.
+
+Started by the parent as ``python -I -S child.py WORKDIR REQ_FD RESP_FD``. It adds the
+interpreter's site-packages (without processing .pth files, so editable installs of
+the grading repo stay invisible), the submission and this directory to ``sys.path``,
+then serves requests: the parent writes ``io/req<n>.json/.npz`` and sends ``n`` on the
+request pipe; the child answers with ``io/resp<n>.*`` and ``n`` on the response pipe.
+Only the standard library and numpy are imported here before student code runs.
+"""
+import os
+import sys
+import traceback
+
+
+def _setup_path(workdir, site_dirs):
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [os.path.join(workdir, "sub"), here] + [p for p in sys.path if p and "site-packages" not in p] + site_dirs
+
+
+class _CappedWriter:
+    """A text stream that keeps only the first ``limit`` characters."""
+
+    def __init__(self, stream, limit=200_000):
+        self._stream, self._left = stream, limit
+        self.truncated = False
+
+    def write(self, s):
+        s = str(s)
+        if self._left <= 0:
+            self.truncated = True
+            return len(s)
+        part = s[: self._left]
+        self._left -= len(part)
+        try:
+            self._stream.write(part)
+        except OSError:
+            self._left = 0
+        return len(s)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except OSError:
+            pass
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._stream.fileno()
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+
+def _student_traceback(exc, sub_root):
+    """The traceback frames that lie in the submission (the student's own files)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if f.filename.startswith(sub_root)]
+    lines = []
+    for f in mine[-4:]:
+        rel = os.path.relpath(f.filename, sub_root)
+        lines.append(f'  File "{rel}", line {f.lineno}, in {f.name}\n    {f.line or ""}'.rstrip())
+    msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    if len(msg) > 2000:
+        msg = msg[:2000] + " ..."
+    return "\n".join(lines), msg
+
+
+def _reseed():
+    import random
+
+    import numpy as np
+
+    random.seed(0)
+    np.random.seed(0)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(0)
+
+
+def main(argv):
+    workdir, req_fd, resp_fd = argv[1], int(argv[2]), int(argv[3])
+    _setup_path(workdir, [p for p in argv[4].split(os.pathsep) if p])
+    import importlib
+
+    import wire  # noqa: E402  (copied beside this file)
+
+    sub_root = os.path.join(workdir, "sub") + os.sep
+    iodir = os.path.join(workdir, "io")
+    os.chdir(os.path.join(workdir, "cwd"))
+    sys.stdout = _CappedWriter(sys.stdout)
+    sys.stderr = _CappedWriter(sys.stderr)
+    req = os.fdopen(req_fd, "r")
+    resp = os.fdopen(resp_fd, "w")
+    objects = {}
+    dump, load = wire.dump, wire.load
+    WireRef = wire.Ref
+
+    def resolve(target, kind):
+        if isinstance(target, WireRef):
+            return resolve_ref(target)
+        modname, _, qual = target.partition(":")
+        if kind == "probe":
+            module = importlib.import_module(modname)
+        else:
+            module = importlib.import_module("starter." + modname)
+        obj = module
+        for part in qual.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def resolve_ref(ref):
+        obj = objects[ref.id]
+        for kind, key in ref.path:
+            obj = getattr(obj, key) if kind == "attr" else obj[key]
+        return obj
+
+    def materialise(value):
+        if isinstance(value, WireRef):
+            return resolve_ref(value)
+        if isinstance(value, list):
+            return [materialise(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(materialise(v) for v in value)
+        if isinstance(value, dict):
+            return {k: materialise(v) for k, v in value.items()}
+        return value
+
+    next_id = 0
+    for line in req:
+        n = line.strip()
+        if not n:
+            continue
+        stem = f"resp{n}"
+        r = {}
+        try:
+            r = load(iodir, f"req{n}")
+            op = r["op"]
+            _reseed()
+            if op == "call":
+                fn = resolve(r["target"], r.get("kind", "student"))
+                args = materialise(r.get("args", []))
+                result = fn(*args, **materialise(r.get("kwargs", {})))
+                if r.get("return_args"):
+                    result = (result, list(args))
+            elif op == "get":
+                result = resolve_ref(r["target"])
+            elif op == "setitem":
+                resolve_ref(r["target"])[r["key"]] = materialise(r["value"])
+                result = None
+            elif op == "setattr":
+                setattr(resolve_ref(r["target"]), r["key"], materialise(r["value"]))
+                result = None
+            else:
+                raise ValueError(f"unknown op {op!r}")
+            out = {"ok": True, "ref": None}
+            if r.get("keep"):
+                next_id += 1
+                objects[next_id] = result
+                out["ref"] = next_id
+                out["value"] = None
+            else:
+                out["value"] = result
+            try:
+                dump(out, iodir, stem)
+            except Exception as exc:  # the value cannot be sent back
+                dump({"ok": False, "error": {"type": "WireError", "message": str(exc), "traceback": ""}}, iodir, stem)
+        except BaseException as exc:  # noqa: BLE001 - the student's code may raise anything
+            tb, msg = _student_traceback(exc, sub_root)
+            try:
+                dump({"ok": False, "error": {"type": type(exc).__name__, "message": msg, "traceback": tb}}, iodir, stem)
+            except Exception:
+                pass
+        sys.stdout.flush()
+        sys.stderr.flush()
+        resp.write(n + "\n")
+        resp.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,59 @@
+"""Results as data. Writers live in ``writers.py``; nothing here prints."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+PASSED, FAILED, ERROR, TIMEOUT, SKIPPED = "passed", "failed", "error", "timeout", "skipped"
+
+
+@dataclass
+class CheckResult:
+    id: str
+    name: str
+    part: str
+    points: float
+    score: float
+    status: str
+    message: str = ""
+    duration: float = 0.0
+    hidden: bool = False
+    description: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+
+@dataclass
+class SubmissionResult:
+    homework: str
+    submission: str
+    checks: list[CheckResult] = field(default_factory=list)
+    error: str = ""  # a problem with the submission as a whole (bad zip, missing files)
+    duration: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.points for c in self.checks), 6)
+
+    def by_part(self) -> dict[str, tuple[float, float]]:
+        parts: dict[str, list[float]] = {}
+        for c in self.checks:
+            s = parts.setdefault(c.part, [0.0, 0.0])
+            s[0] += c.score
+            s[1] += c.points
+        return {k: (round(v[0], 6), round(v[1], 6)) for k, v in parts.items()}
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"], d["max_score"] = self.score, self.max_score
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SubmissionResult":
+        checks = [CheckResult(**c) for c in d.get("checks", [])]
+        return cls(d["homework"], d["submission"], checks, d.get("error", ""), d.get("duration", 0.0))

@@ -1,0 +1,333 @@
+"""The parent side of the sandbox: one isolated child process per check.
+
+The child runs with a wall-clock deadline (its whole process group is killed), rlimits,
+a scrubbed environment, its own working directory and an import path holding only
+the submission, the child runner and the installed libraries. When the grader runs as
+root, the child runs as an unprivileged user (``nobody`` unless ``NNCOURSE_SANDBOX_USER``
+names another) and the grading files are made unreadable to it.
+"""
+from __future__ import annotations
+
+import os
+import pwd
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wire
+from .wire import Opaque, Ref
+
+ENGINE_DIR = Path(__file__).resolve().parent
+PASS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH")
+
+
+@dataclass
+class Limits:
+    timeout: float = 60.0  # wall clock, seconds, for the whole check
+    memory_mb: int = 6144  # address space
+    file_mb: int = 64
+    nproc: int = 256
+    nofile: int = 256
+
+
+class SandboxError(Exception):
+    """Base class: something went wrong on the student's side of the boundary."""
+
+
+class StudentError(SandboxError):
+    """The student's code raised."""
+
+    def __init__(self, type_name: str, message: str, traceback: str):
+        super().__init__(message)
+        self.type_name, self.message, self.traceback = type_name, message, traceback
+
+
+class SandboxTimeout(SandboxError):
+    pass
+
+
+class SandboxCrashed(SandboxError):
+    pass
+
+
+def sandbox_user() -> pwd.struct_passwd | None:
+    """The unprivileged account for children, or None when we are not root."""
+    if os.geteuid() != 0:
+        return None
+    name = os.environ.get("NNCOURSE_SANDBOX_USER", "nobody")
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        raise SandboxError(f"sandbox user {name!r} does not exist; set NNCOURSE_SANDBOX_USER") from None
+
+
+def protect(paths) -> None:
+    """Make grading-side files unreadable to other users (only when running as root)."""
+    if os.geteuid() != 0:
+        return
+    for p in paths:
+        p = Path(p)
+        if p.exists():
+            mode = p.stat().st_mode
+            if mode & 0o007:
+                os.chmod(p, mode & ~0o007)
+
+
+def _tail(path: Path, n: int = 4000) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - n))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+class Sandbox:
+    """A live child process serving calls into one prepared submission tree.
+
+    ``subdir`` holds ``starter/`` (the student's package, with provided files restored);
+    ``probes`` lists files copied beside the child runner (trusted helpers, no secrets).
+    """
+
+    def __init__(self, subdir: Path, limits: Limits, probes: dict[str, Path] | None = None):
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.timeout
+        self.work = Path(tempfile.mkdtemp(prefix="nncourse-box-"))
+        self._n = 0
+        self.proc = None
+        user = sandbox_user()
+        try:
+            shutil.copytree(subdir, self.work / "sub", symlinks=True)
+            grader = self.work / "grader"
+            grader.mkdir()
+            shutil.copy2(ENGINE_DIR / "child.py", grader / "child.py")
+            shutil.copy2(ENGINE_DIR / "wire.py", grader / "wire.py")
+            for name, src in (probes or {}).items():
+                shutil.copy2(src, grader / name)
+            for d in ("io", "cwd", "cwd/tmp", "cwd/.config"):
+                (self.work / d).mkdir()
+            self._out = open(self.work / "stdout.txt", "wb")
+            self._err = open(self.work / "stderr.txt", "wb")
+            os.chmod(self.work, 0o755)
+            if user is not None:
+                for d in ("sub", "io", "cwd"):
+                    _chown_tree(self.work / d, user.pw_uid, user.pw_gid)
+            self._start(user)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- process ---------------------------------------------------------------------
+    def _start(self, user):
+        req_r, self._req_w = os.pipe()
+        self._resp_r, resp_w = os.pipe()
+        cwd = self.work / "cwd"
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(cwd),
+            "TMPDIR": str(cwd / "tmp"),
+            "MPLCONFIGDIR": str(cwd / ".config"),
+            "XDG_CACHE_HOME": str(cwd / ".config"),
+            "MPLBACKEND": "Agg",
+            "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "TORCH_NUM_THREADS": "1",
+        }
+        for k in PASS_ENV:
+            if k in os.environ:
+                env[k] = os.environ[k]
+        lim = self.limits
+        drop = user is not None
+
+        def preexec():  # runs in the child, after the uid switch
+            import resource
+
+            def setl(which, value):
+                try:
+                    resource.setrlimit(which, (value, value))
+                except (ValueError, OSError):
+                    pass
+
+            setl(resource.RLIMIT_AS, lim.memory_mb << 20)
+            setl(resource.RLIMIT_FSIZE, lim.file_mb << 20)
+            setl(resource.RLIMIT_NOFILE, lim.nofile)
+            setl(resource.RLIMIT_CORE, 0)
+            setl(resource.RLIMIT_CPU, int(lim.timeout) + 10)
+            if drop:
+                setl(resource.RLIMIT_NPROC, lim.nproc)
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+        kwargs = {}
+        if drop:
+            kwargs = dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+        cmd = [sys.executable, "-I", "-S", "-B", str(self.work / "grader" / "child.py"), str(self.work), str(req_r), str(resp_w), _site_dirs()]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._err,
+            cwd=str(cwd),
+            env=env,
+            pass_fds=(req_r, resp_w),
+            start_new_session=True,
+            preexec_fn=preexec,
+            **kwargs,
+        )
+        os.close(req_r)
+        os.close(resp_w)
+        self._resp_buf = b""
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                pass
+        elif self.proc is not None:
+            # the leader exited; stragglers (fork bombs) may still hold the group
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def close(self):
+        self.kill()
+        for fd_name in ("_req_w", "_resp_r"):
+            fd = getattr(self, fd_name, None)
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                setattr(self, fd_name, None)
+        for fh in (getattr(self, "_out", None), getattr(self, "_err", None)):
+            if fh is not None:
+                fh.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def output_tail(self, n: int = 2000) -> str:
+        out = _tail(self.work / "stdout.txt", n)
+        err = _tail(self.work / "stderr.txt", n)
+        return (out + ("\n" if out and err else "") + err).strip()
+
+    # -- requests --------------------------------------------------------------------
+    def _request(self, payload: dict):
+        if self.proc is None or self.proc.poll() is not None:
+            raise SandboxCrashed(self._death_message())
+        self._n += 1
+        n = str(self._n)
+        wire.dump(payload, str(self.work / "io"), f"req{n}", strict=True)
+        for p in (self.work / "io" / f"req{n}.json", self.work / "io" / f"req{n}.npz"):
+            os.chmod(p, 0o644)
+        try:
+            os.write(self._req_w, (n + "\n").encode())
+        except (BrokenPipeError, OSError):
+            raise SandboxCrashed(self._death_message()) from None
+        while b"\n" not in self._resp_buf:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise SandboxTimeout(f"time limit of {self.limits.timeout:g} s exceeded")
+            ready, _, _ = select.select([self._resp_r], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(self._resp_r, 4096)
+                if not chunk:
+                    self.kill()
+                    raise SandboxCrashed(self._death_message())
+                self._resp_buf += chunk
+        line, _, self._resp_buf = self._resp_buf.partition(b"\n")
+        if line.decode(errors="replace").strip() != n:
+            self.kill()
+            raise SandboxCrashed("the sandbox answered out of turn (did the code write to the grader's pipe?)")
+        try:
+            resp = wire.load(str(self.work / "io"), f"resp{n}")
+        except (wire.WireError, OSError, ValueError, KeyError) as exc:
+            raise SandboxCrashed(f"could not read the result back: {exc}") from None
+        if not isinstance(resp, dict) or "ok" not in resp:
+            raise SandboxCrashed("malformed answer from the sandbox")
+        if not resp["ok"]:
+            err = resp.get("error") or {}
+            if not isinstance(err, dict):
+                err = {}
+            raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")), str(err.get("traceback", "")))
+        if resp.get("ref") is not None:
+            return Ref(int(resp["ref"]))
+        return resp.get("value")
+
+    def _death_message(self) -> str:
+        code = self.proc.poll() if self.proc else None
+        if code is None:
+            try:
+                code = self.proc.wait(timeout=2)
+            except Exception:  # noqa: BLE001
+                code = None
+        if code is not None and code < 0:
+            try:
+                sig = signal.Signals(-code).name
+            except ValueError:
+                sig = str(-code)
+            hint = {
+                "SIGKILL": " (killed: memory or CPU limit?)",
+                "SIGXCPU": " (CPU time limit exceeded)",
+                "SIGSEGV": " (segmentation fault)",
+            }.get(sig, "")
+            what = f"the process was killed by {sig}{hint}"
+        elif code is not None:
+            what = f"the process exited with status {code} (sys.exit or os._exit in your code?)"
+        else:
+            what = "the process stopped answering"
+        tail = self.output_tail(600)
+        return what + (f"\nlast output:\n{tail}" if tail else "")
+
+    def call(self, target, *args, keep: bool = False, kind: str = "student", return_args: bool = False, **kwargs):
+        return self._request({"op": "call", "target": target, "args": list(args), "kwargs": kwargs,
+                              "keep": keep, "kind": kind, "return_args": return_args})
+
+    def get(self, ref: Ref):
+        return self._request({"op": "get", "target": ref})
+
+    def setitem(self, ref: Ref, key, value):
+        return self._request({"op": "setitem", "target": ref, "key": key, "value": value})
+
+    def setattr(self, ref: Ref, key: str, value):
+        return self._request({"op": "setattr", "target": ref, "key": key, "value": value})
+
+
+def _site_dirs() -> str:
+    """The grader interpreter's site-packages (the child adds them without .pth files)."""
+    import site
+
+    dirs = [d for d in site.getsitepackages() if os.path.isdir(d)]
+    return os.pathsep.join(dirs)
+
+
+def _chown_tree(root: Path, uid: int, gid: int) -> None:
+    os.chown(root, uid, gid, follow_symlinks=False)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
+
+
+__all__ = ["Sandbox", "Limits", "SandboxError", "StudentError", "SandboxTimeout", "SandboxCrashed", "Opaque", "Ref", "protect"]

@@ -1,0 +1,178 @@
+"""Turning what a student hands in (a folder or a .zip) into a tree the sandbox runs.
+
+The result is ``<prep>/starter/<hw>/``: the canonical provided files of the homework
+(byte-identical to the release) with the student's own files laid over them. Only
+regular files are taken; symlinks, path traversal and zip bombs are refused with a
+message naming the file.
+"""
+from __future__ import annotations
+
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from ..build import REPO
+from ..build.markers import has_markers
+
+MAX_FILES = 2000
+MAX_TOTAL_BYTES = 200 << 20
+MAX_FILE_BYTES = 50 << 20
+MAX_RATIO = 200
+
+
+class SubmissionError(Exception):
+    """The submission as a whole cannot be graded (the message says why)."""
+
+
+@dataclass
+class Prepared:
+    root: Path  # temp dir to delete afterwards
+    subdir: Path  # holds starter/<hw>/
+    raw: Path  # the copied submission, as handed in
+    notes: list[str] = field(default_factory=list)
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def student_files(hw: str, repo: Path = REPO) -> list[str]:
+    """Files students edit: those with solution markers in ``solutions/<hw>/``.
+
+    Without the reference tree (a student's own machine) every .py file counts.
+    """
+    sol = repo / "solutions" / hw
+    src = sol if sol.is_dir() else repo / "starter" / hw
+    out = []
+    for p in sorted(src.rglob("*.py")):
+        if "__pycache__" in p.parts or "notebooks" in p.relative_to(src).parts:
+            continue
+        if not sol.is_dir() or has_markers(p.read_text(encoding="utf-8")):
+            out.append(str(p.relative_to(src)))
+    return out
+
+
+def _safe_extract(zpath: Path, dest: Path) -> None:
+    try:
+        zf = zipfile.ZipFile(zpath)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionError(f"{zpath.name} is not a readable zip file ({exc})") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_FILES:
+            raise SubmissionError(f"{zpath.name} holds {len(infos)} entries (limit {MAX_FILES})")
+        total = sum(i.file_size for i in infos)
+        packed = max(1, sum(i.compress_size for i in infos))
+        if total > MAX_TOTAL_BYTES or total / packed > MAX_RATIO and total > (1 << 20):
+            raise SubmissionError(
+                f"{zpath.name} expands to {total >> 20} MiB (ratio {total / packed:.0f}:1): refused as a zip bomb"
+            )
+        for info in infos:
+            name = PurePosixPath(info.filename)
+            if name.is_absolute() or ".." in name.parts or info.filename.startswith(("/", "\\")):
+                raise SubmissionError(f"{zpath.name}: entry {info.filename!r} points outside the submission")
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise SubmissionError(f"{zpath.name}: entry {info.filename!r} is a symlink")
+            target = dest / name
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            with zf.open(info) as src, open(target, "wb") as out:
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if written > MAX_FILE_BYTES or written > info.file_size + 1024:
+                        raise SubmissionError(f"{zpath.name}: entry {info.filename!r} is larger than declared")
+                    out.write(chunk)
+
+
+def _copy_regular(src: Path, dest: Path, notes: list[str]) -> None:
+    """Copy a directory tree, skipping (and noting) symlinks and special files."""
+    count = 0
+    for p in sorted(src.rglob("*")):
+        rel = p.relative_to(src)
+        if any(part in ("__pycache__", ".git", ".venv", ".ipynb_checkpoints") for part in rel.parts):
+            continue
+        if p.is_symlink():
+            notes.append(f"{rel} is a symlink: ignored (submit the file itself)")
+            continue
+        if p.is_dir():
+            (dest / rel).mkdir(parents=True, exist_ok=True)
+        elif p.is_file():
+            count += 1
+            if count > MAX_FILES:
+                raise SubmissionError(f"the submission holds more than {MAX_FILES} files")
+            if p.stat().st_size > MAX_FILE_BYTES:
+                notes.append(f"{rel} is larger than {MAX_FILE_BYTES >> 20} MiB: ignored")
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, dest / rel)
+
+
+def find_homework_dir(raw: Path, hw: str, files: list[str]) -> Path | None:
+    """Where the student's ``<hw>`` files are inside what they handed in."""
+    candidates = [raw / "starter" / hw, raw / hw]
+    candidates += sorted(raw.glob(f"*/starter/{hw}")) + sorted(raw.glob(f"*/{hw}"))
+    for c in candidates:
+        if c.is_dir():
+            return c
+    # a flat upload (e.g. Gradescope): the student files at the top level
+    if any((raw / f).is_file() for f in files) or any((raw / Path(f).name).is_file() for f in files):
+        return raw
+    return None
+
+
+def prepare(path: Path, hw: str, repo: Path = REPO, *, provided_from: Path | None = None) -> Prepared:
+    """Copy a submission to a fresh temporary tree and assemble ``starter/<hw>/``."""
+    path = Path(path)
+    root = Path(tempfile.mkdtemp(prefix="nncourse-sub-"))
+    prep = Prepared(root=root, subdir=root / "tree", raw=root / "raw")
+    try:
+        prep.raw.mkdir()
+        if not path.exists():
+            raise SubmissionError(f"{path} does not exist")
+        if path.is_file() and path.suffix == ".zip":
+            _safe_extract(path, prep.raw)
+        elif path.is_dir():
+            _copy_regular(path, prep.raw, prep.notes)
+        else:
+            raise SubmissionError(f"{path} is neither a folder nor a .zip file")
+        files = student_files(hw, repo)
+        hwdir = find_homework_dir(prep.raw, hw, files)
+        if hwdir is None:
+            prep.notes.append(f"no {hw}/ folder found in the submission: every part is graded as missing")
+        provided = provided_from or (repo / "starter" / hw)
+        if not provided.is_dir():
+            raise SubmissionError(f"the grader has no starter/{hw}/ to build on (run `course build`)")
+        dest = prep.subdir / "starter" / hw
+        shutil.copytree(provided, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        (prep.subdir / "starter" / "__init__.py").write_text("")
+        for f in files:
+            src = None
+            if hwdir is not None:
+                for cand in (hwdir / f, hwdir / Path(f).name):
+                    if cand.is_file() and not cand.is_symlink():
+                        src = cand
+                        break
+            if src is None:
+                prep.notes.append(f"{f} is missing from the submission: graded as the blank starter")
+                continue
+            data = src.read_bytes()
+            try:
+                text = data.decode("utf-8")
+                compile(text, f, "exec", dont_inherit=True)
+            except UnicodeDecodeError as exc:
+                prep.notes.append(f"{f} is not valid UTF-8 (byte {exc.start}): save it as UTF-8")
+            except SyntaxError as exc:
+                prep.notes.append(f"{f} has a syntax error at line {exc.lineno}: {exc.msg}")
+            except ValueError as exc:  # e.g. null bytes
+                prep.notes.append(f"{f} cannot be compiled: {exc}")
+            (dest / f).write_bytes(data)
+        return prep
+    except BaseException:
+        prep.cleanup()
+        raise

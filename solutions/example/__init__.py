@@ -1,0 +1,1 @@
+"""A tiny practice homework used to exercise the grading engine end to end."""
