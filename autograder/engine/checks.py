@@ -108,21 +108,22 @@ def available_homeworks() -> list[str]:
 class Context:
     """What a check function sees: a seeded RNG, calls into the sandbox, assertions."""
 
-    def __init__(self, check: Check, subdir: Path, probes: dict[str, Path], seed: int = 0):
+    def __init__(self, check: Check, subdir: Path, probes: dict[str, Path], seed: int = 0,
+                 limits: Limits | None = None):
         self.check = check
         digest = hashlib.sha256(f"{check.id}:{seed}".encode()).digest()
         self.seed = int.from_bytes(digest[:4], "little")
         self.rng = np.random.default_rng(self.seed)
         self._subdir, self._probes = subdir, probes
         self._box: Sandbox | None = None
+        self._limits = limits or Limits(timeout=check.timeout, memory_mb=check.memory_mb)
         self.notes: list[str] = []
 
     # -- sandbox ---------------------------------------------------------------------
     @property
     def box(self) -> Sandbox:
         if self._box is None:
-            lim = Limits(timeout=self.check.timeout, memory_mb=self.check.memory_mb)
-            self._box = Sandbox(self._subdir, lim, self._probes)
+            self._box = Sandbox(self._subdir, self._limits, self._probes)
         return self._box
 
     def close(self):
@@ -156,9 +157,9 @@ class Context:
 
     # -- assertions ------------------------------------------------------------------
     def assert_close(self, actual, expected, *, name: str, what: str = "", rtol: float = 1e-6, atol: float = 1e-8,
-                     mistakes: dict | None = None, check_dtype: bool = False):
+                     mistakes: dict | None = None, check_dtype: bool = False, inputs: dict | None = None):
         compare.assert_close(actual, expected, name=name, what=what, rtol=rtol, atol=atol, mistakes=mistakes,
-                             check_dtype=check_dtype)
+                             check_dtype=check_dtype, inputs=inputs)
 
     def assert_shape(self, actual, shape, *, name: str, what: str = ""):
         compare.assert_shape(actual, shape, name=name, what=what)
@@ -166,12 +167,14 @@ class Context:
     def as_array(self, value, name: str, what: str = "") -> np.ndarray:
         return compare.as_array(value, name, what=what)
 
-    def assert_true(self, cond, message: str):
+    def assert_true(self, cond, message: str, *, summary: str | None = None):
+        """Fail with ``message`` unless ``cond``. ``summary``: what a hidden check shows
+        instead (default: ``message`` with every number redacted)."""
         if not cond:
-            raise CheckFailed(message)
+            raise CheckFailed(message, summary)
 
-    def fail(self, message: str):
-        raise CheckFailed(message)
+    def fail(self, message: str, *, summary: str | None = None):
+        raise CheckFailed(message, summary)
 
     def note(self, message: str):
         """Extra feedback shown with the result (e.g. the score a threshold check measured)."""

@@ -3,8 +3,9 @@
 Started by the parent as ``python -I -S child.py WORKDIR REQ_FD RESP_FD``. It adds the
 interpreter's site-packages (without processing .pth files, so editable installs of
 the grading repo stay invisible), the submission and this directory to ``sys.path``,
-then serves requests: the parent writes ``io/req<n>.json/.npz`` and sends ``n`` on the
-request pipe; the child answers with ``io/resp<n>.*`` and ``n`` on the response pipe.
+then serves requests: the parent writes ``req/req<n>.json/.npz`` (a directory this
+process cannot write) and sends ``n`` on the request pipe; the child answers with
+``resp/resp<n>.*`` and ``n`` on the response pipe.
 Only the standard library and numpy are imported here before student code runs.
 """
 import os
@@ -87,7 +88,8 @@ def main(argv):
     import wire  # noqa: E402  (copied beside this file)
 
     sub_root = os.path.join(workdir, "sub") + os.sep
-    iodir = os.path.join(workdir, "io")
+    reqdir = os.path.join(workdir, "req")
+    iodir = os.path.join(workdir, "resp")
     os.chdir(os.path.join(workdir, "cwd"))
     sys.stdout = _CappedWriter(sys.stdout)
     sys.stderr = _CappedWriter(sys.stderr)
@@ -135,7 +137,7 @@ def main(argv):
         stem = f"resp{n}"
         r = {}
         try:
-            r = load(iodir, f"req{n}")
+            r = load(reqdir, f"req{n}")
             op = r["op"]
             _reseed()
             if op == "call":

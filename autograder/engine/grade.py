@@ -1,16 +1,42 @@
-"""Grading one submission: a pure function from (homework, submission) to results."""
+"""Grading one submission: a pure function from (homework, submission) to results.
+
+What a student sees of a hidden check (``CheckResult.safe_message``; see
+``CheckResult.feedback``) is built here and holds grader-written words only:
+
+* failed assertion: the helper's value-free summary (``assert_close``: which output,
+  what kind of error, a recognised mistake), or an author's ``summary=``, or the
+  author's message with every number redacted;
+* an exception in the student's code: its type (a built-in one's name, otherwise "an
+  exception of its own class") and where it was raised in the student's own files; never
+  the exception's message nor anything the process printed (both could carry inputs);
+* a time-out or a crash: the limit hit, or how the process ended, without output;
+* a bug in the grader: "internal grader error"; the traceback is kept in ``log`` for staff.
+
+Public checks show the full message (their inputs ship with the release anyway),
+except grader tracebacks, which are never in a message. Messages are capped.
+"""
 from __future__ import annotations
 
+import builtins
 import time
 import traceback
 from pathlib import Path
 
 from ..build import REPO
 from .checks import Check, Context, Suite, load_suite
-from .compare import CheckFailed
+from .compare import CheckFailed, redact
 from .results import ERROR, FAILED, PASSED, TIMEOUT, CheckResult, SubmissionResult
-from .sandbox import SandboxCrashed, SandboxTimeout, StudentError, protect
+from .sandbox import Limits, SandboxCrashed, SandboxTimeout, StudentError, protect
 from .submission import SubmissionError, prepare
+
+MAX_MESSAGE = 4000  # characters of a check's message (student output can be long)
+
+
+def cap(text: str, limit: int = MAX_MESSAGE) -> str:
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return text[: limit - 40].rstrip() + f"\n... [{len(text) - limit + 40} more characters cut]"
 
 
 def secret_paths(suite: Suite, repo: Path = REPO) -> list[Path]:
@@ -30,36 +56,62 @@ def _student_error_message(exc: StudentError) -> str:
     return msg
 
 
-def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0) -> CheckResult:
-    ctx = Context(chk, subdir, probes, seed=seed)
+def _student_error_safe(exc: StudentError) -> str:
+    """Type and location only: the message could carry a hidden input."""
+    where = ""
+    if exc.traceback:
+        locs = [ln.strip() for ln in exc.traceback.splitlines() if ln.strip().startswith("File ")]
+        if locs:
+            where = f" ({locs[-1]})"
+    if exc.type_name == "NotImplementedError":
+        return f"not implemented yet{where}"
+    known = isinstance(getattr(builtins, exc.type_name, None), type)
+    kind = exc.type_name if known else "an exception of its own class"
+    return f"your code raised {kind}{where}"
+
+
+def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Limits | None = None) -> CheckResult:
+    ctx = Context(chk, subdir, probes, seed=seed, limits=limits)
     start = time.monotonic()
-    status, message = PASSED, ""
+    status, message, safe, log = PASSED, "", "", ""
     try:
         chk.func(ctx)
     except CheckFailed as exc:
         status, message = FAILED, str(exc)
+        safe = exc.summary if exc.summary is not None else redact(message)
     except StudentError as exc:
-        status, message = ERROR, _student_error_message(exc)
+        status, message, safe = ERROR, _student_error_message(exc), _student_error_safe(exc)
     except SandboxTimeout as exc:
         status, message = TIMEOUT, f"{exc} (infinite loop, or training too long for the budget?)"
+        safe = message
     except SandboxCrashed as exc:
-        status, message = ERROR, str(exc)
+        status, message, safe = ERROR, str(exc), f"your code's process ended abnormally: {exc.what}"
     except Exception as exc:  # noqa: BLE001 - a grader-side bug must not stop the batch
         status = ERROR
-        message = f"internal grader error in {chk.id}: {type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=3)
+        message = safe = f"internal grader error in {chk.id} (not your fault; the course staff have the details)"
+        log = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=8)
     finally:
-        ctx.close()
+        try:
+            ctx.close()
+        except Exception as exc:  # noqa: BLE001
+            log += f"\nclosing the sandbox failed: {exc!r}"
     if ctx.notes:
-        message = (message + "\n" if message else "") + "\n".join(ctx.notes)
+        notes = "\n".join(ctx.notes)
+        message = (message + "\n" if message else "") + notes
+        safe = (safe + "\n" if safe else "") + notes
     score = chk.points if status == PASSED else 0.0
     return CheckResult(id=chk.id, name=chk.name, part=chk.part, points=chk.points, score=score, status=status,
-                       message=message.strip(), duration=round(time.monotonic() - start, 3), hidden=chk.hidden,
-                       description=chk.description)
+                       message=cap(message.strip()), duration=round(time.monotonic() - start, 3), hidden=chk.hidden,
+                       description=chk.description, safe_message=cap(safe.strip(), 1000), log=cap(log.strip(), 20000))
 
 
 def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool = True, only=None,
-                     on_check=None, repo: Path = REPO) -> SubmissionResult:
-    """Grade one submission (folder or .zip). Never raises for anything the student did."""
+                     on_check=None, repo: Path = REPO, max_timeout: float | None = None,
+                     max_memory_mb: int | None = None) -> SubmissionResult:
+    """Grade one submission (folder or .zip). Never raises for anything the student did.
+
+    ``max_timeout`` / ``max_memory_mb`` cap every check's limits (tests, quick runs).
+    """
     start = time.monotonic()
     suite = load_suite(homework)
     checks = suite.checks(include_hidden=include_hidden)
@@ -73,8 +125,9 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
     except SubmissionError as exc:
         result.error = str(exc)
         for c in checks:
-            result.checks.append(CheckResult(c.id, c.name, c.part, c.points, 0.0, ERROR, f"not graded: {exc}", 0.0,
-                                             c.hidden, c.description))
+            msg = cap(f"not graded: {exc}", 1000)
+            result.checks.append(CheckResult(c.id, c.name, c.part, c.points, 0.0, ERROR, msg, 0.0,
+                                             c.hidden, c.description, safe_message=msg))
         result.duration = round(time.monotonic() - start, 3)
         return result
     try:
@@ -82,7 +135,9 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
             result.error = "\n".join(prep.notes)
         probes = suite.probe_files()
         for c in checks:
-            r = run_check(c, prep.subdir, probes, seed=seed)
+            limits = Limits(timeout=c.timeout if max_timeout is None else min(c.timeout, max_timeout),
+                            memory_mb=c.memory_mb if max_memory_mb is None else min(c.memory_mb, max_memory_mb))
+            r = run_check(c, prep.subdir, probes, seed=seed, limits=limits)
             result.checks.append(r)
             if on_check is not None:
                 on_check(r)

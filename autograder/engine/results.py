@@ -18,10 +18,19 @@ class CheckResult:
     duration: float = 0.0
     hidden: bool = False
     description: str = ""
+    # What a student may see of a hidden check's outcome: grader-authored text only (no
+    # inputs, values, shapes or anything the student's process printed or raised).
+    safe_message: str = ""
+    # Staff-only details (grader tracebacks); never shown to students.
+    log: str = ""
 
     @property
     def passed(self) -> bool:
         return self.status == PASSED
+
+    def feedback(self) -> str:
+        """The message a student is shown: all of it for public checks, the safe part for hidden ones."""
+        return self.safe_message if self.hidden else self.message
 
 
 @dataclass
@@ -55,5 +64,6 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> "SubmissionResult":
-        checks = [CheckResult(**c) for c in d.get("checks", [])]
+        known = set(CheckResult.__dataclass_fields__)
+        checks = [CheckResult(**{k: v for k, v in c.items() if k in known}) for c in d.get("checks", [])]
         return cls(d["homework"], d["submission"], checks, d.get("error", ""), d.get("duration", 0.0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
 import select
 import shutil
 import signal
@@ -25,6 +26,8 @@ from .wire import Opaque, Ref
 
 ENGINE_DIR = Path(__file__).resolve().parent
 PASS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH")
+MARKER_ENV = "NNCOURSE_SANDBOX"  # set in every sandbox child (finds strays when not root)
+_LIVE: set[int] = set()  # process-group leaders of the sandboxes open in this process
 
 
 @dataclass
@@ -53,7 +56,12 @@ class SandboxTimeout(SandboxError):
 
 
 class SandboxCrashed(SandboxError):
-    pass
+    """The child died or misbehaved. ``what`` is safe to show for hidden checks; the
+    message (``str``) adds the tail of the child's output for staff and public checks."""
+
+    def __init__(self, message: str, what: str | None = None):
+        super().__init__(message)
+        self.what = what if what is not None else message.split("\n", 1)[0]
 
 
 def sandbox_user() -> pwd.struct_passwd | None:
@@ -73,10 +81,16 @@ def protect(paths) -> None:
         return
     for p in paths:
         p = Path(p)
-        if p.exists():
-            mode = p.stat().st_mode
-            if mode & 0o007:
-                os.chmod(p, mode & ~0o007)
+        targets = [p]
+        # compiled copies hold the same code and constants: protect them too
+        cache = p.parent / "__pycache__"
+        if p.is_file() and cache.is_dir():
+            targets += sorted(cache.glob(p.stem + ".*.pyc"))
+        for t in targets:
+            if t.exists() and not t.is_symlink():
+                mode = t.stat().st_mode
+                if mode & 0o007:
+                    os.chmod(t, mode & ~0o007)
 
 
 def _tail(path: Path, n: int = 4000) -> str:
@@ -100,11 +114,16 @@ class Sandbox:
     def __init__(self, subdir: Path, limits: Limits, probes: dict[str, Path] | None = None):
         self.limits = limits
         self.deadline = time.monotonic() + limits.timeout
-        self.work = Path(tempfile.mkdtemp(prefix="nncourse-box-"))
+        # Layout: <outer> (root, 0711: not listable) / <random token> / {sub, grader, req, resp, cwd}.
+        # Other sandboxes cannot find this tree; the child can write only sub/, resp/ and cwd/;
+        # requests are written by the grader into req/, a directory the child cannot touch.
+        self.outer = Path(tempfile.mkdtemp(prefix="nncourse-box-"))
+        self.work = self.outer / secrets.token_hex(16)
         self._n = 0
         self.proc = None
         user = sandbox_user()
         try:
+            self.work.mkdir()
             shutil.copytree(subdir, self.work / "sub", symlinks=True)
             grader = self.work / "grader"
             grader.mkdir()
@@ -112,13 +131,15 @@ class Sandbox:
             shutil.copy2(ENGINE_DIR / "wire.py", grader / "wire.py")
             for name, src in (probes or {}).items():
                 shutil.copy2(src, grader / name)
-            for d in ("io", "cwd", "cwd/tmp", "cwd/.config"):
+            for d in ("req", "resp", "cwd", "cwd/tmp", "cwd/.config"):
                 (self.work / d).mkdir()
-            self._out = open(self.work / "stdout.txt", "wb")
-            self._err = open(self.work / "stderr.txt", "wb")
-            os.chmod(self.work, 0o755)
+            self._out = open(self.outer / "stdout.txt", "wb")
+            self._err = open(self.outer / "stderr.txt", "wb")
+            os.chmod(self.outer, 0o711)
+            for d in (self.work, grader, self.work / "req"):
+                os.chmod(d, 0o755)
             if user is not None:
-                for d in ("sub", "io", "cwd"):
+                for d in ("sub", "resp", "cwd"):
                     _chown_tree(self.work / d, user.pw_uid, user.pw_gid)
             self._start(user)
         except BaseException:
@@ -127,6 +148,7 @@ class Sandbox:
 
     # -- process ---------------------------------------------------------------------
     def _start(self, user):
+        become_subreaper()
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
         cwd = self.work / "cwd"
@@ -144,12 +166,16 @@ class Sandbox:
             "MKL_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
             "TORCH_NUM_THREADS": "1",
+            MARKER_ENV: "1",
         }
         for k in PASS_ENV:
             if k in os.environ:
                 env[k] = os.environ[k]
         lim = self.limits
         drop = user is not None
+        # RLIMIT_NPROC counts every process of the user: as root the sandbox user's, otherwise
+        # ours, so leave room above what already runs (a fork bomb still stops quickly)
+        nproc = lim.nproc if drop else _count_procs(os.getuid()) + lim.nproc
 
         def preexec():  # runs in the child, after the uid switch
             import resource
@@ -165,8 +191,7 @@ class Sandbox:
             setl(resource.RLIMIT_NOFILE, lim.nofile)
             setl(resource.RLIMIT_CORE, 0)
             setl(resource.RLIMIT_CPU, int(lim.timeout) + 10)
-            if drop:
-                setl(resource.RLIMIT_NPROC, lim.nproc)
+            setl(resource.RLIMIT_NPROC, nproc)
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
         kwargs = {}
@@ -185,6 +210,7 @@ class Sandbox:
             preexec_fn=preexec,
             **kwargs,
         )
+        _LIVE.add(self.proc.pid)
         os.close(req_r)
         os.close(resp_w)
         self._resp_buf = b""
@@ -208,6 +234,10 @@ class Sandbox:
 
     def close(self):
         self.kill()
+        if self.proc is not None:
+            _LIVE.discard(self.proc.pid)
+            if not _LIVE:
+                kill_strays()
         for fd_name in ("_req_w", "_resp_r"):
             fd = getattr(self, fd_name, None)
             if fd is not None:
@@ -219,7 +249,7 @@ class Sandbox:
         for fh in (getattr(self, "_out", None), getattr(self, "_err", None)):
             if fh is not None:
                 fh.close()
-        shutil.rmtree(self.work, ignore_errors=True)
+        shutil.rmtree(self.outer, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -228,43 +258,49 @@ class Sandbox:
         self.close()
 
     def output_tail(self, n: int = 2000) -> str:
-        out = _tail(self.work / "stdout.txt", n)
-        err = _tail(self.work / "stderr.txt", n)
+        out = _tail(self.outer / "stdout.txt", n)
+        err = _tail(self.outer / "stderr.txt", n)
         return (out + ("\n" if out and err else "") + err).strip()
 
     # -- requests --------------------------------------------------------------------
     def _request(self, payload: dict):
         if self.proc is None or self.proc.poll() is not None:
-            raise SandboxCrashed(self._death_message())
+            raise SandboxCrashed(*self._death())
         self._n += 1
         n = str(self._n)
-        wire.dump(payload, str(self.work / "io"), f"req{n}", strict=True)
-        for p in (self.work / "io" / f"req{n}.json", self.work / "io" / f"req{n}.npz"):
+        wire.dump(payload, str(self.work / "req"), f"req{n}", strict=True)
+        for p in (self.work / "req" / f"req{n}.json", self.work / "req" / f"req{n}.npz"):
             os.chmod(p, 0o644)
         try:
             os.write(self._req_w, (n + "\n").encode())
         except (BrokenPipeError, OSError):
-            raise SandboxCrashed(self._death_message()) from None
+            raise SandboxCrashed(*self._death()) from None
         while b"\n" not in self._resp_buf:
             left = self.deadline - time.monotonic()
             if left <= 0:
                 self.kill()
                 raise SandboxTimeout(f"time limit of {self.limits.timeout:g} s exceeded")
+            if self.proc.poll() is not None and not self._readable():
+                # the child died (os._exit, a signal) but a grandchild may still hold the pipe
+                self.kill()
+                raise SandboxCrashed(*self._death())
             ready, _, _ = select.select([self._resp_r], [], [], min(left, 1.0))
             if ready:
                 chunk = os.read(self._resp_r, 4096)
                 if not chunk:
                     self.kill()
-                    raise SandboxCrashed(self._death_message())
+                    raise SandboxCrashed(*self._death())
                 self._resp_buf += chunk
         line, _, self._resp_buf = self._resp_buf.partition(b"\n")
         if line.decode(errors="replace").strip() != n:
             self.kill()
             raise SandboxCrashed("the sandbox answered out of turn (did the code write to the grader's pipe?)")
         try:
-            resp = wire.load(str(self.work / "io"), f"resp{n}")
-        except (wire.WireError, OSError, ValueError, KeyError) as exc:
-            raise SandboxCrashed(f"could not read the result back: {exc}") from None
+            resp = wire.load(str(self.work / "resp"), f"resp{n}", max_bytes=(self.limits.file_mb + 1) << 20)
+        except Exception as exc:  # noqa: BLE001 - whatever the child wrote, never trust it
+            self.kill()
+            raise SandboxCrashed(f"could not read the result back: {str(exc)[:300]}",
+                                 "could not read the result back from your code's process") from None
         if not isinstance(resp, dict) or "ok" not in resp:
             raise SandboxCrashed("malformed answer from the sandbox")
         if not resp["ok"]:
@@ -276,7 +312,11 @@ class Sandbox:
             return Ref(int(resp["ref"]))
         return resp.get("value")
 
-    def _death_message(self) -> str:
+    def _readable(self) -> bool:
+        return bool(select.select([self._resp_r], [], [], 0)[0])
+
+    def _death(self) -> tuple[str, str]:
+        """(message with the output tail, the same without it)."""
         code = self.proc.poll() if self.proc else None
         if code is None:
             try:
@@ -299,7 +339,7 @@ class Sandbox:
         else:
             what = "the process stopped answering"
         tail = self.output_tail(600)
-        return what + (f"\nlast output:\n{tail}" if tail else "")
+        return what + (f"\nlast output:\n{tail}" if tail else ""), what
 
     def call(self, target, *args, keep: bool = False, kind: str = "student", return_args: bool = False, **kwargs):
         return self._request({"op": "call", "target": target, "args": list(args), "kwargs": kwargs,
@@ -313,6 +353,118 @@ class Sandbox:
 
     def setattr(self, ref: Ref, key: str, value):
         return self._request({"op": "setattr", "target": ref, "key": key, "value": value})
+
+
+_SUBREAPER = False
+
+
+def become_subreaper() -> None:
+    """Make this process adopt orphaned descendants (Linux), so that processes a child
+    detaches with setsid/double fork stay findable, and killable, after the check."""
+    global _SUBREAPER
+    if _SUBREAPER or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except Exception:  # noqa: BLE001
+        pass
+    _SUBREAPER = True
+
+
+def _proc_table() -> dict[int, tuple[int, int, str]]:
+    """pid -> (ppid, real uid, state) for every process visible in /proc."""
+    table = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return table
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status", "rb") as fh:
+                ppid = uid = None
+                state = "?"
+                for line in fh:
+                    if line.startswith(b"State:"):
+                        state = line.split()[1].decode()
+                    elif line.startswith(b"PPid:"):
+                        ppid = int(line.split()[1])
+                    elif line.startswith(b"Uid:"):
+                        uid = int(line.split()[1])
+                        break
+            if ppid is not None and uid is not None:
+                table[int(name)] = (ppid, uid, state)
+        except (OSError, ValueError, IndexError):
+            continue
+    return table
+
+
+def _count_procs(uid: int) -> int:
+    return sum(1 for _p, (_pp, u, _st) in _proc_table().items() if u == uid)
+
+
+def _is_sandboxed(pid: int, uid: int, box_uid: int | None) -> bool:
+    if box_uid is not None:
+        return uid == box_uid
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            return (MARKER_ENV + "=1").encode() in fh.read().split(b"\0")
+    except OSError:
+        return False
+
+
+def kill_strays(rounds: int = 50) -> int:
+    """Kill (and reap) every descendant of this process that a sandbox left behind.
+
+    Descendants are found through /proc (this process is a child subreaper, so even
+    processes detached with setsid are re-parented here); a process counts as a
+    sandbox's when it runs as the sandbox user (root) or carries the sandbox marker in
+    its environment. Processes of sandboxes still open in this process are spared.
+    Returns how many processes were killed.
+    """
+    if not sys.platform.startswith("linux"):
+        return 0
+    user = sandbox_user() if os.geteuid() == 0 else None
+    box_uid = user.pw_uid if user is not None else None
+    me = os.getpid()
+    killed = 0
+    for _ in range(rounds):
+        table = _proc_table()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _uid, _st) in table.items():
+            children.setdefault(ppid, []).append(pid)
+        found, stack = [], list(children.get(me, []))
+        while stack:
+            pid = stack.pop()
+            if pid in _LIVE:
+                continue
+            found.append(pid)
+            stack.extend(children.get(pid, []))
+        victims = [p for p in found if _is_sandboxed(p, table[p][1], box_uid)]
+        if not victims:
+            break
+        alive = [p for p in victims if table[p][2] != "Z"]
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        for pid in victims:  # reap the ones re-parented to us
+            if table[pid][0] == me:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+        if not alive:
+            time.sleep(0.005)
+        else:
+            time.sleep(0.01)
+    return killed
 
 
 def _site_dirs() -> str:
@@ -330,4 +482,4 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
 
 
-__all__ = ["Sandbox", "Limits", "SandboxError", "StudentError", "SandboxTimeout", "SandboxCrashed", "Opaque", "Ref", "protect"]
+__all__ = ["Sandbox", "Limits", "kill_strays", "become_subreaper", "SandboxError", "StudentError", "SandboxTimeout", "SandboxCrashed", "Opaque", "Ref", "protect"]

@@ -157,9 +157,50 @@ def load(directory: str, stem: str, *, max_bytes: int = 1 << 30):
     npz = os.path.join(directory, stem + ".npz")
     tree = json.loads(_read_regular(js, max_bytes).decode("utf-8"))
     data = _read_regular(npz, max_bytes)
-    with np.load(io.BytesIO(data), allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
+    arrays = _load_npz(data, max_bytes)
     return decode(tree, arrays)
+
+
+def _load_npz(data: bytes, max_bytes: int) -> dict:
+    """Read an uncompressed .npz safely: no pickles, no zip bombs, no oversized headers.
+
+    ``dump`` never compresses, so a compressed member (or one whose header claims more
+    data than it holds) means the file was forged: refuse it before allocating.
+    """
+    import zipfile
+
+    from numpy.lib import format as npformat
+
+    arrays = {}
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise WireError(f"malformed array file: {exc}") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ITEMS or sum(i.file_size for i in infos) > max_bytes:
+            raise WireError("array file too large")
+        for info in infos:
+            if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+                raise WireError(f"unexpected member {info.filename[:40]!r} in the array file")
+            with zf.open(info) as fh:
+                version = npformat.read_magic(fh)
+                if version == (1, 0):
+                    shape, fortran, dtype = npformat.read_array_header_1_0(fh)
+                elif version == (2, 0):
+                    shape, fortran, dtype = npformat.read_array_header_2_0(fh)
+                else:
+                    raise WireError(f"unsupported .npy version {version}")
+                if dtype.hasobject:
+                    raise WireError("object arrays are not accepted")
+                count = 1
+                for d in shape:
+                    count *= int(d)
+                if count * dtype.itemsize > info.file_size:
+                    raise WireError("array header claims more data than the file holds")
+            with zf.open(info) as fh:
+                arrays[info.filename[:-4]] = npformat.read_array(fh, allow_pickle=False)
+    return arrays
 
 
 def _read_regular(path: str, max_bytes: int) -> bytes:

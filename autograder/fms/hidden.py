@@ -404,18 +404,48 @@ def fcnet_multilayer(t: Context):
 # ----------------------------------------------------------------------------------
 # 2.2 training on raw poses (calibrated threshold)
 # ----------------------------------------------------------------------------------
-# Calibration (scripts: tests/fms/calibrate_pose_threshold.py); see the comment there.
-POSE_THRESHOLD = None  # set below once the data loader exists
+# Calibrated with ``python -m tests.fms.calibrate_pose`` (see CALIBRATION below).
+POSE_THRESHOLD = 0.0
 POSE_TRAIN_KW = dict(hidden_dim=100, weight_scale=1e-2, reg=1e-3, learning_rate=5e-2,
                      lr_decay=0.95, batch_size=64, num_epochs=30)
 
 
 def load_pose_split():
     """(X_train, y_train, X_val, y_val) of the raw (un-aligned) poses, grader side."""
-    from solutions.fms import data as fms_data   # written by the data engineer
     from coursedata.paths import data_root
+    from solutions.fms import data as fms_data   # the provided loader
 
     return fms_data.load_pose_data(data_root() / "mds189", debug=False)
+
+
+@check("fms.two_layer_pose_accuracy", part="2.2", points=4, timeout=300)
+def two_layer_pose_accuracy(t: Context):
+    """the two-layer net, trained on raw poses with the provided Solver, clears the
+    calibrated validation accuracy"""
+    X_train, y_train, X_val, y_val = load_pose_split()
+    seed = int(t.rng.integers(2 ** 31))
+    out = t.probe(f"{PROBES}:train_two_layer", np.asarray(X_train, dtype=np.float64),
+                  np.asarray(y_train, dtype=np.int64), np.asarray(X_val, dtype=np.float64),
+                  seed=seed, **POSE_TRAIN_KW)
+    t.assert_true(isinstance(out, dict) and "pred" in out, "the training harness returned no predictions")
+    pred = t.as_array(out["pred"], "predictions", what="two-layer net on the validation poses")
+    t.assert_shape(pred, (len(y_val),), name="predictions", what="two-layer net on the validation poses")
+    acc = float(np.mean(pred == np.asarray(y_val)))
+    losses = np.asarray(out.get("loss_history", []), dtype=np.float64)
+    t.note(f"validation accuracy of your two-layer net: {acc:.3f} (needed: {POSE_THRESHOLD:.3f})")
+    if acc >= POSE_THRESHOLD:
+        return
+    hint = ""
+    if losses.size and not np.all(np.isfinite(losses)):
+        hint = " The training loss became NaN/inf: check softmax_loss's stability and your gradients."
+    elif losses.size >= 20:
+        first, last = losses[:10].mean(), losses[-10:].mean()
+        if last > 0.9 * first:
+            hint = (f" The training loss barely moved ({first:.3f} -> {last:.3f}): the gradients "
+                    f"that reach the weights are probably wrong (run the gradient checks).")
+    t.fail(f"validation accuracy {acc:.3f} is below the required {POSE_THRESHOLD:.3f} "
+           f"(hidden_dim={POSE_TRAIN_KW['hidden_dim']}, learning_rate={POSE_TRAIN_KW['learning_rate']}, "
+           f"{POSE_TRAIN_KW['num_epochs']} epochs with the provided Solver).{hint}")
 
 
 # ----------------------------------------------------------------------------------
@@ -446,7 +476,7 @@ def derivative_mask(t: Context):
         expected = ((np.roll(sig, -1) - np.roll(sig, 1)) / 2)[inner]
         t.assert_close(got, expected, name="(I * G)[t]",
                        what=f"convolving the test signal '{label}' with your mask "
-                            f"(index = t - {r})", rtol=1e-9, atol=1e-9,
+                            f"(element i is t = i + {r})", rtol=1e-9, atol=1e-9,
                        mistakes={"the mask is not flipped: the handout's convolution sums I[k] G[t - k], "
                                  "so I[t + 1] meets G[-1] (the first entry) and I[t - 1] meets G[1]":
                                  -expected,
@@ -584,16 +614,16 @@ def edge_mask_report(mask):
                            "vertical edge is a change of intensity along x, so the mask should "
                            "difference along its first axis (a) and not along its second (b).")
         return False, "vertical_edge_mask gives no response on a vertical black/white edge"
-    worst_h = max(hz, key=hz.get)
-    if hz[worst_h] > 0.2 * vmin:
-        return False, (f"vertical_edge_mask responds to a horizontal edge ('{worst_h}': peak |R| = "
-                       f"{hz[worst_h]:.3g}) almost as much as to a vertical one (peak |R| = {vmin:.3g}); "
-                       f"it should difference along x only (first spatial axis) and not along y.")
     worst_f = max(fl, key=fl.get)
     if fl[worst_f] > 0.2 * vmin:
         return False, (f"vertical_edge_mask gives a large response on a flat image ('{worst_f}': peak "
                        f"|R| = {fl[worst_f]:.3g}, vertical edge: {vmin:.3g}); make its entries sum to "
                        f"zero so constant regions give 0.")
+    worst_h = max(hz, key=hz.get)
+    if hz[worst_h] > 0.2 * vmin:
+        return False, (f"vertical_edge_mask responds to a horizontal edge ('{worst_h}': peak |R| = "
+                       f"{hz[worst_h]:.3g}) almost as much as to a vertical one (peak |R| = {vmin:.3g}); "
+                       f"it should difference along x only (first spatial axis) and not along y.")
     return True, f"peak |R| on vertical edges {vmin:.3g}, horizontal {max(hz.values()):.3g}, flat {max(fl.values()):.3g}"
 
 

@@ -76,7 +76,7 @@ def sample_subject(rng: np.random.Generator, pid: str, canonical: bool = False) 
         "gain": rng.uniform(0.65, 1.2),
         "tint": rng.uniform(0.88, 1.12, size=3),
         "grad": rng.uniform(-0.35, 0.35, size=2),
-        "noise": rng.uniform(0.004, 0.02),
+        "noise": rng.uniform(0.002, 0.012),
     }
     subj = Subject(
         pid=pid, shape=shape, materials=mats, speed=rng.uniform(0.75, 1.4),
@@ -206,33 +206,42 @@ def background(subj: Subject, fr: Framing, floor_row: float, rng: np.random.Gene
         ya, yb = int(np.clip(y0, 0, H)), int(np.clip(y0 + h, 0, H))
         img[ya:yb, xa:xb] = col
     # a little texture so the background is not flat
-    img += rng.normal(0, 0.02, size=(H, W, 1))
+    img += rng.normal(0, 0.012, size=(H, W, 1))
     return img
 
 
-def apply_light(img: np.ndarray, subj: Subject, noise_rng: np.random.Generator) -> np.ndarray:
-    H, W = img.shape[:2]
+def light_map(subj: Subject, H: int, W: int) -> np.ndarray:
+    """Per-pixel multiplicative lighting (H, W, 3): gain, colour tint, gradient."""
     L = subj.light
     yy, xx = np.mgrid[0:H, 0:W]
     g = 1.0 + L["grad"][0] * (xx / W - 0.5) + L["grad"][1] * (yy / H - 0.5)
-    out = img * (L["gain"] * g)[..., None] * L["tint"]
-    out += noise_rng.normal(0, L["noise"], size=out.shape)
+    return (L["gain"] * g)[..., None] * L["tint"]
+
+
+def apply_light(img: np.ndarray, light: np.ndarray, noise: float,
+                noise_rng: np.random.Generator) -> np.ndarray:
+    out = img * light
+    out += noise_rng.normal(0, noise, size=out.shape)
     return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def render_video(subj: Subject, fr: Framing, X: np.ndarray, rng: np.random.Generator):
+def render_video(subj: Subject, fr: Framing, X: np.ndarray, rng: np.random.Generator,
+                 render: bool = True):
     """Render all frames; returns (images list of uint8 (H, W, 3), uv (T, J, 2), z (T, J))."""
     uv, z = fr.project(X)
+    if not render:
+        return [None] * len(X), uv, z
     floor_row = float(np.max(uv[:, :, 1]))
     radii_m = subj.shape.radii()
     bg = background(subj, fr, floor_row, rng)
+    light = light_map(subj, fr.H, fr.W)
     seg_a = SEGMENT_ENDS[:, 0]
     images = []
     for t in range(len(X)):
         img = bg.copy()
         rad = radii_m * fr.cam.f * fr.scale / z[t, seg_a]
         render_body(img, uv[t], z[t], rad, subj.materials, side_shade=0.78)
-        images.append(apply_light(img, subj, rng))
+        images.append(apply_light(img, light, subj.light["noise"], rng))
     return images, uv, z
 
 

@@ -1,0 +1,200 @@
+"""Keep reference code and hidden tests out of what students get.
+
+``fingerprints(hw)`` collects distinctive lines that only the grading side has: the
+lines inside solution regions of ``solutions/<hw>/*.py``, every line of the hidden
+suites (``autograder/<hw>/hidden*.py`` and the suite's ``secret_paths``), and the
+solution, written-answer and hidden-test regions of the master notebooks. Lines that
+students legitimately see (the starter package, the public checks, the open text of
+the notebooks) are removed, as are short or generic lines. ``scan(tree)`` reports
+each fingerprint found in a release (or a feedback report), and any file that is a
+copy of a grading-side file or is named like one.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..build import REPO
+from ..build.markers import find_regions, has_markers
+from . import notebooks as nbs
+
+MIN_LEN = 8  # normalized characters: `out = a * x` (11) counts, `pass` does not
+TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".txt", ".json", ".cfg", ".toml", ".html", ".htm", ".sh", ".csv", ".yml",
+                 ".yaml", ".ini", ""}
+_WS = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def norm(line: str) -> str:
+    return _WS.sub(" ", line.strip())
+
+
+def _distinctive(n: str) -> bool:
+    if len(n) < MIN_LEN or n.startswith("#"):
+        return False
+    if n[0] in "\"'" or n.startswith(('r"', "r'", 'f"', "f'")):  # docstrings / descriptions are shown to students
+        return False
+    if re.fullmatch(r"[\W_]*", n) or n in {"else:", "try:", "finally:", "return None", "return out", "return"}:
+        return False
+    return True
+
+
+def _text_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (UnicodeDecodeError, OSError):
+        return []
+
+
+def grading_files(hw: str, repo: Path = REPO) -> list[Path]:
+    """Files that exist only on the grading side (they must never ship)."""
+    from ..engine import load_suite
+
+    out = []
+    sol = repo / "solutions" / hw
+    for p in sorted(sol.rglob("*")):
+        if not p.is_file() or "__pycache__" in p.parts:
+            continue
+        if "notebooks" in p.relative_to(sol).parts:
+            out.append(p)  # master notebooks (answers)
+        elif p.suffix == ".py" and has_markers(p.read_text(encoding="utf-8", errors="replace")):
+            out.append(p)  # reference code (files without markers are provided code, shipped as is)
+    out += sorted((repo / "autograder" / hw).glob("hidden*"))
+    try:
+        suite = load_suite(hw)
+        for sp in suite.secret_paths:
+            p = repo / sp
+            out += [q for q in sorted(p.rglob("*")) if q.is_file()] if p.is_dir() else ([p] if p.is_file() else [])
+    except KeyError:
+        pass
+    return out
+
+
+def allowed_lines(hw: str, repo: Path = REPO) -> set[str]:
+    """Normalized lines students see anyway (the starter, public checks, open notebook text)."""
+    ok: set[str] = set()
+    roots = [repo / "starter" / hw, repo / "autograder" / "engine", repo / "autograder" / "build"]
+    files = [repo / "autograder" / "notebook.py"]
+    for r in roots:
+        files += sorted(r.rglob("*.py")) if r.is_dir() else []
+    hwdir = repo / "autograder" / hw
+    if hwdir.is_dir():
+        files += [p for p in sorted(hwdir.glob("*.py")) if not p.name.startswith("hidden")]
+    for f in files:
+        ok.update(norm(l) for l in _text_lines(f))
+    for nb in nbs.master_notebooks(hw, repo):
+        ok.update(norm(l) for l in nbs.open_lines(nb))
+    return ok
+
+
+def fingerprints(hw: str, repo: Path = REPO) -> dict[str, str]:
+    """Distinctive grading-side lines -> where each comes from."""
+    fps: dict[str, str] = {}
+
+    def add(line: str, origin: str):
+        n = norm(line)
+        if _distinctive(n):
+            fps.setdefault(n, origin)
+
+    sol = repo / "solutions" / hw
+    for p in sorted(sol.rglob("*.py")):
+        if "__pycache__" in p.parts or "notebooks" in p.relative_to(sol).parts:
+            continue
+        text = p.read_text(encoding="utf-8")
+        if not has_markers(text):
+            continue  # provided code: byte-identical in the starter
+        lines = text.splitlines()
+        for r in find_regions(text, str(p)):
+            for i in range(r.begin, r.end - 1):
+                add(lines[i], f"{p.relative_to(repo)}:{i + 1}")
+    for p in grading_files(hw, repo):
+        if p.suffix == ".py" and not p.is_relative_to(sol):
+            for i, line in enumerate(_text_lines(p), 1):
+                add(line, f"{p.relative_to(repo)}:{i}")
+    for nb in nbs.master_notebooks(hw, repo):
+        sol_lines, hidden_lines = nbs.solution_lines(nb)
+        for line in sol_lines:
+            add(line, f"{nb.relative_to(repo)} (solution)")
+        for line in hidden_lines:
+            add(line, f"{nb.relative_to(repo)} (hidden tests)")
+    for n in allowed_lines(hw, repo):
+        fps.pop(n, None)
+    return fps
+
+
+@dataclass
+class Finding:
+    path: str
+    what: str
+
+    def __str__(self):
+        return f"{self.path}: {self.what}"
+
+
+def _file_lines(path: Path) -> list[str]:
+    if path.suffix == ".ipynb":
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            return _text_lines(path)
+        lines = []
+        for cell in nb.get("cells", []):
+            src = cell.get("source", "")
+            lines += ("".join(src) if isinstance(src, list) else src).splitlines()
+            for out in cell.get("outputs", []):
+                for key in ("text",):
+                    v = out.get(key, "")
+                    lines += ("".join(v) if isinstance(v, list) else v).splitlines()
+                for v in (out.get("data") or {}).values():
+                    if isinstance(v, (str, list)):
+                        lines += ("".join(v) if isinstance(v, list) else v).splitlines()
+                lines += [l for tb in out.get("traceback", []) for l in str(tb).splitlines()]
+        return lines
+    lines = _text_lines(path)
+    if path.suffix in (".html", ".htm"):
+        text = html.unescape(_TAG.sub("", "\n".join(lines)))
+        lines = text.splitlines()
+    return lines
+
+
+def scan(tree: Path, fps: dict[str, str], hw: str | None = None, repo: Path = REPO) -> list[Finding]:
+    """Every grading-side fingerprint, copied file or grading-side name found under ``tree``."""
+    tree = Path(tree)
+    findings: list[Finding] = []
+    secret_bytes = {}
+    if hw is not None:
+        for p in grading_files(hw, repo):
+            try:
+                data = p.read_bytes()
+            except OSError:
+                continue
+            if len(data) > 64:
+                secret_bytes[data] = str(p.relative_to(repo))
+    long_fps = [(k, v) for k, v in fps.items() if len(k) >= 20]
+    files = [tree] if tree.is_file() else sorted(p for p in tree.rglob("*") if p.is_file())
+    for p in files:
+        rel = str(p.relative_to(tree)) if tree.is_dir() else p.name
+        parts = Path(rel).parts
+        if "solutions" in parts or p.name.startswith("hidden") and p.suffix == ".py":
+            findings.append(Finding(rel, "grading-side file name"))
+        try:
+            data = p.read_bytes()
+        except OSError:
+            continue
+        if data in secret_bytes:
+            findings.append(Finding(rel, f"copy of {secret_bytes[data]}"))
+        if p.suffix.lower() not in TEXT_SUFFIXES or b"\0" in data[:4096]:
+            continue
+        for i, line in enumerate(_file_lines(p), 1):
+            n = norm(line)
+            if not n:
+                continue
+            origin = fps.get(n)
+            if origin is None and len(n) >= 20:
+                origin = next((v for k, v in long_fps if k in n), None)
+            if origin is not None:
+                findings.append(Finding(f"{rel}:{i}", f"{n[:80]!r} (from {origin})"))
+    return findings

@@ -1,0 +1,187 @@
+"""An nbgrader course directory driven by the project: config, submissions, autograde, feedback.
+
+Layout (nbgrader's own)::
+
+    <course>/nbgrader_config.py   static; reads course.json
+    <course>/course.json          released homeworks: files students edit, cell time limits
+    <course>/source/<hw>/         master notebooks + starter package + public checks + DATA.md
+    <course>/release/<hw>/        what students get (nbgrader generate_assignment)
+    <course>/submitted/<student>/<hw>/, autograded/..., feedback/...
+    <course>/gradebook.db
+
+``nbgrader autograde`` runs the notebooks in ``autograded/<student>/<hw>/``. Before that,
+nbgrader copies every non-notebook file of ``source/<hw>/`` over the submission except
+the files in ``Autograde.exclude_overwriting``: the student's edited ``starter/<hw>``
+modules are kept, the provided files and the shipped ``autograder/`` are restored. The
+kernel pre-imports ``autograder.notebook`` from the trusted grader (this repository),
+named in ``NNCOURSE_GRADER_ROOT``, so a submission cannot swap in its own grader.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..build import REPO
+
+COURSE_ID = "nncourse"
+CELL_GRACE_S = 60  # grader start-up and submission preparation, on top of the checks' own limits
+MIN_CELL_TIMEOUT_S = 120
+
+CONFIG = '''\
+"""nbgrader configuration of the course (written by `course release`; settings live in course.json)."""
+import json
+import os
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - provided by nbgrader
+HERE = Path(__file__).resolve().parent
+STATE = json.loads((HERE / "course.json").read_text())
+HOMEWORKS = STATE.get("homeworks", {})
+
+c.CourseDirectory.root = str(HERE)
+c.CourseDirectory.course_id = STATE["course_id"]
+c.CourseDirectory.db_url = "sqlite:///" + str(HERE / "gradebook.db")
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "data"]
+
+# students edit these .py files: keep theirs when autograding (provided files are restored)
+c.Autograde.exclude_overwriting = {hw: v["exclude_overwriting"] for hw, v in HOMEWORKS.items()}
+
+# per-cell limit: a graded cell runs its checks, each with its own limit inside the engine
+c.Execute.timeout = max([int(v["cell_timeout"]) for v in HOMEWORKS.values()] or [{min_timeout}])
+c.Execute.interrupt_on_timeout = True
+# the kernel imports the grader from the trusted tree, not from the submission's folder
+GRADER_ROOT = STATE["grader_root"]
+os.environ["NNCOURSE_GRADER_ROOT"] = GRADER_ROOT
+BOOT = ("import sys as _s; _s.path.insert(0, %r); import autograder.notebook; "
+        "_s.path.remove(%r); del _s" % (GRADER_ROOT, GRADER_ROOT))
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.exec_lines=" + BOOT]
+
+# feedback: hidden-test regions are removed from the cells students get back
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.ClearHiddenTests.enforce_metadata = False
+'''.replace("{min_timeout}", str(MIN_CELL_TIMEOUT_S))
+
+
+class NbgraderError(RuntimeError):
+    pass
+
+
+@dataclass
+class NotebookScore:
+    student: str
+    homework: str
+    code_score: float
+    max_code_score: float
+    written_score: float
+    max_written_score: float
+    needs_manual_grade: bool
+
+
+class Course:
+    def __init__(self, root: Path, grader_root: Path = REPO):
+        self.root = Path(root).resolve()
+        self.grader_root = Path(grader_root).resolve()
+
+    # -- configuration ---------------------------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        return self.root / "course.json"
+
+    def state(self) -> dict:
+        if self.state_path.is_file():
+            return json.loads(self.state_path.read_text())
+        return {"course_id": COURSE_ID, "grader_root": str(self.grader_root), "homeworks": {}}
+
+    def init(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        st = self.state()
+        st["grader_root"] = str(self.grader_root)
+        self.state_path.write_text(json.dumps(st, indent=1, sort_keys=True) + "\n")
+        (self.root / "nbgrader_config.py").write_text(CONFIG)
+
+    def register(self, hw: str, *, exclude_overwriting: list[str], cell_timeout: float) -> None:
+        st = self.state()
+        st["homeworks"][hw] = {"exclude_overwriting": sorted(exclude_overwriting),
+                               "cell_timeout": int(max(MIN_CELL_TIMEOUT_S, cell_timeout + CELL_GRACE_S))}
+        self.state_path.write_text(json.dumps(st, indent=1, sort_keys=True) + "\n")
+
+    # -- running nbgrader ------------------------------------------------------------
+    def nbgrader(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+        exe = Path(sys.executable).with_name("nbgrader")
+        cmd = [str(exe)] if exe.is_file() else [sys.executable, "-m", "nbgrader"]
+        env = dict(os.environ)
+        env.setdefault("MPLBACKEND", "Agg")
+        env.pop("NBGRADER_EXECUTION", None)
+        # nbgrader runs `alembic` (and kernels run `python`) from PATH: put this interpreter's bin first
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        proc = subprocess.run(cmd + list(args), cwd=str(self.root), env=env, capture_output=True, text=True,
+                              timeout=timeout)
+        if proc.returncode != 0:
+            tail = (proc.stdout + proc.stderr)[-4000:]
+            raise NbgraderError(f"nbgrader {' '.join(args)} failed (status {proc.returncode}):\n{tail}")
+        return proc
+
+    def generate_assignment(self, hw: str) -> None:
+        self.nbgrader("generate_assignment", hw, "--force")
+
+    def submit(self, hw: str, student: str, tree: Path, timestamp: str | None = None) -> Path:
+        """Place a student's folder (notebooks + starter/<hw>/ ...) as nbgrader's submission."""
+        dest = self.root / "submitted" / student / hw
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(tree, dest, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        (dest / "timestamp.txt").write_text(timestamp or time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+        return dest
+
+    def autograde(self, hw: str, student: str | None = None, timeout: float | None = None) -> float:
+        """Run ``nbgrader autograde``; return the wall time in seconds."""
+        args = ["autograde", hw, "--force"]
+        if student:
+            args.append(f"--student={student}")
+        start = time.monotonic()
+        self.nbgrader(*args, timeout=timeout)
+        return time.monotonic() - start
+
+    def generate_feedback(self, hw: str, student: str | None = None) -> list[Path]:
+        args = ["generate_feedback", hw, "--force"]
+        if student:
+            args.append(f"--student={student}")
+        self.nbgrader(*args)
+        base = self.root / "feedback"
+        return sorted(base.glob(f"{student or '*'}/{hw}/*.html"))
+
+    def scores(self, hw: str) -> dict[str, NotebookScore]:
+        from nbgrader.api import Gradebook
+
+        out = {}
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", COURSE_ID) as gb:
+            for sub in gb.assignment_submissions(hw):
+                out[sub.student_id] = NotebookScore(
+                    student=sub.student_id, homework=hw,
+                    code_score=round(float(sub.code_score), 6), max_code_score=round(float(sub.max_code_score), 6),
+                    written_score=round(float(sub.written_score), 6),
+                    max_written_score=round(float(sub.max_written_score), 6),
+                    needs_manual_grade=bool(sub.needs_manual_grade),
+                )
+        return out
+
+    def cell_grades(self, hw: str, student: str) -> dict[str, tuple[float | None, float]]:
+        """grade_id -> (auto score, max score) of one submission."""
+        from nbgrader.api import Gradebook
+
+        out = {}
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", COURSE_ID) as gb:
+            sub = gb.find_submission(hw, student)
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    out[g.name] = (g.auto_score, g.max_score)
+        return out

@@ -1,0 +1,86 @@
+"""Grading sample submissions through both front ends: the `course grade` CLI and nbgrader.
+
+Used by ``make demo`` and by tests/instructor; each returns per-sample results and the
+seconds each submission took, so the two paths can be compared (scores and speed).
+"""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .nbgrader_course import Course, NotebookScore
+from .release import student_tree
+from .samples import Sample
+
+
+@dataclass
+class CliOutcome:
+    result: dict
+    seconds: float
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class NbgraderOutcome:
+    score: NotebookScore
+    seconds: float
+    cells: dict = field(default_factory=dict)
+    feedback: list[Path] = field(default_factory=list)
+
+
+def grade_cli(hw: str, samples: list[Sample], workdir: Path, out: Path, formats: str = "json,md,html",
+              log=None) -> dict[str, CliOutcome]:
+    """``course grade <hw> <submission> --out OUT`` for each sample (one call each, timed)."""
+    from ..cli import main as course
+
+    log = log or (lambda m: None)
+    res = {}
+    for s in samples:
+        sub = s.materialize(Path(workdir) / hw / s.name)
+        buf = io.StringIO()
+        start = time.monotonic()
+        with redirect_stdout(buf), redirect_stderr(buf):
+            code = course(["grade", hw, str(sub), "--out", str(out), "--format", formats, "--no-progress"])
+        secs = time.monotonic() - start
+        jpath = Path(out) / f"{s.name}.json"
+        if not jpath.is_file():
+            raise RuntimeError(f"course grade wrote no {jpath} (status {code}):\n{buf.getvalue()[-2000:]}")
+        result = json.loads(jpath.read_text())
+        res[s.name] = CliOutcome(result, secs, sorted(Path(out).glob(f"{s.name}.*")))
+        log(f"  cli      {hw}/{s.name:<12} {result['score']:g}/{result['max_score']:g}  ({secs:.1f} s)")
+    return res
+
+
+def grade_nbgrader(course: Course, hw: str, samples: list[Sample], workdir: Path, *, feedback: bool = True,
+                   log=None) -> dict[str, NbgraderOutcome]:
+    """Submit each sample as student ``<sample>``, ``nbgrader autograde`` it (timed), then feedback."""
+    log = log or (lambda m: None)
+    secs = {}
+    for s in samples:
+        sub = s.materialize(Path(workdir) / "materialized" / hw / s.name)
+        tree = student_tree(course, hw, sub, Path(workdir) / "students" / hw / s.name)
+        course.submit(hw, s.name, tree)
+        secs[s.name] = course.autograde(hw, s.name)
+    fb: dict[str, list[Path]] = {}
+    if feedback:
+        course.generate_feedback(hw)
+        for s in samples:
+            fb[s.name] = sorted((course.root / "feedback" / s.name / hw).glob("*.html"))
+    scores = course.scores(hw)
+    out = {}
+    for s in samples:
+        sc = scores[s.name]
+        out[s.name] = NbgraderOutcome(sc, secs[s.name], course.cell_grades(hw, s.name), fb.get(s.name, []))
+        log(f"  nbgrader {hw}/{s.name:<12} {sc.code_score:g}/{sc.max_code_score:g}"
+            f"{' (+ written, to grade by hand)' if sc.needs_manual_grade else ''}  ({secs[s.name]:.1f} s)")
+    return out
+
+
+def clean(path: Path) -> None:
+    if Path(path).exists():
+        shutil.rmtree(path)

@@ -1,0 +1,192 @@
+"""`course release <hw>`: an nbgrader course directory and the student release of a homework.
+
+``source/<hw>/`` gets the master notebooks (imports pointed at ``starter.``, the
+points of each graded cell set from the suite), the homework's starter package, the
+public checks with the engine they run on, and ``DATA.md`` (where the data comes
+from). nbgrader's own ``generate_assignment`` then writes ``release/<hw>/``, which is
+scanned for reference code and hidden-test text before the release is reported good.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from ..build import REPO
+from ..build.notebooks import _rewrite_imports
+from ..engine.checks import load_suite
+from ..engine.submission import student_files
+from . import leaks
+from . import notebooks as nbs
+from .nbgrader_course import Course
+
+DEFAULT_OUT = REPO / "build" / "course"
+ENGINE_FILES = ("autograder/__init__.py", "autograder/notebook.py")
+ENGINE_DIRS = ("autograder/engine", "autograder/build")
+_SOLUTIONS_IMPORT = re.compile(r"^\s*(from|import)\s+solutions\b", re.M)
+
+
+class ReleaseError(RuntimeError):
+    pass
+
+
+@dataclass
+class ReleaseReport:
+    homework: str
+    course: Path
+    release: Path
+    notebooks: list[str] = field(default_factory=list)
+    auto_points: float = 0.0
+    manual_points: float = 0.0
+    notes: list[str] = field(default_factory=list)  # points adjusted, checks not graded by any cell ...
+    withheld: list[str] = field(default_factory=list)  # grading-side files kept out of the release
+
+    def summary(self) -> str:
+        return (f"{self.homework}: released {len(self.notebooks)} notebook(s) to {self.release} "
+                f"({self.auto_points:g} autograded + {self.manual_points:g} hand-graded points)")
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "notebooks"),
+                    dirs_exist_ok=True)
+
+
+def public_files(hw: str, repo: Path = REPO) -> tuple[list[Path], list[str]]:
+    """Files of ``autograder/<hw>/`` that ship to students, and those withheld (with why)."""
+    suite = load_suite(hw)
+    hwdir = repo / "autograder" / hw
+    secret = {(repo / p).resolve() for p in suite.secret_paths}
+    ship, withheld = [], []
+    for p in sorted(hwdir.rglob("*")):
+        if not p.is_file() or "__pycache__" in p.parts or p.suffix == ".pyc":
+            continue
+        rel = p.relative_to(repo)
+        if p.name.startswith("hidden") or p.resolve() in secret or any(s in p.resolve().parents for s in secret):
+            withheld.append(f"{rel} (hidden suite)")
+        elif p.suffix == ".py" and _SOLUTIONS_IMPORT.search(p.read_text(encoding="utf-8")):
+            withheld.append(f"{rel} (imports solutions)")
+        else:
+            ship.append(p)
+    return ship, withheld
+
+
+DATA_NOTE = """# Data for homework `{hw}`
+
+The notebooks and the starter code read their data from `data/<dataset>/` next to the
+course package, or from `$NNCOURSE_DATA/<dataset>/` when that variable is set. The
+course ships generators for every embedded default dataset (no download needed):
+
+    course data            # list the datasets
+    course data <dataset>  # write one, in the real file format its loader reads
+
+A real dataset in its original format can be placed at the same path instead.
+{extra}"""
+
+
+def _data_note(hw: str) -> str:
+    from .hooks import datasets_for
+
+    names = datasets_for(hw)
+    extra = ("\nThis homework uses: " + ", ".join(f"`{n}`" for n in names) + ".\n") if names else ""
+    return DATA_NOTE.format(hw=hw, extra=extra)
+
+
+def _source_notebook(path: Path, hw: str, cell_points: dict[str, float], notes: list[str]) -> nbformat.NotebookNode:
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = _rewrite_imports(cell.source)
+            cell.outputs = []
+            cell.execution_count = None
+        m = cell.get("metadata", {}).get("nbgrader")
+        if m and m.get("grade") and m.get("grade_id") in cell_points:
+            want = cell_points[m["grade_id"]]
+            if float(m.get("points", 0) or 0) != want:
+                notes.append(f"{path.name}: cell {m['grade_id']} carries {m.get('points')} point(s); "
+                             f"its checks are worth {want:g} (set from the suite)")
+                m["points"] = want
+    return nb
+
+
+def assemble_source(hw: str, course: Course, repo: Path = REPO) -> ReleaseReport:
+    """Write ``source/<hw>/`` and register the homework in the course config."""
+    suite = load_suite(hw)
+    masters = nbs.master_notebooks(hw, repo)
+    if not masters:
+        raise ReleaseError(f"{hw} has no master notebooks (expected solutions/{hw}/notebooks/*.ipynb)")
+    if not (repo / "starter" / hw).is_dir():
+        raise ReleaseError(f"starter/{hw}/ is missing: run `course build` first")
+    report = ReleaseReport(hw, course.root, course.root / "release" / hw)
+    cov = nbs.coverage(hw, repo)
+    if cov.unknown:
+        raise ReleaseError(f"{hw}: graded cells name no check: {', '.join(cov.unknown)}")
+    if cov.foreign:
+        raise ReleaseError(f"{hw}: graded cells grade another homework: {', '.join(cov.foreign)}")
+    for cid in cov.ungraded:
+        report.notes.append(f"check {cid} is graded by no notebook cell (nbgrader will not award its points)")
+    for cid in cov.doubled:
+        report.notes.append(f"check {cid} is graded by more than one cell (its points count twice in nbgrader)")
+
+    src = course.root / "source" / hw
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    for nb_path in masters:
+        nb = _source_notebook(nb_path, hw, cov.points, report.notes)
+        nbformat.write(nb, str(src / nb_path.name))
+        report.notebooks.append(nb_path.name)
+    # the student package: starter/__init__.py + starter/<hw>/
+    (src / "starter").mkdir()
+    shutil.copyfile(repo / "starter" / "__init__.py", src / "starter" / "__init__.py")
+    _copy_tree(repo / "starter" / hw, src / "starter" / hw)
+    # the public checks and the engine they run on (never the hidden suite)
+    for f in ENGINE_FILES:
+        (src / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(repo / f, src / f)
+    for d in ENGINE_DIRS:
+        _copy_tree(repo / d, src / d)
+    ship, report.withheld = public_files(hw, repo)
+    for p in ship:
+        dest = src / p.relative_to(repo)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dest)
+    (src / "DATA.md").write_text(_data_note(hw))
+
+    cells = [c for c in nbs.all_graded_cells(hw, repo)]
+    report.auto_points = sum(cov.points.values())
+    report.manual_points = sum(c.points for c in cells if c.kind == "manual")
+    course.register(hw, exclude_overwriting=[f"starter/{hw}/{f}" for f in student_files(hw, repo)],
+                    cell_timeout=nbs.max_cell_timeout(hw, repo))
+    return report
+
+
+def release(hw: str, out: Path | None = None, repo: Path = REPO, *, log=None) -> ReleaseReport:
+    """Assemble the course directory, run nbgrader generate_assignment, scan the release."""
+    log = log or (lambda msg: None)
+    course = Course(Path(out or DEFAULT_OUT))
+    course.init()
+    log(f"{hw}: assembling {course.root / 'source' / hw}")
+    report = assemble_source(hw, course, repo)
+    log(f"{hw}: nbgrader generate_assignment")
+    course.generate_assignment(hw)
+    for junk in report.release.rglob("__pycache__"):
+        shutil.rmtree(junk, ignore_errors=True)
+    log(f"{hw}: scanning the release for reference code and hidden tests")
+    findings = leaks.scan(report.release, leaks.fingerprints(hw, repo), hw, repo)
+    if findings:
+        shown = "\n  ".join(str(f) for f in findings[:20])
+        raise ReleaseError(f"{hw}: the release holds grading-side material ({len(findings)} finding(s)):\n  {shown}")
+    return report
+
+
+def student_tree(course: Course, hw: str, overlay: Path | None, dest: Path) -> Path:
+    """A student's working folder: the release of ``hw`` with ``overlay``'s files laid over it."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(course.root / "release" / hw, dest)
+    if overlay is not None:
+        shutil.copytree(overlay, dest, dirs_exist_ok=True)
+    return dest

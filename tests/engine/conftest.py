@@ -1,0 +1,45 @@
+"""Helpers for the engine tests: the fixture corpus and a timed grader call."""
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.engine import grade_submission
+from autograder.engine.sandbox import _proc_table, sandbox_user
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "example"
+ROOT = os.geteuid() == 0
+needs_root = pytest.mark.skipif(not ROOT, reason="isolation by uid needs root (CI runs as root)")
+
+
+def grade(sub, only=None, *, bound: float = 30.0, **kw):
+    """Grade a fixture (name) or path with the example suite; assert it ends within ``bound`` s."""
+    path = FIXTURES / sub if isinstance(sub, str) else sub
+    start = time.monotonic()
+    r = grade_submission("example", path, only=only, **kw)
+    took = time.monotonic() - start
+    assert took < bound, f"grading {sub} took {took:.1f} s (bound {bound} s)"
+    return r
+
+
+def by_id(result):
+    return {c.id: c for c in result.checks}
+
+
+def sandbox_descendants():
+    """Processes below this one that run as the sandbox user (root) - should be none after a check."""
+    table = _proc_table()
+    me = os.getpid()
+    kids = {}
+    for pid, (ppid, _u, _s) in table.items():
+        kids.setdefault(ppid, []).append(pid)
+    out, stack = [], list(kids.get(me, []))
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        stack.extend(kids.get(p, []))
+    user = sandbox_user()
+    uid = user.pw_uid if user else os.getuid()
+    return [p for p in out if table[p][1] == uid and (user is not None)]

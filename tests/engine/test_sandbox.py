@@ -1,0 +1,172 @@
+"""The sandbox: one child per check, limits, isolation, cleanup."""
+import os
+import time
+
+import numpy as np
+import pytest
+
+from autograder.engine.sandbox import (Limits, Sandbox, SandboxCrashed, SandboxTimeout, StudentError, kill_strays,
+                                       protect, sandbox_user)
+from autograder.engine.wire import Ref
+
+from .conftest import REPO, ROOT, needs_root, sandbox_descendants
+
+PROBE = '''
+import os, subprocess, sys, time
+import numpy as np
+
+def echo(*a, **k):
+    return a, k
+
+def ident():
+    return {"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(), "env": sorted(os.environ),
+            "cwd": os.getcwd(), "path": list(sys.path)}
+
+def try_write(path):
+    try:
+        with open(path, "w") as fh:
+            fh.write("x")
+        return True
+    except OSError:
+        return False
+
+def try_list(path):
+    try:
+        return os.listdir(path)
+    except OSError:
+        return None
+
+def try_import(name):
+    try:
+        __import__(name)
+        return True
+    except Exception:
+        return False
+
+def escape():
+    """Leave a detached grandchild behind (new session, parent gone)."""
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(300)
+        os._exit(0)
+    time.sleep(0.2)
+    return "left"
+
+def shout(n):
+    for _ in range(n):
+        print("x" * 1000)
+    return n
+
+class Model:
+    def __init__(self):
+        self.params = {"W": np.ones(2)}
+    def total(self):
+        return float(sum(v.sum() for v in self.params.values()))
+
+def loop():
+    while True:
+        pass
+'''
+
+
+@pytest.fixture
+def tree(tmp_path):
+    pkg = tmp_path / "tree" / "starter" / "example"
+    pkg.mkdir(parents=True)
+    (tmp_path / "tree" / "starter" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "probe.py").write_text(PROBE)
+    return tmp_path / "tree"
+
+
+def box(tree, **kw):
+    return Sandbox(tree, Limits(**{"timeout": 20, **kw}))
+
+
+def test_values_refs_and_mutation(tree):
+    with box(tree) as b:
+        a, k = b.call("example.probe:echo", np.arange(3), "s", key=(1, 2.5))
+        np.testing.assert_array_equal(a[0], np.arange(3))
+        assert a[1] == "s" and k == {"key": (1, 2.5)}
+        m = b.call("example.probe:Model", keep=True)
+        assert isinstance(m, Ref)
+        b.setitem(m.attr("params"), "W", np.full(2, 3.0))
+        assert b.call(m.attr("total")) == 6.0
+        np.testing.assert_array_equal(b.get(m.attr("params"))["W"], [3.0, 3.0])
+
+
+def test_student_exception_and_timeout(tree):
+    with box(tree, timeout=1.0) as b:
+        with pytest.raises(StudentError) as info:
+            b.call("example.probe:echo_missing")
+        assert info.value.type_name == "AttributeError"
+        start = time.monotonic()
+        with pytest.raises(SandboxTimeout):
+            b.call("example.probe:loop")
+        assert time.monotonic() - start < 5
+        with pytest.raises(SandboxCrashed):
+            b.call("example.probe:echo")
+
+
+def test_environment_is_scrubbed_and_path_is_minimal(tree):
+    with box(tree) as b:
+        info = b.call("example.probe:ident")
+        assert b.call("example.probe:try_import", "autograder") is False
+        assert b.call("example.probe:try_import", "solutions") is False
+    assert set(info["env"]) <= {"PATH", "HOME", "TMPDIR", "MPLCONFIGDIR", "XDG_CACHE_HOME", "MPLBACKEND", "LANG",
+                                "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                "OPENBLAS_NUM_THREADS", "TORCH_NUM_THREADS", "NNCOURSE_SANDBOX", "OPENBLAS_CORETYPE",
+                                "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH", "LC_CTYPE"}
+    assert not any(str(REPO) == p or p.startswith(str(REPO) + "/autograder") for p in info["path"])
+
+
+@needs_root
+def test_child_runs_unprivileged_and_cannot_touch_grader_files(tree):
+    user = sandbox_user()
+    with box(tree) as b, box(tree) as other:
+        info = b.call("example.probe:ident")
+        assert info["uid"] == user.pw_uid and info["groups"] in ([], [user.pw_gid])
+        # requests are written by the grader into a directory the child cannot write
+        assert b.call("example.probe:try_write", str(b.work / "req" / "req9.json")) is False
+        assert b.call("example.probe:try_write", str(b.work / "cwd" / "mine.txt")) is True
+        # another sandbox's tree cannot even be listed
+        assert b.call("example.probe:try_list", str(other.outer)) is None
+        assert b.call("example.probe:try_write", str(REPO / "pwned.txt")) is False
+        assert b.call("example.probe:try_list", str(REPO / "solutions")) is None
+
+
+@needs_root
+def test_protect_hides_secret_files_and_their_bytecode(tmp_path):
+    secret = tmp_path / "hidden.py"
+    secret.write_text("X = 1\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    pyc = cache / "hidden.cpython-311.pyc"
+    pyc.write_bytes(b"\0")
+    for p in (secret, pyc):
+        os.chmod(p, 0o644)
+    protect([secret])
+    assert not secret.stat().st_mode & 0o007 and not pyc.stat().st_mode & 0o007
+
+
+def test_detached_processes_are_killed_after_close(tree):
+    with box(tree) as b:
+        assert b.call("example.probe:escape") == "left"
+    assert sandbox_descendants() == []
+    assert kill_strays() == 0
+
+
+def test_output_is_capped(tree):
+    with box(tree) as b:
+        assert b.call("example.probe:shout", 5000) == 5000
+        tail = b.output_tail(500)
+    assert 0 < len(tail) <= 1100
+
+
+def test_sandbox_leaves_no_files(tree):
+    b = box(tree)
+    outer = b.outer
+    b.call("example.probe:echo")
+    b.close()
+    assert not outer.exists()
