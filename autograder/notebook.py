@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["grade_cell", "GradeCellFailed", "find_tree", "format_results"]
+__all__ = ["grade_cell", "cell_result", "GradeCellFailed", "find_tree", "format_results"]
 
 ROOT = Path(__file__).resolve().parents[1]  # the tree holding this autograder/ (repo or release)
 TRUSTED_ENV = "NNCOURSE_GRADER_ROOT"
@@ -130,14 +130,8 @@ def _grade_to_file(hw: str, target: str, tree: str, out: str) -> None:
     Path(out).write_text(json.dumps(d))
 
 
-def grade_cell(hw: str, target: str, *, show_hidden_details: bool = False, timeout: float | None = None) -> dict:
-    """Grade one check (an id such as ``"<hw>.<name>"``) or one part (``"2.1"``) of ``hw``.
-
-    Prints a line per check and raises ``AssertionError`` unless every check passed.
-    Returns the engine's result as a dict (``score``, ``max_score``, ``checks``).
-    """
-    start = time.monotonic()
-    root = ROOT
+def cell_result(hw: str, target: str, *, timeout: float | None = None) -> dict:
+    """Grade ``target`` of ``hw`` on the current starter tree; the result as a dict (no printing)."""
     if _autograding():
         trusted = os.environ.get(TRUSTED_ENV)
         if not trusted or Path(trusted).resolve() != ROOT:
@@ -149,19 +143,28 @@ def grade_cell(hw: str, target: str, *, show_hidden_details: bool = False, timeo
     if tree is None:
         raise GradeCellFailed(f"no starter/{hw}/ folder next to this notebook: keep the notebook in the homework "
                               f"folder you were given")
-    result = _run_grader(hw, target, tree, root, timeout)
+    return _run_grader(hw, target, tree, ROOT, timeout)
+
+
+def grade_cell(hw: str, target: str, *, timeout: float | None = None) -> None:
+    """Grade one check (an id such as ``"<hw>.<name>"``) or one part (``"2.1"``) of ``hw``.
+
+    Prints a line per check and raises ``AssertionError`` unless every check passed.
+    """
+    start = time.monotonic()
+    result = cell_result(hw, target, timeout=timeout)
     if not result.get("matched"):
         if _autograding():
             raise GradeCellFailed(f"no check matches {target!r} in homework {hw!r}")
         print(f"{target}: graded when your instructor runs the autograder (not part of your copy of the checks).")
-        return result
-    print(format_results(result, show_hidden_details=show_hidden_details))
+        return None
+    print(format_results(result))
     score, max_score = result.get("score", 0.0), result.get("max_score", 0.0)
     print(f"{target}: {score:g}/{max_score:g} points ({time.monotonic() - start:.1f} s)")
     bad = [c["id"] for c in result["checks"] if c["status"] != "passed"]
     if bad:
         raise GradeCellFailed(f"{len(bad)} of {len(result['checks'])} check(s) did not pass: {', '.join(bad)}")
-    return result
+    return None
 
 
 def _main(argv=None) -> int:  # python -m autograder.notebook HW TARGET: grade from a terminal

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .markers import MarkerError, has_markers, strip_solutions
-from .notebooks import student_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", "notebooks"}
@@ -60,6 +59,8 @@ def plan(repo: Path = REPO) -> BuildPlan:
         if nb_dir.is_dir():
             adst = repo / "assignments" / hw
             out.roots.append(adst)
+            from .notebooks import student_notebook  # nbformat is slow to import: only when needed
+
             for nb in sorted(nb_dir.glob("*.ipynb")):
                 out.files[adst / nb.name] = student_notebook(nb, hw).encode("utf-8")
     return out

@@ -32,6 +32,8 @@ def register(sub):
                    help=f"comma-separated output formats among {','.join(FORMATS)} (default json,csv)")
     p.add_argument("--resume", action="store_true", help="skip submissions whose result file is already written")
     p.add_argument("--seed", type=int, default=0, help="run seed mixed into every check's inputs (default 0)")
+    p.add_argument("--only", action="append", metavar="ID_OR_PART",
+                   help="grade only checks with this id, id prefix or part (repeatable; e.g. to regrade one part)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -54,7 +56,8 @@ def run(args) -> int:
         print(f"warning: {m} does not exist", file=sys.stderr)
     out = Path(args.out)
     report = grade_batch(args.homework, args.submissions, out, formats=formats, jobs=args.jobs, resume=args.resume,
-                         seed=args.seed, progress=not args.no_progress)
+                         seed=args.seed, progress=not args.no_progress,
+                         grade_kwargs={"only": args.only} if args.only else None)
     n = len(report.results)
     print(f"{len(report.graded)} graded, {len(report.skipped)} skipped (already done), "
           f"{len(report.failed)} failed inside the grader; results in {out}/")

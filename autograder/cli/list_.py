@@ -16,15 +16,22 @@ def run(args) -> int:
         suite = load_suite(hw)
         checks = suite.checks(include_hidden=not args.public)
         auto = sum(c.points for c in checks)
-        manual = sum(suite.manual_points.values())
+        written = suite.manual()
+        manual = sum(p for _, p in written.values())
         print(f"{hw}: {suite.title}  ({auto:g} autograded points, {manual:g} graded by hand, {len(checks)} checks)")
-        for part, title in suite.parts.items():
+        parts = dict(suite.parts)
+        for part, _ in written.values():
+            parts.setdefault(part, "written answers")
+        for part, title in parts.items():
             pcs = [c for c in checks if c.part == part]
             pts = sum(c.points for c in pcs)
-            man = sum(v for k, v in suite.manual_points.items() if k.split(":")[0] == part)
+            man = sum(p for prt, p in written.values() if prt == part)
             extra = f" + {man:g} by hand" if man else ""
             print(f"  part {part:<6} {title:<44} {pts:>5g} pts{extra}")
             if args.homework:
                 for c in pcs:
                     print(f"      {c.id:<40} {c.points:>4g}  {c.visibility:<6}  {c.description}")
+                for gid, (prt, p) in written.items():
+                    if prt == part:
+                        print(f"      {gid:<40} {p:>4g}  manual  written answer (graded by hand)")
     return 0

@@ -96,7 +96,8 @@ def grade_one(homework: str, path: str, out_dir: str, stem: str, formats, seed: 
         ok = True
     except Exception as exc:  # noqa: BLE001 - one submission must not stop the batch
         result = _failure_result(homework, Path(path), f"{type(exc).__name__}: {exc}")
-        result.checks and setattr(result.checks[0], "log", traceback.format_exc(limit=8))
+        if result.checks:
+            result.checks[0].log = traceback.format_exc(limit=8)
         ok = False
     write_outputs(result, out, stem, formats, title)
     return {"stem": stem, "ok": ok, "result": result.to_dict()}

@@ -63,7 +63,8 @@ class Suite:
     modules: tuple[str, ...] = ("public", "hidden")
     probes: tuple[str, ...] = ()  # files in autograder/<hw>/ copied into the sandbox
     secret_paths: tuple[str, ...] = ()  # extra grading-only paths (relative to repo root)
-    manual_points: dict[str, float] = field(default_factory=dict)  # written answers, graded by hand
+    # written answers graded by hand: nbgrader grade_id -> points, or -> (part, points)
+    manual_points: dict[str, float | tuple[str, float]] = field(default_factory=dict)
 
     def checks(self, include_hidden: bool = True) -> list[Check]:
         out = []
@@ -84,6 +85,14 @@ class Suite:
             raise ValueError(f"duplicate check ids in {self.homework}: {sorted(dup)}")
         return out
 
+    def manual(self) -> dict[str, tuple[str, float]]:
+        """Written answers as grade_id -> (part, points); part "written" when not given."""
+        out = {}
+        for gid, v in self.manual_points.items():
+            part, pts = v if isinstance(v, tuple) else ("written", v)
+            out[gid] = (str(part), float(pts))
+        return out
+
     def probe_files(self) -> dict[str, Path]:
         base = AUTOGRADER_DIR / self.homework
         return {name: base / name for name in self.probes}
@@ -101,8 +110,17 @@ def load_suite(homework: str) -> Suite:
 
 
 def available_homeworks() -> list[str]:
-    return sorted(p.name for p in AUTOGRADER_DIR.iterdir() if (p / "__init__.py").is_file() and
-                  "SUITE" in (p / "__init__.py").read_text())
+    """Homeworks whose ``autograder/<hw>/__init__.py`` defines a Suite named SUITE."""
+    out = []
+    for p in sorted(AUTOGRADER_DIR.iterdir()):
+        if not (p / "__init__.py").is_file() or "SUITE" not in (p / "__init__.py").read_text():
+            continue
+        try:
+            load_suite(p.name)
+        except KeyError:
+            continue
+        out.append(p.name)
+    return out
 
 
 class Context:

@@ -22,12 +22,11 @@ import time
 import traceback
 from pathlib import Path
 
-from ..build import REPO
 from .checks import Check, Context, Suite, load_suite
 from .compare import CheckFailed, redact
 from .results import ERROR, FAILED, PASSED, TIMEOUT, CheckResult, SubmissionResult
 from .sandbox import Limits, SandboxCrashed, SandboxTimeout, StudentError, protect
-from .submission import SubmissionError, prepare
+from .submission import REPO, SubmissionError, prepare
 
 MAX_MESSAGE = 4000  # characters of a check's message (student output can be long)
 
@@ -123,7 +122,7 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
     try:
         prep = prepare(Path(path), homework, repo)
     except SubmissionError as exc:
-        result.error = str(exc)
+        result.error = cap(str(exc))
         for c in checks:
             msg = cap(f"not graded: {exc}", 1000)
             result.checks.append(CheckResult(c.id, c.name, c.part, c.points, 0.0, ERROR, msg, 0.0,
@@ -132,7 +131,7 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
         return result
     try:
         if prep.notes:
-            result.error = "\n".join(prep.notes)
+            result.error = cap("\n".join(prep.notes))
         probes = suite.probe_files()
         for c in checks:
             limits = Limits(timeout=c.timeout if max_timeout is None else min(c.timeout, max_timeout),

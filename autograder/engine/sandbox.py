@@ -309,7 +309,9 @@ class Sandbox:
                 err = {}
             raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")), str(err.get("traceback", "")))
         if resp.get("ref") is not None:
-            return Ref(int(resp["ref"]))
+            if type(resp["ref"]) is not int:
+                raise SandboxCrashed("malformed answer from the sandbox")
+            return Ref(resp["ref"])
         return resp.get("value")
 
     def _readable(self) -> bool:

@@ -6,4 +6,5 @@ SUITE = Suite(
     title="Practice: a scaling layer",
     parts={"1": "scale layer", "2": "row means"},
     probes=("probes.py",),
+    manual_points={"example-written-da_sum": ("1", 1)},
 )

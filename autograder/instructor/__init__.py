@@ -1,7 +1,7 @@
 """Instructor workflow: nbgrader releases, autograding, Gradescope export, sample submissions.
 
 Generic over homeworks: a homework takes part as soon as it has a grading suite
-(``autograder/<hw>/__init__.py`` with ``SUITE``) and master notebooks
+(``autograder/<hw>/__init__.py`` defining its suite object) and master notebooks
 (``solutions/<hw>/notebooks/*.ipynb``) whose graded cells call
 :func:`autograder.notebook.grade_cell`.
 

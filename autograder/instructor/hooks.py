@@ -45,6 +45,9 @@ def prepare_data(hw: str, log=print) -> list[str]:
         try:
             gen = importlib.import_module(f"coursedata.{name}")
             ensure = getattr(gen, "ensure", None)
+            if ensure is None:  # e.g. coursedata.mnist.ensure_mnist_all(): an ensure_* taking no arguments
+                ensure = next((getattr(gen, n) for n in sorted(dir(gen)) if n.startswith("ensure_")
+                               and callable(getattr(gen, n))), None)
             if ensure is None:
                 lines.append(f"{hw}: coursedata.{name} has no ensure(): skipped")
             else:

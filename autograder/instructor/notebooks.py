@@ -156,3 +156,10 @@ def open_lines(path: Path) -> list[str]:
             elif not inside:
                 out.append(line)
     return out
+
+
+def homeworks_with_notebooks(repo: Path = REPO) -> list[str]:
+    """Homeworks that have a grading suite and master notebooks (those `course release` handles)."""
+    from ..engine.checks import available_homeworks
+
+    return [hw for hw in available_homeworks() if master_notebooks(hw, repo)]

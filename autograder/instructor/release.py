@@ -94,6 +94,36 @@ def _data_note(hw: str) -> str:
     return DATA_NOTE.format(hw=hw, extra=extra)
 
 
+GRADE_ID_RE = re.compile(r"^[A-Za-z0-9_\-]+$")  # nbgrader's schema for grade_id
+
+
+def validate_master(path: Path) -> list[str]:
+    """Problems nbgrader would reject a master notebook for, named by cell (empty if none)."""
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    nb = nbformat.read(str(path), as_version=4)
+    errs, seen = [], set()
+    for i, cell in enumerate(nb.cells):
+        m = cell.get("metadata", {}).get("nbgrader")
+        if not m:
+            continue
+        gid = str(m.get("grade_id", ""))
+        if not GRADE_ID_RE.match(gid):
+            errs.append(f"{path.name} cell {i}: grade_id {gid!r} is not valid for nbgrader (letters, digits, '_' "
+                        f"and '-' only), e.g. {re.sub(r'[^A-Za-z0-9_-]', '-', gid)!r}")
+        if gid in seen:
+            errs.append(f"{path.name} cell {i}: duplicate grade_id {gid!r}")
+        seen.add(gid)
+        if (m.get("grade") or m.get("task")) and m.get("points") is None:
+            errs.append(f"{path.name} cell {i} ({gid}): a graded cell needs points")
+    if not errs:
+        try:
+            MetadataValidator().validate_nb(nb)
+        except Exception as exc:  # noqa: BLE001 - nbgrader's own verdict, as text
+            errs.append(f"{path.name}: {exc}")
+    return errs
+
+
 def _source_notebook(path: Path, hw: str, cell_points: dict[str, float], notes: list[str]) -> nbformat.NotebookNode:
     nb = nbformat.read(str(path), as_version=4)
     for cell in nb.cells:
@@ -120,6 +150,9 @@ def assemble_source(hw: str, course: Course, repo: Path = REPO) -> ReleaseReport
     if not (repo / "starter" / hw).is_dir():
         raise ReleaseError(f"starter/{hw}/ is missing: run `course build` first")
     report = ReleaseReport(hw, course.root, course.root / "release" / hw)
+    problems = [e for nb_path in masters for e in validate_master(nb_path)]
+    if problems:
+        raise ReleaseError(f"{hw}: master notebooks nbgrader would reject:\n  " + "\n  ".join(problems))
     cov = nbs.coverage(hw, repo)
     if cov.unknown:
         raise ReleaseError(f"{hw}: graded cells name no check: {', '.join(cov.unknown)}")

@@ -9,8 +9,7 @@ You write:
 * ``count_parameters`` and ``fc_equivalent_parameters`` (question 4(c));
 * ``write_predictions``: the Kaggle-style prediction file for the test frames.
 
-The training loop, the datasets and the plots are provided (``train.py``,
-``data.py``, ``plotting.py``).
+The training loop and the frame loading are provided (``train.py``).
 """
 from __future__ import annotations
 
@@ -22,9 +21,10 @@ import torch.nn.functional as F
 from torch import nn
 
 NUM_CLASSES = 8
+LABELS = ("deadbug", "hamstrings", "inline", "lunge", "stretch", "pushup", "reach", "squat")  # data.LABELS
 
 __all__ = [
-    "NUM_CLASSES", "Net", "loss_function", "per_class_accuracy", "confusion_matrix", "accuracy_summary",
+    "NUM_CLASSES", "LABELS", "Net", "loss_function", "per_class_accuracy", "confusion_matrix", "accuracy_summary",
     "layer_shapes", "count_parameters", "fc_equivalent_parameters", "write_predictions",
 ]
 
@@ -218,17 +218,29 @@ def fc_equivalent_parameters(model: nn.Module, input_shape) -> int:
 # ----------------------------------------------------------------------------------
 # the Kaggle-style prediction file, question 4(g)
 # ----------------------------------------------------------------------------------
-def write_predictions(model: nn.Module, test_data, path) -> None:
-    """Predict every frame of ``test_data`` (a ``data.TestFrameDataset``) and write
-    the prediction file ``path`` with ``data.write_submission``: one row ``Id,Category``
-    per test frame, the category being the movement name (e.g. ``squat``).
-    """
-    # TODO: predict with train.predict, turn class indices into names with
-    # data.LABELS and write the file with data.write_submission.
-    # BEGIN SOLUTION
-    from .data import LABELS, write_submission
-    from .train import predict
+def write_predictions(model: nn.Module, test_data, ids, path) -> None:
+    """Predict every test frame and write the Kaggle-style file ``path``.
 
+    ``test_data``: the test frames (a dataset of images, or an array (N, 3, H, W));
+    ``ids``: their integer Ids (``00001.jpg`` is Id 1), in the same order. The file
+    starts with the header line ``Id,Category`` followed by one line ``<Id>,<movement>``
+    per frame, the movement being its name in ``LABELS`` (e.g. ``17,squat``).
+    """
+    # TODO: predict class indices with train.predict, turn them into names with
+    # LABELS and write the lines (the csv module or plain text both work).
+    # BEGIN SOLUTION
+    import csv
+
+    from .train import as_dataset, predict
+
+    if not isinstance(test_data, torch.utils.data.Dataset):
+        test_data = as_dataset(test_data)
     pred = predict(model, test_data)
-    write_submission(path, test_data.ids, [LABELS[int(i)] for i in pred])
+    ids = [int(i) for i in ids]
+    if len(ids) != len(pred):
+        raise ValueError(f"write_predictions: {len(ids)} ids for {len(pred)} frames")
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["Id", "Category"])
+        writer.writerows((i, LABELS[int(p)]) for i, p in zip(ids, pred))
     # END SOLUTION

@@ -28,7 +28,7 @@ Student functions: ``pooling_layer_forward``/``backward``, ``relu_forward``/``ba
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 __all__ = [
     "get_lr",
@@ -82,44 +82,42 @@ def make_blob(data, height: int, width: int, channel: int) -> dict:
     }
 
 
-def _to_images(data: np.ndarray, h: int, w: int, c: int) -> np.ndarray:
-    """``[h*w*c, batch]`` -> ``(batch, h, w, c)`` (a view when possible)."""
-    return data.T.reshape(data.shape[1], h, w, c)
-
-
-def _from_images(x: np.ndarray) -> np.ndarray:
-    """``(batch, h, w, c)`` -> ``[h*w*c, batch]`` (C-contiguous)."""
-    return np.ascontiguousarray(x.reshape(x.shape[0], -1).T)
+def _as_images(data: np.ndarray, h: int, w: int, c: int) -> np.ndarray:
+    """``[h*w*c, batch]`` -> ``(h, w, c, batch)`` (a view for a C-contiguous input)."""
+    return np.reshape(data, (h, w, c, data.shape[1]))
 
 
 def _windows(x: np.ndarray, k: int, stride: int, pad: int, pad_value: float = 0.0) -> np.ndarray:
-    """All ``k x k`` windows of ``x`` (``(batch, h, w, c)``).
+    """All ``k x k`` windows of ``x`` (``(h, w, c, batch)``), without copying.
 
-    Returns a strided view of shape ``(batch, h_out, w_out, k, k, c)``; window
-    ``(i, j)`` starts at row ``i * stride - pad`` and column ``j * stride - pad``.
+    Returns a read-only strided view of shape ``(k, k, c, h_out, w_out, batch)``: entry
+    ``[dy, dx, ch, i, j, n]`` is pixel ``(i * stride - pad + dy, j * stride - pad + dx)``
+    of channel ``ch`` of example ``n``.
     """
     if pad > 0:
-        x = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant",
+        x = np.pad(x, ((pad, pad), (pad, pad), (0, 0), (0, 0)), mode="constant",
                    constant_values=pad_value)
-    win = sliding_window_view(x, (k, k), axis=(1, 2))  # (b, H-k+1, W-k+1, c, k, k)
-    win = win[:, ::stride, ::stride]
-    return win.transpose(0, 1, 2, 4, 5, 3)
+    h, w, c, b = x.shape
+    h_out, w_out = output_size(h, k, stride, 0), output_size(w, k, stride, 0)
+    sh, sw, sc, sb = x.strides
+    return as_strided(x, shape=(k, k, c, h_out, w_out, b),
+                      strides=(sh, sw, sc, sh * stride, sw * stride, sb), writeable=False)
 
 
 def _accumulate_windows(cols: np.ndarray, h: int, w: int, stride: int, pad: int) -> np.ndarray:
-    """Adjoint of ``_windows``: add every window back into a ``(batch, h, w, c)`` image.
+    """Adjoint of ``_windows``: add every window back into an ``(h, w, c, batch)`` image.
 
-    ``cols`` has shape ``(batch, h_out, w_out, k, k, c)``; overlapping windows add up
+    ``cols`` has shape ``(k, k, c, h_out, w_out, batch)``; overlapping windows add up
     and the padding border is dropped. Loops over the ``k * k`` window offsets only.
     """
-    b, h_out, w_out, k, _, c = cols.shape
-    im = np.zeros((b, h + 2 * pad, w + 2 * pad, c), dtype=cols.dtype)
+    k, _, c, h_out, w_out, b = cols.shape
+    im = np.zeros((h + 2 * pad, w + 2 * pad, c, b), dtype=cols.dtype)
     y_stop = stride * (h_out - 1) + 1
     x_stop = stride * (w_out - 1) + 1
     for dy in range(k):
         for dx in range(k):
-            im[:, dy:dy + y_stop:stride, dx:dx + x_stop:stride, :] += cols[:, :, :, dy, dx, :]
-    return im[:, pad:pad + h, pad:pad + w, :]
+            im[dy:dy + y_stop:stride, dx:dx + x_stop:stride] += cols[dy, dx].transpose(1, 2, 0, 3)
+    return im[pad:pad + h, pad:pad + w]
 
 
 # ---------------------------------------------------------------------------------------
@@ -142,6 +140,7 @@ def im2col_conv(input_n, layer, h_in, w_in, c, h_out, w_out, pad_value=0.0):
     col : ``[k*k*c, h_out*w_out]`` for one image, ``[k*k*c, h_out*w_out, batch]`` for a
         batch. Column ``i * w_out + j`` holds window ``(i, j)``; its rows are ordered
         ``(dy, dx, ch)`` with the channel fastest, i.e. ``row = (dy * k + dx) * c + ch``.
+        So ``col.reshape(k * k, c, ...)`` separates the window position from the channel.
     """
     input_n = np.asarray(input_n)
     single = input_n.ndim == 1
@@ -149,10 +148,8 @@ def im2col_conv(input_n, layer, h_in, w_in, c, h_out, w_out, pad_value=0.0):
     k, stride, pad = int(layer["k"]), int(layer["stride"]), int(layer["pad"])
     if output_size(h_in, k, stride, pad) != h_out or output_size(w_in, k, stride, pad) != w_out:
         raise ValueError("h_out/w_out do not match the layer's k, stride and pad")
-    win = _windows(_to_images(data, h_in, w_in, c), k, stride, pad, pad_value)
-    batch = data.shape[1]
-    col = win.reshape(batch, h_out * w_out, k * k * c).transpose(2, 1, 0)
-    col = np.ascontiguousarray(col)
+    win = _windows(_as_images(data, h_in, w_in, c), k, stride, pad, pad_value)
+    col = win.reshape(k * k * c, h_out * w_out, data.shape[1])
     return col[:, :, 0] if single else col
 
 
@@ -172,9 +169,8 @@ def col2im_conv(col, input, layer, h_out, w_out):
     h_in, w_in, c = input["height"], input["width"], input["channel"]
     k, stride, pad = int(layer["k"]), int(layer["stride"]), int(layer["pad"])
     batch = col.shape[2]
-    cols = col.transpose(2, 1, 0).reshape(batch, h_out, w_out, k, k, c)
-    im = _accumulate_windows(cols, h_in, w_in, stride, pad)
-    out = _from_images(im)
+    im = _accumulate_windows(col.reshape(k, k, c, h_out, w_out, batch), h_in, w_in, stride, pad)
+    out = np.ascontiguousarray(im).reshape(h_in * w_in * c, batch)
     return out[:, 0] if single else out
 
 
@@ -192,10 +188,11 @@ def conv_layer_forward(input, layer, param):
     batch = input["batch_size"]
     k, stride, pad, num = int(layer["k"]), int(layer["stride"]), int(layer["pad"]), int(layer["num"])
     h_out, w_out = output_size(h_in, k, stride, pad), output_size(w_in, k, stride, pad)
-    win = _windows(_to_images(input["data"], h_in, w_in, c), k, stride, pad)
-    cols = win.reshape(batch * h_out * w_out, k * k * c)
-    out = cols @ param["w"] + np.reshape(param["b"], (1, num))
-    data = np.ascontiguousarray(out.reshape(batch, h_out * w_out * num).T)
+    win = _windows(_as_images(input["data"], h_in, w_in, c), k, stride, pad)
+    cols = win.reshape(k * k * c, h_out * w_out * batch)
+    out = (param["w"].T @ cols).reshape(num, h_out * w_out, batch)
+    out += np.reshape(param["b"], (num, 1, 1))
+    data = np.ascontiguousarray(out.transpose(1, 0, 2)).reshape(h_out * w_out * num, batch)
     return {"height": h_out, "width": w_out, "channel": num, "batch_size": batch,
             "data": data, "diff": np.zeros(0)}
 
@@ -212,14 +209,17 @@ def conv_layer_backward(output, input, layer, param, need_input_grad=True):
     batch = input["batch_size"]
     k, stride, pad, num = int(layer["k"]), int(layer["stride"]), int(layer["pad"]), int(layer["num"])
     h_out, w_out = output["height"], output["width"]
-    win = _windows(_to_images(input["data"], h_in, w_in, c), k, stride, pad)
-    cols = win.reshape(batch * h_out * w_out, k * k * c)
-    dout = output["diff"].T.reshape(batch * h_out * w_out, num)
-    param_grad = {"w": cols.T @ dout, "b": dout.sum(axis=0)}
+    win = _windows(_as_images(input["data"], h_in, w_in, c), k, stride, pad)
+    cols = win.reshape(k * k * c, h_out * w_out * batch)
+    dout = np.ascontiguousarray(
+        np.reshape(output["diff"], (h_out * w_out, num, batch)).transpose(1, 0, 2)
+    ).reshape(num, h_out * w_out * batch)
+    param_grad = {"w": np.ascontiguousarray(np.dot(dout, cols.T).T), "b": dout.sum(axis=1)}
     input_od = None
     if need_input_grad:
-        dcols = (dout @ param["w"].T).reshape(batch, h_out, w_out, k, k, c)
-        input_od = _from_images(_accumulate_windows(dcols, h_in, w_in, stride, pad))
+        dcols = (param["w"] @ dout).reshape(k, k, c, h_out, w_out, batch)
+        im = _accumulate_windows(dcols, h_in, w_in, stride, pad)
+        input_od = np.ascontiguousarray(im).reshape(h_in * w_in * c, batch)
     return param_grad, input_od
 
 
@@ -280,7 +280,7 @@ def pooling_layer_backward(output, input, layer):
     k, stride, pad = layer["k"], layer["stride"], layer["pad"]
     h_out = (h_in + 2 * pad - k) // stride + 1
     w_out = (w_in + 2 * pad - k) // stride + 1
-    # TODO: find, for every window and channel, where the maximum is (im2col_conv + argmax),
+    # TODO: find, for every window and channel, where the maximum is (im2col_conv; the first one on ties),
     # TODO: build a [k*k*c, h_out*w_out, batch] array holding output['diff'] at that position
     # TODO: and zeros elsewhere, and scatter it back with col2im_conv (it sums overlaps).
     raise NotImplementedError("pooling_layer_backward is not implemented yet (see the TODO above this line)")

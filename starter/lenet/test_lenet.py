@@ -61,7 +61,7 @@ def evaluate(params, layers, x, y, chunk=500):
 
 def train_lenet(max_iter=2000, seed=0, fullset=True, data=None, target_accuracy=None,
                 test_interval=250, display_interval=100, verbose=True, progress=True,
-                **overrides):
+                dtype=np.float32, **overrides):
     """Train LeNet with mini-batch SGD; return a dict describing the run.
 
     Parameters
@@ -72,6 +72,8 @@ def train_lenet(max_iter=2000, seed=0, fullset=True, data=None, target_accuracy=
     data : optional ``[xtrain, ytrain, xval, yval, xtest, ytest]``.
     target_accuracy : stop at the first test evaluation that reaches it.
     test_interval : evaluate on the test set every this many steps (and at the end).
+    dtype : floating type used for training. The layers work in any float type;
+        float32 (PyTorch's default) is about twice as fast as float64 here.
     overrides : replace entries of ``SETTINGS`` (e.g. ``epsilon=0.02``).
 
     Returns
@@ -87,10 +89,13 @@ def train_lenet(max_iter=2000, seed=0, fullset=True, data=None, target_accuracy=
     if data is None:
         data = load_mnist(fullset)
     xtrain, ytrain, _xval, _yval, xtest, ytest = data
+    xtrain = np.asarray(xtrain, dtype=dtype)
+    xtest = np.asarray(xtest, dtype=dtype)
     batch = cfg["batch_size"]
     layers = lenet_layers(batch)
     rng = np.random.default_rng(seed)
-    params = init_convnet(layers, rng)
+    params = {i: {"w": p["w"].astype(dtype), "b": p["b"].astype(dtype)}
+              for i, p in init_convnet(layers, rng).items()}
     param_winc = {i: {"w": np.zeros_like(p["w"]), "b": np.zeros_like(p["b"])} for i, p in params.items()}
 
     bar = None
@@ -111,7 +116,7 @@ def train_lenet(max_iter=2000, seed=0, fullset=True, data=None, target_accuracy=
             pos = 0
         idx = order[pos:pos + batch]
         pos += batch
-        cp, param_grad = conv_net(params, layers, xtrain[:, idx], ytrain[idx])
+        cp, param_grad = conv_net(params, layers, np.ascontiguousarray(xtrain[:, idx]), ytrain[idx])
         w_rate = get_lr(it - 1, cfg["epsilon"] * cfg["w_lr"], cfg["gamma"], cfg["power"])
         b_rate = get_lr(it - 1, cfg["epsilon"] * cfg["b_lr"], cfg["gamma"], cfg["power"])
         params, param_winc = sgd_momentum(w_rate, b_rate, cfg["mu"], cfg["weight_decay"],

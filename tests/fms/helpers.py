@@ -52,9 +52,16 @@ def checks():
     return _CHECKS
 
 
+# needs the generated MDS189 data: exercised by test_fms_threshold.py only
+DATA_CHECKS = ("fms.two_layer_pose_accuracy",)
+
+
 def grade(tree: Path, ids=None, seed=0):
-    """Run the given checks (default: all of mine) on ``tree``; {id: CheckResult}."""
+    """Run the given checks (default: all of mine that need no generated data) on
+    ``tree``; returns {id: CheckResult}."""
     suite = load_suite("fms")
     probes = suite.probe_files()
-    chosen = checks() if ids is None else {i: checks()[i] for i in ids}
+    if ids is None:
+        ids = [i for i in checks() if i not in DATA_CHECKS]
+    chosen = {i: checks()[i] for i in ids}
     return {i: run_check(c, tree, probes, seed=seed) for i, c in chosen.items()}

@@ -59,3 +59,20 @@ def test_nan_training_gets_stability_hint(toy_data, tmp_path):
     tree = make_tree(tmp_path, [("layers.py", "    dx /= n\n", "    dx *= 1e8\n")])
     r = grade(tree, [CHECK])[CHECK]
     assert r.status == "failed" and "NaN" in r.message, r.message
+
+
+def _calibrated_data_available():
+    from coursedata.paths import data_root
+
+    return (data_root() / "mds189" / "splits.json").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _calibrated_data_available(),
+                    reason="synthetic MDS189 not generated (python -m coursedata.mds189)")
+def test_calibrated_threshold_on_synthetic_poses(tmp_path):
+    ok = grade(make_tree(tmp_path / "ref"), [CHECK])[CHECK]
+    assert ok.status == "passed", ok.message
+    broken = make_tree(tmp_path / "broken", [("layers.py", "dx = dout * (x > 0)", "dx = dout * (dout > 0)")])
+    bad = grade(broken, [CHECK])[CHECK]
+    assert bad.status == "failed", bad.message

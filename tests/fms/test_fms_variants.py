@@ -121,3 +121,28 @@ def test_variants_do_not_break_unrelated_checks(tmp_path):
                            "fms.conv2d_forward", "fms.maxpool_backward"])
     assert results["fms.relu_backward"].status == "failed"
     assert all(r.status == "passed" for k, r in results.items() if k != "fms.relu_backward")
+
+
+# correct alternatives that must NOT be penalised
+ACCEPTED = {
+    "relu_grad_one_at_zero": (
+        [("layers.py", "dx = dout * (x > 0)", "dx = dout * (x >= 0)")], "fms.relu_backward"),
+    "mask_1d_zero_padded": (
+        [("conv.py", "mask = np.array([0.5, 0.0, -0.5])", "mask = np.array([0.0, 0.5, 0.0, -0.5, 0.0])")],
+        "fms.derivative_mask"),
+    "edge_mask_prewitt_2d": (
+        [("conv.py", "mask = np.stack([base, base, base])",
+          "mask = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -1.0, -1.0]])")],
+        "fms.vertical_edge_mask"),
+    "softmax_via_logsumexp": (
+        [("layers.py", "log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+          "import scipy.special\n    log_norm = scipy.special.logsumexp(shifted, axis=1, keepdims=True)")],
+        "fms.softmax_loss"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED))
+def test_correct_alternative_is_accepted(name, tmp_path):
+    patches, check_id = ACCEPTED[name]
+    result = grade(make_tree(tmp_path, patches), [check_id])[check_id]
+    assert result.status == "passed", result.message

@@ -101,12 +101,12 @@ def bbox_from_keypoints(kp: np.ndarray, W: int, H: int, margin: float = 0.08,
     pad = margin * max(hi - lo) + 1.0
     lo = np.maximum(lo - pad, 0.0)
     hi = np.minimum(hi + pad, [W - 1, H - 1])
-    return [round(float(v), 2) for v in (*lo, *hi)]
+    return [round(float(v), 1) for v in (*lo, *hi)]
 
 
 def _round(kp: np.ndarray) -> np.ndarray:
-    out = np.round(np.asarray(kp, float), 2)
-    out[:, 2] = np.round(kp[:, 2], 3)
+    out = np.round(np.asarray(kp, float), 1)
+    out[:, 2] = np.round(kp[:, 2], 2)
     return out
 
 

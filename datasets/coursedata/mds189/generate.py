@@ -27,7 +27,7 @@ from .movements import BILATERAL, LABELS
 
 FORMAT_VERSION = "mds189-synthetic-1"
 REFERENCE_ID = "refcoach"  # plays the role of the handout's reference labeller
-JPEG_QUALITY = 85
+JPEG_QUALITY = 80
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Preset:
 
 
 PRESETS = {
-    "default": Preset(n_train=100, n_val=24, n_test=24),
+    "default": Preset(n_train=100, n_val=20, n_test=20),
     "large": Preset(n_train=400, n_val=60, n_test=80),
     "tiny": Preset(n_train=6, n_val=2, n_test=2),  # for tests
 }
@@ -98,7 +98,7 @@ def simulate_person(seed: int, index: int, pid: str, canonical: bool = False, re
         kp_true = scene.body25(uv)
         far = scene.far_side_mask(z)
         body_px = scene.body_height_px(subj, fr, z)
-        W, H = fr.W, fr.H
+        W, H = fr.size
         T = len(images)
         # the labeller picks a key frame near (usually at) the peak
         keys = {}
@@ -115,7 +115,7 @@ def simulate_person(seed: int, index: int, pid: str, canonical: bool = False, re
         right = keys.get("right", keys.get("both"))
         label = {
             "metadata": {"id": pid, "fps": scene.FPS, "number_frames": T, "height": H, "width": W,
-                         "mirrored": bool(subj.mirror), "source": FORMAT_VERSION},
+                         "mirrored": bool(subj.mirror), "rotation": 90 * subj.rot90, "source": FORMAT_VERSION},
             "movement": {"label": movement, "bilateral": BILATERAL[movement], "f_start": 1, "f_end": T},
             "left_frames": {"f_start": left[0] + 1, "f_key": left[1] + 1, "f_end": left[2] + 1},
             "right_frames": {"f_start": right[0] + 1, "f_key": right[1] + 1, "f_end": right[2] + 1},

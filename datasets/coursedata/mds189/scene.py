@@ -12,7 +12,7 @@ from coursedata.body import (
 from coursedata.body.render import SEGMENT_ENDS
 from .movements import BILATERAL, LYING, STAND, key_pose, mirror_pose, neutral_pose, style_weights
 
-FRAME_SIZES = ((64, 64), (80, 64), (64, 80), (72, 72), (96, 72), (72, 96), (80, 80))  # (W, H)
+FRAME_SIZES = ((64, 64), (80, 64), (64, 80), (72, 72), (80, 80), (88, 64), (64, 88))  # (W, H)
 FPS = 10  # frames are stored at 10 per second (the source videos run at 30)
 
 # far-side keypoints (relative to the camera) are harder to see; BODY_25 indices
@@ -41,6 +41,7 @@ class Subject:
     cam_dist: float
     mirror: bool              # the video is stored mirrored (selfie camera)
     fill: float               # fraction of the frame the movement spans
+    rot90: int = 0            # the stored video is rotated by rot90 * 90 degrees (phone orientation)
     room: dict = field(default_factory=dict)
     light: dict = field(default_factory=dict)
     fitness: int = 200
@@ -84,8 +85,9 @@ def sample_subject(rng: np.random.Generator, pid: str, canonical: bool = False) 
         frame_wh=FRAME_SIZES[rng.integers(len(FRAME_SIZES))],
         cam_side=float(rng.choice([0.0, 180.0])), cam_az=rng.uniform(-40, 40),
         cam_el=rng.uniform(-4, 22), cam_roll=rng.normal(0, 5.0), cam_dist=rng.uniform(2.8, 6.0),
-        mirror=bool(rng.uniform() < 0.3), fill=rng.uniform(0.55, 0.92), room=room, light=light,
+        mirror=bool(rng.uniform() < 0.3), fill=rng.uniform(0.72, 0.92), room=room, light=light,
         fitness=int(rng.integers(0, 600)),
+        rot90=int(rng.choice([0, 1, 3], p=[0.6, 0.2, 0.2])),
     )
     subj.posture[:3] = 0.0  # no personal root rotation
     if canonical:  # the reference subject: textbook side view, average body
@@ -94,6 +96,7 @@ def sample_subject(rng: np.random.Generator, pid: str, canonical: bool = False) 
         subj.mirror, subj.depth, subj.speed, subj.fill = False, 1.0, 1.0, 0.8
         subj.posture[:] = 0.0
         subj.frame_wh = (80, 80)
+        subj.rot90 = 0
     return subj
 
 
@@ -119,9 +122,9 @@ def animate(subj: Subject, movement: str, rng: np.random.Generator):
         key = key_pose(movement, "left" if side == "both" else side, style).vector()
         key = key + subj.posture + rng.normal(0, 4.0, size=key.shape)
         target = neutral + depth * (key - neutral)
-        n_down = max(2, int(round(rng.uniform(3.0, 5.5) / subj.speed)))
+        n_down = max(2, int(round(rng.uniform(2.6, 5.0) / subj.speed)))
         n_hold = int(rng.integers(1, 3))
-        n_up = max(2, int(round(rng.uniform(3.0, 5.5) / subj.speed)))
+        n_up = max(2, int(round(rng.uniform(2.6, 5.0) / subj.speed)))
         start = len(frames)
         for i in range(1, n_down + 1):
             frames.append(neutral + _ease(i / n_down) * (target - neutral))
@@ -160,16 +163,39 @@ class Framing:
     cam: Camera
     scale: float
     offset: np.ndarray
-    W: int
+    W: int                 # size of the rendered (unrotated) frame
     H: int
     mirror: bool
+    rot90: int = 0         # counter-clockwise quarter turns applied to the stored frame
 
-    def project(self, X):
+    @property
+    def size(self):
+        """(W, H) of the stored frame."""
+        return (self.H, self.W) if self.rot90 % 2 else (self.W, self.H)
+
+    def project_unrotated(self, X):
         uv, z = self.cam.project(X)
         uv = uv * self.scale + self.offset
         if self.mirror:
             uv[..., 0] = self.W - uv[..., 0]
         return uv, z
+
+    def rotate_points(self, uv):
+        """Map unrotated pixel coordinates to the stored (rotated) frame."""
+        w, h = self.W, self.H
+        uv = uv.copy()
+        for _ in range(self.rot90 % 4):  # one counter-clockwise quarter turn
+            u, v = uv[..., 0].copy(), uv[..., 1].copy()
+            uv[..., 0], uv[..., 1] = v, w - u
+            w, h = h, w
+        return uv
+
+    def rotate_image(self, img):
+        return np.ascontiguousarray(np.rot90(img, self.rot90 % 4))
+
+    def project(self, X):
+        uv, z = self.project_unrotated(X)
+        return self.rotate_points(uv), z
 
 
 def frame_video(subj: Subject, X: np.ndarray, rng: np.random.Generator) -> Framing:
@@ -185,8 +211,8 @@ def frame_video(subj: Subject, X: np.ndarray, rng: np.random.Generator) -> Frami
     fill = float(np.clip(subj.fill * rng.uniform(0.92, 1.05), 0.45, 0.97))
     scale = fill * min(W / (hi[0] - lo[0]), H / (hi[1] - lo[1]))
     slack = np.array([W, H]) - (hi - lo) * scale
-    offset = -lo * scale + slack * rng.uniform(0.1, 0.9, size=2)
-    return Framing(cam, scale, offset, W, H, subj.mirror)
+    offset = -lo * scale + slack * rng.uniform(0.38, 0.62, size=2)
+    return Framing(cam, scale, offset, W, H, subj.mirror, subj.rot90)
 
 
 # ------------------------------------------------------------------- rendering
@@ -228,9 +254,9 @@ def apply_light(img: np.ndarray, light: np.ndarray, noise: float,
 def render_video(subj: Subject, fr: Framing, X: np.ndarray, rng: np.random.Generator,
                  render: bool = True):
     """Render all frames; returns (images list of uint8 (H, W, 3), uv (T, J, 2), z (T, J))."""
-    uv, z = fr.project(X)
+    uv, z = fr.project_unrotated(X)
     if not render:
-        return [None] * len(X), uv, z
+        return [None] * len(X), fr.rotate_points(uv), z
     floor_row = float(np.max(uv[:, :, 1]))
     radii_m = subj.shape.radii()
     bg = background(subj, fr, floor_row, rng)
@@ -241,8 +267,8 @@ def render_video(subj: Subject, fr: Framing, X: np.ndarray, rng: np.random.Gener
         img = bg.copy()
         rad = radii_m * fr.cam.f * fr.scale / z[t, seg_a]
         render_body(img, uv[t], z[t], rad, subj.materials, side_shade=0.78)
-        images.append(apply_light(img, light, subj.light["noise"], rng))
-    return images, uv, z
+        images.append(fr.rotate_image(apply_light(img, light, subj.light["noise"], rng)))
+    return images, fr.rotate_points(uv), z
 
 
 def body25(uv: np.ndarray) -> np.ndarray:

@@ -1,0 +1,34 @@
+"""Grading suite of homework `lenet` (10-601 HW7: LeNet in numpy).
+
+Checks live in ``public.py`` (shipped to students: shapes, small hand-checkable
+values, gradient checks against the student's own forward functions) and
+``hidden.py`` (grading side: values against ``solutions.lenet`` on several layer
+geometries, SGD over several steps, a short training run with a calibrated
+threshold, the twelve toy-CNN answers). ``probes.py`` runs inside the sandbox.
+"""
+from autograder.engine import Suite
+
+SUITE = Suite(
+    homework="lenet",
+    title="10-601 HW7: LeNet in numpy (pooling, ReLU, inner product, SGD with momentum)",
+    parts={
+        "QnA": "section 3: forward and backward pass through the toy CNN (12 answers)",
+        "Q1": "max-pooling forward",
+        "Q2": "ReLU forward",
+        "Q3": "inner-product forward",
+        "Q4": "max-pooling backward",
+        "Q5": "ReLU backward",
+        "Q6": "inner-product backward",
+        "Q7": "SGD with momentum and weight decay",
+        "5.5": "training LeNet on MNIST",
+    },
+    probes=("probes.py",),
+    # written answers and plots (notebook cells graded by hand)
+    manual_points={
+        "lenet.written.q8_feature_maps": 5,
+        "lenet.written.q9a_conv_vs_input": 2,
+        "lenet.written.q9b_pool_vs_conv": 2,
+        "lenet.written.q9c_explanation": 3,
+        "lenet.written.q10_full_mnist": 3,
+    },
+)

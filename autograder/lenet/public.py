@@ -1,0 +1,146 @@
+"""Public checks of `lenet` (shipped to students; no reference code here).
+
+Shapes and layouts, values small enough to verify by hand, and each backward
+function against central differences of the student's *own* forward function
+(computed in the sandbox by ``probes.py``). Passing them does not guarantee the
+hidden checks pass: those compare with the reference on more geometries.
+"""
+import numpy as np
+
+from autograder.engine import Context, check
+
+MOD = "lenet.cnn_lenet"
+PROBES = "probes"
+
+
+def _blob(data, h, w, c):
+    data = np.asarray(data, dtype=np.float64)
+    return {"height": h, "width": w, "channel": c, "batch_size": data.shape[1], "data": data,
+            "diff": np.zeros(0)}
+
+
+def _geometry(t: Context, out, expected, what):
+    t.assert_true(isinstance(out, dict) and "data" in out, f"{what}: return a layer dict with 'data'")
+    for key, value in expected.items():
+        t.assert_true(key in out and np.ndim(out[key]) == 0 and out[key] == value,
+                      f"{what}: output['{key}'] should be {value}, got {out.get(key)!r}")
+
+
+@check("lenet.public.pool_forward", part="Q1", points=2, hidden=False, timeout=60)
+def pool_forward(t: Context):
+    """pooling_layer_forward: LeNet's geometry and a 4x4x2 example worked by hand"""
+    blob = _blob(t.rng.standard_normal((24 * 24 * 20, 2)), 24, 24, 20)
+    layer = {"type": "POOLING", "k": 2, "stride": 2, "pad": 0}
+    out = t.call(f"{MOD}:pooling_layer_forward", blob, layer)
+    _geometry(t, out, {"height": 12, "width": 12, "channel": 20, "batch_size": 2}, "pooling 24x24x20, k=2, s=2")
+    t.assert_shape(out["data"], (12 * 12 * 20, 2), name="output['data']", what="pooling 24x24x20, k=2, s=2")
+    # channel 0 counts 0..15 row by row; channel 1 is its negative
+    ch0 = np.arange(16.0).reshape(4, 4)
+    img = np.stack([ch0, -ch0], axis=-1)  # (h, w, c)
+    small = _blob(img.reshape(-1, 1), 4, 4, 2)
+    out = t.call(f"{MOD}:pooling_layer_forward", small, layer)
+    expected = np.array([[[5, -0], [7, -2]], [[13, -8], [15, -10]]], dtype=float).reshape(-1, 1)
+    t.assert_close(out["data"], expected, name="output['data']",
+                   what="pooling a 4x4x2 image (channel 0 = 0..15 row by row, channel 1 = its negative)")
+
+
+@check("lenet.public.pool_gradcheck", part="Q4", points=2, hidden=False, timeout=60)
+def pool_gradcheck(t: Context):
+    """pooling_layer_backward agrees with central differences of your pooling_layer_forward"""
+    for (h, w, c, b, k, s, p) in [(4, 4, 2, 2, 2, 2, 0), (5, 5, 1, 1, 3, 1, 0)]:
+        blob = _blob(t.rng.standard_normal((h * w * c, b)), h, w, c)
+        layer = {"type": "POOLING", "k": k, "stride": s, "pad": p}
+        out = t.call(f"{MOD}:pooling_layer_forward", blob, layer)
+        out["diff"] = t.rng.standard_normal(np.shape(out["data"]))
+        got = t.call(f"{MOD}:pooling_layer_backward", out, blob, layer)
+        num = t.probe(f"{PROBES}:numeric_input_grad", "pool", blob, layer, out["diff"])
+        t.assert_close(got, num, name="input_od", what=f"pooling backward vs central differences ({h}x{w}x{c}, "
+                       f"k={k}, stride={s})", rtol=1e-5, atol=1e-6)
+
+
+@check("lenet.public.relu", part="Q2", points=1, hidden=False, timeout=60)
+def relu(t: Context):
+    """relu_forward on a small example"""
+    x = np.array([[-1.0, 2.0], [0.0, -3.0], [4.5, 0.25]])
+    out = t.call(f"{MOD}:relu_forward", _blob(x, 1, 1, 3), {"type": "RELU"})
+    _geometry(t, out, {"height": 1, "width": 1, "channel": 3, "batch_size": 2}, "relu_forward")
+    t.assert_close(out["data"], np.maximum(x, 0), name="output['data']", what="relu_forward")
+
+
+@check("lenet.public.relu_gradcheck", part="Q5", points=1, hidden=False, timeout=60)
+def relu_gradcheck(t: Context):
+    """relu_backward agrees with central differences of your relu_forward"""
+    x = t.rng.standard_normal((2 * 2 * 3, 2))
+    blob = _blob(x, 2, 2, 3)
+    out = t.call(f"{MOD}:relu_forward", blob, {"type": "RELU"})
+    out["diff"] = t.rng.standard_normal(x.shape)
+    got = t.call(f"{MOD}:relu_backward", out, blob, {"type": "RELU"})
+    num = t.probe(f"{PROBES}:numeric_input_grad", "relu", blob, {"type": "RELU"}, out["diff"])
+    t.assert_close(got, num, name="input_od", what="relu backward vs central differences", rtol=1e-5, atol=1e-6)
+
+
+@check("lenet.public.ip_forward", part="Q3", points=2, hidden=False, timeout=60)
+def ip_forward(t: Context):
+    """inner_product_forward computes param['w'].T @ x + b (weights stored [d, n])"""
+    x = np.array([[1.0, 0.0], [2.0, 1.0], [-1.0, 3.0]])  # d = 3, batch 2
+    w = np.array([[1.0, 0.0], [0.5, -1.0], [2.0, 1.0]])  # [d, n] with n = 2
+    b = np.array([0.5, -0.5])
+    out = t.call(f"{MOD}:inner_product_forward", _blob(x, 1, 1, 3), {"type": "IP", "num": 2}, {"w": w, "b": b})
+    _geometry(t, out, {"height": 1, "width": 1, "channel": 2, "batch_size": 2}, "inner_product_forward")
+    t.assert_close(out["data"], w.T @ x + b[:, None], name="output['data']", what="inner_product_forward")
+
+
+@check("lenet.public.ip_gradcheck", part="Q6", points=2, hidden=False, timeout=60)
+def ip_gradcheck(t: Context):
+    """inner_product_backward agrees with central differences of your inner_product_forward"""
+    d, n, b = 6, 4, 3
+    blob = _blob(t.rng.standard_normal((d, b)), 1, 1, d)
+    param = {"w": t.rng.standard_normal((d, n)), "b": t.rng.standard_normal(n)}
+    layer = {"type": "IP", "num": n}
+    out = t.call(f"{MOD}:inner_product_forward", blob, layer, param)
+    out["diff"] = t.rng.standard_normal((n, b))
+    res = t.call(f"{MOD}:inner_product_backward", out, blob, layer, param)
+    t.assert_true(isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[0], dict),
+                  "inner_product_backward must return (param_grad, input_od), param_grad = {'w': ..., 'b': ...}")
+    grad, input_od = res
+    num_x = t.probe(f"{PROBES}:numeric_input_grad", "ip", blob, layer, out["diff"], param)
+    num_p = t.probe(f"{PROBES}:numeric_param_grad", blob, layer, param, out["diff"])
+    what = "inner_product_backward vs central differences"
+    t.assert_close(input_od, num_x, name="input_od", what=what, rtol=1e-5, atol=1e-6)
+    t.assert_close(grad.get("w"), num_p["w"], name="param_grad['w']", what=what, rtol=1e-5, atol=1e-6)
+    t.assert_close(grad.get("b"), num_p["b"], name="param_grad['b']", what=what, rtol=1e-5, atol=1e-6)
+
+
+@check("lenet.public.sgd_momentum", part="Q7", points=2, hidden=False, timeout=60)
+def sgd_momentum(t: Context):
+    """sgd_momentum: one step on a tiny network, worked from the handout's equations"""
+    params = {1: {"w": np.array([[1.0, -2.0]]), "b": np.array([0.5, 0.0])},
+              2: {"w": np.zeros(0), "b": np.zeros(0)}}
+    winc = {1: {"w": np.array([[0.1, 0.2]]), "b": np.array([0.0, -0.1])},
+            2: {"w": np.zeros(0), "b": np.zeros(0)}}
+    grads = {1: {"w": np.array([[1.0, 1.0]]), "b": np.array([2.0, -1.0])},
+             2: {"w": np.zeros(0), "b": np.zeros(0)}}
+    w_rate, b_rate, mu, decay = 0.1, 0.2, 0.9, 0.5
+    res = t.call(f"{MOD}:sgd_momentum", w_rate, b_rate, mu, decay, params, winc, grads)
+    t.assert_true(isinstance(res, (tuple, list)) and len(res) == 2, "sgd_momentum must return (params, param_winc)")
+    new_p, new_v = res
+    # theta_w = 0.9 * [0.1, 0.2] + 0.1 * ([1, 1] + 0.5 * [1, -2]) = [0.24, 0.18]
+    # theta_b = 0.9 * [0, -0.1] + 0.2 * [2, -1]                   = [0.4, -0.29]  (no decay on b)
+    t.assert_close(new_v[1]["w"], np.array([[0.24, 0.18]]), name="param_winc[1]['w']", what="sgd_momentum")
+    t.assert_close(new_v[1]["b"], np.array([0.4, -0.29]), name="param_winc[1]['b']", what="sgd_momentum")
+    t.assert_close(new_p[1]["w"], np.array([[0.76, -2.18]]), name="params[1]['w']", what="sgd_momentum")
+    t.assert_close(new_p[1]["b"], np.array([0.1, 0.29]), name="params[1]['b']", what="sgd_momentum")
+
+
+@check("lenet.public.toy_answers", part="QnA", points=0, hidden=False, timeout=60)
+def toy_answers(t: Context):
+    """every toy-CNN question has an answer of the right kind (the values are graded by the hidden checks)"""
+    answers = t.call("lenet.toy:answers")
+    t.assert_true(isinstance(answers, dict), "toy.answers() must return a dict")
+    missing = [k for k, v in answers.items() if v is None]
+    t.assert_true(not missing, f"not answered yet: {', '.join(missing)}")
+    for key in ("q01", "q02"):
+        t.assert_true(np.shape(answers[key]) == (2,), f"{key} must be a pair (height, width)")
+    for key in ("q03", "q04", "q05", "q06", "q07", "q08", "q09", "q11", "q12"):
+        t.assert_true(np.ndim(answers[key]) == 0, f"{key} must be a single number")
+    t.assert_true(np.size(answers["q10"]) in (1, 3), "q10 must be a vector of 3 numbers (or a single number)")

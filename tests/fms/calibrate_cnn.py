@@ -1,0 +1,87 @@
+"""Calibrate the problem-4 thresholds (not collected by pytest; run by hand).
+
+    NNCOURSE_DATA=... python -m tests.fms.calibrate_cnn key  [seeds]   # key-frame check
+    NNCOURSE_DATA=... python -m tests.fms.calibrate_cnn test [seeds]   # predictions.csv check
+
+``key`` grades the reference tree and two broken models with the real check (in the
+sandbox, one CPU thread) for several training seeds. ``test`` trains the reference
+Net on random video frames with the notebook's settings, writes predictions.csv, and
+scores it and two broken files (a constant, labels shifted by one class) with the
+real check. Prints one line per run; copy the numbers into hidden_cnn.py and CARD.md.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from autograder.engine import run_check
+from autograder.fms import hidden_cnn as H
+
+from .test_cnn_checks import PROBES, make_tree
+
+CONSTANT = ("cnn.py", "        return self.head(self.features(x))\n",
+            "        return self.head(self.features(x)) * 0 + self.head[-1].bias\n")
+LINEAR = ("cnn.py", "nn.ReLU(inplace=True), nn.MaxPool2d(2))", "nn.Identity(), nn.MaxPool2d(2))")
+
+
+def _acc(message: str) -> float:
+    m = re.search(r"accuracy[^:]*: ([0-9.]+)", message)
+    return float(m.group(1)) if m else float("nan")
+
+
+def key(seeds):
+    variants = [("reference", ()), ("constant output", (CONSTANT,)), ("no ReLU in the conv blocks", (LINEAR,))]
+    for name, patches in variants:
+        for seed in (seeds if name == "reference" else seeds[:2]):
+            H.CNN_TRAIN_KW["seed"] = seed
+            with tempfile.TemporaryDirectory() as d:
+                tree = make_tree(Path(d), patches)
+                r = run_check(H.cnn_keyframe_accuracy.check, tree, PROBES)
+            print(f"key  {name:28s} seed {seed}: acc {_acc(r.message):.3f} {r.status:7s} {r.duration:6.1f} s",
+                  flush=True)
+
+
+def test(seeds, num_steps=800, every=2):
+    import torch
+
+    from solutions.fms import cnn
+    from solutions.fms import train as tr
+
+    X, y, _ = H._load_list("videoframe_data_train.txt", every=every)
+    Xt, _, ids = H._load_list("videoframe_data_test.txt")
+    truth = H.read_hidden_labels()
+    for seed in seeds:
+        tr.seed_everything(seed)
+        model = cnn.Net()
+        t0 = time.perf_counter()
+        xf = np.concatenate([X, X[..., ::-1]])
+        hist = tr.train(model, tr.as_dataset(np.ascontiguousarray(xf), np.concatenate([y, y])), None,
+                        num_steps=num_steps, batch_size=32, lr=2e-3, lr_decay=0.5, val_every=num_steps // 3,
+                        seed=seed, threads=2, progress=False)
+        pred = tr.predict(model, tr.as_dataset(Xt))
+        secs = time.perf_counter() - t0
+        files = {"reference": [H.LABELS[p] for p in pred],
+                 "shifted by one": [H.LABELS[(p + 1) % 8] for p in pred],
+                 "constant": [H.LABELS[int(np.bincount(y).argmax())]] * len(pred)}
+        for name, cats in files.items():
+            if name != "reference" and seed != seeds[0]:
+                continue
+            with tempfile.TemporaryDirectory() as d:
+                tree = make_tree(Path(d))
+                with open(tree / "starter" / "fms" / H.PREDICTIONS_NAME, "w") as f:
+                    f.write("Id,Category\n" + "".join(f"{i},{c}\n" for i, c in zip(ids, cats)))
+                r = run_check(H.cnn_test_predictions.check, tree, PROBES)
+            print(f"test {name:28s} seed {seed}: acc {_acc(r.message):.3f} {r.status:7s} "
+                  f"(train {secs:.0f} s, {hist['steps_run']} steps)", flush=True)
+        _ = torch
+
+
+if __name__ == "__main__":
+    what = sys.argv[1]
+    seeds = [int(s) for s in sys.argv[2:]] or [0, 1, 2, 3, 4]
+    {"key": key, "test": test}[what](seeds)

@@ -1,0 +1,57 @@
+"""`nbgrader autograde` on the sample submissions of `example`, for real, then generate_feedback."""
+from __future__ import annotations
+
+import pytest
+
+from autograder.instructor import leaks
+from autograder.instructor.pipeline import grade_nbgrader
+from autograder.instructor.samples import load_samples
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graded(course, work):
+    samples = load_samples("example")
+    return samples, grade_nbgrader(course, "example", samples, work / "nbgrader")
+
+
+def test_autograded_scores_are_the_expected_ones(graded):
+    samples, res = graded
+    got = {s.name: res[s.name].score.code_score for s in samples}
+    want = {s.name: s.expect["nbgrader"] for s in samples}
+    assert got == want
+    assert all(res[s.name].score.max_code_score == 7 for s in samples)
+
+
+def test_written_answers_wait_for_a_human(graded):
+    _, res = graded
+    assert res["perfect"].score.max_written_score == 1
+    assert res["perfect"].cells["example-written-da_sum"][1] == 1
+
+
+def test_students_edited_files_are_kept_and_provided_files_restored(graded, course):
+    auto = course.root / "autograded" / "buggy" / "example"
+    sample = next(s for s in graded[0] if s.name == "buggy")
+    assert (auto / "starter/example/ops.py").read_bytes() == (sample.path / "files/starter/example/ops.py").read_bytes()
+    adv = course.root / "autograded" / "adversarial" / "example"
+    # the submission replaced the shipped grader module: nbgrader restored it from source/
+    assert (adv / "autograder/notebook.py").read_bytes() == \
+        (course.root / "source/example/autograder/notebook.py").read_bytes()
+    # ... and its extra package (which would shadow the module) stayed, yet scored nothing
+    assert (adv / "autograder/notebook/__init__.py").is_file()
+    assert graded[1]["adversarial"].score.code_score == 0
+
+
+def test_feedback_shows_results_but_no_hidden_tests(graded):
+    samples, res = graded
+    fps = leaks.fingerprints("example")
+    for s in samples:
+        html = res[s.name].feedback
+        assert html, f"no feedback for {s.name}"
+        assert leaks.scan(html[0], fps, "example") == [], s.name
+        text = html[0].read_text()
+        assert "BEGIN HIDDEN TESTS" not in text
+    buggy = res["buggy"].feedback[0].read_text()
+    assert "da averaged instead of summed" in buggy  # the recognised mistake reaches the student
+    assert "7.948" not in buggy and "expected 7" not in buggy  # hidden values do not

@@ -1,0 +1,107 @@
+"""autograder.notebook.grade_cell: what graded notebook cells call."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from autograder import notebook
+from autograder.instructor.samples import load_samples
+
+
+def _sample(name):
+    return next(s for s in load_samples("example") if s.name == name)
+
+
+@pytest.fixture()
+def tree(tmp_path, monkeypatch):
+    """A notebook folder holding a submission; the cwd is that folder (as in a kernel)."""
+
+    def make(name):
+        d = _sample(name).materialize(tmp_path / name)
+        monkeypatch.chdir(d)
+        return d
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    return make
+
+
+def test_passing_cell_prints_and_returns(tree, capsys):
+    tree("perfect")
+    assert notebook.grade_cell("example", "example.scale_forward") is None
+    out = capsys.readouterr().out
+    assert "[PASS] example.scale_forward (hidden): 2/2" in out
+    assert "example.scale_forward: 2/2 points" in out
+
+
+def test_failing_cell_raises_assertion_error(tree, capsys):
+    tree("blank")
+    with pytest.raises(AssertionError, match="did not pass: example.mean_rows"):
+        notebook.grade_cell("example", "example.mean_rows")
+    assert "not implemented yet" in capsys.readouterr().out
+
+
+def test_a_part_grades_all_its_checks(tree, capsys):
+    tree("buggy")
+    with pytest.raises(AssertionError) as info:
+        notebook.grade_cell("example", "1")
+    out = capsys.readouterr().out
+    assert out.count("[PASS]") == 3 and out.count("[FAIL]") == 1
+    assert "example.scale_backward" in str(info.value)
+
+
+def test_hidden_failures_name_the_mistake_not_the_values(tree, capsys):
+    tree("buggy")
+    with pytest.raises(AssertionError):
+        notebook.grade_cell("example", "example.scale_backward")
+    out = capsys.readouterr().out
+    assert "da averaged instead of summed" in out
+    assert "expected" not in out and "got" not in out  # no hidden values
+
+
+def test_public_failures_show_the_full_message(tree, capsys):
+    tree("adversarial")
+    with pytest.raises(AssertionError):
+        notebook.grade_cell("example", "example.scale_shapes")
+    assert "expected (3, 4, 2)" in capsys.readouterr().out
+
+
+def test_stderr_noise_does_not_fail_correct_work(tree, capsys):
+    d = tree("perfect")
+    ops = d / "starter" / "example" / "ops.py"
+    ops.write_text("import sys, warnings\nwarnings.warn('a harmless UserWarning, as torch prints')\n"
+                   "print('noise on stderr', file=sys.stderr)\n" + ops.read_text())
+    notebook.grade_cell("example", "example.scale_gradcheck")
+    assert "[PASS]" in capsys.readouterr().out
+
+
+def test_the_traceback_nbgrader_records_is_one_line():
+    exc = notebook.GradeCellFailed("1 of 1 check(s) did not pass: x")
+    assert exc._render_traceback_() == ["AssertionError: 1 of 1 check(s) did not pass: x"]
+    assert isinstance(exc, AssertionError)
+
+
+def test_autograding_with_an_untrusted_grader_fails_closed(tree, monkeypatch):
+    tree("perfect")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("NNCOURSE_GRADER_ROOT", "/nonexistent/grader")
+    with pytest.raises(AssertionError, match="refusing to grade"):
+        notebook.grade_cell("example", "example.scale_forward")
+
+
+def test_unknown_targets(tree, capsys, monkeypatch):
+    tree("perfect")
+    notebook.grade_cell("example", "example.no_such_check")  # a student's copy: not an error
+    assert "graded when your instructor" in capsys.readouterr().out
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("NNCOURSE_GRADER_ROOT", str(notebook.ROOT))
+    with pytest.raises(AssertionError, match="no check matches"):
+        notebook.grade_cell("example", "example.no_such_check")
+
+
+def test_no_starter_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    with pytest.raises(AssertionError, match="no starter/example/"):
+        notebook.grade_cell("example", "example.scale_forward")

@@ -1,0 +1,125 @@
+"""`course release`: the nbgrader course directory, the student release, and the leak scan."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.build import REPO
+from autograder.engine.checks import available_homeworks, load_suite
+from autograder.instructor import leaks
+from autograder.instructor import notebooks as nbs
+from autograder.instructor.release import release
+
+released_homeworks = nbs.homeworks_with_notebooks
+
+
+def test_release_layout(course):
+    rel = course.root / "release" / "example"
+    assert (course.root / "nbgrader_config.py").is_file()
+    assert (rel / "example.ipynb").is_file()
+    assert (rel / "starter" / "example" / "ops.py").read_bytes() == (REPO / "starter/example/ops.py").read_bytes()
+    assert (rel / "autograder" / "example" / "public.py").is_file()
+    assert (rel / "autograder" / "notebook.py").is_file()
+    assert (rel / "DATA.md").is_file()
+    assert not (rel / "autograder" / "example" / "hidden.py").exists()
+    assert not list(rel.rglob("solutions")) and not list(rel.rglob("hidden*"))
+
+
+def test_release_notebook_cells(course):
+    nb = nbformat.read(str(course.root / "release" / "example" / "example.ipynb"), as_version=4)
+    graded = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert "example.scale_shapes" in graded["test_example_scale_shapes"].source  # public checks stay visible
+    for hidden in ("scale_forward", "scale_backward", "mean_rows"):
+        src = graded[f"test_example_{hidden}"].source
+        assert "grade_cell" not in src and "HIDDEN" not in src
+    manual = graded["example-written-da_sum"]
+    assert manual.cell_type == "markdown" and manual.source.strip() == "YOUR ANSWER HERE"
+    assert manual.metadata["nbgrader"]["points"] == 1 and manual.metadata["nbgrader"]["solution"]
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert "from starter.example import ops" in nb.cells[1].source
+
+
+def test_course_config_keeps_student_files_and_sets_cell_limits(course):
+    state = json.loads((course.root / "course.json").read_text())
+    hw = state["homeworks"]["example"]
+    assert hw["exclude_overwriting"] == ["starter/example/ops.py"]
+    assert hw["cell_timeout"] >= 60
+    assert state["grader_root"] == str(REPO)
+    cfg = (course.root / "nbgrader_config.py").read_text()
+    assert "exclude_overwriting" in cfg and "Execute.timeout" in cfg and "ClearHiddenTests" in cfg
+
+
+def test_example_release_holds_no_grading_side_material(course):
+    assert leaks.scan(course.root / "release" / "example", leaks.fingerprints("example"), "example") == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hw", [h for h in released_homeworks() if h != "example"])
+def test_every_release_holds_no_grading_side_material(hw, tmp_path):
+    rep = release(hw, tmp_path / "course")  # raises ReleaseError on any finding
+    assert leaks.scan(rep.release, leaks.fingerprints(hw), hw) == []
+
+
+def test_the_scan_finds_reference_code_and_hidden_tests(course, tmp_path):
+    rel = tmp_path / "release"
+    shutil.copytree(course.root / "release" / "example", rel)
+    fps = leaks.fingerprints("example")
+    assert "da = float(np.sum(dout * x))" in fps  # a reference line
+    assert 'grade_cell("example", "example.scale_forward")' in fps  # a hidden-test cell line
+    ops = rel / "starter" / "example" / "ops.py"
+    ops.write_text(ops.read_text() + "\n# pasted:\n#\n    da = float(np.sum(dout * x))\n")
+    nb = nbformat.read(str(rel / "example.ipynb"), as_version=4)
+    nb.cells[-1].source = 'grade_cell("example", "example.scale_forward")'
+    nbformat.write(nb, str(rel / "example.ipynb"))
+    shutil.copyfile(REPO / "autograder" / "example" / "hidden.py", rel / "autograder" / "example" / "tests.py")
+    found = "\n".join(str(f) for f in leaks.scan(rel, fps, "example"))
+    assert "starter/example/ops.py" in found and "solutions/example/ops.py" in found
+    assert "example.ipynb" in found and "hidden tests" in found
+    assert "copy of autograder/example/hidden.py" in found
+
+
+@pytest.mark.parametrize("hw", released_homeworks())
+def test_notebooks_grade_every_check_once_with_the_suites_points(hw):
+    cov = nbs.coverage(hw)
+    assert not cov.unknown and not cov.foreign
+    assert not cov.ungraded, f"checks no notebook cell grades: {cov.ungraded}"
+    assert not cov.doubled
+    cells = {c.grade_id: c for c in nbs.all_graded_cells(hw)}
+    wrong = {g: (cells[g].points, p) for g, p in cov.points.items() if cells[g].points != p}
+    assert not wrong, f"cell points differ from the suite's (cell, suite): {wrong}"
+
+
+@pytest.mark.parametrize("hw", released_homeworks())
+def test_written_questions_are_hand_graded_cells_counted_by_the_suite(hw):
+    cells = nbs.manual_points(hw)
+    assert all(p > 0 for p in cells.values()), "every hand-graded cell needs points"
+    suite = load_suite(hw)
+    if not suite.manual_points:
+        pytest.skip(f"autograder/{hw}/__init__.py declares no manual_points; the notebooks have {cells} "
+                    "(add manual_points={grade_id: points} so `course list` counts them)")
+    declared = {gid: pts for gid, (_, pts) in suite.manual().items()}
+    assert declared == dict(cells), \
+        "suite manual_points (left) and the notebooks' hand-graded cells (right) differ"
+
+
+def test_master_example_notebook_is_generated_by_its_script():
+    import subprocess
+    import sys
+
+    script = REPO / "solutions" / "example" / "notebooks" / "make_example.py"
+    proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_homeworks_without_notebooks_are_refused(tmp_path):
+    from autograder.instructor.release import ReleaseError
+
+    without = [h for h in available_homeworks() if not nbs.master_notebooks(h)]
+    if not without:
+        pytest.skip("every homework has master notebooks")
+    with pytest.raises(ReleaseError, match="no master notebooks"):
+        release(without[0], tmp_path)
