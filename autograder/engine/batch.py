@@ -77,11 +77,13 @@ def write_outputs(result: SubmissionResult, out_dir: Path, stem: str, formats, t
 def _failure_result(homework: str, path: Path, why: str) -> SubmissionResult:
     """Stands in for a submission the grader itself could not finish (a grader bug)."""
     suite = load_suite(homework)
-    r = SubmissionResult(homework=homework, submission=str(path), error=f"internal grader error: {why}")
+    r = SubmissionResult(homework=homework, submission=str(path),
+                         error="internal grader error: this submission could not be graded (the course staff have "
+                               "the details)")
     for c in suite.checks(include_hidden=True):
-        msg = "not graded: internal grader error (the course staff have the details)"
+        msg = "not graded: internal grader error"
         r.checks.append(CheckResult(c.id, c.name, c.part, c.points, 0.0, ERROR, msg, 0.0, c.hidden, c.description,
-                                    safe_message=msg))
+                                    safe_message=msg, log=why))
     return r
 
 
@@ -97,7 +99,7 @@ def grade_one(homework: str, path: str, out_dir: str, stem: str, formats, seed: 
     except Exception as exc:  # noqa: BLE001 - one submission must not stop the batch
         result = _failure_result(homework, Path(path), f"{type(exc).__name__}: {exc}")
         if result.checks:
-            result.checks[0].log = traceback.format_exc(limit=8)
+            result.checks[0].log += "\n" + traceback.format_exc(limit=8)
         ok = False
     write_outputs(result, out, stem, formats, title)
     return {"stem": stem, "ok": ok, "result": result.to_dict()}

@@ -7,6 +7,7 @@ message naming the file.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import tempfile
@@ -113,35 +114,26 @@ def _safe_extract(zpath: Path, dest: Path) -> None:
                     out.write(chunk)
 
 
-def _copy_regular(src: Path, dest: Path, notes: list[str]) -> None:
-    """Copy a directory tree, skipping (and noting) symlinks and special files."""
-    count = 0
-    for p in sorted(src.rglob("*")):
-        rel = p.relative_to(src)
-        if any(part in ("__pycache__", ".git", ".venv", ".ipynb_checkpoints") for part in rel.parts):
-            continue
-        if p.is_symlink():
-            notes.append(f"{rel} is a symlink: ignored (submit the file itself)")
-            continue
-        if p.is_dir():
-            (dest / rel).mkdir(parents=True, exist_ok=True)
-        elif p.is_file():
-            count += 1
-            if count > MAX_FILES:
-                raise SubmissionError(f"the submission holds more than {MAX_FILES} files")
-            if p.stat().st_size > MAX_FILE_BYTES:
-                notes.append(f"{rel} is larger than {MAX_FILE_BYTES >> 20} MiB: ignored")
-                continue
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(p, dest / rel)
+def _plain_dir(base: Path, rel: Path) -> bool:
+    """``base/rel`` is a directory reached without following any symlink below ``base``."""
+    cur = base
+    for part in rel.parts:
+        cur = cur / part
+        try:
+            st = cur.lstat()
+        except OSError:
+            return False
+        if not stat.S_ISDIR(st.st_mode):
+            return False
+    return True
 
 
 def find_homework_dir(raw: Path, hw: str, files: list[str]) -> Path | None:
-    """Where the student's ``<hw>`` files are inside what they handed in."""
+    """Where the student's ``<hw>`` files are inside what they handed in (never through a symlink)."""
     candidates = [raw / "starter" / hw, raw / hw]
     candidates += sorted(raw.glob(f"*/starter/{hw}")) + sorted(raw.glob(f"*/{hw}"))
     for c in candidates:
-        if c.is_dir():
+        if _plain_dir(raw, c.relative_to(raw)):
             return c
     # a flat upload (e.g. Gradescope): the student files at the top level
     if any((raw / f).is_file() for f in files) or any((raw / Path(f).name).is_file() for f in files):
@@ -149,8 +141,42 @@ def find_homework_dir(raw: Path, hw: str, files: list[str]) -> Path | None:
     return None
 
 
+def _student_file(hwdir: Path, f: str, notes: list[str]) -> bytes | None:
+    """The bytes of student file ``f`` under ``hwdir`` (or its base name there); None if absent.
+
+    Only regular files reached without symlinks are taken: a symlink could point at the
+    reference solution, which the grader (root) can read.
+    """
+    for rel in (Path(f), Path(Path(f).name)):
+        cand = hwdir / rel
+        if not _plain_dir(hwdir, rel.parent):
+            continue
+        try:
+            st = cand.lstat()
+        except OSError:
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            notes.append(f"{f} is a symlink: ignored (submit the file itself)")
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        if st.st_size > MAX_FILE_BYTES:
+            notes.append(f"{f} is larger than {MAX_FILE_BYTES >> 20} MiB: ignored")
+            continue
+        fd = os.open(cand, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
+    return None
+
+
 def prepare(path: Path, hw: str, repo: Path = REPO, *, provided_from: Path | None = None) -> Prepared:
-    """Copy a submission to a fresh temporary tree and assemble ``starter/<hw>/``."""
+    """Assemble ``starter/<hw>/`` in a fresh temporary tree: the release's provided files
+    with the student's own files (and nothing else from the submission) laid over them.
+
+    A folder is read in place (only the student files are read, so pointing at a large
+    folder, e.g. the one holding an installed ``starter`` package, is fine); a zip is
+    extracted (safely) into the temporary tree first.
+    """
     path = Path(path)
     root = Path(tempfile.mkdtemp(prefix="nncourse-sub-"))
     prep = Prepared(root=root, subdir=root / "tree", raw=root / "raw")
@@ -160,12 +186,13 @@ def prepare(path: Path, hw: str, repo: Path = REPO, *, provided_from: Path | Non
             raise SubmissionError(f"{path} does not exist")
         if path.is_file() and path.suffix == ".zip":
             _safe_extract(path, prep.raw)
+            base = prep.raw
         elif path.is_dir():
-            _copy_regular(path, prep.raw, prep.notes)
+            base = path
         else:
             raise SubmissionError(f"{path} is neither a folder nor a .zip file")
         files = student_files(hw, repo)
-        hwdir = find_homework_dir(prep.raw, hw, files)
+        hwdir = find_homework_dir(base, hw, files)
         if hwdir is None:
             prep.notes.append(f"no {hw}/ folder found in the submission: every part is graded as missing")
         provided = provided_from or (repo / "starter" / hw)
@@ -175,16 +202,10 @@ def prepare(path: Path, hw: str, repo: Path = REPO, *, provided_from: Path | Non
         shutil.copytree(provided, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         (prep.subdir / "starter" / "__init__.py").write_text("")
         for f in files:
-            src = None
-            if hwdir is not None:
-                for cand in (hwdir / f, hwdir / Path(f).name):
-                    if cand.is_file() and not cand.is_symlink():
-                        src = cand
-                        break
-            if src is None:
+            data = _student_file(hwdir, f, prep.notes) if hwdir is not None else None
+            if data is None:
                 prep.notes.append(f"{f} is missing from the submission: graded as the blank starter")
                 continue
-            data = src.read_bytes()
             try:
                 text = data.decode("utf-8")
                 compile(text, f, "exec", dont_inherit=True)
@@ -194,6 +215,7 @@ def prepare(path: Path, hw: str, repo: Path = REPO, *, provided_from: Path | Non
                 prep.notes.append(f"{f} has a syntax error at line {exc.lineno}: {exc.msg}")
             except ValueError as exc:  # e.g. null bytes
                 prep.notes.append(f"{f} cannot be compiled: {exc}")
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
             (dest / f).write_bytes(data)
         return prep
     except BaseException:

@@ -125,3 +125,24 @@ def test_check_default_path_is_the_starter_parent():
     from autograder.cli.check import default_path
 
     assert (default_path() / "starter" / "__init__.py").is_file()
+
+
+def test_a_grader_crash_on_one_submission_does_not_stop_the_batch(tmp_path, monkeypatch):
+    from autograder.engine import batch
+
+    real = batch.grade_submission
+
+    def flaky(hw, path, **kw):
+        if "boom" in str(path):
+            raise RuntimeError("grader bug")
+        return real(hw, path, **kw)
+
+    monkeypatch.setattr(batch, "grade_submission", flaky)
+    subs = [tmp_path / "boom", FIXTURES / "returns_input"]
+    rep = batch.grade_batch("example", subs, tmp_path / "out", formats=("json", "md", "csv"), progress=False,
+                            grade_kwargs={"only": ["example.scale_forward"]})
+    assert rep.failed == ["boom"] and rep.graded == ["returns_input"]
+    boom = json.loads((tmp_path / "out" / "boom.json").read_text())
+    assert boom["score"] == 0 and "internal grader error" in boom["error"]
+    assert "grader bug" not in (tmp_path / "out" / "boom.md").read_text()
+    assert "RuntimeError" in boom["checks"][0]["log"]

@@ -27,6 +27,12 @@ from .test_cnn_checks import PROBES, make_tree
 CONSTANT = ("cnn.py", "        return self.head(self.features(x))\n",
             "        return self.head(self.features(x)) * 0 + self.head[-1].bias\n")
 LINEAR = ("cnn.py", "nn.ReLU(inplace=True), nn.MaxPool2d(2))", "nn.Identity(), nn.MaxPool2d(2))")
+# a linear classifier on the pixels (no hidden nonlinearity at all)
+PIXELS = [("cnn.py", "self.features = nn.Sequential(block(3, 8), block(8, 16), block(16, 32), block(32, 32))",
+           "self.features = nn.Identity()"),
+          ("cnn.py", "self.head = nn.Sequential(nn.AdaptiveAvgPool2d(4),",
+           "self.head = nn.Sequential(nn.Flatten(), nn.Linear(3 * 48 * 48, num_classes))\n        _ = ("),
+          ]
 
 
 def _acc(message: str) -> float:
@@ -35,8 +41,10 @@ def _acc(message: str) -> float:
 
 
 def key(seeds):
-    variants = [("reference", ()), ("constant output", (CONSTANT,)), ("no ReLU in the conv blocks", (LINEAR,))]
-    for name, patches in variants:
+    variants = [("reference", ()), ("constant output", (CONSTANT,)), ("no ReLU in the conv blocks", (LINEAR,)),
+                ("linear classifier on pixels", tuple(PIXELS))]
+    only = [v for v in variants if v[0] in ONLY] if ONLY else variants
+    for name, patches in only:
         for seed in (seeds if name == "reference" else seeds[:2]):
             H.CNN_TRAIN_KW["seed"] = seed
             with tempfile.TemporaryDirectory() as d:
@@ -81,7 +89,11 @@ def test(seeds, num_steps=800, every=2):
         _ = torch
 
 
+ONLY: list = []
+
 if __name__ == "__main__":
     what = sys.argv[1]
+    if what == "key" and len(sys.argv) > 2 and not sys.argv[2].isdigit():
+        ONLY.append(sys.argv.pop(2))
     seeds = [int(s) for s in sys.argv[2:]] or [0, 1, 2, 3, 4]
     {"key": key, "test": test}[what](seeds)
