@@ -8,7 +8,7 @@ BODY_25).
 from .skeleton import (
     BODY25_FLIP, BODY25_FROM_JOINTS, BODY25_NAMES, BODY25_PAIRS, H36M17_FROM_JOINTS,
     H36M17_NAMES, H36M17_PARENTS, JOINT_INDEX, JOINTS, PARENTS, ROTATING_JOINTS, SEGMENTS,
-    BodyShape, Pose, forward_kinematics, to_body25, to_h36m17,
+    BodyShape, Pose, forward_kinematics, forward_kinematics_batch, to_body25, to_h36m17,
 )
 from .camera import Camera, look_at
 from .render import draw_capsules, render_body
@@ -16,6 +16,6 @@ from .render import draw_capsules, render_body
 __all__ = [
     "BODY25_FLIP", "BODY25_FROM_JOINTS", "BODY25_NAMES", "BODY25_PAIRS", "H36M17_FROM_JOINTS",
     "H36M17_NAMES", "H36M17_PARENTS", "JOINT_INDEX", "JOINTS", "PARENTS", "ROTATING_JOINTS",
-    "SEGMENTS", "BodyShape", "Pose", "forward_kinematics", "to_body25", "to_h36m17",
+    "SEGMENTS", "BodyShape", "Pose", "forward_kinematics", "forward_kinematics_batch", "to_body25", "to_h36m17",
     "Camera", "look_at", "draw_capsules", "render_body",
 ]

@@ -31,7 +31,8 @@ __all__ = [
     "JOINTS", "JOINT_INDEX", "PARENTS", "ROTATING_JOINTS",
     "BODY25_NAMES", "BODY25_FROM_JOINTS", "BODY25_PAIRS", "BODY25_FLIP",
     "H36M17_NAMES", "H36M17_FROM_JOINTS", "H36M17_PARENTS",
-    "SEGMENTS", "BodyShape", "Pose", "forward_kinematics", "rot_x", "rot_y", "rot_z",
+    "SEGMENTS", "BodyShape", "Pose", "forward_kinematics", "forward_kinematics_batch",
+    "rot_x", "rot_y", "rot_z",
     "to_body25", "to_h36m17",
 ]
 
@@ -296,6 +297,56 @@ def forward_kinematics(shape: BodyShape, pose: Pose, offsets: np.ndarray | None 
         a = pose.angles.get(name)
         glob[j] = glob[p] @ _local_rotation(name, a) if a is not None else glob[p]
     return (pos, glob) if rotations else pos
+
+
+def _batch_rot(axis: int, deg: np.ndarray) -> np.ndarray:
+    t = np.deg2rad(np.asarray(deg, float))
+    c, s = np.cos(t), np.sin(t)
+    R = np.zeros(t.shape + (3, 3))
+    i, j = [(1, 2), (2, 0), (0, 1)][axis]
+    R[..., axis, axis] = 1.0
+    R[..., i, i] = c
+    R[..., j, j] = c
+    R[..., i, j] = -s
+    R[..., j, i] = s
+    return R
+
+
+def _batch_local(name: str, ang: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`_local_rotation`: ang (T, 3) -> (T, 3, 3)."""
+    kind = name[2:] if name[:2] in ("l_", "r_") else name
+    side = -1.0 if name.startswith("r_") else 1.0
+    if kind in ("spine", "neck"):
+        return _batch_rot(1, ang[:, 2]) @ _batch_rot(2, -ang[:, 1]) @ _batch_rot(0, ang[:, 0])
+    return (_batch_rot(1, side * ang[:, 2]) @ _batch_rot(2, side * ang[:, 1])
+            @ _batch_rot(0, _FLEX_SIGN[kind] * ang[:, 0]))
+
+
+def forward_kinematics_batch(shape: BodyShape, vectors: np.ndarray, offsets: np.ndarray | None = None,
+                             root_pos: np.ndarray | None = None) -> np.ndarray:
+    """:func:`forward_kinematics` for many poses given as :meth:`Pose.vector` rows.
+
+    vectors (T, 3 + 3 * len(ROTATING_JOINTS)) -> joint positions (T, len(JOINTS), 3).
+    """
+    v = np.atleast_2d(np.asarray(vectors, float))
+    T = v.shape[0]
+    off = shape.offsets() if offsets is None else offsets
+    pos = np.zeros((T, len(JOINTS), 3))
+    glob = np.zeros((T, len(JOINTS), 3, 3))
+    glob[:, 0] = _batch_rot(1, v[:, 2]) @ _batch_rot(0, v[:, 0]) @ _batch_rot(2, v[:, 1])
+    if root_pos is not None:
+        pos[:, 0] = root_pos
+    rot_index = {j: i for i, j in enumerate(ROTATING_JOINTS)}
+    for j in range(1, len(JOINTS)):
+        p = PARENTS[j]
+        pos[:, j] = pos[:, p] + glob[:, p] @ off[j]
+        name = JOINTS[j]
+        if name in rot_index:
+            k = rot_index[name]
+            glob[:, j] = glob[:, p] @ _batch_local(name, v[:, 3 + 3 * k: 6 + 3 * k])
+        else:
+            glob[:, j] = glob[:, p]
+    return pos
 
 
 def to_body25(joints: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coursedata.body import (
-    BODY25_FROM_JOINTS, BodyShape, Camera, JOINT_INDEX, Pose, forward_kinematics, render_body,
+    BODY25_FROM_JOINTS, BodyShape, Camera, JOINT_INDEX, forward_kinematics_batch, render_body,
 )
 from coursedata.body.render import SEGMENT_ENDS
 from .movements import BILATERAL, LYING, STAND, key_pose, mirror_pose, neutral_pose, style_weights
@@ -142,19 +142,15 @@ def animate(subj: Subject, movement: str, rng: np.random.Generator):
 
 def joints_3d(subj: Subject, movement: str, vectors: np.ndarray) -> np.ndarray:
     """World joint positions (T, J, 3): feet / back on the floor, body anchored."""
-    off = subj.shape.offsets()
-    out = np.empty((len(vectors), off.shape[0], 3))
-    lying = movement in LYING
-    for t, v in enumerate(vectors):
-        X = forward_kinematics(subj.shape, Pose.from_vector(v), offsets=off)
-        X[:, 1] -= X[:, 1].min() - 0.035 * subj.shape.height
-        if lying:
-            X[:, [0, 2]] -= X[JOINT_INDEX["pelvis"], [0, 2]]
-        else:
-            ank = 0.5 * (X[JOINT_INDEX["l_ankle"]] + X[JOINT_INDEX["r_ankle"]])
-            X[:, [0, 2]] -= ank[[0, 2]]
-        out[t] = X
-    return out
+    X = forward_kinematics_batch(subj.shape, vectors)
+    X[:, :, 1] -= X[:, :, 1].min(axis=1, keepdims=True) - 0.035 * subj.shape.height
+    if movement in LYING:
+        anchor = X[:, JOINT_INDEX["pelvis"]]
+    else:
+        anchor = 0.5 * (X[:, JOINT_INDEX["l_ankle"]] + X[:, JOINT_INDEX["r_ankle"]])
+    X[:, :, 0] -= anchor[:, None, 0]
+    X[:, :, 2] -= anchor[:, None, 2]
+    return X
 
 
 # ------------------------------------------------------------------- projection
