@@ -32,19 +32,13 @@ def test_same_seed_gives_identical_bytes_whatever_the_workers(tiny, tmp_path):
     assert _digest(again) == _digest(tiny)
 
 
-def test_other_seed_gives_other_data(tiny, tmp_path):
-    other = gen.generate(tmp_path / "other", preset="tiny", seed=4, workers=1)
-    a = (tiny / "keyframe_data_train.txt").read_text()
-    b = (other / "keyframe_data_train.txt").read_text()
-    assert a != b
-
-
-def test_cli_writes_the_format(tmp_path):
+def test_cli_writes_the_format_and_other_seeds_differ(tiny, tmp_path):
     from coursedata.mds189.__main__ import main
-    assert main(["--preset", "tiny", "--seed", "1", "--out", str(tmp_path / "x"), "--quiet",
-                 "--workers", "1"]) == 0
-    assert (tmp_path / "x" / "meta.json").is_file()
-    assert not (tmp_path / "x.partial").exists()
+    out = tmp_path / "x"
+    assert main(["--preset", "tiny", "--seed", "4", "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    assert (out / "meta.json").is_file() and not (tmp_path / "x.partial").exists()
+    assert json.loads((out / "meta.json").read_text())["seed"] == 4
+    assert (out / "keyframe_data_train.txt").read_text() != (tiny / "keyframe_data_train.txt").read_text()
 
 
 def test_layout_and_sizes(tiny):
@@ -324,9 +318,21 @@ def test_raw_poses_are_not_linearly_separable_but_learnable(poses):
     assert nonlin >= lin + 0.25, f"a nonlinear model should beat softmax regression: {nonlin:.3f} vs {lin:.3f}"
 
 
+def _distance_features(kp):
+    """Scale-normalised distances between the 15 body keypoints: blind to where the
+    person is, to the camera's rotation and to mirroring."""
+    P = np.asarray(kp, float).reshape(25, 3)[:15]
+    d = np.linalg.norm(P[:, None, :2] - P[None, :, :2], axis=-1)
+    vis = P[:, 2] > 0
+    d[~vis] = 0
+    d[:, ~vis] = 0
+    f = d[np.triu_indices(15, 1)]
+    return f / (np.median(f[f > 0]) + 1e-9)
+
+
 def test_video_frames_are_harder_than_key_frames(poses):
-    """A classifier of (normalised) detector poses does worse on random video
-    frames than on the key frames of the same videos."""
+    """A classifier of detector poses does worse on random video frames than on
+    the key frames of the same videos (neutral-ish frames look alike)."""
     from sklearn.neighbors import KNeighborsClassifier
 
     def frames(recs, key_only):
@@ -341,12 +347,11 @@ def test_video_frames_are_harder_than_key_frames(poses):
                         continue
                     if people:
                         best = max(people, key=lambda p: sum(p["pose_keypoints_2d"][2::3]))
-                        X.append(best["pose_keypoints_2d"])
+                        X.append(_distance_features(best["pose_keypoints_2d"]))
                         y.append(gen.LABELS.index(m))
-        return _normalise(np.array(X)), np.array(y)
+        return np.array(X), np.array(y)
 
-    Xtr, ytr = frames(poses["train"], key_only=False)
-    clf = KNeighborsClassifier(5).fit(Xtr, ytr)
+    clf = KNeighborsClassifier(15).fit(*frames(poses["train"], key_only=False))
     acc_key = clf.score(*frames(poses["val"], key_only=True))
     acc_all = clf.score(*frames(poses["val"], key_only=False))
-    assert acc_all < acc_key - 0.05, (acc_key, acc_all)
+    assert acc_all < acc_key - 0.04, (acc_key, acc_all)

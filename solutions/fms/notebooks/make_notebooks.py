@@ -65,6 +65,222 @@ torch.set_num_threads(2)
 np.set_printoptions(precision=4, suppress=True)
 """
 
+# ----------------------------------------------------------------------------------
+# part 1: looking at the data
+# ----------------------------------------------------------------------------------
+def part1():
+    return [
+        md("""
+# MDS189, part 1: look at the data first
+
+Before training anything, spend some time with the frames, the labelled key frames and the
+detector output. Each question below asks for at most two sentences; your answers may be general
+statements (no subject ids needed).
+"""),
+        code(SETUP + """
+from solutions.fms import data, plotting
+
+root = data.ensure_data()   # generates the synthetic MDS189 copy on first use (about a minute)
+split = data.subjects(root)
+print({k: len(v) for k, v in split.items()})
+"""),
+        md("""
+## Key-frame visualisations
+
+**Part 1: same subject.** All key frames of one person with the labelled keypoints (rerun the cell
+with other people: `person=None` picks one at random).
+"""),
+        code("""
+fig = plotting.keyframe_montage(root, person=split["train"][1])
+plt.show()
+"""),
+        md("**(a) i.** Quality of the key-frame annotations (does the key frame show the labelled movement?)"),
+        written("fms.written.1a_i_keyframe_quality", 1, """
+**Answer.** The key frames almost always show the peak of the labelled movement, but a few are a
+frame or two early or late, so the pose is not fully developed.
+"""),
+        md("**(a) ii.** Quality of the keypoint annotations (locations, colours = body joints)."),
+        written("fms.written.1a_ii_keypoint_quality", 1, """
+**Answer.** Most keypoints sit on the right joints, but joints on the far side of the body are
+placed less precisely or are missing, and left and right are sometimes swapped (the colours of
+an arm or leg do not match the body side).
+"""),
+        md("**Part 2: random subjects.** One random key frame of each of twelve random people."),
+        code("""
+fig = plotting.keyframe_montage(root, n_people=12, seed=1)
+plt.show()
+"""),
+        md("**(b)** The variety of the data (pose, appearance, lighting, aspect ratio ...)."),
+        written("fms.written.1b_variety", 1, """
+**Answer.** The data vary a lot: people differ in body shape and clothes, rooms in colour, clutter
+and lighting, the camera looks from either side at different heights and angles (some videos are
+mirrored), and frames come in several sizes and aspect ratios, while the same movement is done in
+different styles and depths.
+"""),
+        md("""
+## Video-frame visualisations
+
+**Part 3: same subject.** Every frame of one movement with the detector's keypoints and boxes.
+"""),
+        code("""
+fig = plotting.videoframe_montage(root, person=split["train"][2], movement="lunge", every=1, max_frames=24)
+plt.show()
+"""),
+        md("**(c) i.** Quality of the detected bounding boxes and keypoints."),
+        written("fms.written.1c_i_detections", 1, """
+**Answer.** The detections are mostly on the person but noisier than the labels: keypoints jitter
+from frame to frame, occluded joints are missing or misplaced, left/right colours swap, and some
+frames have no detection or an extra, spurious person.
+"""),
+        md("**(c) ii.** The sampling rate of the video frames: does it capture the movement?"),
+        written("fms.written.1c_ii_sampling_rate", 1, """
+**Answer.** At 10 frames a second a repetition spans only about ten frames, which is enough to see
+the start, the peak and the return, but the motion between consecutive frames is large and the
+peak may fall between two frames.
+"""),
+        md("""
+## Neck keypoints: raw and aligned
+
+The key-frame poses were aligned to the reference subject's poses by Procrustes analysis
+(translation, rotation and scale). The aligned poses are for debugging only.
+"""),
+        code("""
+fig = plotting.neck_scatter(root)
+plt.show()
+"""),
+        written("fms.written.1d_neck_alignment", 1, """
+**Answer.** The raw Neck positions are spread over the whole frame with no structure by movement,
+because people stand in different places and are filmed at different scales, while after the
+alignment they gather into tight clusters, one per movement (lying, plank and standing movements
+separate clearly).
+"""),
+    ]
+
+
+# ----------------------------------------------------------------------------------
+# part 2: modular fully-connected networks
+# ----------------------------------------------------------------------------------
+def part2():
+    return [
+        md("""
+# MDS189, part 2: modular fully-connected networks
+
+Your layers go into `layers.py` and the network into `fc_net.py`; `solver.py` (training) and
+`data.py` (poses) are provided. This notebook checks every layer against numerical gradients,
+then trains networks on the raw key-frame poses (25 keypoints x (x, y, confidence) = 75 numbers).
+Report results on the raw poses only; `debug=True` (aligned poses) is for debugging.
+"""),
+        code(SETUP + """
+from solutions.fms import data, layers
+from solutions.fms.fc_net import FullyConnectedNet
+from solutions.fms.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from solutions.fms.solver import Solver
+
+rng = np.random.default_rng(0)
+EPOCHS = 15   # short runs keep this notebook fast; use 40 or more for your reported results
+"""),
+        md("## 2.1.1 The fully-connected layer"),
+        code("""
+x = rng.standard_normal((4, 3, 5)); w = rng.standard_normal((15, 6)); b = rng.standard_normal(6)
+dout = rng.standard_normal((4, 6))
+_, cache = layers.affine_forward(x, w, b)
+dx, dw, db = layers.affine_backward(dout, cache)
+dx_num = eval_numerical_gradient_array(lambda v: layers.affine_forward(v, w, b)[0], x.copy(), dout)
+dw_num = eval_numerical_gradient_array(lambda v: layers.affine_forward(x, v, b)[0], w.copy(), dout)
+db_num = eval_numerical_gradient_array(lambda v: layers.affine_forward(x, w, v)[0], b.copy(), dout)
+print(f"affine: dx {rel_error(dx, dx_num):.2e}  dw {rel_error(dw, dw_num):.2e}  db {rel_error(db, db_num):.2e}")
+"""),
+        md("## 2.1.2 ReLU"),
+        code("""
+x = rng.standard_normal((5, 7)); dout = rng.standard_normal((5, 7))
+_, cache = layers.relu_forward(x)
+dx = layers.relu_backward(dout, cache)
+dx_num = eval_numerical_gradient_array(lambda v: layers.relu_forward(v)[0], x.copy(), dout)
+print(f"relu: dx {rel_error(dx, dx_num):.2e}")
+"""),
+        md("## 2.1.3 Softmax loss"),
+        code("""
+scores = rng.standard_normal((10, 8)); y = rng.integers(0, 8, 10)
+loss, dx = layers.softmax_loss(scores, y)
+dx_num = eval_numerical_gradient(lambda v: layers.softmax_loss(v, y)[0], scores.copy(), verbose=False)
+print(f"softmax loss {loss:.4f} (log 8 = {np.log(8):.4f} when all scores are equal), dx {rel_error(dx, dx_num):.2e}")
+print("large scores:", layers.softmax_loss(1e4 * scores, y)[0])
+"""),
+        written("fms.written.2_1_derivations", 6, """
+**Answer.** *Fully-connected layer* `out = h W + b` with `h` reshaped to `(B, D)`:
+`dW = h^T dout`, `db = sum over the batch of dout`, `dh = dout W^T` reshaped back to the input's
+shape (each output is linear in `h`, `W` and `b`; the chain rule sums over the batch for the shared
+`W` and `b`).
+*ReLU*: `d out / d x = 1` where `x > 0` and `0` elsewhere, so `dx = dout * [x > 0]`.
+*Softmax loss* with `t = softmax(s)` and correct class `c`: `E = -s_c + log sum_k exp(s_k)`, so
+`dE/ds_k = t_k - [k = c]`; averaged over a batch of `B` examples the gradient is divided by `B`.
+Numerically we subtract `m = max_k s_k` first, which changes neither the loss nor the gradient.
+The gradient checks above print relative errors around 1e-9 or smaller.
+"""),
+        written("fms.written.2_1_2_vanishing_gradients", 3, """
+**Answer.** Sigmoid and tanh: their derivatives `s(1 - s)` and `1 - tanh^2` go to zero when the
+input is large in magnitude (saturation), so inputs far from 0 (e.g. |z| > 5) pass almost no
+gradient, and products of many small factors vanish in deep nets. ReLU has zero gradient for all
+negative inputs (a unit that is always negative is "dead"), but gradient 1 for positive ones, so
+it does not shrink gradients there. A linear activation never saturates (gradient 1 everywhere),
+but a network of linear layers is only a linear model.
+"""),
+        md("## 2.2 A two-layer network on the raw poses"),
+        code("""
+X_train, y_train, X_val, y_val = data.load_mds189()
+pose_data = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+print("poses:", X_train.shape, X_val.shape)
+"""),
+        solution("""
+### BEGIN SOLUTION
+configs = [
+    dict(hidden_dim=100, weight_scale=1e-2, learning_rate=1e-2, lr_decay=0.95, batch_size=64),
+    dict(hidden_dim=200, weight_scale=1e-2, learning_rate=5e-3, lr_decay=0.95, batch_size=32),
+    dict(hidden_dim=50, weight_scale=1e-3, learning_rate=1e-2, lr_decay=0.9, batch_size=64),
+]
+### END SOLUTION
+runs = []
+for cfg in configs:
+    model = FullyConnectedNet(hidden_dim=[cfg["hidden_dim"]], weight_scale=cfg["weight_scale"], reg=1e-3, seed=0)
+    solver = Solver(model, pose_data, learning_rate=cfg["learning_rate"], lr_decay=cfg["lr_decay"],
+                    batch_size=cfg["batch_size"], num_epochs=EPOCHS, verbose=False, seed=0)
+    solver.train()
+    runs.append((cfg, solver))
+    print(cfg, f"train {solver.train_acc_history[-1]:.3f}  best val {solver.best_val_acc:.3f}")
+best_cfg, best_solver = max(runs, key=lambda r: r[1].best_val_acc)
+fig, ax = plt.subplots(1, 2, figsize=(10, 3))
+ax[0].plot(best_solver.loss_history, lw=0.5); ax[0].set_xlabel("iteration"); ax[0].set_ylabel("loss")
+ax[1].plot(best_solver.train_acc_history, label="train"); ax[1].plot(best_solver.val_acc_history, label="val")
+ax[1].set_xlabel("epoch"); ax[1].legend(); plt.tight_layout(); plt.show()
+""", "fms_2_2_sweep"),
+        written("fms.written.2_2_hyperparameters", 3, """
+**Answer.** I varied the learning rate (5e-3 to 1e-2), its decay per epoch (0.9, 0.95), the batch
+size (32, 64), the hidden size (50-200) and the weight scale (1e-3, 1e-2). On the raw poses (pixel
+coordinates up to about 100) a weight scale of 1e-2 with a learning rate of 1e-2 trains stably;
+much larger rates diverge and a smaller weight scale learns slowly at first. The best setting above
+is printed above with its curves; with the short notebook budget (15 epochs) the best runs reach
+about 0.5 validation accuracy, and training longer (40 epochs, as the grader does) raises this to
+about 0.7. The loss curve is noisy but falls steadily; training and validation accuracy stay close,
+so the small net is not overfitting yet.
+"""),
+        md("## 2.3 Deeper networks"),
+        code("""
+for hidden in ([100], [100, 100], [100, 100, 100], [100, 100, 100, 100]):
+    model = FullyConnectedNet(hidden_dim=hidden, weight_scale=1e-2 if len(hidden) < 3 else 5e-2, reg=1e-3, seed=0)
+    solver = Solver(model, pose_data, learning_rate=1e-2, lr_decay=0.95, batch_size=64, num_epochs=EPOCHS,
+                    verbose=False, seed=0)
+    solver.train()
+    print(f"hidden {str(hidden):22s} train {solver.train_acc_history[-1]:.3f}  best val {solver.best_val_acc:.3f}")
+"""),
+        written("fms.written.2_3_architectures", 3, """
+**Answer.** I trained 1 to 4 hidden layers of 100 units with the same solver settings; the lines
+above list their training and validation accuracies. With this budget a single hidden layer works
+best: the deeper nets start from small weights, so the signal and the gradients shrink through
+each layer and they learn more slowly (a larger weight scale helps, as used for 3-4 layers), and
+they do not improve the validation accuracy on this small training set.
+"""),
+    ]
+
 
 # ----------------------------------------------------------------------------------
 # part 3: convolution and backprop by hand
@@ -477,6 +693,8 @@ instead of one.
 
 
 NOTEBOOKS = {
+    "fms_part1_visualization.ipynb": part1,
+    "fms_part2_fc.ipynb": part2,
     "fms_part3_conv.ipynb": part3,
     "fms_part4_cnn.ipynb": part4,
 }
