@@ -291,28 +291,20 @@ def _key_xy(recs):
     return np.array(X), np.array(y)
 
 
-def _normalise(X):
-    P = np.asarray(X, float).reshape(len(X), 25, 3).copy()
-    vis = P[:, :, 2] > 0
-    for p, v in zip(P, vis):
-        if v.sum() >= 2:
-            p[v, :2] -= p[v, :2].mean(0)
-            p[v, :2] /= np.linalg.norm(p[v, :2]) + 1e-9
-        p[~v] = 0
-    return P.reshape(len(X), -1)
-
-
 def test_raw_poses_are_not_linearly_separable_but_learnable(poses):
+    """Softmax regression on the raw poses stays low; a nonlinear model (nearest
+    neighbour on rotation/mirror-blind distance features) does far better.
+    (Measured with seed 11: about 0.35 against 0.71.)"""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.neural_network import MLPClassifier
+    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     Xtr, ytr = _key_xy(poses["train"])
     Xva, yva = _key_xy(poses["val"])
     const = np.mean(yva == np.bincount(ytr).argmax())
     lin = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000)).fit(Xtr, ytr).score(Xva, yva)
-    mlp = make_pipeline(StandardScaler(), MLPClassifier((100,), alpha=1.0, max_iter=400, random_state=0))
-    nonlin = mlp.fit(_normalise(Xtr), ytr).score(_normalise(Xva), yva)
+    feats = lambda X: np.array([_distance_features(x) for x in X])  # noqa: E731
+    nonlin = KNeighborsClassifier(1).fit(feats(Xtr), ytr).score(feats(Xva), yva)
     assert const <= 0.2
     assert lin <= 0.55, f"softmax regression on raw poses is too good: {lin:.3f}"
     assert nonlin >= lin + 0.25, f"a nonlinear model should beat softmax regression: {nonlin:.3f} vs {lin:.3f}"
