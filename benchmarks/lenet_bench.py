@@ -7,8 +7,12 @@
 2. Wall time of the reference training script until the test accuracy first reaches
    97% (evaluated every 100 steps; target <= 30 s on 2 cores).
 
-Usage: ``python benchmarks/lenet_bench.py [--steps 30] [--dtype float32|float64] [--no-train]``.
-The machine's load average is printed first: timings on a shared machine vary.
+Usage: ``python benchmarks/lenet_bench.py [--steps 30] [--dtype float32|float64] [--threads N] [--no-train]``.
+``--threads`` sets the BLAS threads of numpy (threadpoolctl) and PyTorch's intra-op
+threads alike (default: all cores). The machine's load average is printed first:
+timings on a shared machine vary, and with several BLAS threads they collapse when
+another process holds a core (threads wait for each other), so compare with
+``--threads 1`` on a busy machine.
 """
 from __future__ import annotations
 
@@ -129,11 +133,17 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-train", action="store_true", help="skip the time-to-97% run")
     args = parser.parse_args(argv)
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads)
     dtype = {"float32": np.float32, "float64": np.float64}[args.dtype]
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    print(f"cores: {os.cpu_count()}, load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"cores: {os.cpu_count()}, threads: {args.threads}, load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     r = bench_step(args.steps, dtype, args.seed)
     print(f"one training step, batch 64, {args.dtype} (median / best of {args.steps}):")
     print(f"  reference (numpy): {r['ref_median'] * 1e3:7.1f} ms / {r['ref_min'] * 1e3:7.1f} ms")

@@ -137,6 +137,27 @@ class Context:
         self._limits = limits or Limits(timeout=check.timeout, memory_mb=check.memory_mb)
         self.notes: list[str] = []
 
+    # -- files handed in besides code -----------------------------------------------
+    def submission_file(self, name: str, max_bytes: int = 20 << 20) -> Path | None:
+        """A non-code file the student handed in (a prediction CSV, a saved model).
+
+        Looked for next to the homework's code, at the top of the submission, and one or
+        two folders down; symlinks and files over ``max_bytes`` are ignored. The file is
+        only read here (parent side) or passed to the sandbox by the check: nothing in
+        it is executed or unpickled by the grader.
+        """
+        hw = self.check.id.split(".", 1)[0]
+        raw = Path(self._subdir).parent / "raw"
+        cands = [Path(self._subdir) / "starter" / hw / name]
+        if raw.is_dir():
+            cands += [raw / name, raw / hw / name, raw / "starter" / hw / name]
+            cands += sorted(raw.glob(f"*/{name}")) + sorted(raw.glob(f"*/*/{name}"))
+            cands += sorted(raw.glob(f"*/*/*/{name}"))
+        for c in cands:
+            if c.is_file() and not c.is_symlink() and c.stat().st_size <= max_bytes:
+                return c
+        return None
+
     # -- sandbox ---------------------------------------------------------------------
     @property
     def box(self) -> Sandbox:

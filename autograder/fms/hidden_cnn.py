@@ -363,30 +363,15 @@ def cnn_keyframe_accuracy(t: Context):
 # the prediction file (question 4g)
 # ----------------------------------------------------------------------------------
 PREDICTIONS_NAME = "predictions.csv"
-# Calibration (test-frame accuracy, 3304 random frames of 24 unseen subjects, see CARD.md):
-#   reference random-frame CNN (the notebook's settings), seeds 0-4: see the table
-#   constant prediction ~0.15, labels shifted by one class ~0.1
+# Calibration (test-frame accuracy on the 2582 random frames of the 20 test people; default
+# preset, seed 0), ``python -m tests.fms.calibrate_cnn test``: the reference Net trained on every
+# 2nd training video frame (+ mirrored copies), 800 Adam steps of 32, lr 2e-3 halved twice:
+#   reference, seeds 0-4:                 0.371 0.344 0.372 0.344 0.363   (min 0.344, mean 0.359)
+#   the same predictions shifted by one:  0.108
+#   the most frequent class everywhere:   0.153
+# Threshold 0.25: 0.094 under the reference's minimum, 0.097 over a constant file.
 TEST_THRESHOLD = 0.25
 MAX_CSV_BYTES = 5 << 20
-
-
-def find_predictions(subdir: Path) -> Path | None:
-    """Where the student's ``predictions.csv`` is: next to cnn.py or at the top level.
-
-    ``subdir`` is the prepared tree (``starter/fms/...``); the engine keeps the
-    submission as handed in beside it (``../raw``).
-    """
-    subdir = Path(subdir)
-    cands = [subdir / "starter" / "fms" / PREDICTIONS_NAME, subdir / PREDICTIONS_NAME]
-    raw = subdir.parent / "raw"
-    if raw.is_dir():
-        cands += [raw / PREDICTIONS_NAME, raw / "fms" / PREDICTIONS_NAME, raw / "starter" / "fms" / PREDICTIONS_NAME]
-        cands += sorted(raw.glob(f"*/{PREDICTIONS_NAME}")) + sorted(raw.glob(f"*/*/{PREDICTIONS_NAME}"))
-        cands += sorted(raw.glob(f"*/*/*/{PREDICTIONS_NAME}"))
-    for c in cands:
-        if c.is_file() and not c.is_symlink():
-            return c
-    return None
 
 
 def read_hidden_labels(path: Path | None = None) -> dict[int, str]:
@@ -456,7 +441,7 @@ def parse_predictions(text: str, expected_ids, labels) -> dict[int, str]:
        description="predictions.csv (Id,Category for every test frame) is valid and accurate enough")
 def cnn_test_predictions(t: Context):
     _protect_secrets()
-    path = find_predictions(t._subdir)
+    path = t.submission_file(PREDICTIONS_NAME, max_bytes=MAX_CSV_BYTES + 1)
     if path is None:
         t.fail(f"no {PREDICTIONS_NAME} in your submission: write it with cnn.write_predictions(model, test_set, "
                f"'{PREDICTIONS_NAME}') and hand it in at the top level of your submission (or next to cnn.py)")

@@ -71,16 +71,22 @@ def net_numeric_grads(init_kwargs, params, X, y, h=1e-6, package=PACKAGE):
 
 def train_two_layer(X_train, y_train, X_val, hidden_dim=100, weight_scale=1e-2, reg=0.0,
                     learning_rate=1e-2, lr_decay=0.95, batch_size=64, num_epochs=20,
-                    holdout=0.15, seed=0, package=PACKAGE):
+                    holdout=0.15, seed=0, standardize=False, package=PACKAGE):
     """Train the student's two-layer net with the provided Solver; predict ``X_val``.
 
     The child never sees validation labels: model selection uses a slice of the
     training set (``holdout`` of it) as the Solver's validation data. Returns a dict
     with ``pred`` (int array, one class per row of ``X_val``) and ``loss_history``.
+    With ``standardize`` every feature is shifted and scaled by the training set's mean
+    and standard deviation (the same transform is applied to ``X_val``).
     """
     net_cls = _resolve("fc_net:FullyConnectedNet", package)
     solver_cls = _resolve("solver:Solver", package)
     X_train = np.asarray(X_train, dtype=np.float64)
+    X_val = np.asarray(X_val, dtype=np.float64)
+    if standardize:
+        mu, sd = X_train.mean(axis=0), X_train.std(axis=0) + 1e-6
+        X_train, X_val = (X_train - mu) / sd, (X_val - mu) / sd
     y_train = np.asarray(y_train).astype(np.int64)
     rng = np.random.default_rng(seed)
     order = rng.permutation(X_train.shape[0])

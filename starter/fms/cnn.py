@@ -20,8 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .data import LABELS  # the class order: label index = position
+
 NUM_CLASSES = 8
-LABELS = ("deadbug", "hamstrings", "inline", "lunge", "stretch", "pushup", "reach", "squat")  # data.LABELS
 
 __all__ = [
     "NUM_CLASSES", "LABELS", "Net", "loss_function", "per_class_accuracy", "confusion_matrix", "accuracy_summary",
@@ -178,14 +179,16 @@ def fc_equivalent_parameters(model: nn.Module, input_shape) -> int:
 # ----------------------------------------------------------------------------------
 # the Kaggle-style prediction file, question 4(g)
 # ----------------------------------------------------------------------------------
-def write_predictions(model: nn.Module, test_data, ids, path) -> None:
+def write_predictions(model: nn.Module, test_data, path, ids=None) -> None:
     """Predict every test frame and write the Kaggle-style file ``path``.
 
-    ``test_data``: the test frames (a dataset of images, or an array (N, 3, H, W));
-    ``ids``: their integer Ids (``00001.jpg`` is Id 1), in the same order. The file
-    starts with the header line ``Id,Category`` followed by one line ``<Id>,<movement>``
-    per frame, the movement being its name in ``LABELS`` (e.g. ``17,squat``).
+    ``test_data``: the test frames, a ``data.Mds189Test`` dataset (its ``ids`` are
+    used) or an array / dataset of images ``(N, 3, H, W)`` with their integer ``ids``
+    (``00001.jpg`` is Id 1) in the same order. The file starts with the header line
+    ``Id,Category`` followed by one line ``<Id>,<movement>`` per frame, the movement
+    being its name in ``LABELS`` (e.g. ``17,squat``): ``data.write_submission`` writes
+    exactly that.
     """
-    # TODO: predict class indices with train.predict, turn them into names with
-    # LABELS and write the lines (the csv module or plain text both work).
+    # TODO: predict class indices with train.predict, turn them into movement names
+    # with LABELS and write the file with data.write_submission(path, ids, names).
     raise NotImplementedError("write_predictions is not implemented yet (see the TODO above this line)")

@@ -32,59 +32,41 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from .data import IMAGE_SIZE, LABELS, dataset_root, ensure_data, label_index, load_image, read_list
+
 __all__ = [
-    "IMAGE_SIZE", "load_frames", "configure_torch", "seed_everything", "as_dataset", "make_loader", "train", "predict", "evaluate",
+    "load_frames", "configure_torch", "seed_everything", "as_dataset", "make_loader", "train", "predict", "evaluate",
     "overfit_batch",
 ]
-
-
-IMAGE_SIZE = 48  # frames are resized to IMAGE_SIZE x IMAGE_SIZE (their aspect ratios differ)
-LABELS = ("deadbug", "hamstrings", "inline", "lunge", "stretch", "pushup", "reach", "squat")
-
-
-def _label_index(name: str) -> int:
-    """``squat`` or ``lunge_left`` (key-frame lists also name the side) -> class index."""
-    name = name.strip()
-    if name not in LABELS:
-        name = name.rsplit("_", 1)[0]
-    return LABELS.index(name)
 
 
 def load_frames(listfile: str, root=None, image_size: int = IMAGE_SIZE, every: int = 1, limit: int | None = None,
                 progress: bool = False):
     """Load the frames of one MDS189 list (e.g. ``keyframe_data_train.txt``) as arrays.
 
-    Returns ``(images, labels, ids)``: uint8 images ``(N, 3, S, S)`` (RGB, resized to
-    ``S = image_size``), label indices ``(N,)`` in ``LABELS`` order (-1 for the
-    unlabelled test frames) and integer ids (the number in the file name, the Kaggle
-    ``Id`` of a test frame). ``every`` keeps every ``every``-th line, ``limit`` the
-    first ``limit`` of those. ``root`` defaults to the course's MDS189 folder.
-    Wrap the arrays with :func:`as_dataset` for :func:`train` and :func:`predict`.
+    The array twin of ``data.Mds189`` (same files, same resizing): returns
+    ``(images, labels, ids)`` with uint8 images ``(N, 3, S, S)`` (RGB, ``S = image_size``),
+    label indices ``(N,)`` in ``LABELS`` order (-1 for the unlabelled test list) and
+    integer ids (the number in a file name such as ``00017.jpg``, i.e. the Kaggle ``Id``
+    of a test frame; the row number otherwise). ``every`` keeps every ``every``-th
+    line, ``limit`` the first ``limit`` of those. ``root`` defaults to the course's
+    copy (generated on first use by ``data.ensure_data``). Wrap the arrays with
+    :func:`as_dataset` (mirrored copies are one ``images[..., ::-1]`` away).
     """
-    import csv
     from pathlib import Path
 
-    from PIL import Image
-
-    if root is None:
-        from coursedata.paths import data_root
-
-        root = data_root() / "mds189"
-    root = Path(root)
-    with open(root / listfile, newline="") as f:
-        rows = [r for r in csv.reader(f) if r][::every][:limit]
+    root = dataset_root(root) if root is not None else ensure_data()
+    rows = read_list(root / listfile)[::every][:limit]
     images = np.empty((len(rows), 3, image_size, image_size), dtype=np.uint8)
     it = rows
     if progress:
         from tqdm.auto import tqdm
         it = tqdm(rows, desc=listfile, leave=False)
     for i, (rel, _) in enumerate(it):
-        with Image.open(root / rel) as im:
-            im = im.convert("RGB").resize((image_size, image_size), Image.BILINEAR)
-            images[i] = np.asarray(im).transpose(2, 0, 1)
-    labels = np.array([_label_index(lab) if lab.strip() != "label" else -1 for _, lab in rows], dtype=np.int64)
-    ids = np.array([int(Path(rel).stem) if Path(rel).stem.isdigit() else i for i, (rel, _) in enumerate(rows)],
-                   dtype=np.int64)
+        images[i] = load_image(root / rel, image_size).transpose(2, 0, 1)
+    labels = np.array([label_index(lab) for _, lab in rows], dtype=np.int64)
+    stems = [Path(rel).stem for rel, _ in rows]
+    ids = np.array([int(st) if st.isdigit() else i for i, st in enumerate(stems)], dtype=np.int64)
     return images, labels, ids
 
 

@@ -61,7 +61,7 @@ def evaluate(params, layers, x, y, chunk=500):
 
 def train_lenet(max_iter=2000, seed=0, fullset=True, data=None, target_accuracy=None,
                 test_interval=250, display_interval=100, verbose=True, progress=True,
-                dtype=np.float32, **overrides):
+                dtype=np.float32, blas_threads=None, **overrides):
     """Train LeNet with mini-batch SGD; return a dict describing the run.
 
     Parameters
@@ -74,6 +74,9 @@ def train_lenet(max_iter=2000, seed=0, fullset=True, data=None, target_accuracy=
     test_interval : evaluate on the test set every this many steps (and at the end).
     dtype : floating type used for training. The layers work in any float type;
         float32 (PyTorch's default) is about twice as fast as float64 here.
+    blas_threads : if given, limit numpy's BLAS to this many threads while training
+        (1 is the safe choice on a shared machine: with several threads a step slows down
+        badly when another process holds a core).
     overrides : replace entries of ``SETTINGS`` (e.g. ``epsilon=0.02``).
 
     Returns
@@ -86,6 +89,12 @@ def train_lenet(max_iter=2000, seed=0, fullset=True, data=None, target_accuracy=
     if unknown:
         raise TypeError(f"unknown settings {sorted(unknown)}")
     cfg = dict(SETTINGS, **overrides)
+    if blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(blas_threads):
+            return train_lenet(max_iter, seed, fullset, data, target_accuracy, test_interval, display_interval,
+                               verbose, progress, dtype, None, **overrides)
     if data is None:
         data = load_mnist(fullset)
     xtrain, ytrain, _xval, _yval, xtest, ytest = data
@@ -194,10 +203,12 @@ def main(argv=None):
     parser.add_argument("--small", action="store_true", help="load_mnist(fullset=False)")
     parser.add_argument("--target", type=float, default=None, help="stop once test accuracy reaches this")
     parser.add_argument("--plot", default=None, help="save the feature maps of layers 2 and 3 here")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS threads while training (e.g. 1)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     data = load_mnist(not args.small)
-    run = train_lenet(max_iter=args.max_iter, seed=args.seed, data=data, target_accuracy=args.target)
+    run = train_lenet(max_iter=args.max_iter, seed=args.seed, data=data, target_accuracy=args.target,
+                      blas_threads=args.threads)
     print(f"run time: {time.perf_counter() - t0:.1f} s (training {run['seconds']:.1f} s)")
     if args.plot:
         plot_feature_maps(run["params"], run["layers"], data[4][:, 0], path=args.plot)

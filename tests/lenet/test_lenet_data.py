@@ -23,7 +23,7 @@ def test_subset_is_written_in_the_real_layout(data_dir):
     path = cm.ensure_mnist_all()
     mat = scipy.io.loadmat(str(path))
     for d in range(10):
-        assert mat[f"train{d}"].shape == (400, 784) and mat[f"train{d}"].dtype == np.uint8
+        assert mat[f"train{d}"].shape == (2000, 784) and mat[f"train{d}"].dtype == np.uint8
         assert mat[f"test{d}"].shape == (100, 784) and mat[f"test{d}"].dtype == np.uint8
     # deterministic: a second build gives identical arrays, and train/test do not overlap
     again = cm.subset_arrays()
@@ -31,6 +31,20 @@ def test_subset_is_written_in_the_real_layout(data_dir):
         assert np.array_equal(again[f"train{d}"], mat[f"train{d}"])
         rows = {r.tobytes() for r in mat[f"train{d}"]}
         assert not any(r.tobytes() in rows for r in mat[f"test{d}"])
+    # rows 400-799 are the 400 originals moved up by one pixel
+    orig = mat["train3"][:400].reshape(-1, 28, 28)
+    up = mat["train3"][400:800].reshape(-1, 28, 28)
+    assert np.array_equal(up[:, :-1], orig[:, 1:]) and not up[:, -1].any()
+
+
+def test_file_from_an_older_converter_is_rebuilt(data_dir):
+    path = cm.mnist_all_path()
+    path.parent.mkdir(parents=True)
+    old = {f"{s}{d}": np.zeros((3, 784), np.uint8) for s in ("train", "test") for d in range(10)}
+    old["coursedata_source"] = "an older version"
+    scipy.io.savemat(str(path), old)
+    cm.ensure_mnist_all()
+    assert cm.read_mnist_all()["train0"].shape == (2000, 784)
 
 
 def test_existing_file_is_used_unchanged(data_dir):
@@ -45,13 +59,13 @@ def test_existing_file_is_used_unchanged(data_dir):
 
 def test_load_mnist_splits_and_scaling(data_dir):
     xtrain, ytrain, xval, yval, xtest, ytest = load_mnist(True)
-    assert xtrain.shape == (784, 3500) and xval.shape == (784, 500) and xtest.shape == (784, 1000)
-    assert ytrain.shape == (3500,) and yval.shape == (500,) and ytest.shape == (1000,)
+    assert xtrain.shape == (784, 17500) and xval.shape == (784, 2500) and xtest.shape == (784, 1000)
+    assert ytrain.shape == (17500,) and yval.shape == (2500,) and ytest.shape == (1000,)
     assert xtrain.dtype == np.float64 and 0.0 <= xtrain.min() and xtrain.max() <= 1.0 and xtrain.max() > 0.99
     assert set(np.unique(ytrain)) == set(range(10))
     assert np.bincount(ytest).tolist() == [100] * 10
     small = load_mnist(False)
-    assert [a.shape[-1] for a in small] == [1750, 1750, 250, 250, 500, 500]
+    assert [a.shape[-1] for a in small] == [8750, 8750, 1250, 1250, 500, 500]
     # the same seed gives the same split
     assert np.array_equal(load_mnist(True)[1], ytrain)
     # images are row-major 28x28: the digit's mass sits in the middle rows and columns

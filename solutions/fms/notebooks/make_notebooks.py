@@ -95,12 +95,12 @@ fig = plotting.keyframe_montage(root, person=split["train"][1])
 plt.show()
 """),
         md("**(a) i.** Quality of the key-frame annotations (does the key frame show the labelled movement?)"),
-        written("fms.written.1a_i_keyframe_quality", 1, """
+        written("fms-written-1a_i_keyframe_quality", 1, """
 **Answer.** The key frames almost always show the peak of the labelled movement, but a few are a
 frame or two early or late, so the pose is not fully developed.
 """),
         md("**(a) ii.** Quality of the keypoint annotations (locations, colours = body joints)."),
-        written("fms.written.1a_ii_keypoint_quality", 1, """
+        written("fms-written-1a_ii_keypoint_quality", 1, """
 **Answer.** Most keypoints sit on the right joints, but joints on the far side of the body are
 placed less precisely or are missing, and left and right are sometimes swapped (the colours of
 an arm or leg do not match the body side).
@@ -111,7 +111,7 @@ fig = plotting.keyframe_montage(root, n_people=12, seed=1)
 plt.show()
 """),
         md("**(b)** The variety of the data (pose, appearance, lighting, aspect ratio ...)."),
-        written("fms.written.1b_variety", 1, """
+        written("fms-written-1b_variety", 1, """
 **Answer.** The data vary a lot: people differ in body shape and clothes, rooms in colour, clutter
 and lighting, the camera looks from either side at different heights and angles (some videos are
 mirrored), and frames come in several sizes and aspect ratios, while the same movement is done in
@@ -127,13 +127,13 @@ fig = plotting.videoframe_montage(root, person=split["train"][2], movement="lung
 plt.show()
 """),
         md("**(c) i.** Quality of the detected bounding boxes and keypoints."),
-        written("fms.written.1c_i_detections", 1, """
+        written("fms-written-1c_i_detections", 1, """
 **Answer.** The detections are mostly on the person but noisier than the labels: keypoints jitter
 from frame to frame, occluded joints are missing or misplaced, left/right colours swap, and some
 frames have no detection or an extra, spurious person.
 """),
         md("**(c) ii.** The sampling rate of the video frames: does it capture the movement?"),
-        written("fms.written.1c_ii_sampling_rate", 1, """
+        written("fms-written-1c_ii_sampling_rate", 1, """
 **Answer.** At 10 frames a second a repetition spans only about ten frames, which is enough to see
 the start, the peak and the return, but the motion between consecutive frames is large and the
 peak may fall between two frames.
@@ -148,7 +148,7 @@ The key-frame poses were aligned to the reference subject's poses by Procrustes 
 fig = plotting.neck_scatter(root)
 plt.show()
 """),
-        written("fms.written.1d_neck_alignment", 1, """
+        written("fms-written-1d_neck_alignment", 1, """
 **Answer.** The raw Neck positions are spread over the whole frame with no structure by movement,
 because people stand in different places and are filmed at different scales, while after the
 alignment they gather into tight clusters, one per movement (lying, plank and standing movements
@@ -206,7 +206,7 @@ dx_num = eval_numerical_gradient(lambda v: layers.softmax_loss(v, y)[0], scores.
 print(f"softmax loss {loss:.4f} (log 8 = {np.log(8):.4f} when all scores are equal), dx {rel_error(dx, dx_num):.2e}")
 print("large scores:", layers.softmax_loss(1e4 * scores, y)[0])
 """),
-        written("fms.written.2_1_derivations", 6, """
+        written("fms-written-2_1_derivations", 6, """
 **Answer.** *Fully-connected layer* `out = h W + b` with `h` reshaped to `(B, D)`:
 `dW = h^T dout`, `db = sum over the batch of dout`, `dh = dout W^T` reshaped back to the input's
 shape (each output is linear in `h`, `W` and `b`; the chain rule sums over the batch for the shared
@@ -217,7 +217,7 @@ shape (each output is linear in `h`, `W` and `b`; the chain rule sums over the b
 Numerically we subtract `m = max_k s_k` first, which changes neither the loss nor the gradient.
 The gradient checks above print relative errors around 1e-9 or smaller.
 """),
-        written("fms.written.2_1_2_vanishing_gradients", 3, """
+        written("fms-written-2_1_2_vanishing_gradients", 3, """
 **Answer.** Sigmoid and tanh: their derivatives `s(1 - s)` and `1 - tanh^2` go to zero when the
 input is large in magnitude (saturation), so inputs far from 0 (e.g. |z| > 5) pass almost no
 gradient, and products of many small factors vanish in deep nets. ReLU has zero gradient for all
@@ -253,7 +253,7 @@ ax[0].plot(best_solver.loss_history, lw=0.5); ax[0].set_xlabel("iteration"); ax[
 ax[1].plot(best_solver.train_acc_history, label="train"); ax[1].plot(best_solver.val_acc_history, label="val")
 ax[1].set_xlabel("epoch"); ax[1].legend(); plt.tight_layout(); plt.show()
 """, "fms_2_2_sweep"),
-        written("fms.written.2_2_hyperparameters", 3, """
+        written("fms-written-2_2_hyperparameters", 3, """
 **Answer.** I varied the learning rate (5e-3 to 1e-2), its decay per epoch (0.9, 0.95), the batch
 size (32, 64), the hidden size (50-200) and the weight scale (1e-3, 1e-2). On the raw poses (pixel
 coordinates up to about 100) a weight scale of 1e-2 with a learning rate of 1e-2 trains stably;
@@ -272,7 +272,7 @@ for hidden in ([100], [100, 100], [100, 100, 100], [100, 100, 100, 100]):
     solver.train()
     print(f"hidden {str(hidden):22s} train {solver.train_acc_history[-1]:.3f}  best val {solver.best_val_acc:.3f}")
 """),
-        written("fms.written.2_3_architectures", 3, """
+        written("fms-written-2_3_architectures", 3, """
 **Answer.** I trained 1 to 4 hidden layers of 100 units with the same solver settings; the lines
 above list their training and validation accuracies. With this budget a single hidden layer works
 best: the deeper nets start from small weights, so the signal and the gradients shrink through
@@ -320,7 +320,7 @@ plt.plot(t, I, label="I = sin t")
 plt.plot(t[1:-1], dI[1:-1] / step, label="(I * G) / step")
 plt.legend(); plt.tight_layout(); plt.show()
 """),
-        written("fms.written.3a_mask", 1, """
+        written("fms-written-3a_mask", 1, """
 **Answer.** With the flip in the definition, `(I * G)[t] = G[-1] I[t+1] + G[0] I[t] + G[1] I[t-1]`,
 so the mask is `G[-1] = 1/2`, `G[0] = 0`, `G[1] = -1/2` (zero elsewhere). Written in index order
 `(G[-1], G[0], G[1]) = (1/2, 0, -1/2)`; read left to right as a sliding window (no flip) the
@@ -346,7 +346,7 @@ for s in (1, 2, 3):
                 loop[f, x, y] = np.sum(I[:, x * s:x * s + 3, y * s:y * s + 2] * G[f])
     print(f"stride {s}: output {R.shape}, max difference to the loop {np.abs(R - loop).max():.2e}")
 """),
-        written("fms.written.3b_pseudocode", 3, """
+        written("fms-written-3b_pseudocode", 3, """
 **Answer (pseudocode).** Inputs: image `I` with channels `I_c` of size `W x H`, masks `G^1..G^F`
 with channels `G^f_c` of size `w x h`, stride `s`.
 
@@ -382,7 +382,7 @@ for a in ax: a.set_xticks([]); a.set_yticks([])
 plt.tight_layout(); plt.show()
 print("strongest response at x =", np.unravel_index(np.abs(resp).argmax(), resp.shape)[0])
 """),
-        written("fms.written.3c_mask", 1, """
+        written("fms-written-3c_mask", 1, """
 **Answer.** A Sobel-like mask, identical in the three colour channels, that takes the difference
 along `x` and smooths along `y`: for each channel
 `G_c = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]` (rows indexed by `a`, i.e. along `x`; columns by `b`,
@@ -407,7 +407,7 @@ for s in (1, 2):
     num_dG = eval_numerical_gradient_array(lambda g: conv.conv2d_forward(I, g, s), G.copy(), dR)
     print(f"stride {s}: rel. error dI {rel_error(dI, num_dI):.2e}, dG {rel_error(dG, num_dG):.2e}")
 """),
-        written("fms.written.3d_expressions", 3, """
+        written("fms-written-3d_expressions", 3, """
 **Answer.** With `R[i, j] = sum_{c,a,b} I_c[i s + a, j s + b] G_c[a, b]` (stride `s`; `s = 1` in the
 handout's formula), every mask weight is used once per output position, so
 
@@ -428,7 +428,7 @@ I = np.arange(2 * 6 * 6, dtype=float).reshape(2, 6, 6) % 7
 R = conv.maxpool2d_forward(I, 2, 2, 2)
 print("input channel 0:\\n", I[0]); print("2x2 max pooling, stride 2:\\n", R[0])
 """),
-        written("fms.written.3e_expression", 1, """
+        written("fms-written-3e_expression", 1, """
 **Answer.** `R[i, j] = max_{0 <= a < w, 0 <= b < h} I[i s + a, j s + b]` (for each channel
 separately), for `0 <= i < floor(1 + (W - w)/s)` and `0 <= j < floor(1 + (H - h)/s)`.
 """),
@@ -445,7 +445,7 @@ for (w, h, s) in [(2, 2, 2), (3, 3, 2)]:
     num = eval_numerical_gradient_array(lambda x: conv.maxpool2d_forward(x, w, h, s), I.copy(), dR)
     print(f"window {w}x{h}, stride {s}: rel. error {rel_error(dI, num):.2e}")
 """),
-        written("fms.written.3f_backprop_maxpool", 2, """
+        written("fms-written-3f_backprop_maxpool", 2, """
 **Answer.** Max pooling passes on only the largest value of each window, so locally it is a
 selection: the output equals one input pixel (the arg max) and does not change when the other
 pixels change a little. In the backward pass we therefore remember (or recompute) where each
@@ -545,16 +545,16 @@ for name, make in ARCHITECTURES.items():
     print(f"{name:28s} params {cnn.count_parameters(model):7d}  val acc {hist['val_acc'][-1]:.3f}  "
           f"({hist['seconds']:.0f} s)")
 """, "fms_4a_experiments"),
-        written("fms.written.4a_architectures", 3, """
+        written("fms-written-4a_architectures", 3, """
 **Answer (reference run).** I compared a plain two-layer CNN (5x5 and 3x3 convolutions, large
 pooling, a linear classifier) with `Net`: four blocks of 3x3 convolution, batch norm, ReLU and 2x2
 max pooling (8-16-32-32 channels), adaptive average pooling to 4x4 and a 128-unit hidden layer with
 dropout. With the same number of steps `Net` learns faster and generalises better: batch norm lets
 Adam use a larger learning rate, and the deeper stack sees the whole body in its last layers,
 while the plain net underfits. Mirrored copies of the training frames (people are filmed from
-either side) help both. With the full budget (800-1200 steps) `Net` reaches about 0.47-0.50 on the
-validation key frames, whose subjects are new people filmed from new angles; the short `FAST` run
-above stays lower.
+either side) help both. With the full budget (800-1200 steps) `Net` reaches 0.40-0.53 (mean 0.46
+over five seeds) on the validation key frames, whose subjects are new people filmed from new
+angles; the short `FAST` run above stays lower.
 """),
         md("## (b) Loss curves of the best model"),
         code("""
@@ -566,7 +566,7 @@ plt.plot(key_hist["val_step"], key_hist["val_loss"], "o-", label="validation los
 plt.xlabel("step"); plt.ylabel("cross-entropy"); plt.title(f"key frames: {best_name}")
 plt.legend(); plt.tight_layout(); plt.show()
 """),
-        written("fms.written.4b_loss_curves", 1, """
+        written("fms-written-4b_loss_curves", 1, """
 **Answer.** The training loss falls steadily over the run. The validation loss falls with it at
 first and then flattens, well above the training loss: the model starts to fit details of the
 training subjects that do not carry over to new people. A longer run needs more augmentation or
@@ -584,7 +584,7 @@ for name, module, i, o in cnn.layer_shapes(net, (3, 48, 48)):
     if isinstance(module, torch.nn.Conv2d):
         print(f"  {name:16s} {str(i):14s} -> {str(o):14s}")
 """),
-        written("fms.written.4c_architecture_params", 2, """
+        written("fms-written-4c_architecture_params", 2, """
 **Answer.** Architecture: input 3x48x48 -> [conv 3x3 (8) -> BN -> ReLU -> maxpool 2] -> 8x24x24 ->
 [conv 3x3 (16) -> BN -> ReLU -> pool] -> 16x12x12 -> [conv 3x3 (32) -> BN -> ReLU -> pool] -> 32x6x6
 -> [conv 3x3 (32) -> BN -> ReLU -> pool] -> 32x3x3 -> adaptive average pool 32x4x4 -> flatten (512)
@@ -623,7 +623,7 @@ for name, y, p in [("key frame CNN", yk_val, key_pred), ("random frame CNN", yv_
 table = pd.DataFrame(rows).T
 table.round(3)
 """),
-        written("fms.written.4e_table", 1, """
+        written("fms-written-4e_table", 1, """
 **Answer.** See the table (reference numbers with the full budget are in the dataset card). Per
 frame, random frames are harder: many show the neutral start and end poses, which several
 movements share (standing for lunge, inline lunge, stretch, reach and squat; lying on the back for
@@ -657,7 +657,7 @@ for a in ax.ravel()[len(wrong):]:
     a.axis("off")
 plt.suptitle("misclassified validation key frames (key frame CNN)"); plt.tight_layout(); plt.show()
 """),
-        written("fms.written.4f_confusion_errors", 3, """
+        written("fms-written-4f_confusion_errors", 3, """
 **Answer.** Key-frame model: most mass is on the diagonal; the errors are between movements that
 look alike at their peak and from the side: lunge and inline lunge, reach and squat (a deep bend),
 and the lying movements deadbug and hamstrings (both on the back with a raised leg); pushup is
@@ -682,7 +682,7 @@ cnn.write_predictions(vid_model, X_test, path, ids=test_ids)
 print(open(path).read()[:80])
 print(f"wrote {len(test_ids)} predictions to {path}")
 """),
-        written("fms.written.4g_kaggle", 1, """
+        written("fms-written-4g_kaggle", 1, """
 **Answer.** For the submitted file I trained the random-frame `Net` on the video frames (plus
 mirrored copies) for 800 steps with a learning rate halved twice; the grader reports its test
 accuracy (see the dataset card for the reference's). Further gains would come from more
