@@ -28,12 +28,7 @@ BROKEN = {
 
 
 def load(root):
-    try:
-        import solutions.fms.data  # noqa: F401
-        how = "solutions.fms.data.load_pose_data"
-    except ImportError:
-        how = "hidden.read_raw_poses (label files, raw pixel coordinates)"
-    return hidden.load_pose_split(root), how
+    return hidden.load_pose_split(root), "solutions.fms.data.load_pose_data"
 
 
 def linear_baseline(X_train, y_train, X_val, y_val, seeds=3):

