@@ -1,7 +1,10 @@
 """Sample submissions (``tests/fixtures/samples/<hw>/<name>/``) and their expected scores.
 
-A sample folder holds ``SAMPLE.json`` (``description``, ``base``, ``expect``) and an
-optional ``files/`` tree laid over the submission. ``base`` is where the student files
+A sample folder holds ``SAMPLE.json`` (``description``, ``base``, ``expect``, and
+optional ``patches``) and an optional ``files/`` tree laid over the submission.
+``patches`` is a list of ``[file, old, new]`` edits applied to the homework's files
+after ``base`` and ``files/`` (``file`` relative to ``starter/<hw>/``; ``old`` must
+occur): a buggy variant of the reference is a few lines, not a copy of it. ``base`` is where the student files
 (the ones with solution markers) come from: ``solutions`` (the reference: a perfect
 submission without duplicating reference code in the fixtures), ``starter`` (the
 blank stubs) or ``none``. Every homework with a grading suite is expected to have at
@@ -32,6 +35,7 @@ class Sample:
     description: str = ""
     base: str = "starter"
     expect: dict = field(default_factory=dict)
+    patches: list = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -55,6 +59,12 @@ class Sample:
         if files.is_dir():
             shutil.copytree(files, dest, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for fname, old, new in self.patches:
+            target = hwdir / fname
+            text = target.read_text(encoding="utf-8")
+            if old not in text:
+                raise ValueError(f"{self.path}/SAMPLE.json: patch for {fname} does not apply: {old[:60]!r} not found")
+            target.write_text(text.replace(old, new, 1), encoding="utf-8")
         return dest
 
 
@@ -67,7 +77,8 @@ def load_samples(hw: str, repo: Path = REPO) -> list[Sample]:
         meta = p / "SAMPLE.json"
         if meta.is_file():
             m = json.loads(meta.read_text())
-            out.append(Sample(hw, p.name, p, m.get("description", ""), m.get("base", "starter"), m.get("expect", {})))
+            out.append(Sample(hw, p.name, p, m.get("description", ""), m.get("base", "starter"), m.get("expect", {}),
+                              [tuple(x) for x in m.get("patches", [])]))
     return out
 
 

@@ -21,14 +21,17 @@ SUITE = Suite(
         "Q6": "inner-product backward",
         "Q7": "SGD with momentum and weight decay",
         "5.5": "training LeNet on MNIST",
+        "Q8": "feature maps of layers 2 and 3 (written)",
+        "Q9": "what the feature maps show (written)",
+        "Q10": "LeNet on the full MNIST set (written)",
     },
     probes=("probes.py",),
-    # written answers and plots (notebook cells graded by hand)
+    # written answers and plots: nbgrader grade_id -> (part, points), graded by hand in the notebook
     manual_points={
-        "lenet.written.q8_feature_maps": 5,
-        "lenet.written.q9a_conv_vs_input": 2,
-        "lenet.written.q9b_pool_vs_conv": 2,
-        "lenet.written.q9c_explanation": 3,
-        "lenet.written.q10_full_mnist": 3,
+        "lenet-written-q8_feature_maps": ("Q8", 5),
+        "lenet-written-q9a_conv_vs_input": ("Q9", 2),
+        "lenet-written-q9b_pool_vs_conv": ("Q9", 2),
+        "lenet-written-q9c_explanation": ("Q9", 3),
+        "lenet-written-q10_full_mnist": ("Q10", 3),
     },
 )

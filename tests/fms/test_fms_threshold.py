@@ -61,16 +61,12 @@ def test_nan_training_gets_stability_hint(toy_data, tmp_path):
     assert r.status == "failed" and "NaN" in r.message, r.message
 
 
-def _calibrated_data_available():
-    from coursedata.paths import data_root
-
-    return (data_root() / "mds189" / "splits.json").is_file()
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _calibrated_data_available(),
-                    reason="synthetic MDS189 not generated (python -m coursedata.mds189)")
 def test_calibrated_threshold_on_synthetic_poses(tmp_path):
+    """On the embedded synthetic MDS189 (generated on first use, about a minute)."""
+    from solutions.fms.data import ensure_data
+
+    ensure_data(quiet=True)
     ok = grade(make_tree(tmp_path / "ref"), [CHECK])[CHECK]
     assert ok.status == "passed", ok.message
     broken = make_tree(tmp_path / "broken", [("layers.py", "dx = dout * (x > 0)", "dx = dout * (dout > 0)")])

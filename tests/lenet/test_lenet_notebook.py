@@ -16,6 +16,17 @@ def test_saved_notebook_matches_its_generator():
     built = mk.build()
     assert [c.source for c in saved.cells] == [c.source for c in built.cells]
     assert [c.cell_type for c in saved.cells] == [c.cell_type for c in built.cells]
+    assert [c.metadata.get("nbgrader") for c in saved.cells] == [c.metadata.get("nbgrader") for c in built.cells]
+
+
+def test_saved_notebook_carries_the_outputs_of_a_passing_run():
+    """The master copy was executed: every graded cell ran on the reference and passed."""
+    saved = nbformat.read(str(mk.NOTEBOOK), as_version=4)
+    code = [c for c in saved.cells if c.cell_type == "code"]
+    assert all(c.outputs for c in code if c.metadata.get("nbgrader", {}).get("grade"))
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    text = json.dumps(saved)
+    assert "lenet.train: 5/5 points" in text and "image/png" in text
 
 
 def test_notebook_executes():
@@ -24,6 +35,7 @@ def test_notebook_executes():
     assert not errors
     text = json.dumps(nb)
     assert "test accuracy after" in text and "image/png" in text
+    assert "lenet.pool_backward: 18/18 points" in text  # graded cells ran on the reference
 
 
 def test_student_notebook_has_no_answers():
@@ -32,7 +44,14 @@ def test_student_notebook_has_no_answers():
     assert "solutions." not in src and "starter.lenet" in src
     assert "toy_forward_backward()" not in src  # the solution region is cleared
     assert "Each map of the convolution layer" not in src  # written answers are cleared
-    graded = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert sorted(c.metadata["nbgrader"]["grade_id"] for c in graded) == sorted(
-        ["lenet.written.q8_feature_maps", "lenet.written.q9a_conv_vs_input", "lenet.written.q9b_pool_vs_conv",
-         "lenet.written.q9c_explanation", "lenet.written.q10_full_mnist"])
+    graded = {c.metadata["nbgrader"]["grade_id"]: c for c in student.cells
+              if c.metadata.get("nbgrader", {}).get("grade")}
+    written = {"lenet-written-q8_feature_maps", "lenet-written-q9a_conv_vs_input", "lenet-written-q9b_pool_vs_conv",
+               "lenet-written-q9c_explanation", "lenet-written-q10_full_mnist"}
+    assert written <= set(graded)
+    assert all(graded[g].cell_type == "markdown" for g in written)
+    tests = {g: c for g, c in graded.items() if g not in written}
+    assert len(tests) == 28 and all(c.cell_type == "code" for c in tests.values())
+    assert 'grade_cell("lenet", "lenet.public.pool_forward")' in tests["test_lenet_public_pool_forward"].source
+    for g in ("test_lenet_pool_forward", "test_lenet_train", "test_lenet_toy_q12"):  # hidden tests are cleared
+        assert "grade_cell" not in tests[g].source and "HIDDEN" not in tests[g].source

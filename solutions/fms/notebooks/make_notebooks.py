@@ -10,8 +10,16 @@ written question of the handout is a markdown cell with nbgrader metadata (grade
 hand, ``points``); code answers sit in ``### BEGIN SOLUTION`` regions of cells marked
 as nbgrader solution cells. ``course build`` turns them into the student notebooks.
 
+Graded test cells call ``autograder.notebook.grade_cell("fms", CHECK_ID)``, one cell per
+check of the suite (``course list fms``) with the check's points (read from the suite);
+hidden checks sit between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. Those
+cells grade the student's ``starter/fms`` files, so they are *not* run when the master
+notebooks are executed here (their outputs stay empty); every other cell is.
+
 Run times are kept small (reduced training sizes, ``FAST`` settings) so that every
-notebook executes in well under two minutes on a laptop CPU.
+notebook executes in well under two minutes on a laptop CPU. With ``FMS_FAST=1`` in the
+environment (the notebook test, tests/fms/test_fms_notebooks.py) and while nbgrader
+autogrades, the training runs shrink to a smoke test (seconds).
 """
 from __future__ import annotations
 
@@ -25,7 +33,29 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
+HW = "fms"
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+PREDICTIONS_ENV = "FMS_PREDICTIONS"  # where part 4 writes predictions.csv (default: next to cnn.py)
+
+
+def _suite():
+    if REPO not in map(Path, sys.path):
+        sys.path.insert(0, str(REPO))
+    from autograder.engine import load_suite
+
+    return load_suite(HW)
+
+
+_CHECKS = None
+
+
+def check_points(check_id: str) -> float:
+    """The suite's points for one check (the graded cell carries exactly these)."""
+    global _CHECKS
+    if _CHECKS is None:
+        _CHECKS = {c.id: c for c in _suite().checks(include_hidden=True)}
+    c = _CHECKS[check_id]
+    return int(c.points) if float(c.points).is_integer() else c.points
 
 
 # ----------------------------------------------------------------------------------
@@ -49,14 +79,44 @@ def solution(src: str, grade_id: str):
 
 def written(grade_id: str, points: float, answer: str):
     """A written answer: an nbgrader manually graded markdown cell (reference answer inside)."""
+    declared = _suite().manual_points.get(grade_id)
+    if declared is None or declared[1] != points:
+        raise ValueError(f"{grade_id}: {points} point(s) here, {declared} in autograder/fms/__init__.py "
+                         "manual_points (keep them equal)")
     cell = new_markdown_cell(answer.strip("\n"))
     cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
                                  "grade_id": grade_id, "schema_version": 3}
     return cell
 
 
+def graded(check_id: str, what: str = ""):
+    """A graded test cell for one check of the suite (hidden checks inside a hidden-tests region)."""
+    c = (_CHECKS or {}).get(check_id)
+    if c is None:
+        check_points(check_id)
+        c = _CHECKS[check_id]
+    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
+    if c.hidden:
+        src = (f"# Graded by your instructor with hidden inputs{what or ''}.\n"
+               "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
+    else:
+        src = f"# Public check{what or ''}: run it to test your code (it is graded too).\n" + call
+    cell = new_code_cell(src)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "test_" + check_id.replace(".", "_"), "locked": True,
+                                 "points": check_points(check_id), "schema_version": 3, "solution": False,
+                                 "task": False}
+    return cell
+
+
+def is_graded_test(cell) -> bool:
+    m = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
+
+
 SETUP = """
 %matplotlib inline
+import os
+
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
@@ -178,6 +238,10 @@ from solutions.fms.solver import Solver
 
 rng = np.random.default_rng(0)
 EPOCHS = 15   # short runs keep this notebook fast; use 40 or more for your reported results
+# FMS_FAST=1 (the course's notebook test) and autograding shrink the runs to a smoke test: the grader
+# trains your network with its own settings, so these runs are for you, not graded
+if os.environ.get("FMS_FAST") == "1" or os.environ.get("NBGRADER_EXECUTION") == "autograde":
+    EPOCHS = 2
 """),
         md("## 2.1.1 The fully-connected layer"),
         code("""
@@ -190,6 +254,9 @@ dw_num = eval_numerical_gradient_array(lambda v: layers.affine_forward(x, v, b)[
 db_num = eval_numerical_gradient_array(lambda v: layers.affine_forward(x, w, v)[0], b.copy(), dout)
 print(f"affine: dx {rel_error(dx, dx_num):.2e}  dw {rel_error(dw, dw_num):.2e}  db {rel_error(db, db_num):.2e}")
 """),
+        graded("fms.public.affine", " of affine_forward / affine_backward (layers.py)"),
+        graded("fms.affine_forward", " (affine_forward)"),
+        graded("fms.affine_backward", " (affine_backward)"),
         md("## 2.1.2 ReLU"),
         code("""
 x = rng.standard_normal((5, 7)); dout = rng.standard_normal((5, 7))
@@ -198,6 +265,9 @@ dx = layers.relu_backward(dout, cache)
 dx_num = eval_numerical_gradient_array(lambda v: layers.relu_forward(v)[0], x.copy(), dout)
 print(f"relu: dx {rel_error(dx, dx_num):.2e}")
 """),
+        graded("fms.public.relu", " of relu_forward / relu_backward (layers.py)"),
+        graded("fms.relu_forward", " (relu_forward)"),
+        graded("fms.relu_backward", " (relu_backward)"),
         md("## 2.1.3 Softmax loss"),
         code("""
 scores = rng.standard_normal((10, 8)); y = rng.integers(0, 8, 10)
@@ -206,6 +276,8 @@ dx_num = eval_numerical_gradient(lambda v: layers.softmax_loss(v, y)[0], scores.
 print(f"softmax loss {loss:.4f} (log 8 = {np.log(8):.4f} when all scores are equal), dx {rel_error(dx, dx_num):.2e}")
 print("large scores:", layers.softmax_loss(1e4 * scores, y)[0])
 """),
+        graded("fms.public.softmax_loss", " of softmax_loss (layers.py)"),
+        graded("fms.softmax_loss", " (softmax_loss)"),
         written("fms-written-2_1_derivations", 6, """
 **Answer.** *Fully-connected layer* `out = h W + b` with `h` reshaped to `(B, D)`:
 `dW = h^T dout`, `db = sum over the batch of dout`, `dh = dout W^T` reshaped back to the input's
@@ -231,6 +303,13 @@ X_train, y_train, X_val, y_val = data.load_mds189()
 pose_data = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
 print("poses:", X_train.shape, X_val.shape)
 """),
+        md("""
+Check `FullyConnectedNet` (`fc_net.py`) before training it: parameter shapes, scores, loss and gradients.
+"""),
+        graded("fms.public.fcnet", " of FullyConnectedNet (fc_net.py)"),
+        graded("fms.fcnet_init", " (parameter shapes and scales)"),
+        graded("fms.fcnet_scores", " (scores without labels)"),
+        graded("fms.fcnet_loss_grads", " (loss and gradients, with and without L2)"),
         solution("""
 ### BEGIN SOLUTION
 configs = [
@@ -253,6 +332,9 @@ ax[0].plot(best_solver.loss_history, lw=0.5); ax[0].set_xlabel("iteration"); ax[
 ax[1].plot(best_solver.train_acc_history, label="train"); ax[1].plot(best_solver.val_acc_history, label="val")
 ax[1].set_xlabel("epoch"); ax[1].legend(); plt.tight_layout(); plt.show()
 """, "fms_2_2_sweep"),
+        md("The grader trains your two-layer net on the raw poses with the provided `Solver` (its own "
+           "settings, 40 epochs) and checks the validation accuracy."),
+        graded("fms.two_layer_pose_accuracy", " (your two-layer net, trained by the grader)"),
         written("fms-written-2_2_hyperparameters", 3, """
 **Answer.** I varied the learning rate (5e-3 to 1e-2), its decay per epoch (0.9, 0.95), the batch
 size (32, 64), the hidden size (50-200) and the weight scale (1e-3, 1e-2). On the raw poses (pixel
@@ -272,6 +354,7 @@ for hidden in ([100], [100, 100], [100, 100, 100], [100, 100, 100, 100]):
     solver.train()
     print(f"hidden {str(hidden):22s} train {solver.train_acc_history[-1]:.3f}  best val {solver.best_val_acc:.3f}")
 """),
+        graded("fms.fcnet_multilayer", " (nets with 2 to 4 hidden layers)"),
         written("fms-written-2_3_architectures", 3, """
 **Answer.** I trained 1 to 4 hidden layers of 100 units with the same solver settings; the lines
 above list their training and validation accuracies. With this budget a single hidden layer works
@@ -320,6 +403,8 @@ plt.plot(t, I, label="I = sin t")
 plt.plot(t[1:-1], dI[1:-1] / step, label="(I * G) / step")
 plt.legend(); plt.tight_layout(); plt.show()
 """),
+        graded("fms.public.derivative_mask", " of derivative_mask_1d (conv.py)"),
+        graded("fms.derivative_mask", " (derivative_mask_1d)"),
         written("fms-written-3a_mask", 1, """
 **Answer.** With the flip in the definition, `(I * G)[t] = G[-1] I[t+1] + G[0] I[t] + G[1] I[t-1]`,
 so the mask is `G[-1] = 1/2`, `G[0] = 0`, `G[1] = -1/2` (zero elsewhere). Written in index order
@@ -346,6 +431,8 @@ for s in (1, 2, 3):
                 loop[f, x, y] = np.sum(I[:, x * s:x * s + 3, y * s:y * s + 2] * G[f])
     print(f"stride {s}: output {R.shape}, max difference to the loop {np.abs(R - loop).max():.2e}")
 """),
+        graded("fms.public.conv2d", " of conv2d_forward / conv2d_backward (conv.py)"),
+        graded("fms.conv2d_forward", " (conv2d_forward)"),
         written("fms-written-3b_pseudocode", 3, """
 **Answer (pseudocode).** Inputs: image `I` with channels `I_c` of size `W x H`, masks `G^1..G^F`
 with channels `G^f_c` of size `w x h`, stride `s`.
@@ -382,6 +469,8 @@ for a in ax: a.set_xticks([]); a.set_yticks([])
 plt.tight_layout(); plt.show()
 print("strongest response at x =", np.unravel_index(np.abs(resp).argmax(), resp.shape)[0])
 """),
+        graded("fms.public.vertical_edge_mask", " of vertical_edge_mask (conv.py)"),
+        graded("fms.vertical_edge_mask", " (vertical_edge_mask)"),
         written("fms-written-3c_mask", 1, """
 **Answer.** A Sobel-like mask, identical in the three colour channels, that takes the difference
 along `x` and smooths along `y`: for each channel
@@ -407,6 +496,8 @@ for s in (1, 2):
     num_dG = eval_numerical_gradient_array(lambda g: conv.conv2d_forward(I, g, s), G.copy(), dR)
     print(f"stride {s}: rel. error dI {rel_error(dI, num_dI):.2e}, dG {rel_error(dG, num_dG):.2e}")
 """),
+        graded("fms.conv2d_backward_dG", " (dL/dG of conv2d_backward)"),
+        graded("fms.conv2d_backward_dI", " (dL/dI of conv2d_backward)"),
         written("fms-written-3d_expressions", 3, """
 **Answer.** With `R[i, j] = sum_{c,a,b} I_c[i s + a, j s + b] G_c[a, b]` (stride `s`; `s = 1` in the
 handout's formula), every mask weight is used once per output position, so
@@ -428,6 +519,8 @@ I = np.arange(2 * 6 * 6, dtype=float).reshape(2, 6, 6) % 7
 R = conv.maxpool2d_forward(I, 2, 2, 2)
 print("input channel 0:\\n", I[0]); print("2x2 max pooling, stride 2:\\n", R[0])
 """),
+        graded("fms.public.maxpool", " of maxpool2d_forward / maxpool2d_backward (conv.py)"),
+        graded("fms.maxpool_forward", " (maxpool2d_forward)"),
         written("fms-written-3e_expression", 1, """
 **Answer.** `R[i, j] = max_{0 <= a < w, 0 <= b < h} I[i s + a, j s + b]` (for each channel
 separately), for `0 <= i < floor(1 + (W - w)/s)` and `0 <= j < floor(1 + (H - h)/s)`.
@@ -445,6 +538,7 @@ for (w, h, s) in [(2, 2, 2), (3, 3, 2)]:
     num = eval_numerical_gradient_array(lambda x: conv.maxpool2d_forward(x, w, h, s), I.copy(), dR)
     print(f"window {w}x{h}, stride {s}: rel. error {rel_error(dI, num):.2e}")
 """),
+        graded("fms.maxpool_backward", " (maxpool2d_backward)"),
         written("fms-written-3f_backprop_maxpool", 2, """
 **Answer.** Max pooling passes on only the largest value of each window, so locally it is a
 selection: the output equals one input pixel (the arg max) and does not change when the other
@@ -470,13 +564,19 @@ provided. Frames are resized to 48 x 48 RGB (their aspect ratios differ) and sca
 
 **Budget.** `FAST = True` keeps this notebook to about a minute on a laptop CPU (fewer steps,
 a subset of the video frames). For your reported results set `FAST = False` (a few minutes).
+The graded cells do not depend on these settings: the grader trains your `Net` with its own.
+
+**Hand in** `predictions.csv` (question (g)) with your code: the last part of this notebook writes
+it next to your `cnn.py` (`starter/fms/predictions.csv`), where the grader looks for it (a copy at
+the top level of your submission is found too).
 
 Debugging tips: first check that your model can overfit one small batch
 (`train.overfit_batch`); the training loss should fall steadily; log the training loss every
 N steps and the validation loss every M >> N steps and compare models by their curves.
 """),
         code(SETUP + """
-import os
+from pathlib import Path
+
 import pandas as pd
 from solutions.fms import cnn, data, train
 from solutions.fms.data import LABELS
@@ -486,6 +586,12 @@ data.ensure_data()   # generates the synthetic MDS189 copy on first use (about a
 FAST = True
 STEPS = 150 if FAST else 1200          # training steps of every model below
 VIDEO_EVERY = 6 if FAST else 1         # keep every k-th video frame
+OVERFIT_STEPS = 60
+# FMS_FAST=1 (the course's notebook test) and autograding shrink the runs to a smoke test: the grader
+# trains your Net with its own settings, so these runs are for you, not graded
+SMOKE = os.environ.get("FMS_FAST") == "1" or os.environ.get("NBGRADER_EXECUTION") == "autograde"
+if SMOKE:
+    STEPS, VIDEO_EVERY, OVERFIT_STEPS = 12, 40, 10
 train.configure_torch(threads=2)
 """),
         md("## Data: key frames and random video frames"),
@@ -509,10 +615,13 @@ overfit a single small batch.
 """),
         code("""
 train.seed_everything(0)
-h = train.overfit_batch(cnn.Net(), key_train, batch_size=16, num_steps=60, lr=3e-3, loss_fn=cnn.loss_function)
+h = train.overfit_batch(cnn.Net(), key_train, batch_size=16, num_steps=OVERFIT_STEPS, lr=3e-3,
+                        loss_fn=cnn.loss_function)
 print("overfitting 16 frames: loss %.3f -> %.3f, accuracy on them %.2f"
       % (h["train_loss"][0], h["train_loss"][-1], h["val_acc"][-1]))
 """),
+        md("The loss must be the mean softmax cross-entropy of the scores (no softmax inside `Net`)."),
+        graded("fms.cnn_loss", " (loss_function)"),
         md("""
 ### Experiments with a few architectures
 
@@ -545,6 +654,9 @@ for name, make in ARCHITECTURES.items():
     print(f"{name:28s} params {cnn.count_parameters(model):7d}  val acc {hist['val_acc'][-1]:.3f}  "
           f"({hist['seconds']:.0f} s)")
 """, "fms_4a_experiments"),
+        md("The grader trains your `Net` with the provided loop (its own settings: 800 steps on the key "
+           "frames and their mirrored copies) and checks the accuracy on the validation key frames."),
+        graded("fms.cnn_keyframe_accuracy", " (your Net, trained by the grader)"),
         written("fms-written-4a_architectures", 3, """
 **Answer (reference run).** I compared a plain two-layer CNN (5x5 and 3x3 convolutions, large
 pooling, a linear classifier) with `Net`: four blocks of 3x3 convolution, batch norm, ReLU and 2x2
@@ -584,6 +696,8 @@ for name, module, i, o in cnn.layer_shapes(net, (3, 48, 48)):
     if isinstance(module, torch.nn.Conv2d):
         print(f"  {name:16s} {str(i):14s} -> {str(o):14s}")
 """),
+        graded("fms.cnn_count_parameters", " (count_parameters)"),
+        graded("fms.cnn_fc_equivalent_parameters", " (fc_equivalent_parameters)"),
         written("fms-written-4c_architecture_params", 2, """
 **Answer.** Architecture: input 3x48x48 -> [conv 3x3 (8) -> BN -> ReLU -> maxpool 2] -> 8x24x24 ->
 [conv 3x3 (16) -> BN -> ReLU -> pool] -> 16x12x12 -> [conv 3x3 (32) -> BN -> ReLU -> pool] -> 32x6x6
@@ -623,6 +737,7 @@ for name, y, p in [("key frame CNN", yk_val, key_pred), ("random frame CNN", yv_
 table = pd.DataFrame(rows).T
 table.round(3)
 """),
+        graded("fms.cnn_per_class_accuracy", " (per_class_accuracy)"),
         written("fms-written-4e_table", 1, """
 **Answer.** See the table (reference numbers with the full budget are in the dataset card). Per
 frame, random frames are harder: many show the neutral start and end poses, which several
@@ -647,6 +762,7 @@ for ax, (name, y, p) in zip(axes, [("key frame CNN", yk_val, key_pred), ("random
                     color="white" if cm[i, j] > 0.5 else "black")
 fig.colorbar(im, ax=axes, shrink=0.8); plt.show()
 """),
+        graded("fms.cnn_confusion_matrix", " (confusion_matrix)"),
         code("""
 wrong = np.flatnonzero(key_pred != yk_val)[:12]
 fig, ax = plt.subplots(2, 6, figsize=(12, 4.4))
@@ -673,15 +789,24 @@ plausible movement with the same body orientation.
 
 Train your best random-frame model (improve it as you like), predict every frame in
 `test_kaggle_frames/` and write `predictions.csv` (header `Id,Category`, one line per frame).
-Hand in `predictions.csv` with your code: the grader scores it against the hidden labels.
+
+**Hand in `predictions.csv` with your code.** The cell below writes it next to your `cnn.py`,
+i.e. `starter/fms/predictions.csv`, so it travels with your submission; the grader scores that
+file against the hidden test labels (it also finds a copy at the top level of your submission).
+While your instructor autogrades, the cell leaves the file you handed in as it is.
 """),
         code("""
-X_test, _, test_ids = train.load_frames("videoframe_data_test.txt")
-path = os.environ.get("FMS_PREDICTIONS", "predictions.csv")
-cnn.write_predictions(vid_model, X_test, path, ids=test_ids)
-print(open(path).read()[:80])
-print(f"wrote {len(test_ids)} predictions to {path}")
+# where the grader looks for it: next to cnn.py (set FMS_PREDICTIONS to write it elsewhere)
+pred_path = Path(os.environ.get("FMS_PREDICTIONS") or Path(cnn.__file__).with_name("predictions.csv"))
+if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+    print(f"autograding: your handed-in {pred_path.name} is graded as it is (not rewritten)")
+else:
+    X_test, _, test_ids = train.load_frames("videoframe_data_test.txt")
+    cnn.write_predictions(vid_model, X_test, pred_path, ids=test_ids)
+    print(pred_path.read_text()[:80])
+    print(f"wrote {len(test_ids)} predictions to {pred_path}")
 """),
+        graded("fms.cnn_test_predictions", ": your predictions.csv against the hidden test labels"),
         written("fms-written-4g_kaggle", 1, """
 **Answer.** For the submitted file I trained the random-frame `Net` on the video frames (plus
 mirrored copies) for 800 steps with a learning rate halved twice; the grader reports its test
@@ -703,15 +828,30 @@ NOTEBOOKS = {
 def build(name: str) -> nbformat.NotebookNode:
     nb = new_notebook(cells=NOTEBOOKS[name](), metadata={"kernelspec": KERNEL,
                                                          "language_info": {"name": "python"}})
+    stem = name.split("_")[1]  # part1 ...
+    for i, cell in enumerate(nb.cells):  # stable ids: regenerating gives the same file
+        cell["id"] = f"{stem}-{i:03d}"
     return nb
 
 
-def execute(nb, timeout: int = 600):
+def execute(nb, timeout: int = 600, cwd: Path | None = None):
+    """Run every cell except the graded test cells (they grade ``starter/fms``, not the reference).
+
+    Outputs are written into ``nb`` in place; ``cwd`` is the kernel's working folder.
+    """
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(REPO)}})
+    run = nbformat.from_dict(nb)
+    run.cells = [c for c in run.cells if not is_graded_test(c)]
+    client = NotebookClient(run, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(cwd or REPO)}})
     client.execute()
+    done = {c["id"]: c for c in run.cells}
+    for cell in nb.cells:
+        if cell["id"] in done and cell.cell_type == "code":
+            cell.outputs = done[cell["id"]].outputs
+            cell.execution_count = done[cell["id"]].execution_count
+            cell.metadata = done[cell["id"]].metadata
     return nb
 
 
@@ -723,7 +863,8 @@ def main(argv=None) -> int:
     import os
     import tempfile
 
-    os.environ.setdefault("FMS_PREDICTIONS", os.path.join(tempfile.mkdtemp(), "predictions.csv"))
+    # the master's cnn is solutions/fms/cnn.py: keep predictions.csv out of the reference folder
+    os.environ.setdefault(PREDICTIONS_ENV, os.path.join(tempfile.mkdtemp(), "predictions.csv"))
     for name in NOTEBOOKS:
         if a.only and not any(o in name for o in a.only):
             continue

@@ -6,13 +6,20 @@
 The notebook is built with nbformat from the cells below and executed with nbclient,
 so the master copy carries its outputs. Written questions are markdown cells with
 nbgrader metadata (graded by hand, with points); the toy-CNN answers sit in
-``### BEGIN SOLUTION`` regions of nbgrader solution cells. ``course build`` derives
-the student notebook (imports of ``solutions.`` become ``starter.``). The training run
-is short (300 SGD steps) so that the notebook executes in well under two minutes.
+``### BEGIN SOLUTION`` regions of nbgrader solution cells. Graded cells call
+``autograder.notebook.grade_cell`` for one check each, with the check's points (hidden
+checks between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``), in the section
+where the student finishes that part; they grade the ``starter/lenet/`` folder next to
+the notebook, so the master copy is executed in a working folder whose
+``starter/lenet/`` is the reference. ``course build`` derives the student notebook
+(imports of ``solutions.`` become ``starter.``). The training run is short (300 SGD
+steps) so that the notebook, graded cells included, executes in about a minute.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +31,8 @@ REPO = HERE.parents[2]
 NOTEBOOK = HERE / "lenet.ipynb"
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 NOTEBOOK_ITERS = 300  # SGD steps of the in-notebook training run
+HW = "lenet"
+TOY_IDS = [f"lenet.toy.q{n:02d}" for n in range(1, 13)]
 
 
 def md(text: str):
@@ -47,6 +56,20 @@ def written(grade_id: str, points: float, answer: str):
     cell = new_markdown_cell(answer.strip("\n"))
     cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
                                  "grade_id": grade_id, "schema_version": 3}
+    return cell
+
+
+def graded(check_id: str, points: float, *, hidden: bool):
+    """A graded test cell: ``grade_cell`` runs one check of the suite on the student's files."""
+    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
+    if hidden:
+        src = ("# Graded by your instructor with hidden inputs.\n"
+               "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
+    else:
+        src = "# Public check: run it to test your code (it is graded too).\n" + call
+    cell = new_code_cell(src)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"test_{check_id.replace('.', '_')}", "locked": True,
+                                 "points": points, "schema_version": 3, "solution": False, "task": False}
     return cell
 
 
@@ -144,6 +167,14 @@ for (name, question), value in zip(toy.QUESTIONS.items(), mine):
     print(f"{name}  {question[:60]:60s}  notebook: {np.round(value, 5)!s:24s} toy.py: {graded[name]}")
 """),
         md("""
+The cells below grade the answers returned by your `toy.py` (the values assigned in the
+notebook are not graded), one point per answer. The first one, run now, checks that
+every answer is there and has the right kind; the values are graded when your
+instructor runs the autograder.
+"""),
+        graded("lenet.public.toy_answers", 0, hidden=False),
+        *[graded(cid, 1, hidden=True) for cid in TOY_IDS],
+        md("""
 ## 5.2-5.3 The layers: forward and backward (Q1-Q6)
 
 Implement the functions in `cnn_lenet.py`, then run the cells below. Each backward
@@ -183,6 +214,32 @@ print("inner product backward (input), relative error:", rel_error(od, approx))
 print("param_grad shapes:", grad["w"].shape, grad["b"].shape)
 """),
         md("""
+### Graded checks of Q1-Q6
+
+Each question has a public check (shapes, a small example worked by hand, or a gradient
+check against your own forward function) and a hidden check (the reference's values
+on several layer geometries).
+
+**Q1 max-pooling forward** (20 points)
+"""),
+        graded("lenet.public.pool_forward", 2, hidden=False),
+        graded("lenet.pool_forward", 18, hidden=True),
+        md("**Q2 ReLU forward** (3 points)"),
+        graded("lenet.public.relu", 1, hidden=False),
+        graded("lenet.relu_forward", 2, hidden=True),
+        md("**Q3 inner-product forward** (10 points)"),
+        graded("lenet.public.ip_forward", 2, hidden=False),
+        graded("lenet.ip_forward", 8, hidden=True),
+        md("**Q4 max-pooling backward** (20 points)"),
+        graded("lenet.public.pool_gradcheck", 2, hidden=False),
+        graded("lenet.pool_backward", 18, hidden=True),
+        md("**Q5 ReLU backward** (3 points)"),
+        graded("lenet.public.relu_gradcheck", 1, hidden=False),
+        graded("lenet.relu_backward", 2, hidden=True),
+        md("**Q6 inner-product backward** (10 points)"),
+        graded("lenet.public.ip_gradcheck", 2, hidden=False),
+        graded("lenet.ip_backward", 8, hidden=True),
+        md("""
 ## 5.5 SGD with momentum (Q7) and training LeNet
 
 `sgd_momentum` applies, to every layer, `theta = mu * theta + rate * (gradient + decay * w)`
@@ -198,6 +255,9 @@ with `load_mnist(True)`). The run below is short (a few hundred steps) so that t
 runs quickly; the full script (`python -m starter.lenet.test_lenet`, 2,000 steps)
 reaches about 97.5-98% test accuracy (97% after 600-900 steps).
 """),
+        md("**Q7 SGD with momentum** (7 points): check `sgd_momentum` before training."),
+        graded("lenet.public.sgd_momentum", 2, hidden=False),
+        graded("lenet.sgd_momentum", 5, hidden=True),
         code(f"""
 data = load_mnist(True)
 xtrain, ytrain, xval, yval, xtest, ytest = data
@@ -209,6 +269,12 @@ print(f"test accuracy after {{run['iterations']}} steps: {{run['test_accuracy']:
       f"({{time.perf_counter() - start:.1f}} s)")
 """),
         md("""
+**Training** (5 points, hidden): the autograder trains LeNet with your layers and your
+`sgd_momentum` for 400 steps (the settings above, a fixed seed) and checks the test
+accuracy against a threshold calibrated on the reference (which reaches about 0.96).
+"""),
+        graded("lenet.train", 5, hidden=True),
+        md("""
 ## 7. Feature visualisation (Q8, Q9)
 
 Q8: the outputs of layer 2 (the first convolution, 24x24x20) and layer 3 (the first
@@ -218,23 +284,23 @@ max pooling, 12x12x20) for the first test image, 20 feature maps each.
 fig = plot_feature_maps(run["params"], run["layers"], xtest[:, 0])
 plt.show()
 """),
-        written("lenet.written.q8_feature_maps", 5, """
+        written("lenet-written-q8_feature_maps", 5, """
 **Q8 (graded by hand).** The figure above shows the 20 maps of layer 2 and of layer 3.
 Make sure your notebook shows it when you submit.
 """),
-        written("lenet.written.q9a_conv_vs_input", 2, """
+        written("lenet-written-q9a_conv_vs_input", 2, """
 **Q9 (a)** Each map of the convolution layer is the image filtered by one 5x5 filter:
 it is a little smaller (24x24 instead of 28x28, as there is no padding) and shows the
 digit's strokes seen through that filter. Some maps respond to edges of a given
 orientation (bright on one side of a stroke, dark on the other), some look like a
 blurred or inverted copy of the digit; the background stays roughly uniform (the bias).
 """),
-        written("lenet.written.q9b_pool_vs_conv", 2, """
+        written("lenet-written-q9b_pool_vs_conv", 2, """
 **Q9 (b)** Each pooled map is its convolution map at half the resolution (12x12): the
 same pattern, coarser and blockier, with the strong (bright) responses kept and
 slightly thickened, since each output keeps the maximum of a 2x2 block.
 """),
-        written("lenet.written.q9c_explanation", 3, """
+        written("lenet-written-q9c_explanation", 3, """
 **Q9 (c)** The filters are learned local detectors: a convolution responds where the
 image locally matches its filter (oriented edges, stroke ends), the same detector being
 applied at every position, so each map is a spatial map of one feature. Max pooling
@@ -249,7 +315,7 @@ With the real `mnist_all.mat` (60,000 training and 10,000 test digits) placed at
 `coursedata.mnist.mnist_all_path()`, run `python -m starter.lenet.test_lenet --max-iter 10000`
 and report the final test accuracy and the training time.
 """),
-        written("lenet.written.q10_full_mnist", 3, """
+        written("lenet-written-q10_full_mnist", 3, """
 **Q10** (to be filled with the numbers of your own run.) The handout expects about 99%
 test accuracy after 10,000 steps on the full set. On the bundled subset, the reference
 reaches 97.5-98.2% after 2,000 steps, 97% after 600-900 steps (see `datasets/mnist/CARD.md`
@@ -265,11 +331,24 @@ def build() -> nbformat.NotebookNode:
     return nb
 
 
+def working_folder(dest: Path) -> Path:
+    """A student's homework folder with the reference as its ``starter/lenet/`` (what graded cells grade)."""
+    pkg = dest / "starter" / HW
+    shutil.copytree(REPO / "solutions" / HW, pkg,
+                    ignore=shutil.ignore_patterns("notebooks", "__pycache__", "*.pyc"))
+    (dest / "starter" / "__init__.py").write_text("")
+    return dest
+
+
 def execute(nb, timeout: int = 600):
+    """Run every cell (the graded ones on the reference) in a temporary working folder."""
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(REPO)}})
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="lenet-master-") as tmp:
+        work = working_folder(Path(tmp))
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(work)}})
+        client.execute()
     return nb
 
 
