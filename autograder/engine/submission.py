@@ -189,6 +189,9 @@ def prepare(path: Path, hw: str, repo: Path = REPO, *, provided_from: Path | Non
             base = prep.raw
         elif path.is_dir():
             base = path
+            # files handed in besides code (Context.submission_file) are read from the folder itself
+            prep.raw.rmdir()
+            prep.raw.symlink_to(path.resolve(), target_is_directory=True)
         else:
             raise SubmissionError(f"{path} is neither a folder nor a .zip file")
         files = student_files(hw, repo)

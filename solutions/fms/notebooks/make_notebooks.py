@@ -89,7 +89,7 @@ def written(grade_id: str, points: float, answer: str):
     return cell
 
 
-def graded(check_id: str, what: str = ""):
+def graded(check_id: str, what: str = "", comment: str | None = None):
     """A graded test cell for one check of the suite (hidden checks inside a hidden-tests region)."""
     c = (_CHECKS or {}).get(check_id)
     if c is None:
@@ -97,7 +97,7 @@ def graded(check_id: str, what: str = ""):
         c = _CHECKS[check_id]
     call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
     if c.hidden:
-        src = (f"# Graded by your instructor with hidden inputs{what or ''}.\n"
+        src = ((comment or f"# Graded by your instructor with hidden inputs{what or ''}.") + "\n"
                "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
     else:
         src = f"# Public check{what or ''}: run it to test your code (it is graded too).\n" + call
@@ -806,7 +806,8 @@ else:
     print(pred_path.read_text()[:80])
     print(f"wrote {len(test_ids)} predictions to {pred_path}")
 """),
-        graded("fms.cnn_test_predictions", ": your predictions.csv against the hidden test labels"),
+        graded("fms.cnn_test_predictions",
+               comment="# Graded by your instructor: the predictions.csv you hand in, against the hidden test labels."),
         written("fms-written-4g_kaggle", 1, """
 **Answer.** For the submitted file I trained the random-frame `Net` on the video frames (plus
 mirrored copies) for 800 steps with a learning rate halved twice; the grader reports its test
