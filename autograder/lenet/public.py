@@ -44,6 +44,14 @@ def pool_forward(t: Context):
                    what="pooling a 4x4x2 image (channel 0 = 0..15 row by row, channel 1 = its negative)")
 
 
+def _require_working_forward(t: Context, data, what: str):
+    """A gradient check means nothing on a forward pass that ignores its input."""
+    arr = t.as_array(data, "output['data']", what=what)
+    t.assert_true(arr.size > 0 and np.all(np.isfinite(arr)) and np.ptp(arr) > 1e-8,
+                  f"{what}: the output on a random input is empty, constant or not finite, so the gradient "
+                  "check cannot test anything: implement the forward pass first")
+
+
 @check("lenet.public.pool_gradcheck", part="Q4", points=2, hidden=False, timeout=60)
 def pool_gradcheck(t: Context):
     """pooling_layer_backward agrees with central differences of your pooling_layer_forward"""
@@ -51,6 +59,7 @@ def pool_gradcheck(t: Context):
         blob = _blob(t.rng.standard_normal((h * w * c, b)), h, w, c)
         layer = {"type": "POOLING", "k": k, "stride": s, "pad": p}
         out = t.call(f"{MOD}:pooling_layer_forward", blob, layer)
+        _require_working_forward(t, out["data"], "pooling_layer_forward")
         out["diff"] = t.rng.standard_normal(np.shape(out["data"]))
         got = t.call(f"{MOD}:pooling_layer_backward", out, blob, layer)
         num = t.probe(f"{PROBES}:numeric_input_grad", "pool", blob, layer, out["diff"])
@@ -73,6 +82,7 @@ def relu_gradcheck(t: Context):
     x = t.rng.standard_normal((2 * 2 * 3, 2))
     blob = _blob(x, 2, 2, 3)
     out = t.call(f"{MOD}:relu_forward", blob, {"type": "RELU"})
+    _require_working_forward(t, out["data"], "relu_forward")
     out["diff"] = t.rng.standard_normal(x.shape)
     got = t.call(f"{MOD}:relu_backward", out, blob, {"type": "RELU"})
     num = t.probe(f"{PROBES}:numeric_input_grad", "relu", blob, {"type": "RELU"}, out["diff"])
@@ -98,6 +108,7 @@ def ip_gradcheck(t: Context):
     param = {"w": t.rng.standard_normal((d, n)), "b": t.rng.standard_normal(n)}
     layer = {"type": "IP", "num": n}
     out = t.call(f"{MOD}:inner_product_forward", blob, layer, param)
+    _require_working_forward(t, out["data"], "inner_product_forward")
     out["diff"] = t.rng.standard_normal((n, b))
     res = t.call(f"{MOD}:inner_product_backward", out, blob, layer, param)
     t.assert_true(isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[0], dict),
