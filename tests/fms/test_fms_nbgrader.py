@@ -1,0 +1,50 @@
+"""`course release fms` + `nbgrader autograde` on one quick submission, for real.
+
+The submission is the `partial` sample plus the `perfect` sample's predictions.csv next to
+cnn.py, where the part-4 notebook writes it: no training check runs, and the prediction
+check shows that the file handed in is found through the graded cell. `make demo` grades
+every fms sample through nbgrader (measured: perfect 65, blank 0, partial 25, buggy 42,
+adversarial 4, the same as the command line; see tests/fixtures/samples/fms/README.md).
+"""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from autograder.instructor.nbgrader_course import Course
+from autograder.instructor.pipeline import grade_nbgrader
+from autograder.instructor.release import release
+from autograder.instructor.samples import Sample, load_samples
+
+pytestmark = pytest.mark.slow
+CSV = "files/starter/fms/predictions.csv"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    release("fms", root)
+    by_name = {s.name: s for s in load_samples("fms")}
+    partial = by_name["partial"]
+    d = tmp_path_factory.mktemp("sample") / "partial_csv"
+    shutil.copytree(partial.path, d)
+    shutil.copyfile(by_name["perfect"].path / CSV, d / CSV)
+    sample = Sample("fms", "partial_csv", d, "partial + predictions.csv", partial.base, {})
+    return partial, grade_nbgrader(Course(root), "fms", [sample], tmp_path_factory.mktemp("nb"), feedback=False)
+
+
+def test_partial_with_predictions_scores_as_through_the_cli(graded):
+    partial, res = graded
+    score = res["partial_csv"].score
+    assert score.code_score == partial.expect["cli"] + 3
+    assert score.max_code_score == 65 and score.max_written_score == 43
+
+
+def test_each_check_is_its_own_cell_and_the_csv_is_found(graded):
+    _, res = graded
+    cells = res["partial_csv"].cells
+    assert cells["test_fms_cnn_test_predictions"] == (3.0, 3.0)
+    assert cells["test_fms_conv2d_forward"] == (3.0, 3.0) and cells["test_fms_maxpool_backward"] == (0.0, 3.0)
+    assert cells["test_fms_public_affine"] == (1.0, 1.0) and cells["test_fms_cnn_keyframe_accuracy"] == (0.0, 4.0)
+    assert cells["fms-written-2_1_derivations"][1] == 6
