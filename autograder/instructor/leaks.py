@@ -26,6 +26,8 @@ TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".txt", ".json", ".cfg", ".toml", ".htm
                  ".yaml", ".ini", ""}
 _WS = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]+>")
+# the source gutter of a traceback (IPython: ``     42 code``, ``---> 43 code``)
+_GUTTER = re.compile(r"^(?:-*>\s*)?\d+\s+(?=\S)")
 
 
 def norm(line: str) -> str:
@@ -191,8 +193,8 @@ def scan(tree: Path, fps: dict[str, str], hw: str | None = None, repo: Path = RE
             continue
         for i, line in enumerate(_file_lines(p), 1):
             n = norm(line)
-            if not n or n in seen_anyway:  # a line students are shown anyway (starter, engine, probes)
-                continue
+            if not n or n in seen_anyway or _GUTTER.sub("", n) in seen_anyway:
+                continue  # a line students are shown anyway (starter, engine, probes), maybe quoted in a traceback
             origin = fps.get(n)
             if origin is None and len(n) >= 20:
                 origin = next((v for k, v in long_fps if k in n), None)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -33,26 +35,41 @@ class NbgraderOutcome:
     feedback: list[Path] = field(default_factory=list)
 
 
+def grade_cli_one(hw: str, sample: Sample, workdir: Path, out: Path, formats: str = "json,md,html", *,
+                  subprocess_: bool = False) -> CliOutcome:
+    """``course grade <hw> <submission> --out OUT`` for one sample, timed.
+
+    ``subprocess_``: run the command in a child interpreter (safe to call from several threads at
+    once: each grading process then keeps its own sandbox bookkeeping); otherwise in this process.
+    """
+    from ..cli import main as course
+
+    sub = sample.materialize(Path(workdir) / hw / sample.name)
+    args = ["grade", hw, str(sub), "--out", str(out), "--format", formats, "--no-progress"]
+    start = time.monotonic()
+    if subprocess_:
+        proc = subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True)
+        code, output = proc.returncode, proc.stdout + proc.stderr
+    else:
+        buf = io.StringIO()
+        with redirect_stdout(buf), redirect_stderr(buf):
+            code = course(args)
+        output = buf.getvalue()
+    secs = time.monotonic() - start
+    jpath = Path(out) / f"{sample.name}.json"
+    if not jpath.is_file():
+        raise RuntimeError(f"course grade wrote no {jpath} (status {code}):\n{output[-2000:]}")
+    return CliOutcome(json.loads(jpath.read_text()), secs, sorted(Path(out).glob(f"{sample.name}.*")))
+
+
 def grade_cli(hw: str, samples: list[Sample], workdir: Path, out: Path, formats: str = "json,md,html",
               log=None) -> dict[str, CliOutcome]:
     """``course grade <hw> <submission> --out OUT`` for each sample (one call each, timed)."""
-    from ..cli import main as course
-
     log = log or (lambda m: None)
     res = {}
     for s in samples:
-        sub = s.materialize(Path(workdir) / hw / s.name)
-        buf = io.StringIO()
-        start = time.monotonic()
-        with redirect_stdout(buf), redirect_stderr(buf):
-            code = course(["grade", hw, str(sub), "--out", str(out), "--format", formats, "--no-progress"])
-        secs = time.monotonic() - start
-        jpath = Path(out) / f"{s.name}.json"
-        if not jpath.is_file():
-            raise RuntimeError(f"course grade wrote no {jpath} (status {code}):\n{buf.getvalue()[-2000:]}")
-        result = json.loads(jpath.read_text())
-        res[s.name] = CliOutcome(result, secs, sorted(Path(out).glob(f"{s.name}.*")))
-        log(f"  cli      {hw}/{s.name:<12} {result['score']:g}/{result['max_score']:g}  ({secs:.1f} s)")
+        res[s.name] = o = grade_cli_one(hw, s, workdir, out, formats)
+        log(f"  cli      {hw + '/' + s.name:<20} {o.result['score']:g}/{o.result['max_score']:g}  ({o.seconds:.1f} s)")
     return res
 
 
@@ -84,7 +101,7 @@ def grade_nbgrader(course: Course, hw: str, samples: list[Sample], workdir: Path
     for s in samples:
         sc = scores[s.name]
         out[s.name] = NbgraderOutcome(sc, secs[s.name], course.cell_grades(hw, s.name), fb.get(s.name, []))
-        log(f"  nbgrader {hw}/{s.name:<12} {sc.code_score:g}/{sc.max_code_score:g}"
+        log(f"  nbgrader {hw + '/' + s.name:<20} {sc.code_score:g}/{sc.max_code_score:g}"
             f"{' (+ written, to grade by hand)' if sc.needs_manual_grade else ''}  ({secs[s.name]:.1f} s)")
     return out
 

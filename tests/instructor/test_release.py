@@ -123,3 +123,17 @@ def test_homeworks_without_notebooks_are_refused(tmp_path):
         pytest.skip("every homework has master notebooks")
     with pytest.raises(ReleaseError, match="no master notebooks"):
         release(without[0], tmp_path)
+
+
+def test_a_traceback_quoting_the_starter_is_not_a_leak_but_quoting_the_reference_is(tmp_path):
+    """nbgrader's feedback shows IPython tracebacks with a line-number gutter: a quoted TODO line of
+    the starter is fine even when a reference line is part of it; a quoted reference line is not."""
+    fps = dict(leaks.fingerprints("example"))
+    todo = "# TODO: use the chain rule; da sums over every element."
+    fps["use the chain rule; da sums over"] = "a reference line that a TODO comment repeats"
+    page = tmp_path / "feedback.html"
+    page.write_text(f"<pre>     30 {todo}\n     31 raise NotImplementedError\n</pre>\n")
+    assert leaks.scan(page, fps, "example") == []
+    page.write_text("<pre>---&gt; 35 da = float(np.sum(dout * x))\n</pre>\n")
+    found = leaks.scan(page, fps, "example")
+    assert len(found) == 1 and "solutions/example/ops.py" in str(found[0])
