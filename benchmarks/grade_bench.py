@@ -4,7 +4,9 @@
 
 1. For every homework with a suite (``course list``; or ``--homeworks``), grade the
    reference (``solutions/``) and the blank starter (``starter/``) once each, in this
-   process, and print seconds per submission and per check.
+   process, with every check in a fresh interpreter (``NNCOURSE_ZYGOTE=0``) and with the
+   checks forked by the per-submission zygote (the default), and print seconds per
+   submission, per check, and the zygote's speed-up.
 2. Grade ``--n`` copies of example submissions (reference and buggy variants, built in a
    temporary folder) with ``grade_batch`` at ``--jobs 1`` and ``--jobs 2`` and print both
    wall times and the speed-up.
@@ -31,15 +33,22 @@ FIXTURES = REPO / "tests" / "fixtures" / "example"
 
 
 def per_suite(homeworks):
-    print(f"{'homework':<10} {'submission':<10} {'checks':>6} {'score':>12} {'s/submission':>13} {'s/check':>8}")
+    print(f"{'homework':<10} {'submission':<10} {'checks':>6} {'score':>12} {'fresh s':>8} {'zygote s':>9} "
+          f"{'s/check':>8} {'speed-up':>8}")
     for hw in homeworks:
         n = len(load_suite(hw).checks())
         for label, path in (("reference", REPO / "solutions"), ("starter", REPO / "starter")):
-            start = time.perf_counter()
-            r = grade_submission(hw, path)
-            took = time.perf_counter() - start
-            print(f"{hw:<10} {label:<10} {n:>6} {r.score:>5g} / {r.max_score:<4g} {took:>13.2f} {took / max(n, 1):>8.2f}",
-                  flush=True)
+            took, scores = {}, set()
+            for mode in ("0", "auto"):
+                os.environ["NNCOURSE_ZYGOTE"] = mode
+                start = time.perf_counter()
+                r = grade_submission(hw, path)
+                took[mode] = time.perf_counter() - start
+                scores.add((r.score, r.max_score))
+            os.environ.pop("NNCOURSE_ZYGOTE")
+            (score, top), = scores if len(scores) == 1 else [(float("nan"), float("nan"))]
+            print(f"{hw:<10} {label:<10} {n:>6} {score:>5g} / {top:<4g} {took['0']:>8.2f} {took['auto']:>9.2f} "
+                  f"{took['auto'] / max(n, 1):>8.2f} {took['0'] / took['auto']:>7.2f}x", flush=True)
 
 
 def speedup(n: int):

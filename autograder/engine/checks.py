@@ -11,7 +11,7 @@ import numpy as np
 
 from . import compare
 from .compare import CheckFailed
-from .sandbox import Limits, Sandbox
+from .sandbox import Limits, Sandbox, Zygote
 from .wire import Ref
 
 AUTOGRADER_DIR = Path(__file__).resolve().parents[1]
@@ -65,6 +65,8 @@ class Suite:
     secret_paths: tuple[str, ...] = ()  # extra grading-only paths (relative to repo root)
     # written answers graded by hand: nbgrader grade_id -> points, or -> (part, points)
     manual_points: dict[str, float | tuple[str, float]] = field(default_factory=dict)
+    # libraries the sandbox's fork server imports once per submission instead of once per check
+    preload: tuple[str, ...] = ("numpy",)
 
     def checks(self, include_hidden: bool = True) -> list[Check]:
         out = []
@@ -127,13 +129,14 @@ class Context:
     """What a check function sees: a seeded RNG, calls into the sandbox, assertions."""
 
     def __init__(self, check: Check, subdir: Path, probes: dict[str, Path], seed: int = 0,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, zygote: Zygote | None = None):
         self.check = check
         digest = hashlib.sha256(f"{check.id}:{seed}".encode()).digest()
         self.seed = int.from_bytes(digest[:4], "little")
         self.rng = np.random.default_rng(self.seed)
         self._subdir, self._probes = subdir, probes
         self._box: Sandbox | None = None
+        self._zygote = zygote
         self._limits = limits or Limits(timeout=check.timeout, memory_mb=check.memory_mb)
         self.notes: list[str] = []
 
@@ -162,7 +165,7 @@ class Context:
     @property
     def box(self) -> Sandbox:
         if self._box is None:
-            self._box = Sandbox(self._subdir, self._limits, self._probes)
+            self._box = Sandbox(self._subdir, self._limits, self._probes, zygote=self._zygote)
         return self._box
 
     def close(self):

@@ -6,7 +6,8 @@ the grading repo stay invisible), the submission and this directory to ``sys.pat
 then serves requests: the parent writes ``req/req<n>.json/.npz`` (a directory this
 process cannot write) and sends ``n`` on the request pipe; the child answers with
 ``resp/resp<n>.*`` and ``n`` on the response pipe.
-Only the standard library and numpy are imported here before student code runs.
+Only the standard library and numpy are imported here before student code runs (and,
+when the parent uses a fork server, ``zygote.py``, the libraries it preloads: torch).
 """
 import os
 import sys
@@ -14,7 +15,7 @@ import traceback
 
 
 def _setup_path(workdir, site_dirs):
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.join(workdir, "grader")  # this file, wire.py and the probes (also when forked by the zygote)
     sys.path[:] = [os.path.join(workdir, "sub"), here] + [p for p in sys.path if p and "site-packages" not in p] + site_dirs
 
 

@@ -18,6 +18,7 @@ except grader tracebacks, which are never in a message. Messages are capped.
 from __future__ import annotations
 
 import builtins
+import os
 import time
 import traceback
 from pathlib import Path
@@ -25,10 +26,20 @@ from pathlib import Path
 from .checks import Check, Context, Suite, load_suite
 from .compare import CheckFailed, redact
 from .results import ERROR, FAILED, PASSED, TIMEOUT, CheckResult, SubmissionResult
-from .sandbox import Limits, SandboxCrashed, SandboxTimeout, StudentError, protect
+from .sandbox import Limits, SandboxCrashed, SandboxTimeout, StudentError, Zygote, protect
 from .submission import REPO, SubmissionError, prepare
 
 MAX_MESSAGE = 4000  # characters of a check's message (student output can be long)
+
+
+def use_zygote(n_checks: int) -> bool:
+    """Whether a submission's checks are forked from a per-submission server (``Zygote``).
+
+    ``NNCOURSE_ZYGOTE``: ``0`` never (every check starts a fresh interpreter: the same results,
+    only slower), ``always`` even for a single check (tests); by default when there are two
+    checks or more (a single check, e.g. one notebook cell, gains nothing from it)."""
+    mode = os.environ.get("NNCOURSE_ZYGOTE", "auto")
+    return mode != "0" and (mode == "always" or n_checks > 1)
 
 
 def cap(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -69,8 +80,9 @@ def _student_error_safe(exc: StudentError) -> str:
     return f"your code raised {kind}{where}"
 
 
-def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Limits | None = None) -> CheckResult:
-    ctx = Context(chk, subdir, probes, seed=seed, limits=limits)
+def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Limits | None = None,
+              zygote: Zygote | None = None) -> CheckResult:
+    ctx = Context(chk, subdir, probes, seed=seed, limits=limits, zygote=zygote)
     start = time.monotonic()
     status, message, safe, log = PASSED, "", "", ""
     try:
@@ -129,6 +141,8 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
                                              c.hidden, c.description, safe_message=msg))
         result.duration = round(time.monotonic() - start, 3)
         return result
+    # one fork server per submission (never shared between students): heavy imports once
+    zygote = Zygote(suite.preload) if use_zygote(len(checks)) else None
     try:
         if prep.notes:
             result.error = cap("\n".join(prep.notes))
@@ -136,11 +150,13 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
         for c in checks:
             limits = Limits(timeout=c.timeout if max_timeout is None else min(c.timeout, max_timeout),
                             memory_mb=c.memory_mb if max_memory_mb is None else min(c.memory_mb, max_memory_mb))
-            r = run_check(c, prep.subdir, probes, seed=seed, limits=limits)
+            r = run_check(c, prep.subdir, probes, seed=seed, limits=limits, zygote=zygote)
             result.checks.append(r)
             if on_check is not None:
                 on_check(r)
     finally:
+        if zygote is not None:
+            zygote.close()
         prep.cleanup()
     result.duration = round(time.monotonic() - start, 3)
     return result

@@ -28,6 +28,7 @@ ENGINE_DIR = Path(__file__).resolve().parent
 PASS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH")
 MARKER_ENV = "NNCOURSE_SANDBOX"  # set in every sandbox child (finds strays when not root)
 _LIVE: set[int] = set()  # process-group leaders of the sandboxes open in this process
+_ZYGOTES: set[int] = set()  # fork servers open in this process (spared by kill_strays)
 
 
 @dataclass
@@ -111,9 +112,11 @@ class Sandbox:
     ``probes`` lists files copied beside the child runner (trusted helpers, no secrets).
     """
 
-    def __init__(self, subdir: Path, limits: Limits, probes: dict[str, Path] | None = None):
+    def __init__(self, subdir: Path, limits: Limits, probes: dict[str, Path] | None = None,
+                 zygote: "Zygote | None" = None):
         self.limits = limits
-        self.deadline = time.monotonic() + limits.timeout
+        self.zygote = zygote
+        self.deadline = time.monotonic() + limits.timeout  # set again once the process runs
         # Layout: <outer> (root, 0711: not listable) / <random token> / {sub, grader, req, resp, cwd}.
         # Other sandboxes cannot find this tree; the child can write only sub/, resp/ and cwd/;
         # requests are written by the grader into req/, a directory the child cannot touch.
@@ -142,6 +145,8 @@ class Sandbox:
                 for d in ("sub", "resp", "cwd"):
                     _chown_tree(self.work / d, user.pw_uid, user.pw_gid)
             self._start(user)
+            # the clock starts with the process (the zygote's first start, its imports, is not the check's)
+            self.deadline = time.monotonic() + limits.timeout
         except BaseException:
             self.close()
             raise
@@ -152,75 +157,39 @@ class Sandbox:
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
         cwd = self.work / "cwd"
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(cwd),
-            "TMPDIR": str(cwd / "tmp"),
-            "MPLCONFIGDIR": str(cwd / ".config"),
-            "XDG_CACHE_HOME": str(cwd / ".config"),
-            "MPLBACKEND": "Agg",
-            "LANG": "C.UTF-8",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "TORCH_NUM_THREADS": "1",
-            MARKER_ENV: "1",
-        }
-        for k in PASS_ENV:
-            if k in os.environ:
-                env[k] = os.environ[k]
+        env = sandbox_env(cwd)
         lim = self.limits
         drop = user is not None
         # RLIMIT_NPROC counts every process of the user: as root the sandbox user's, otherwise
         # ours, so leave room above what already runs (a fork bomb still stops quickly)
         nproc = lim.nproc if drop else _count_procs(os.getuid()) + lim.nproc
-
-        def preexec():  # runs in the child, after the uid switch
-            import resource
-
-            def setl(which, value):
-                try:
-                    resource.setrlimit(which, (value, value))
-                except (ValueError, OSError):
-                    pass
-
-            setl(resource.RLIMIT_AS, lim.memory_mb << 20)
-            setl(resource.RLIMIT_FSIZE, lim.file_mb << 20)
-            setl(resource.RLIMIT_NOFILE, lim.nofile)
-            setl(resource.RLIMIT_CORE, 0)
-            setl(resource.RLIMIT_CPU, int(lim.timeout) + 10)
-            setl(resource.RLIMIT_NPROC, nproc)
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
-        kwargs = {}
-        if drop:
-            kwargs = dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
-        cmd = [sys.executable, "-I", "-S", "-B", str(self.work / "grader" / "child.py"), str(self.work), str(req_r), str(resp_w), _site_dirs()]
-        self.proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=self._out,
-            stderr=self._err,
-            cwd=str(cwd),
-            env=env,
-            pass_fds=(req_r, resp_w),
-            start_new_session=True,
-            preexec_fn=preexec,
-            **kwargs,
-        )
+        rlimits = [("RLIMIT_AS", lim.memory_mb << 20), ("RLIMIT_FSIZE", lim.file_mb << 20),
+                   ("RLIMIT_NOFILE", lim.nofile), ("RLIMIT_CORE", 0), ("RLIMIT_CPU", int(lim.timeout) + 10),
+                   ("RLIMIT_NPROC", nproc)]
+        try:
+            if self.zygote is not None:
+                self.proc = self.zygote.spawn(self.work, req_r, resp_w, self._out.fileno(), self._err.fileno(),
+                                              env, rlimits)
+            if self.proc is None:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", "-S", "-B", str(self.work / "grader" / "child.py"), str(self.work),
+                     str(req_r), str(resp_w), _site_dirs()],
+                    stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, cwd=str(cwd), env=env,
+                    pass_fds=(req_r, resp_w), start_new_session=True, preexec_fn=_limiter(rlimits),
+                    **_user_kwargs(user))
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
         _LIVE.add(self.proc.pid)
-        os.close(req_r)
-        os.close(resp_w)
         self._resp_buf = b""
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            for kill in (os.killpg, os.kill):  # os.kill: a forked check may not lead its group yet
+                try:
+                    kill(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:  # pragma: no cover
@@ -357,6 +326,207 @@ class Sandbox:
         return self._request({"op": "setattr", "target": ref, "key": key, "value": value})
 
 
+def sandbox_env(cwd: Path) -> dict:
+    """The whole environment of a sandboxed process whose home is ``cwd``."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(cwd),
+        "TMPDIR": str(cwd / "tmp"),
+        "MPLCONFIGDIR": str(cwd / ".config"),
+        "XDG_CACHE_HOME": str(cwd / ".config"),
+        "MPLBACKEND": "Agg",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "TORCH_NUM_THREADS": "1",
+        MARKER_ENV: "1",
+    }
+    for k in PASS_ENV:
+        if k in os.environ:
+            env[k] = os.environ[k]
+    return env
+
+
+def _limiter(rlimits):
+    """A ``preexec_fn`` applying ``[(name, value)]`` rlimits (soft = hard) in the child."""
+
+    def preexec():
+        import resource
+
+        for which, value in rlimits:
+            try:
+                resource.setrlimit(getattr(resource, which), (value, value))
+            except (ValueError, OSError):
+                pass
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    return preexec
+
+
+def _user_kwargs(user) -> dict:
+    return {} if user is None else dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+
+
+class _Forked:
+    """A check process forked by the zygote: the part of ``Popen``'s interface the sandbox uses.
+
+    The zygote (its parent) waits for it and writes the exit status to ``status_fd``; if the
+    zygote itself dies first, the status is unknown and the process group is killed."""
+
+    def __init__(self, pid: int, status_fd: int):
+        self.pid, self._fd, self.returncode = pid, status_fd, None
+        self._buf = b""
+
+    def _collect(self, timeout: float) -> None:
+        if self.returncode is not None or self._fd is None:
+            return
+        end = time.monotonic() + timeout
+        while True:
+            ready, _, _ = select.select([self._fd], [], [], max(0.0, end - time.monotonic()))
+            if not ready:
+                return
+            chunk = os.read(self._fd, 64)
+            if chunk:
+                self._buf += chunk
+                if b"\n" not in self._buf:
+                    continue
+                try:
+                    self.returncode = int(self._buf.split(b"\n", 1)[0])
+                except ValueError:
+                    self.returncode = -signal.SIGKILL
+            else:  # the zygote is gone: make sure the check is too
+                try:
+                    os.killpg(self.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                self.returncode = -signal.SIGKILL
+            os.close(self._fd)
+            self._fd = None
+            return
+
+    def poll(self):
+        self._collect(0.0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None):
+        self._collect(3600.0 if timeout is None else timeout)
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired("zygote child", timeout)
+        return self.returncode
+
+
+class Zygote:
+    """A fork server for one submission's checks (see ``zygote.py``): torch is imported once
+    instead of once per check. Started lazily on the first ``spawn``; any problem with it
+    (no fork-safe start, no answer, killed by a check) makes ``spawn`` return None from then
+    on, and the sandbox starts its child the ordinary way.
+
+    ``preload``: modules to import up front (those that exist are imported)."""
+
+    START_TIMEOUT = 120.0
+    REPLY_TIMEOUT = 30.0
+
+    def __init__(self, preload=("numpy",)):
+        self.preload = tuple(preload)
+        self.proc = None
+        self.broken = False
+        self.loaded: list[str] = []
+        self._sock = None
+        self._outer = None
+
+    def _start(self) -> None:
+        import json
+        import socket
+
+        user = sandbox_user()
+        self._outer = Path(tempfile.mkdtemp(prefix="nncourse-zygote-"))
+        home = self._outer / secrets.token_hex(16)
+        home.mkdir()
+        for name in ("zygote.py", "child.py", "wire.py"):
+            shutil.copy2(ENGINE_DIR / name, home / name)
+        (home / "cwd").mkdir()
+        os.chmod(self._outer, 0o711)
+        os.chmod(home, 0o755)
+        if user is not None:
+            _chown_tree(home / "cwd", user.pw_uid, user.pw_gid)
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        become_subreaper()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", str(home / "zygote.py"), str(home), str(child_sock.fileno()),
+                 _site_dirs(), *self.preload],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(home / "cwd"),
+                env=sandbox_env(home / "cwd"), pass_fds=(child_sock.fileno(),), start_new_session=True,
+                # no other limits here: each check lowers its own (a limit set here could not be raised)
+                preexec_fn=_limiter([("RLIMIT_CORE", 0)]),
+                **_user_kwargs(user))
+        finally:
+            child_sock.close()
+        _ZYGOTES.add(self.proc.pid)
+        self._sock = parent_sock
+        parent_sock.settimeout(self.START_TIMEOUT)
+        ready = json.loads(parent_sock.recv(1 << 16) or b"{}")
+        if not ready.get("ready") or ready.get("threads") != 1:
+            raise OSError(f"the zygote is not usable: {ready}")
+        self.loaded = list(ready.get("loaded", []))
+        parent_sock.settimeout(self.REPLY_TIMEOUT)
+
+    def spawn(self, work: Path, req_r: int, resp_w: int, out_fd: int, err_fd: int, env: dict, rlimits) -> _Forked | None:
+        """Fork a check child serving ``work`` (see ``Sandbox``), or None if the zygote cannot."""
+        import json
+        import socket
+
+        if self.broken:
+            return None
+        status_r, status_w = os.pipe()
+        try:
+            if self.proc is None:
+                self._start()
+            msg = {"workdir": str(work), "env": env, "rlimits": rlimits, "site_dirs": _site_dirs()}
+            socket.send_fds(self._sock, [json.dumps(msg).encode()], [req_r, resp_w, status_w, out_fd, err_fd])
+            os.close(status_w)
+            status_w = None
+            pid = int(json.loads(self._sock.recv(1 << 16) or b"{}")["pid"])
+            return _Forked(pid, status_r)
+        except Exception:  # noqa: BLE001 - fall back to a fresh interpreter
+            self.broken = True
+            os.close(status_r)
+            if status_w is not None:
+                os.close(status_w)
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                pass
+            _ZYGOTES.discard(self.proc.pid)
+            self.proc = None
+            if not _LIVE:
+                kill_strays()
+        if self._outer is not None:
+            shutil.rmtree(self._outer, ignore_errors=True)
+            self._outer = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 _SUBREAPER = False
 
 
@@ -442,7 +612,7 @@ def kill_strays(rounds: int = 50) -> int:
         found, stack = [], list(children.get(me, []))
         while stack:
             pid = stack.pop()
-            if pid in _LIVE:
+            if pid in _LIVE or pid in _ZYGOTES:
                 continue
             found.append(pid)
             stack.extend(children.get(pid, []))
@@ -484,4 +654,4 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
 
 
-__all__ = ["Sandbox", "Limits", "kill_strays", "become_subreaper", "SandboxError", "StudentError", "SandboxTimeout", "SandboxCrashed", "Opaque", "Ref", "protect"]
+__all__ = ["Sandbox", "Zygote", "Limits", "kill_strays", "become_subreaper", "SandboxError", "StudentError", "SandboxTimeout", "SandboxCrashed", "Opaque", "Ref", "protect"]

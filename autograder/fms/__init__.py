@@ -32,6 +32,7 @@ SUITE = Suite(
     modules=("public", "hidden", "hidden_cnn"),
     probes=("probes.py", "probes_cnn.py"),
     secret_paths=("data/mds189/_grader",),
+    preload=("numpy", "torch"),  # part 4's checks run PyTorch: import it once per submission
     # written answers: nbgrader grade_id -> (part, points), graded by hand in the notebooks
     manual_points={
         "fms-written-1a_i_keyframe_quality": ("1", 1),

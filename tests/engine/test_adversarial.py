@@ -19,6 +19,14 @@ from .conftest import FIXTURES, REPO, by_id, grade, needs_root, sandbox_descenda
 SF, SB, MR = "example.scale_forward", "example.scale_backward", "example.mean_rows"
 
 
+@pytest.fixture(autouse=True, params=["fresh", "zygote"])
+def process_mode(request, monkeypatch):
+    """Every attack twice: checks started as fresh interpreters (one-check gradings, notebook
+    cells) and checks forked by the per-submission zygote (whole submissions)."""
+    monkeypatch.setenv("NNCOURSE_ZYGOTE", "0" if request.param == "fresh" else "always")
+    return request.param
+
+
 def zero(result, *ids):
     checks = by_id(result)
     for i in ids:
