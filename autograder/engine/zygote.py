@@ -51,6 +51,7 @@ def _run_fork(msg, fds, sock):
         req_r, resp_w, status_w, out_fd, err_fd = fds
         sock.close()
         os.close(status_w)
+        _prctl(4, 1)  # dumpable again, like a freshly started check (only the zygote stays closed)
         os.setsid()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
