@@ -129,14 +129,14 @@ class Context:
     """What a check function sees: a seeded RNG, calls into the sandbox, assertions."""
 
     def __init__(self, check: Check, subdir: Path, probes: dict[str, Path], seed: int = 0,
-                 limits: Limits | None = None, zygote: Zygote | None = None):
+                 limits: Limits | None = None, zygote: Zygote | None = None, identity=None):
         self.check = check
         digest = hashlib.sha256(f"{check.id}:{seed}".encode()).digest()
         self.seed = int.from_bytes(digest[:4], "little")
         self.rng = np.random.default_rng(self.seed)
         self._subdir, self._probes = subdir, probes
         self._box: Sandbox | None = None
-        self._zygote = zygote
+        self._zygote, self._identity = zygote, identity
         self._limits = limits or Limits(timeout=check.timeout, memory_mb=check.memory_mb)
         self.notes: list[str] = []
 
@@ -165,7 +165,8 @@ class Context:
     @property
     def box(self) -> Sandbox:
         if self._box is None:
-            self._box = Sandbox(self._subdir, self._limits, self._probes, zygote=self._zygote)
+            self._box = Sandbox(self._subdir, self._limits, self._probes, zygote=self._zygote,
+                                identity=self._identity)
         return self._box
 
     def close(self):

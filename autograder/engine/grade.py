@@ -26,7 +26,7 @@ from pathlib import Path
 from .checks import Check, Context, Suite, load_suite
 from .compare import CheckFailed, redact
 from .results import ERROR, FAILED, PASSED, TIMEOUT, CheckResult, SubmissionResult
-from .sandbox import Limits, SandboxCrashed, SandboxTimeout, StudentError, Zygote, protect
+from .sandbox import Limits, SandboxCrashed, SandboxTimeout, StudentError, UidLease, Zygote, protect
 from .submission import REPO, SubmissionError, prepare
 
 MAX_MESSAGE = 4000  # characters of a check's message (student output can be long)
@@ -81,8 +81,8 @@ def _student_error_safe(exc: StudentError) -> str:
 
 
 def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Limits | None = None,
-              zygote: Zygote | None = None) -> CheckResult:
-    ctx = Context(chk, subdir, probes, seed=seed, limits=limits, zygote=zygote)
+              zygote: Zygote | None = None, identity=None) -> CheckResult:
+    ctx = Context(chk, subdir, probes, seed=seed, limits=limits, zygote=zygote, identity=identity)
     start = time.monotonic()
     status, message, safe, log = PASSED, "", "", ""
     try:
@@ -141,8 +141,10 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
                                              c.hidden, c.description, safe_message=msg))
         result.duration = round(time.monotonic() - start, 3)
         return result
-    # one fork server per submission (never shared between students): heavy imports once
-    zygote = Zygote(suite.preload) if use_zygote(len(checks)) else None
+    # as root, a user id of the submission's own (concurrent gradings cannot touch each other's
+    # processes), and one fork server per submission (never shared between students)
+    lease = UidLease()
+    zygote = Zygote(suite.preload, lease.identity) if use_zygote(len(checks)) else None
     try:
         if prep.notes:
             result.error = cap("\n".join(prep.notes))
@@ -150,13 +152,14 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
         for c in checks:
             limits = Limits(timeout=c.timeout if max_timeout is None else min(c.timeout, max_timeout),
                             memory_mb=c.memory_mb if max_memory_mb is None else min(c.memory_mb, max_memory_mb))
-            r = run_check(c, prep.subdir, probes, seed=seed, limits=limits, zygote=zygote)
+            r = run_check(c, prep.subdir, probes, seed=seed, limits=limits, zygote=zygote, identity=lease.identity)
             result.checks.append(r)
             if on_check is not None:
                 on_check(r)
     finally:
         if zygote is not None:
             zygote.close()
+        lease.release()
         prep.cleanup()
     result.duration = round(time.monotonic() - start, 3)
     return result

@@ -65,15 +65,119 @@ class SandboxCrashed(SandboxError):
         self.what = what if what is not None else message.split("\n", 1)[0]
 
 
-def sandbox_user() -> pwd.struct_passwd | None:
-    """The unprivileged account for children, or None when we are not root."""
+@dataclass(frozen=True)
+class Identity:
+    """Who a sandboxed process runs as (when the grader is root)."""
+
+    uid: int
+    gid: int
+    name: str
+
+    # the parts of ``pwd.struct_passwd`` the sandbox uses
+    @property
+    def pw_uid(self) -> int:
+        return self.uid
+
+    @property
+    def pw_gid(self) -> int:
+        return self.gid
+
+
+def sandbox_user() -> Identity | None:
+    """The shared unprivileged account for children, or None when we are not root."""
     if os.geteuid() != 0:
         return None
     name = os.environ.get("NNCOURSE_SANDBOX_USER", "nobody")
     try:
-        return pwd.getpwnam(name)
+        pw = pwd.getpwnam(name)
     except KeyError:
         raise SandboxError(f"sandbox user {name!r} does not exist; set NNCOURSE_SANDBOX_USER") from None
+    return Identity(pw.pw_uid, pw.pw_gid, name)
+
+
+DEFAULT_UIDS = (61000, 61999)  # NNCOURSE_SANDBOX_UIDS=FIRST-LAST: ids with no account, one per submission
+LEASE_DIR = Path("/run/nncourse-sandbox")
+
+
+def sandbox_uid_range() -> range:
+    spec = os.environ.get("NNCOURSE_SANDBOX_UIDS", "")
+    try:
+        first, last = (int(x) for x in spec.split("-", 1)) if spec else DEFAULT_UIDS
+    except ValueError:
+        raise SandboxError(f"NNCOURSE_SANDBOX_UIDS={spec!r}: expected FIRST-LAST, e.g. 61000-61999") from None
+    if not 1000 <= first <= last:
+        raise SandboxError(f"NNCOURSE_SANDBOX_UIDS={spec!r}: expected 1000 <= FIRST <= LAST")
+    return range(first, last + 1)
+
+
+def sandbox_uids():
+    """A test ``uid -> bool``: is it a sandbox's id (the shared account or a leasable one)? Root only."""
+    user, ids = sandbox_user(), sandbox_uid_range()
+    return lambda uid: (user is not None and uid == user.uid) or uid in ids
+
+
+class UidLease:
+    """A user id of its own for one submission's sandboxes (root only).
+
+    Concurrent gradings (``--jobs``, several graders on one machine) then run their
+    students' code under different ids: one student's processes cannot signal, trace or
+    read another's (``/proc/<pid>/cwd``, open files), and RLIMIT_NPROC counts each student
+    alone. The id is one with no account and no group (``NNCOURSE_SANDBOX_UIDS``, default
+    61000-61999), held with an exclusive lock on ``/run/nncourse-sandbox/<uid>`` while the
+    submission is graded; a crashed grader's lock goes with it. ``identity`` is the leased
+    id, or the shared account (``nobody``) when ``NNCOURSE_SANDBOX_USER`` is set, when not
+    root, or when no id is free.
+    """
+
+    def __init__(self):
+        self.identity = sandbox_user()
+        self._fd = None
+        if self.identity is None or "NNCOURSE_SANDBOX_USER" in os.environ:
+            return
+        try:
+            self._lease()
+        except OSError:
+            pass  # no lease directory: the shared account
+
+    def _lease(self) -> None:
+        import fcntl
+        import grp
+
+        LEASE_DIR.mkdir(mode=0o700, exist_ok=True)
+        st = LEASE_DIR.lstat()
+        if not LEASE_DIR.is_dir() or LEASE_DIR.is_symlink() or st.st_uid != 0 or st.st_mode & 0o022:
+            return
+        for uid in sandbox_uid_range():
+            try:
+                pwd.getpwuid(uid)
+                continue  # an account: never run students' code as it
+            except KeyError:
+                pass
+            try:
+                grp.getgrgid(uid)
+                continue
+            except KeyError:
+                pass
+            fd = os.open(LEASE_DIR / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self._fd = fd
+            self.identity = Identity(uid, uid, f"sandbox-{uid}")
+            return
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # drops the lock
+            self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
 
 
 def protect(paths) -> None:
@@ -113,7 +217,7 @@ class Sandbox:
     """
 
     def __init__(self, subdir: Path, limits: Limits, probes: dict[str, Path] | None = None,
-                 zygote: "Zygote | None" = None):
+                 zygote: "Zygote | None" = None, identity: Identity | None = None):
         self.limits = limits
         self.zygote = zygote
         self.deadline = time.monotonic() + limits.timeout  # set again once the process runs
@@ -124,7 +228,8 @@ class Sandbox:
         self.work = self.outer / secrets.token_hex(16)
         self._n = 0
         self.proc = None
-        user = sandbox_user()
+        # as root: the submission's leased id (``UidLease``), else the shared account
+        user = identity if identity is not None else sandbox_user()
         try:
             self.work.mkdir()
             shutil.copytree(subdir, self.work / "sub", symlinks=True)
@@ -336,6 +441,8 @@ def sandbox_env(cwd: Path) -> dict:
         "XDG_CACHE_HOME": str(cwd / ".config"),
         "MPLBACKEND": "Agg",
         "LANG": "C.UTF-8",
+        "USER": "sandbox",  # a leased id has no account: getpass.getuser() reads these
+        "LOGNAME": "sandbox",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "OMP_NUM_THREADS": "1",
@@ -429,8 +536,9 @@ class Zygote:
     START_TIMEOUT = 120.0
     REPLY_TIMEOUT = 30.0
 
-    def __init__(self, preload=("numpy",)):
+    def __init__(self, preload=("numpy",), identity: Identity | None = None):
         self.preload = tuple(preload)
+        self.identity = identity
         self.proc = None
         self.broken = False
         self.loaded: list[str] = []
@@ -441,7 +549,7 @@ class Zygote:
         import json
         import socket
 
-        user = sandbox_user()
+        user = self.identity if self.identity is not None else sandbox_user()
         self._outer = Path(tempfile.mkdtemp(prefix="nncourse-zygote-"))
         home = self._outer / secrets.token_hex(16)
         home.mkdir()
@@ -579,9 +687,9 @@ def _count_procs(uid: int) -> int:
     return sum(1 for _p, (_pp, u, _st) in _proc_table().items() if u == uid)
 
 
-def _is_sandboxed(pid: int, uid: int, box_uid: int | None) -> bool:
-    if box_uid is not None:
-        return uid == box_uid
+def _is_sandboxed(pid: int, uid: int, is_box_uid) -> bool:
+    if is_box_uid is not None:
+        return is_box_uid(uid)
     try:
         with open(f"/proc/{pid}/environ", "rb") as fh:
             return (MARKER_ENV + "=1").encode() in fh.read().split(b"\0")
@@ -594,14 +702,13 @@ def kill_strays(rounds: int = 50) -> int:
 
     Descendants are found through /proc (this process is a child subreaper, so even
     processes detached with setsid are re-parented here); a process counts as a
-    sandbox's when it runs as the sandbox user (root) or carries the sandbox marker in
+    sandbox's when it runs as a sandbox id (root: ``sandbox_uids``) or carries the sandbox marker in
     its environment. Processes of sandboxes still open in this process are spared.
     Returns how many processes were killed.
     """
     if not sys.platform.startswith("linux"):
         return 0
-    user = sandbox_user() if os.geteuid() == 0 else None
-    box_uid = user.pw_uid if user is not None else None
+    is_box_uid = sandbox_uids() if os.geteuid() == 0 else None
     me = os.getpid()
     killed = 0
     for _ in range(rounds):
@@ -616,7 +723,7 @@ def kill_strays(rounds: int = 50) -> int:
                 continue
             found.append(pid)
             stack.extend(children.get(pid, []))
-        victims = [p for p in found if _is_sandboxed(p, table[p][1], box_uid)]
+        victims = [p for p in found if _is_sandboxed(p, table[p][1], is_box_uid)]
         if not victims:
             break
         alive = [p for p in victims if table[p][2] != "Z"]
@@ -654,4 +761,4 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
 
 
-__all__ = ["Sandbox", "Zygote", "Limits", "kill_strays", "become_subreaper", "SandboxError", "StudentError", "SandboxTimeout", "SandboxCrashed", "Opaque", "Ref", "protect"]
+__all__ = ["Sandbox", "Zygote", "UidLease", "Identity", "Limits", "kill_strays", "become_subreaper", "SandboxError", "StudentError", "SandboxTimeout", "SandboxCrashed", "Opaque", "Ref", "protect"]

@@ -5,8 +5,10 @@ import time
 import numpy as np
 import pytest
 
-from autograder.engine.sandbox import (Limits, Sandbox, SandboxCrashed, SandboxTimeout, StudentError, kill_strays,
-                                       protect, sandbox_user)
+import pwd
+
+from autograder.engine.sandbox import (Limits, Sandbox, SandboxCrashed, SandboxTimeout, StudentError, UidLease,
+                                       kill_strays, protect, sandbox_user)
 from autograder.engine.wire import Ref
 
 from .conftest import REPO, ROOT, needs_root, sandbox_descendants
@@ -35,6 +37,23 @@ def try_list(path):
         return os.listdir(path)
     except OSError:
         return None
+
+def mypid():
+    return os.getpid()
+
+def try_signal(pid):
+    """Signal 0 (exists? allowed?) to another process; then look into its working folder."""
+    try:
+        os.kill(pid, 0)
+        signalled = True
+    except OSError:
+        signalled = False
+    try:
+        os.listdir(f"/proc/{pid}/cwd")
+        peeked = True
+    except OSError:
+        peeked = False
+    return signalled, peeked
 
 def try_import(name):
     try:
@@ -117,7 +136,7 @@ def test_environment_is_scrubbed_and_path_is_minimal(tree):
     assert set(info["env"]) <= {"PATH", "HOME", "TMPDIR", "MPLCONFIGDIR", "XDG_CACHE_HOME", "MPLBACKEND", "LANG",
                                 "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                 "OPENBLAS_NUM_THREADS", "TORCH_NUM_THREADS", "NNCOURSE_SANDBOX", "OPENBLAS_CORETYPE",
-                                "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH", "LC_CTYPE"}
+                                "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH", "LC_CTYPE", "USER", "LOGNAME"}
     assert not any(str(REPO) == p or p.startswith(str(REPO) + "/autograder") for p in info["path"])
 
 
@@ -170,3 +189,32 @@ def test_sandbox_leaves_no_files(tree):
     b.call("example.probe:echo")
     b.close()
     assert not outer.exists()
+
+
+@needs_root
+def test_each_submission_leases_an_id_of_its_own(monkeypatch):
+    monkeypatch.delenv("NNCOURSE_SANDBOX_USER", raising=False)
+    with UidLease() as a, UidLease() as b:
+        ids = {a.identity.uid, b.identity.uid}
+        assert len(ids) == 2 and sandbox_user().uid not in ids
+        for uid in ids:
+            with pytest.raises(KeyError):
+                pwd.getpwuid(uid)  # never an account's id
+    with UidLease() as c:
+        assert c.identity.uid == min(ids), "a released id is leased again"
+    monkeypatch.setenv("NNCOURSE_SANDBOX_USER", "nobody")
+    with UidLease() as d:
+        assert d.identity == sandbox_user(), "NNCOURSE_SANDBOX_USER: everyone shares that account"
+
+
+@needs_root
+def test_concurrent_submissions_cannot_reach_each_others_processes(tree, monkeypatch):
+    monkeypatch.delenv("NNCOURSE_SANDBOX_USER", raising=False)
+    with UidLease() as la, UidLease() as lb:
+        with Sandbox(tree, Limits(timeout=30), identity=la.identity) as a, \
+                Sandbox(tree, Limits(timeout=30), identity=lb.identity) as b:
+            assert b.call("example.probe:ident")["uid"] == lb.identity.uid
+            assert b.call("example.probe:try_signal", a.call("example.probe:mypid")) == (False, False)
+    # the shared account (what --jobs gave before leases) is exactly what the leases prevent
+    with box(tree) as a, box(tree) as b:
+        assert b.call("example.probe:try_signal", a.call("example.probe:mypid")) == (True, True)
