@@ -73,15 +73,6 @@ class Identity:
     gid: int
     name: str
 
-    # the parts of ``pwd.struct_passwd`` the sandbox uses
-    @property
-    def pw_uid(self) -> int:
-        return self.uid
-
-    @property
-    def pw_gid(self) -> int:
-        return self.gid
-
 
 def sandbox_user() -> Identity | None:
     """The shared unprivileged account for children, or None when we are not root."""
@@ -248,7 +239,7 @@ class Sandbox:
                 os.chmod(d, 0o755)
             if user is not None:
                 for d in ("sub", "resp", "cwd"):
-                    _chown_tree(self.work / d, user.pw_uid, user.pw_gid)
+                    _chown_tree(self.work / d, user.uid, user.gid)
             self._start(user)
             # the clock starts with the process (the zygote's first start, its imports, is not the check's)
             self.deadline = time.monotonic() + limits.timeout
@@ -474,7 +465,7 @@ def _limiter(rlimits):
 
 
 def _user_kwargs(user) -> dict:
-    return {} if user is None else dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+    return {} if user is None else dict(user=user.uid, group=user.gid, extra_groups=[])
 
 
 class _Forked:
@@ -559,7 +550,7 @@ class Zygote:
         os.chmod(self._outer, 0o711)
         os.chmod(home, 0o755)
         if user is not None:
-            _chown_tree(home / "cwd", user.pw_uid, user.pw_gid)
+            _chown_tree(home / "cwd", user.uid, user.gid)
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         become_subreaper()
         try:
