@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from autograder.build import REPO
-from autograder.engine.checks import available_homeworks, load_suite
+from autograder.engine.checks import load_suite
 from autograder.instructor import leaks
 from autograder.instructor import notebooks as nbs
 from autograder.instructor.release import release
