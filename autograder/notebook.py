@@ -26,6 +26,7 @@ submission that ships its own ``autograder/``), every graded cell fails closed.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
@@ -88,46 +89,187 @@ def format_results(result: dict, *, show_hidden_details: bool = False) -> str:
     return "\n".join(lines)
 
 
+# rfc3987_syntax (pulled in by nbformat -> jsonschema, via autograder.build) spends seconds building
+# a grammar at import; the grader never validates IRIs, so it is kept out of the grader process
+_BOOT = "import sys; sys.modules.setdefault('rfc3987_syntax', None); sys.path.insert(0, sys.argv[1]); "
+
+
+def _grader_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JPY_", "JUPYTER_"))}
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
 def _run_grader(hw: str, target: str, tree: Path, root: Path, timeout: float | None) -> dict:
     """Grade in a fresh interpreter rooted at ``root`` (the kernel never imports the suites)."""
     with tempfile.TemporaryDirectory(prefix="nncourse-cell-") as tmp:
         out = Path(tmp) / "result.json"
-        # rfc3987_syntax (pulled in by nbformat -> jsonschema, via autograder.build) spends seconds building
-        # a grammar at import; the grader never validates IRIs, so it is kept out of this process
-        boot = (
-            "import sys; sys.modules.setdefault('rfc3987_syntax', None); sys.path.insert(0, sys.argv[1]); "
-            "from autograder.notebook import _grade_to_file; _grade_to_file(*sys.argv[2:])"
-        )
+        boot = _BOOT + "from autograder.notebook import _grade_to_file; _grade_to_file(*sys.argv[2:])"
         cmd = [sys.executable, "-P", "-c", boot, str(root), hw, target, str(tree), str(out)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JPY_", "JUPYTER_"))}
-        env.setdefault("MPLBACKEND", "Agg")
-        proc = subprocess.run(cmd, cwd=str(root), env=env, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(cmd, cwd=str(root), env=_grader_env(), capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
         if not out.is_file():
             tail = (proc.stderr or "")[-1500:]
             raise GradeCellFailed(f"the grader could not run (exit status {proc.returncode})\n{tail}")
         return json.loads(out.read_text())
 
 
-def _grade_to_file(hw: str, target: str, tree: str, out: str) -> None:
-    """Grader-process side of ``grade_cell``: grade ``target`` and write the results as JSON."""
-    import warnings
-
-    warnings.simplefilter("ignore")
+def _grade_dict(hw: str, target: str, tree: str, **engine) -> dict:
+    """Grader-process side: grade ``target`` of ``hw`` on ``tree``; the student-safe result."""
     from autograder.engine import grade_submission, load_suite
 
-    suite = load_suite(hw)
-    checks = suite.checks(include_hidden=True)
-    only = [target]
+    checks = load_suite(hw).checks(include_hidden=True)
     matched = [c for c in checks if c.id == target or c.id.startswith(target + ".") or c.part == target]
-    res = grade_submission(hw, tree, only=only)
-    d = res.to_dict()
+    d = grade_submission(hw, tree, only=[target], **engine).to_dict()
     d["matched"] = len(matched)
     for c in d["checks"]:  # the kernel is the student's process: it only ever gets student-safe text
         c.pop("log", None)
         if c.get("hidden"):
             c["message"] = hidden_message(c)
-    Path(out).write_text(json.dumps(d))
+    return d
+
+
+def _grade_to_file(hw: str, target: str, tree: str, out: str) -> None:
+    """Grader-process side of ``_run_grader``: grade ``target`` and write the results as JSON."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    Path(out).write_text(json.dumps(_grade_dict(hw, target, tree)))
+
+
+def _serve(out_fd: str) -> None:
+    """The grader server of one kernel (``_Server``): a request per line on stdin, a result per
+    line on ``out_fd``. It keeps one sandbox id and, per homework, one fork server for all the
+    kernel's cells: the notebook is one student's, so nothing is shared between students."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    from autograder.engine import load_suite
+    from autograder.engine.grade import zygote_enabled
+    from autograder.engine.sandbox import UidLease, Zygote
+
+    out = os.fdopen(int(out_fd), "w")
+    sys.stdout = sys.stderr  # nothing else may reach the result channel
+    lease, zygotes = UidLease(), {}
+    try:
+        for line in sys.stdin:
+            req = json.loads(line)
+            hw = req["hw"]
+            if hw not in zygotes:
+                zygotes[hw] = Zygote(load_suite(hw).preload, lease.identity) if zygote_enabled() else None
+            try:
+                d = _grade_dict(hw, req["target"], req["tree"], zygote=zygotes[hw], identity=lease.identity)
+            except Exception as exc:  # noqa: BLE001 - answer, so that the cell can report it
+                d = {"server_error": f"{type(exc).__name__}: {exc}"}
+            out.write(json.dumps(d) + "\n")
+            out.flush()
+    finally:
+        for z in zygotes.values():
+            if z is not None:
+                z.close()
+        lease.release()
+
+
+class _ServerFailed(Exception):
+    pass
+
+
+class _ServerTimeout(_ServerFailed):
+    pass
+
+
+class _Server:
+    """A grader process kept for the kernel's life (graded cells reuse it: no interpreter start,
+    no torch import per cell). It is rooted at the trusted grader, like ``_run_grader``'s."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._err = tempfile.TemporaryFile()
+        r, w = os.pipe()
+        boot = _BOOT + "from autograder.notebook import _serve; _serve(sys.argv[2])"
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-P", "-c", boot, str(root), str(w)], cwd=str(root),
+                                         env=_grader_env(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                         stderr=self._err, pass_fds=(w,), text=True)
+        finally:
+            os.close(w)
+        self._out = os.fdopen(r, "rb")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def request(self, hw: str, target: str, tree: Path, timeout: float | None) -> dict:
+        import select
+
+        try:
+            self.proc.stdin.write(json.dumps({"hw": hw, "target": target, "tree": str(tree)}) + "\n")
+            self.proc.stdin.flush()
+        except OSError as exc:
+            raise _ServerFailed(f"could not reach the grader: {exc}") from None
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = 1.0 if end is None else min(1.0, end - time.monotonic())
+            if wait <= 0:
+                raise _ServerTimeout(f"the grader did not answer within {timeout:g} s")
+            if select.select([self._out], [], [], wait)[0]:
+                line = self._out.readline()
+                if not line:
+                    raise _ServerFailed(self._died())
+                d = json.loads(line)
+                if "server_error" in d:
+                    raise _ServerFailed(d["server_error"])
+                return d
+            if not self.alive():
+                raise _ServerFailed(self._died())
+
+    def _died(self) -> str:
+        self._err.seek(0)
+        tail = self._err.read().decode(errors="replace")[-1500:]
+        return f"the grader stopped (exit status {self.proc.poll()})\n{tail}"
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()  # the server closes its fork servers and exits
+            self.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001
+            self.proc.kill()
+            self.proc.wait()
+        self._out.close()
+        self._err.close()
+
+
+_SERVER: _Server | None = None
+
+
+def _close_server() -> None:
+    global _SERVER
+    if _SERVER is not None:
+        _SERVER.close()
+        _SERVER = None
+
+
+atexit.register(_close_server)  # the kernel's end closes its grader (and the grader its fork servers)
+
+
+def _grade(hw: str, target: str, tree: Path, root: Path, timeout: float | None) -> dict:
+    """Through the kernel's grader server (``NNCOURSE_CELL_SERVER=0``: a fresh grader per cell);
+    if the server fails, this cell is graded by a fresh grader and the next cell starts a new server."""
+    global _SERVER
+    if os.environ.get("NNCOURSE_CELL_SERVER", "1") != "0":
+        try:
+            if _SERVER is None or not _SERVER.alive() or _SERVER.root != root:
+                _close_server()
+                _SERVER = _Server(root)
+            return _SERVER.request(hw, target, tree, timeout)
+        except _ServerTimeout as exc:
+            _close_server()
+            raise GradeCellFailed(str(exc)) from None
+        except _ServerFailed:
+            _close_server()
+        except BaseException:  # an interrupt (nbgrader's cell timeout): the server's state is unknown
+            _close_server()
+            raise
+    return _run_grader(hw, target, tree, root, timeout)
 
 
 def cell_result(hw: str, target: str, *, timeout: float | None = None) -> dict:
@@ -143,7 +285,7 @@ def cell_result(hw: str, target: str, *, timeout: float | None = None) -> dict:
     if tree is None:
         raise GradeCellFailed(f"no starter/{hw}/ folder next to this notebook: keep the notebook in the homework "
                               f"folder you were given")
-    return _run_grader(hw, target, tree, ROOT, timeout)
+    return _grade(hw, target, tree, ROOT, timeout)
 
 
 def grade_cell(hw: str, target: str, *, timeout: float | None = None) -> None:

@@ -32,14 +32,17 @@ from .submission import REPO, SubmissionError, prepare
 MAX_MESSAGE = 4000  # characters of a check's message (student output can be long)
 
 
-def use_zygote(n_checks: int) -> bool:
-    """Whether a submission's checks are forked from a per-submission server (``Zygote``).
+def zygote_enabled() -> bool:
+    """``NNCOURSE_ZYGOTE=0``: never fork checks from a server (every check starts a fresh
+    interpreter: the same results, only slower)."""
+    return os.environ.get("NNCOURSE_ZYGOTE", "auto") != "0"
 
-    ``NNCOURSE_ZYGOTE``: ``0`` never (every check starts a fresh interpreter: the same results,
-    only slower), ``always`` even for a single check (tests); by default when there are two
-    checks or more (a single check, e.g. one notebook cell, gains nothing from it)."""
-    mode = os.environ.get("NNCOURSE_ZYGOTE", "auto")
-    return mode != "0" and (mode == "always" or n_checks > 1)
+
+def use_zygote(n_checks: int) -> bool:
+    """Whether a submission's checks are forked from a per-submission server (``Zygote``):
+    when there are two checks or more (a single check gains nothing from a new server), or
+    always with ``NNCOURSE_ZYGOTE=always`` (tests), never with ``NNCOURSE_ZYGOTE=0``."""
+    return zygote_enabled() and (os.environ.get("NNCOURSE_ZYGOTE") == "always" or n_checks > 1)
 
 
 def cap(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -118,10 +121,14 @@ def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Lim
 
 def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool = True, only=None,
                      on_check=None, repo: Path = REPO, max_timeout: float | None = None,
-                     max_memory_mb: int | None = None) -> SubmissionResult:
+                     max_memory_mb: int | None = None, zygote: Zygote | None = None,
+                     identity=None) -> SubmissionResult:
     """Grade one submission (folder or .zip). Never raises for anything the student did.
 
     ``max_timeout`` / ``max_memory_mb`` cap every check's limits (tests, quick runs).
+    ``zygote`` / ``identity``: a fork server and a sandbox id the caller owns and keeps for
+    several gradings of the *same* student (the notebook cells of one kernel); by default
+    this call leases its own id and starts its own server.
     """
     start = time.monotonic()
     suite = load_suite(homework)
@@ -143,8 +150,11 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
         return result
     # as root, a user id of the submission's own (concurrent gradings cannot touch each other's
     # processes), and one fork server per submission (never shared between students)
-    lease = UidLease()
-    zygote = Zygote(suite.preload, lease.identity) if use_zygote(len(checks)) else None
+    lease = UidLease() if identity is None else None
+    identity = lease.identity if lease is not None else identity
+    own_zygote = zygote is None
+    if own_zygote and use_zygote(len(checks)):
+        zygote = Zygote(suite.preload, identity)
     try:
         if prep.notes:
             result.error = cap("\n".join(prep.notes))
@@ -152,14 +162,15 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
         for c in checks:
             limits = Limits(timeout=c.timeout if max_timeout is None else min(c.timeout, max_timeout),
                             memory_mb=c.memory_mb if max_memory_mb is None else min(c.memory_mb, max_memory_mb))
-            r = run_check(c, prep.subdir, probes, seed=seed, limits=limits, zygote=zygote, identity=lease.identity)
+            r = run_check(c, prep.subdir, probes, seed=seed, limits=limits, zygote=zygote, identity=identity)
             result.checks.append(r)
             if on_check is not None:
                 on_check(r)
     finally:
-        if zygote is not None:
+        if own_zygote and zygote is not None:
             zygote.close()
-        lease.release()
+        if lease is not None:
+            lease.release()
         prep.cleanup()
     result.duration = round(time.monotonic() - start, 3)
     return result

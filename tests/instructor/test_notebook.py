@@ -105,3 +105,38 @@ def test_no_starter_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     with pytest.raises(AssertionError, match="no starter/example/"):
         notebook.grade_cell("example", "example.scale_forward")
+
+
+def _results(hw, targets):
+    out = {}
+    for t in targets:
+        r = notebook.cell_result(hw, t)
+        out[t] = [(c["id"], c["status"], c["score"], c["message"]) for c in r["checks"]]
+    return out
+
+
+def test_cells_share_one_grader_per_kernel_with_the_same_results_as_a_grader_per_cell(tree, monkeypatch):
+    tree("buggy")
+    targets = ["example.scale_forward", "example.scale_backward", "1", "example.scale_gradcheck"]
+    notebook._close_server()
+    served = _results("example", targets)
+    assert all(served.values()) and any(st == "failed" for r in served.values() for _i, st, _s, _m in r)
+    server = notebook._SERVER
+    assert server is not None and server.alive()
+    assert _results("example", targets[:1]) == {targets[0]: served[targets[0]]}
+    assert notebook._SERVER is server, "the next cell reuses the kernel's grader"
+    monkeypatch.setenv("NNCOURSE_CELL_SERVER", "0")
+    assert _results("example", targets) == served
+    notebook._close_server()
+    assert not server.alive()
+
+
+def test_a_dead_grader_is_replaced_and_the_cell_still_graded(tree):
+    tree("perfect")
+    notebook._close_server()
+    first = _results("example", ["example.mean_rows"])
+    notebook._SERVER.proc.kill()
+    notebook._SERVER.proc.wait()
+    assert _results("example", ["example.mean_rows"]) == first
+    assert notebook._SERVER is None or notebook._SERVER.alive()
+    notebook._close_server()
