@@ -8,7 +8,11 @@ A graded (nbgrader) cell of a master notebook reads::
 ``grade_cell`` grades the student's *current* ``starter/<hw>/`` files (found next to the
 notebook) with the grading engine, in a separate grader process: the kernel that runs
 the student's notebook never imports the hidden suite or the reference code, and the
-student's code runs, as always, in the engine's sandbox. It prints one readable line
+student's code runs, as always, in the engine's sandbox. The grader process is started
+by the first graded cell and kept for the kernel's life (``_Server``; one notebook is one
+student's, so its sandbox id and fork server are too): later cells skip the interpreter
+start and the heavy imports. If it fails, the cell is graded by a fresh grader
+(``NNCOURSE_CELL_SERVER=0``: always a fresh grader per cell). It prints one readable line
 per check and raises ``AssertionError`` when any check does not pass, which is how
 nbgrader awards 0 for the cell. Anything the student's code writes to stderr (torch
 warnings, deprecation notices) never fails a cell: only the checks' verdicts count.
