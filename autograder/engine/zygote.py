@@ -10,8 +10,9 @@ environment, and serves the check with ``child.main``, exactly as a freshly star
 would. The zygote answers with the fork's pid, waits for it, and writes its exit status
 (``os.waitstatus_to_exitcode``) to the status pipe.
 
-One zygote serves one submission (the parent starts a new one for the next), so whatever
-a student's code does to it can only affect that student's own checks. It is marked
+One zygote serves one student: one submission, or the graded cells of one notebook
+kernel (the parent starts a new one for the next), so whatever a student's code does to
+it can only affect that student's own checks. It is marked
 non-dumpable (the checks, running as the same user, cannot ptrace it or read its memory)
 and dies with the parent.
 """
