@@ -74,15 +74,25 @@ def _serialise(d):
 
 
 def is_current(path=OUT):
-    """True when the stored file holds exactly what :func:`build` produces."""
+    """True when the stored file holds what :func:`build` produces (floats up to rounding)."""
     if not path.is_file():
         return False
     new = build()
     with np.load(path, allow_pickle=False) as old:
         if set(old.files) != set(new):
             return False
-        return all(np.array_equal(old[k], new[k]) and old[k].dtype == np.asarray(new[k]).dtype
-                   for k in new)
+        return all(_same(old[k], np.asarray(new[k])) for k in new)
+
+
+def _same(old, new) -> bool:
+    """Equal up to floating-point rounding: reference outputs differ in the last bits from
+    one CPU (BLAS kernel) to another, so floats are compared with a tolerance far below
+    anything a check could notice; integers and shapes must match exactly."""
+    if old.dtype != new.dtype or old.shape != new.shape:
+        return False
+    if old.dtype.kind == "f":
+        return bool(np.allclose(old, new, rtol=1e-9, atol=1e-12))
+    return bool(np.array_equal(old, new))
 
 
 def main(argv=None):
