@@ -18,7 +18,41 @@ STARTER_INIT = (
     '"""Student package: one subpackage per homework (generated from solutions/ by `course build`)."""\n'
 )
 
-__all__ = ["MarkerError", "BuildPlan", "plan", "build", "check", "homeworks", "REPO"]
+__all__ = ["MarkerError", "BuildError", "BuildPlan", "plan", "build", "check", "homeworks", "source_problems", "REPO"]
+
+# what may sit in solutions/<hw>/ (outside notebooks/): code and text a person wrote, never run outputs
+SOURCE_SUFFIXES = {".py", ".md", ".txt", ".rst", ".json", ".cfg", ".toml", ".ini", ".yaml", ".yml"}
+NOTEBOOK_SUFFIXES = {".ipynb", ".py"}
+
+
+class BuildError(ValueError):
+    """The source tree cannot be built (the message lists every problem)."""
+
+
+def source_problems(repo: Path = REPO) -> list[str]:
+    """What in ``solutions/`` the build refuses: files that are not source (e.g. a
+    ``predictions.csv`` a notebook run left behind, which would ship to students), and
+    manually graded notebook cells without a question above them."""
+    problems = []
+    for hw in homeworks(repo):
+        src = repo / "solutions" / hw
+        for path in sorted(src.rglob("*")):
+            rel = path.relative_to(src)
+            if not path.is_file() or any(p in ("__pycache__", ".ipynb_checkpoints") for p in rel.parts):
+                continue
+            if path.suffix in SKIP_SUFFIXES:
+                continue
+            allowed = NOTEBOOK_SUFFIXES if rel.parts[0] == "notebooks" else SOURCE_SUFFIXES
+            if path.suffix not in allowed:
+                problems.append(f"{path.relative_to(repo)}: not a source file (an output of a notebook or "
+                                f"script run?): delete it or move it out of solutions/")
+        nb_dir = src / "notebooks"
+        if nb_dir.is_dir():
+            from .notebooks import missing_prompts
+
+            for nb in sorted(nb_dir.glob("*.ipynb")):
+                problems += [f"{nb.relative_to(repo)}: {m}" for m in missing_prompts(nb)]
+    return problems
 
 
 @dataclass
@@ -42,6 +76,9 @@ def _source_files(hw_dir: Path):
 
 
 def plan(repo: Path = REPO) -> BuildPlan:
+    problems = source_problems(repo)
+    if problems:
+        raise BuildError(f"{len(problems)} problem(s) in solutions/:\n  " + "\n  ".join(problems))
     out = BuildPlan()
     out.files[repo / "starter" / "__init__.py"] = STARTER_INIT.encode()
     for hw in homeworks(repo):

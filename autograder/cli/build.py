@@ -1,7 +1,7 @@
 """`course build [--check]`: regenerate starter/ and assignments/ from solutions/."""
 import sys
 
-from ..build import MarkerError, build, check
+from ..build import BuildError, MarkerError, build, check
 
 
 def register(sub):
@@ -25,7 +25,7 @@ def run(args) -> int:
             print("starter/ and assignments/ are up to date")
             return 0
         changed = build()
-    except MarkerError as exc:
+    except (MarkerError, BuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for c in changed:

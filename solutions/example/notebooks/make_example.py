@@ -70,7 +70,7 @@ def notebook():
         graded("example.scale_gradcheck", 1, hidden=False),
         graded("example.scale_forward", 2, hidden=True),
         graded("example.scale_backward", 2, hidden=True),
-        md("**Question 1.1** (written, graded by hand). Why does `da` sum `dout * x` over *every* element "
+        md("**Question 1.1** (1 point, written, graded by hand). Why does `da` sum `dout * x` over *every* element "
            "of `x`, while `dx` keeps the shape of `x`?", "q1_1_prompt", locked=True),
         md("### BEGIN SOLUTION\n"
            "`a` is one scalar shared by every output element, so each output contributes "

@@ -89,6 +89,13 @@ def written(grade_id: str, points: float, answer: str):
     return cell
 
 
+def ask(question: str, points: float):
+    """The prompt of a written question: a plain markdown cell (kept in the student notebook)
+    directly above its answer cell, with the question's points."""
+    unit = "point" if points == 1 else "points"
+    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
+
+
 def graded(check_id: str, what: str = "", comment: str | None = None):
     """A graded test cell for one check of the suite (hidden checks inside a hidden-tests region)."""
     c = (_CHECKS or {}).get(check_id)
@@ -154,12 +161,14 @@ with other people: `person=None` picks one at random).
 fig = plotting.keyframe_montage(root, person=split["train"][1])
 plt.show()
 """),
-        md("**(a) i.** Quality of the key-frame annotations (does the key frame show the labelled movement?)"),
+        ask("**(a) i.** What do you notice about the key-frame labels? Does each key frame really show the "
+            "movement it is labelled with, at its peak?", 1),
         written("fms-written-1a_i_keyframe_quality", 1, """
 **Answer.** The key frames almost always show the peak of the labelled movement, but a few are a
 frame or two early or late, so the pose is not fully developed.
 """),
-        md("**(a) ii.** Quality of the keypoint annotations (locations, colours = body joints)."),
+        ask("**(a) ii.** What do you notice about the labelled keypoints? Look at where they sit and at their "
+            "colours (each colour is one body joint): is every keypoint on the joint it names?", 1),
         written("fms-written-1a_ii_keypoint_quality", 1, """
 **Answer.** Most keypoints sit on the right joints, but joints on the far side of the body are
 placed less precisely or are missing, and left and right are sometimes swapped (the colours of
@@ -170,7 +179,8 @@ an arm or leg do not match the body side).
 fig = plotting.keyframe_montage(root, n_people=12, seed=1)
 plt.show()
 """),
-        md("**(b)** The variety of the data (pose, appearance, lighting, aspect ratio ...)."),
+        ask("**(b)** How varied are the data? Consider the poses, the people's appearance, the lighting, the "
+            "rooms and the frames' aspect ratios.", 1),
         written("fms-written-1b_variety", 1, """
 **Answer.** The data vary a lot: people differ in body shape and clothes, rooms in colour, clutter
 and lighting, the camera looks from either side at different heights and angles (some videos are
@@ -186,13 +196,15 @@ different styles and depths.
 fig = plotting.videoframe_montage(root, person=split["train"][2], movement="lunge", every=1, max_frames=24)
 plt.show()
 """),
-        md("**(c) i.** Quality of the detected bounding boxes and keypoints."),
+        ask("**(c) i.** How good are the detector's bounding boxes and keypoints? Look at where they are, at the "
+            "keypoint colours and at how many people are detected in a frame.", 1),
         written("fms-written-1c_i_detections", 1, """
 **Answer.** The detections are mostly on the person but noisier than the labels: keypoints jitter
 from frame to frame, occluded joints are missing or misplaced, left/right colours swap, and some
 frames have no detection or an extra, spurious person.
 """),
-        md("**(c) ii.** The sampling rate of the video frames: does it capture the movement?"),
+        ask("**(c) ii.** Looking at every frame of one movement: is the video sampled often enough to follow "
+            "the movement?", 1),
         written("fms-written-1c_ii_sampling_rate", 1, """
 **Answer.** At 10 frames a second a repetition spans only about ten frames, which is enough to see
 the start, the peak and the return, but the motion between consecutive frames is large and the
@@ -208,6 +220,8 @@ The key-frame poses were aligned to the reference subject's poses by Procrustes 
 fig = plotting.neck_scatter(root)
 plt.show()
 """),
+        ask("**(d)** Compare the raw Neck keypoints with the aligned (normalised) ones in the two plots above. "
+            "What changes, and why?", 1),
         written("fms-written-1d_neck_alignment", 1, """
 **Answer.** The raw Neck positions are spread over the whole frame with no structure by movement,
 because people stand in different places and are filmed at different scales, while after the
@@ -278,6 +292,13 @@ print("large scores:", layers.softmax_loss(1e4 * scores, y)[0])
 """),
         graded("fms.public.softmax_loss", " of softmax_loss (layers.py)"),
         graded("fms.softmax_loss", " (softmax_loss)"),
+        ask("""
+**Question 2.1 (derivations).** For each layer you implemented (the fully-connected layer, ReLU and the
+softmax loss), derive the gradients your backward pass computes: write `dL/dh`, `dL/dW`, `dL/db` of the
+fully-connected layer for a batch of `B` inputs of any shape, the ReLU derivative, and the gradient of
+the softmax loss with respect to the scores (say why subtracting the largest score changes nothing).
+Quote the relative errors the gradient checks above print.
+""", 6),
         written("fms-written-2_1_derivations", 6, """
 **Answer.** *Fully-connected layer* `out = h W + b` with `h` reshaped to `(B, D)`:
 `dW = h^T dout`, `db = sum over the batch of dout`, `dh = dout W^T` reshaped back to the input's
@@ -289,6 +310,10 @@ shape (each output is linear in `h`, `W` and `b`; the chain rule sums over the b
 Numerically we subtract `m = max_k s_k` first, which changes neither the loss nor the gradient.
 The gradient checks above print relative errors around 1e-9 or smaller.
 """),
+        ask("""
+**Question 2.1.2 (vanishing gradients).** Which of the activations linear, ReLU, tanh and sigmoid can pass
+(almost) no gradient back during training? Explain why, and say which one-dimensional inputs cause it.
+""", 3),
         written("fms-written-2_1_2_vanishing_gradients", 3, """
 **Answer.** Sigmoid and tanh: their derivatives `s(1 - s)` and `1 - tanh^2` go to zero when the
 input is large in magnitude (saturation), so inputs far from 0 (e.g. |z| > 5) pass almost no
@@ -335,6 +360,11 @@ ax[1].set_xlabel("epoch"); ax[1].legend(); plt.tight_layout(); plt.show()
         md("The grader trains your two-layer net on the raw poses with the provided `Solver` (its own "
            "settings, 40 epochs) and checks the validation accuracy."),
         graded("fms.two_layer_pose_accuracy", " (your two-layer net, trained by the grader)"),
+        ask("""
+**Question 2.2 (hyper-parameters).** Describe your search: which values of the learning rate, its decay,
+the batch size, the hidden size and the weight scale did you try, and which setting gave the best
+validation accuracy (on the raw poses)? Comment on the training curves of your best run.
+""", 3),
         written("fms-written-2_2_hyperparameters", 3, """
 **Answer.** I varied the learning rate (5e-3 to 1e-2), its decay per epoch (0.9, 0.95), the batch
 size (32, 64), the hidden size (50-200) and the weight scale (1e-3, 1e-2). On the raw poses (pixel
@@ -355,6 +385,11 @@ for hidden in ([100], [100, 100], [100, 100, 100], [100, 100, 100, 100]):
     print(f"hidden {str(hidden):22s} train {solver.train_acc_history[-1]:.3f}  best val {solver.best_val_acc:.3f}")
 """),
         graded("fms.fcnet_multilayer", " (nets with 2 to 4 hidden layers)"),
+        ask("""
+**Question 2.3 (deeper networks).** List the networks you trained (1 to 4 hidden layers, their widths and
+settings) with their training and validation accuracies. Which architecture works best, and why do you
+think so?
+""", 3),
         written("fms-written-2_3_architectures", 3, """
 **Answer.** I trained 1 to 4 hidden layers of 100 units with the same solver settings; the lines
 above list their training and validation accuracies. With this budget a single hidden layer works
@@ -405,6 +440,11 @@ plt.legend(); plt.tight_layout(); plt.show()
 """),
         graded("fms.public.derivative_mask", " of derivative_mask_1d (conv.py)"),
         graded("fms.derivative_mask", " (derivative_mask_1d)"),
+        ask("""
+**Question (a).** Give the mask `G` (its non-zero entries and their indices) for which the convolution
+`(I * G)[t]` equals the central difference `(I[t+1] - I[t-1]) / 2`. Mind the flip `G[t - k]` in the
+definition.
+""", 1),
         written("fms-written-3a_mask", 1, """
 **Answer.** With the flip in the definition, `(I * G)[t] = G[-1] I[t+1] + G[0] I[t] + G[1] I[t-1]`,
 so the mask is `G[-1] = 1/2`, `G[0] = 0`, `G[1] = -1/2` (zero elsewhere). Written in index order
@@ -433,6 +473,11 @@ for s in (1, 2, 3):
 """),
         graded("fms.public.conv2d", " of conv2d_forward / conv2d_backward (conv.py)"),
         graded("fms.conv2d_forward", " (conv2d_forward)"),
+        ask("""
+**Question (b).** Write pseudocode that convolves a colour image `I` (channels of size `W x H`) with a set
+of `F` masks `G` (channels of size `w x h`) at stride `s`. Give the output size; you may use `*` for the
+element-wise product and a sum over all elements instead of writing the innermost loops.
+""", 3),
         written("fms-written-3b_pseudocode", 3, """
 **Answer (pseudocode).** Inputs: image `I` with channels `I_c` of size `W x H`, masks `G^1..G^F`
 with channels `G^f_c` of size `w x h`, stride `s`.
@@ -471,6 +516,11 @@ print("strongest response at x =", np.unravel_index(np.abs(resp).argmax(), resp.
 """),
         graded("fms.public.vertical_edge_mask", " of vertical_edge_mask (conv.py)"),
         graded("fms.vertical_edge_mask", " (vertical_edge_mask)"),
+        ask("""
+**Question (c).** Design a mask `G` (all three channels) whose output is large on a vertical edge, where a
+black region meets a white one (not on a thin black line between two white regions). Explain why it
+responds to such an edge and not to flat regions or horizontal edges.
+""", 1),
         written("fms-written-3c_mask", 1, """
 **Answer.** A Sobel-like mask, identical in the three colour channels, that takes the difference
 along `x` and smooths along `y`: for each channel
@@ -498,6 +548,11 @@ for s in (1, 2):
 """),
         graded("fms.conv2d_backward_dG", " (dL/dG of conv2d_backward)"),
         graded("fms.conv2d_backward_dI", " (dL/dI of conv2d_backward)"),
+        ask("""
+**Question (d).** Given the upstream gradient `dL/dR[i, j]` of the convolution output `R = I * G`, write
+expressions for `dL/dG_c[x, y]` (a mask weight of channel `c`) and for `dL/dI_c[x, y]` (an input pixel).
+Remember that every mask weight is used at every position of the image.
+""", 3),
         written("fms-written-3d_expressions", 3, """
 **Answer.** With `R[i, j] = sum_{c,a,b} I_c[i s + a, j s + b] G_c[a, b]` (stride `s`; `s = 1` in the
 handout's formula), every mask weight is used once per output position, so
@@ -521,6 +576,10 @@ print("input channel 0:\\n", I[0]); print("2x2 max pooling, stride 2:\\n", R[0])
 """),
         graded("fms.public.maxpool", " of maxpool2d_forward / maxpool2d_backward (conv.py)"),
         graded("fms.maxpool_forward", " (maxpool2d_forward)"),
+        ask("""
+**Question (e).** Max pooling with a `w x h` window and stride `s` produces an array `R`. Write an
+expression for the element `R[i, j]` and give the ranges of `i` and `j`.
+""", 1),
         written("fms-written-3e_expression", 1, """
 **Answer.** `R[i, j] = max_{0 <= a < w, 0 <= b < h} I[i s + a, j s + b]` (for each channel
 separately), for `0 <= i < floor(1 + (W - w)/s)` and `0 <= j < floor(1 + (H - h)/s)`.
@@ -539,6 +598,10 @@ for (w, h, s) in [(2, 2, 2), (3, 3, 2)]:
     print(f"window {w}x{h}, stride {s}: rel. error {rel_error(dI, num):.2e}")
 """),
         graded("fms.maxpool_backward", " (maxpool2d_backward)"),
+        ask("""
+**Question (f).** How does backpropagation pass gradients through a max-pooling layer? Plain words are
+enough; say what happens when windows overlap.
+""", 2),
         written("fms-written-3f_backprop_maxpool", 2, """
 **Answer.** Max pooling passes on only the largest value of each window, so locally it is a
 selection: the output equals one input pixel (the arg max) and does not change when the other
@@ -657,6 +720,11 @@ for name, make in ARCHITECTURES.items():
         md("The grader trains your `Net` with the provided loop (its own settings: 800 steps on the key "
            "frames and their mirrored copies) and checks the accuracy on the validation key frames."),
         graded("fms.cnn_keyframe_accuracy", " (your Net, trained by the grader)"),
+        ask("""
+**Question (a).** Describe the architectures you tried for the key-frame classifier (layers, sizes,
+normalisation, augmentation, training settings) and what you found: which worked best, and why do you
+think it did?
+""", 3),
         written("fms-written-4a_architectures", 3, """
 **Answer (reference run).** I compared a plain two-layer CNN (5x5 and 3x3 convolutions, large
 pooling, a linear classifier) with `Net`: four blocks of 3x3 convolution, batch norm, ReLU and 2x2
@@ -678,6 +746,10 @@ plt.plot(key_hist["val_step"], key_hist["val_loss"], "o-", label="validation los
 plt.xlabel("step"); plt.ylabel("cross-entropy"); plt.title(f"key frames: {best_name}")
 plt.legend(); plt.tight_layout(); plt.show()
 """),
+        ask("""
+**Question (b).** For your best model, show the training and validation loss against the number of
+steps (the plot above) and say what the two curves tell you.
+""", 1),
         written("fms-written-4b_loss_curves", 1, """
 **Answer.** The training loss falls steadily over the run. The validation loss falls with it at
 first and then flattens, well above the training loss: the model starts to fit details of the
@@ -698,6 +770,11 @@ for name, module, i, o in cnn.layer_shapes(net, (3, 48, 48)):
 """),
         graded("fms.cnn_count_parameters", " (count_parameters)"),
         graded("fms.cnn_fc_equivalent_parameters", " (fc_equivalent_parameters)"),
+        ask("""
+**Question (c).** Draw (or write out layer by layer, with the tensor sizes) the architecture of your best
+CNN. How many parameters does it have, and how many would a comparable network have in which every
+convolution is replaced by a fully-connected layer with the same input and output sizes?
+""", 2),
         written("fms-written-4c_architecture_params", 2, """
 **Answer.** Architecture: input 3x48x48 -> [conv 3x3 (8) -> BN -> ReLU -> maxpool 2] -> 8x24x24 ->
 [conv 3x3 (16) -> BN -> ReLU -> pool] -> 16x12x12 -> [conv 3x3 (32) -> BN -> ReLU -> pool] -> 32x6x6
@@ -738,6 +815,11 @@ table = pd.DataFrame(rows).T
 table.round(3)
 """),
         graded("fms.cnn_per_class_accuracy", " (per_class_accuracy)"),
+        ask("""
+**Question (e).** Compare the key-frame CNN and the random-frame CNN (same architecture) with a two-row
+table of per-movement accuracies and their overall accuracies (the table above). Which movements does
+each get right, and why do the two differ?
+""", 1),
         written("fms-written-4e_table", 1, """
 **Answer.** See the table (reference numbers with the full budget are in the dataset card). Per
 frame, random frames are harder: many show the neutral start and end poses, which several
@@ -773,6 +855,10 @@ for a in ax.ravel()[len(wrong):]:
     a.axis("off")
 plt.suptitle("misclassified validation key frames (key frame CNN)"); plt.tight_layout(); plt.show()
 """),
+        ask("""
+**Question (f).** What do the two confusion matrices show? Then look at the frames one of the models
+gets wrong (say which model): what do its errors have in common?
+""", 3),
         written("fms-written-4f_confusion_errors", 3, """
 **Answer.** Key-frame model: most mass is on the diagonal; the errors are between movements that
 look alike at their peak and from the side: lunge and inline lunge, reach and squat (a deep bend),
@@ -796,8 +882,13 @@ file against the hidden test labels (it also finds a copy at the top level of yo
 While your instructor autogrades, the cell leaves the file you handed in as it is.
 """),
         code("""
-# where the grader looks for it: next to cnn.py (set FMS_PREDICTIONS to write it elsewhere)
-pred_path = Path(os.environ.get("FMS_PREDICTIONS") or Path(cnn.__file__).with_name("predictions.csv"))
+# where the grader looks for it: next to your cnn.py in starter/fms/ (FMS_PREDICTIONS: somewhere else);
+# a cnn.py outside a `starter` package (the course's reference copy) writes to a temporary folder instead
+import tempfile
+pred_path = Path(cnn.__file__).with_name("predictions.csv")
+if Path(cnn.__file__).parent.parent.name != "starter":
+    pred_path = Path(tempfile.mkdtemp(prefix="fms-")) / "predictions.csv"
+pred_path = Path(os.environ.get("FMS_PREDICTIONS") or pred_path)
 if os.environ.get("NBGRADER_EXECUTION") == "autograde":
     print(f"autograding: your handed-in {pred_path.name} is graded as it is (not rewritten)")
 else:
@@ -808,6 +899,10 @@ else:
 """),
         graded("fms.cnn_test_predictions",
                comment="# Graded by your instructor: the predictions.csv you hand in, against the hidden test labels."),
+        ask("""
+**Question (g).** How did you build the model behind your `predictions.csv`: what did you change from
+part (d) (architecture, training, augmentation), and what would you try next?
+""", 1),
         written("fms-written-4g_kaggle", 1, """
 **Answer.** For the submitted file I trained the random-frame `Net` on the video frames (plus
 mirrored copies) for 800 steps with a learning rate halved twice; the grader reports its test

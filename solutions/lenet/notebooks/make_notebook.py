@@ -59,6 +59,13 @@ def written(grade_id: str, points: float, answer: str):
     return cell
 
 
+def ask(question: str, points: float):
+    """The prompt of a written question: a plain markdown cell (kept in the student notebook)
+    directly above its answer cell, with the question's points."""
+    unit = "point" if points == 1 else "points"
+    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
+
+
 def graded(check_id: str, points: float, *, hidden: bool):
     """A graded test cell: ``grade_cell`` runs one check of the suite on the student's files."""
     call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
@@ -284,10 +291,19 @@ max pooling, 12x12x20) for the first test image, 20 feature maps each.
 fig = plot_feature_maps(run["params"], run["layers"], xtest[:, 0])
 plt.show()
 """),
+        ask("""
+**Q8.** Show the output of layer 2 (convolution) and of layer 3 (max pooling) for the first test
+image: all 20 feature maps of each layer in one figure (the cell above draws it with your trained
+network). Make sure the figure is in your notebook when you hand it in, and say in the cell below
+which layer is which.
+""", 5),
         written("lenet-written-q8_feature_maps", 5, """
-**Q8 (graded by hand).** The figure above shows the 20 maps of layer 2 and of layer 3.
-Make sure your notebook shows it when you submit.
+**Q8** The figure above shows the 20 maps of layer 2 (24x24, top) and of layer 3 (12x12, bottom).
 """),
+        ask("""
+**Q9 (a)** Compare the maps of layer 2 (the convolution) with the input image (layer 1). What has
+changed?
+""", 2),
         written("lenet-written-q9a_conv_vs_input", 2, """
 **Q9 (a)** Each map of the convolution layer is the image filtered by one 5x5 filter:
 it is a little smaller (24x24 instead of 28x28, as there is no padding) and shows the
@@ -295,11 +311,18 @@ digit's strokes seen through that filter. Some maps respond to edges of a given
 orientation (bright on one side of a stroke, dark on the other), some look like a
 blurred or inverted copy of the digit; the background stays roughly uniform (the bias).
 """),
+        ask("""
+**Q9 (b)** Compare the maps of layer 3 (max pooling) with those of layer 2. What has changed?
+""", 2),
         written("lenet-written-q9b_pool_vs_conv", 2, """
 **Q9 (b)** Each pooled map is its convolution map at half the resolution (12x12): the
 same pattern, coarser and blockier, with the strong (bright) responses kept and
 slightly thickened, since each output keeps the maximum of a 2x2 block.
 """),
+        ask("""
+**Q9 (c)** Explain what you observed in (a) and (b): why do the convolution and the pooling change the
+image in these ways, and why is that useful for recognising digits?
+""", 3),
         written("lenet-written-q9c_explanation", 3, """
 **Q9 (c)** The filters are learned local detectors: a convolution responds where the
 image locally matches its filter (oriented edges, stroke ends), the same detector being
@@ -315,6 +338,11 @@ With the real `mnist_all.mat` (60,000 training and 10,000 test digits) placed at
 `coursedata.mnist.mnist_all_path()`, run `python -m starter.lenet.test_lenet --max-iter 10000`
 and report the final test accuracy and the training time.
 """),
+        ask("""
+**Q10** Train on the full MNIST set for 10,000 steps (the command above) and report the final test
+accuracy and how long the training took. If you have no copy of the full set, say so and report the
+same numbers for the bundled subset.
+""", 3),
         written("lenet-written-q10_full_mnist", 3, """
 **Q10** (to be filled with the numbers of your own run.) The handout expects about 99%
 test accuracy after 10,000 steps on the full set. On the bundled subset, the reference
