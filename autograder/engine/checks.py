@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -11,7 +12,7 @@ import numpy as np
 
 from . import compare
 from .compare import CheckFailed
-from .sandbox import Limits, Sandbox, Zygote
+from .sandbox import Limits, Sandbox, SandboxCrashed, SandboxTimeout, StudentError, Zygote
 from .wire import Ref
 
 AUTOGRADER_DIR = Path(__file__).resolve().parents[1]
@@ -139,6 +140,10 @@ class Context:
         self._zygote, self._identity = zygote, identity
         self._limits = limits or Limits(timeout=check.timeout, memory_mb=check.memory_mb)
         self.notes: list[str] = []
+        self.cases: list[dict] = []  # see case()
+        self._case: dict | None = None
+        self._dead: str | None = None  # set when the sandbox timed out or crashed inside a case
+        self.timings: dict[str, float] = {}  # seconds spent in each student function / probe
 
     # -- files handed in besides code -----------------------------------------------
     def submission_file(self, name: str, max_bytes: int = 20 << 20) -> Path | None:
@@ -177,32 +182,91 @@ class Context:
     def output_tail(self) -> str:
         return self._box.output_tail() if self._box is not None else ""
 
+    @staticmethod
+    def _label(target) -> str:
+        if isinstance(target, Ref):
+            return "a method of your object"
+        return str(target).rsplit(":", 1)[-1]
+
+    def _run(self, target, fn):
+        """Every request to the sandbox: refused once a case's timeout or crash ended the
+        process; timed per function, so a time-out names what took the budget."""
+        if self._dead is not None:
+            raise _NotRun(self._dead)
+        label = self._label(target)
+        start = time.monotonic()
+        try:
+            return fn()
+        except SandboxTimeout as exc:
+            self.timings[label] = self.timings.get(label, 0.0) + time.monotonic() - start
+            start = None
+            raise SandboxTimeout(f"{exc}; the time ran out in {label}{self._timing_text()}") from None
+        finally:
+            if start is not None:
+                self.timings[label] = self.timings.get(label, 0.0) + time.monotonic() - start
+
+    def _timing_text(self) -> str:
+        if not self.timings:
+            return ""
+        top = sorted(self.timings.items(), key=lambda kv: -kv[1])[:3]
+        return " (time spent so far: " + ", ".join(f"{k} {v:.1f}s" for k, v in top) + ")"
+
     def call(self, target, *args, keep: bool = False, **kwargs):
-        """Run ``starter.<module>:<name>`` (or a Ref) in the sandbox and return its value."""
-        return self.box.call(target, *args, keep=keep, **kwargs)
+        """Run ``starter.<module>:<name>`` (or a Ref) in the sandbox and return its value.
+
+        The child decodes its own copy of every argument: whatever the student's function
+        does to its inputs, the grader's arrays (for references, finite differences, the
+        next case) are untouched.
+        """
+        return self._run(target, lambda: self.box.call(target, *args, keep=keep, **kwargs))
 
     def call_with_args(self, target, *args, **kwargs):
         """Like call, and also return the arguments as the callee left them (mutation checks)."""
-        return self.box.call(target, *args, return_args=True, **kwargs)
+        return self._run(target, lambda: self.box.call(target, *args, return_args=True, **kwargs))
 
     def probe(self, target, *args, keep: bool = False, **kwargs):
         """Run a trusted helper from the homework's probes in the sandbox."""
-        return self.box.call(target, *args, keep=keep, kind="probe", **kwargs)
+        return self._run(target, lambda: self.box.call(target, *args, keep=keep, kind="probe", **kwargs))
 
     def get(self, ref: Ref):
-        return self.box.get(ref)
+        return self._run(ref, lambda: self.box.get(ref))
 
     def setitem(self, ref: Ref, key, value):
-        return self.box.setitem(ref, key, value)
+        return self._run(ref, lambda: self.box.setitem(ref, key, value))
 
     def setattr(self, ref: Ref, key: str, value):
-        return self.box.setattr(ref, key, value)
+        return self._run(ref, lambda: self.box.setattr(ref, key, value))
+
+    # -- cases -----------------------------------------------------------------------
+    def case(self, name: str) -> "_Case":
+        """``with t.case("stride 2, ties in window"):`` one case of the check.
+
+        A ``CheckFailed`` or an error of the student's code inside ends this case only;
+        a time-out or crash of the sandbox fails this case and every later one (they are
+        recorded as not run). The check's score is ``points * passed / cases``. The name is
+        shown to students even for hidden checks: geometry yes, expected values never.
+        """
+        return _Case(self, str(name))
 
     # -- assertions ------------------------------------------------------------------
-    def assert_close(self, actual, expected, *, name: str, what: str = "", rtol: float = 1e-6, atol: float = 1e-8,
-                     mistakes: dict | None = None, check_dtype: bool = False, inputs: dict | None = None):
+    def assert_close(self, actual, expected, *, name: str, what: str = "", rtol: float | None = None,
+                     atol: float | None = None, mistakes: dict | None = None, check_dtype: bool = False,
+                     inputs: dict | None = None, fd: bool = False, precision: str | None = None):
+        """Compare with tolerances that follow the precision of ``actual`` (see
+        ``compare.default_tolerances``; ``fd=True`` when ``expected`` is a central difference,
+        ``precision=`` the precision of the forward pass it went through)."""
         compare.assert_close(actual, expected, name=name, what=what, rtol=rtol, atol=atol, mistakes=mistakes,
-                             check_dtype=check_dtype, inputs=inputs)
+                             check_dtype=check_dtype, inputs=inputs, fd=fd, precision=precision)
+
+    @staticmethod
+    def precision(value) -> str:
+        """"float64", "float32" or "float16": what ``value`` was computed in."""
+        return compare.precision_of(value)
+
+    @staticmethod
+    def fd_step(sample_output=None, precision: str | None = None) -> float:
+        """The central-difference step for a function whose output looks like ``sample_output``."""
+        return compare.fd_step(sample_output, precision=precision)
 
     def assert_shape(self, actual, shape, *, name: str, what: str = ""):
         compare.assert_shape(actual, shape, name=name, what=what)
@@ -222,3 +286,51 @@ class Context:
     def note(self, message: str):
         """Extra feedback shown with the result (e.g. the score a threshold check measured)."""
         self.notes.append(message)
+
+
+class _NotRun(CheckFailed):
+    """A request after the sandbox timed out or crashed in an earlier case."""
+
+
+class _Case:
+    def __init__(self, ctx: Context, name: str):
+        self.ctx, self.name = ctx, name
+
+    def __enter__(self):
+        if self.ctx._case is not None:
+            raise RuntimeError("t.case() blocks do not nest")
+        self.rec = {"name": self.name, "passed": False, "status": "failed", "message": "", "safe_message": ""}
+        self.ctx.cases.append(self.rec)
+        self.ctx._case = self.rec
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        from .grade import _student_error_message, _student_error_safe  # grade imports this module
+
+        ctx, rec = self.ctx, self.rec
+        ctx._case = None
+        if exc is None:
+            rec["passed"], rec["status"] = True, "passed"
+            return False
+        if isinstance(exc, _NotRun):
+            rec["status"], rec["message"] = "error", f"not run: {exc}"
+            rec["safe_message"] = rec["message"]
+        elif isinstance(exc, CheckFailed):
+            rec["message"] = str(exc)
+            rec["safe_message"] = exc.summary if exc.summary is not None else compare.redact(str(exc))
+        elif isinstance(exc, StudentError):
+            rec["status"] = "error"
+            rec["message"], rec["safe_message"] = _student_error_message(exc), _student_error_safe(exc)
+        elif isinstance(exc, SandboxTimeout):
+            rec["status"] = "timeout"
+            rec["message"] = rec["safe_message"] = f"{exc} (infinite loop, or too slow for the budget?)"
+            ctx._dead = f"the time limit was hit in case '{self.name}'"
+            ctx.close()
+        elif isinstance(exc, SandboxCrashed):
+            rec["status"], rec["message"] = "error", str(exc)
+            rec["safe_message"] = f"your code's process ended abnormally: {exc.what}"
+            ctx._dead = f"the process ended abnormally in case '{self.name}'"
+            ctx.close()
+        else:
+            return False  # a grader bug: the whole check reports an internal error
+        return True

@@ -70,6 +70,81 @@ def as_array(value, name: str, *, what: str = "") -> np.ndarray:
     return arr
 
 
+# -- tolerances that follow the precision ------------------------------------------
+# precision -> (rtol, atol as a fraction of the expected array's scale, absolute atol floor)
+TOLERANCES = {
+    "float64": (1e-6, 1e-5, 1e-10),
+    "float32": (1e-4, 1e-4, 1e-6),
+    "float16": (1e-2, 1e-2, 1e-3),
+}
+# the same for a comparison against a finite-difference estimate taken with fd_step()
+FD_TOLERANCES = {
+    "float64": (1e-5, 1e-6, 1e-8),
+    "float32": (2e-3, 2e-3, 1e-4),
+    "float16": (5e-2, 5e-2, 1e-2),
+}
+_EPS = {"float64": float(np.finfo(np.float64).eps), "float32": float(np.finfo(np.float32).eps),
+        "float16": float(np.finfo(np.float16).eps)}
+
+
+def precision_of(value) -> str:
+    """The precision a result was computed in: its dtype, or "float32" for a float64
+    array whose every value is exactly a float32 (computed in float32, cast at the end)."""
+    try:
+        a = np.asarray(value)
+    except Exception:  # noqa: BLE001
+        return "float64"
+    if a.dtype == np.float16:
+        return "float16"
+    if a.dtype == np.float32:
+        return "float32"
+    if a.dtype == np.float64 and a.size >= 4:
+        f = a[np.isfinite(a)]
+        if f.size >= 4 and np.any(f != np.round(f)) and np.array_equal(f.astype(np.float32).astype(np.float64), f):
+            return "float32"
+    return "float64"
+
+
+def _coarser(p: str, q: str) -> str:
+    order = ["float64", "float32", "float16"]
+    return order[max(order.index(p), order.index(q))]
+
+
+def default_tolerances(actual, expected, *, fd: bool = False, precision: str | None = None) -> tuple[float, float]:
+    """(rtol, atol) for comparing ``actual`` with ``expected``.
+
+    The rule (docs/CONVENTIONS.md): the precision is the coarser of ``precision`` (when the
+    check knows it, e.g. the forward pass a finite difference went through) and the one
+    :func:`precision_of` reads from ``actual``; an element passes when
+    ``|a - e| <= atol + rtol * |e|`` with ``atol = frac * max|expected| + floor``, so
+    errors are relative to the array's scale where elements are near zero (cancellation).
+    """
+    p = precision_of(actual)
+    if precision:
+        p = _coarser(p, precision)
+    rtol, frac, floor = (FD_TOLERANCES if fd else TOLERANCES)[p]
+    e = np.asarray(expected, dtype=np.float64) if np.size(expected) else np.zeros(0)
+    fin = e[np.isfinite(e)] if e.ndim else (e.reshape(1) if np.isfinite(e) else np.zeros(0))
+    scale = float(np.max(np.abs(fin))) if fin.size else 0.0
+    return rtol, frac * scale + floor
+
+
+def fd_step(sample_output=None, precision: str | None = None, scale: float = 1.0) -> float:
+    """Central-difference step sized for the precision: ``cbrt(eps) * max(1, scale)``
+    (about 6e-6 in float64, 5e-3 in float32), so rounding noise ``eps/h`` and truncation
+    ``h**2`` stay balanced. ``sample_output``: a value the function returned (its precision)."""
+    p = precision or (precision_of(sample_output) if sample_output is not None else "float64")
+    return float(np.cbrt(_EPS[p]) * max(1.0, float(scale)))
+
+
+def worst_relative_error(actual, expected, rtol: float, atol: float) -> float:
+    """max_i |a_i - e_i| / (atol / rtol + |e_i|): the comparison passes when this is <= rtol."""
+    a, e = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        r = np.abs(a - e) / (atol / max(rtol, 1e-300) + np.abs(e))
+    return float(np.max(r)) if r.size else 0.0
+
+
 def close_enough(actual, expected, rtol: float, atol: float) -> bool:
     a, e = np.asarray(actual), np.asarray(expected)
     if a.shape != e.shape or not np.all(np.isfinite(a)):
@@ -77,26 +152,49 @@ def close_enough(actual, expected, rtol: float, atol: float) -> bool:
     return bool(np.all(np.abs(a.astype(np.float64) - e) <= atol + rtol * np.abs(e)))
 
 
-def assert_close(actual, expected, *, name: str, what: str = "", rtol: float = 1e-6, atol: float = 1e-8,
-                 mistakes: dict | None = None, check_dtype: bool = False, inputs: dict | None = None) -> None:
+def assert_close(actual, expected, *, name: str, what: str = "", rtol: float | None = None,
+                 atol: float | None = None, mistakes: dict | None = None, check_dtype: bool = False,
+                 inputs: dict | None = None, fd: bool = False, precision: str | None = None) -> None:
     """Fail with a message naming the output, the element, how far off and a known mistake.
 
-    ``mistakes`` maps descriptions to the values known-wrong variants give; when none
-    matches, the generic detectors of :mod:`.mistakes` are tried (``inputs`` maps
-    argument names to the values passed, for "returned the input unchanged").
+    Tolerances: see :func:`default_tolerances` (``fd=True``: ``expected`` is a central
+    difference taken with :func:`fd_step`). An explicit ``rtol``/``atol`` is used as given
+    for float64 results and never tighter than the precision's default otherwise.
+
+    Hints, strongest evidence first: a value within a few tolerances is reported as
+    "close, just outside tolerance" (no structural guess); then the check's own
+    ``mistakes`` (descriptions -> the values known-wrong variants give); then the generic
+    detectors of :mod:`.mistakes` (``inputs`` maps argument names to the values passed,
+    for "returned the input unchanged").
     """
     expected = np.asarray(expected)
     label = f"{what}: {name}" if what else name
     safe_label = f"{redact(what)}: {name}" if what else name
     arr = as_array(actual, name, what=what)
+    d_rtol, d_atol = default_tolerances(arr, expected, fd=fd, precision=precision)
+    if precision_of(arr) == "float64" and not precision:
+        rtol = d_rtol if rtol is None else rtol
+        atol = d_atol if atol is None else atol
+    else:
+        rtol = d_rtol if rtol is None else max(rtol, d_rtol)
+        atol = d_atol if atol is None else max(atol, d_atol)
     hint = safe_hint = ""
+    near = False
+    if arr.shape == expected.shape and arr.size and np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)) \
+            and not close_enough(arr, expected, rtol, atol):
+        worst = worst_relative_error(arr, expected, rtol, atol)
+        if worst <= 30 * rtol and worst < 0.01:
+            near = True
+            hint = safe_hint = (f" Close, just outside the tolerance (max relative error {worst:.2g}, allowed "
+                                f"{rtol:.2g}): a less accurate formula or lower precision somewhere?")
     if mistakes:
+        k = 1 if near else 10  # near the answer, only an exact match with a known mistake beats "close"
         for desc, wrong in mistakes.items():
             try:
                 w = np.asarray(wrong)
             except Exception:  # noqa: BLE001
                 continue
-            if w.shape == arr.shape and close_enough(arr, w, rtol * 10, atol * 10) and not close_enough(w, expected, rtol, atol):
+            if w.shape == arr.shape and close_enough(arr, w, rtol * k, atol * k) and not close_enough(w, expected, rtol, atol):
                 hint = safe_hint = f" Likely mistake: {desc}."
                 break
     if not hint and not close_enough(arr, expected, rtol, atol):
@@ -145,18 +243,24 @@ def assert_shape(actual, shape, *, name: str, what: str = "") -> None:
         raise CheckFailed(f"{label} has shape {arr.shape}, expected {tuple(shape)}", f"{safe_label} has the wrong shape")
 
 
-def numeric_gradient(f, x: np.ndarray, dout: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Central differences of ``sum(f(x) * dout)`` with respect to ``x`` (float64)."""
+def numeric_gradient(f, x: np.ndarray, dout: np.ndarray, h: float | None = None) -> np.ndarray:
+    """Central differences of ``sum(f(x) * dout)`` with respect to ``x`` (float64).
+
+    ``h``: the step; by default :func:`fd_step` sized for the precision of ``f``'s output.
+    ``f`` gets a fresh copy of the perturbed input every time (it may modify it in place).
+    """
     x = np.array(x, dtype=np.float64)
+    if h is None:
+        h = fd_step(np.asarray(f(x.copy())))
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
         i = it.multi_index
         old = x[i]
         x[i] = old + h
-        pos = np.sum(np.asarray(f(x)) * dout)
+        pos = np.sum(np.asarray(f(x.copy()), dtype=np.float64) * dout)
         x[i] = old - h
-        neg = np.sum(np.asarray(f(x)) * dout)
+        neg = np.sum(np.asarray(f(x.copy()), dtype=np.float64) * dout)
         x[i] = old
         grad[i] = (pos - neg) / (2 * h)
     return grad

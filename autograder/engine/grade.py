@@ -109,14 +109,31 @@ def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Lim
             ctx.close()
         except Exception as exc:  # noqa: BLE001
             log += f"\nclosing the sandbox failed: {exc!r}"
+    score = chk.points if status == PASSED else 0.0
+    cases = [dict(c, message=cap(c["message"], 1500), safe_message=cap(c["safe_message"], 400)) for c in ctx.cases]
+    if cases and status == PASSED:  # points shared among the cases (a failure outside them: none)
+        status, message, safe, score = _case_outcome(chk, cases)
     if ctx.notes:
         notes = "\n".join(ctx.notes)
         message = (message + "\n" if message else "") + notes
         safe = (safe + "\n" if safe else "") + notes
-    score = chk.points if status == PASSED else 0.0
     return CheckResult(id=chk.id, name=chk.name, part=chk.part, points=chk.points, score=score, status=status,
                        message=cap(message.strip()), duration=round(time.monotonic() - start, 3), hidden=chk.hidden,
-                       description=chk.description, safe_message=cap(safe.strip(), 1000), log=cap(log.strip(), 20000))
+                       description=chk.description, safe_message=cap(safe.strip(), 1000), log=cap(log.strip(), 20000),
+                       cases=cases)
+
+
+def _case_outcome(chk: Check, cases: list[dict]) -> tuple[str, str, str, float]:
+    """Status, message, safe message and score of a check made of cases."""
+    passed = sum(c["passed"] for c in cases)
+    score = round(chk.points * passed / len(cases), 6)
+    failed = [c for c in cases if not c["passed"]]
+    if not failed:
+        return PASSED, "", "", score
+    head = f"{passed} of {len(cases)} cases passed."
+    message = "\n".join([head] + [f"- case '{c['name']}': {c['message']}" for c in failed])
+    safe = "\n".join([head] + [f"- case '{c['name']}': {c['safe_message']}" for c in failed])
+    return failed[0]["status"], message, safe, score
 
 
 def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool = True, only=None,

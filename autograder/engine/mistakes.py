@@ -13,6 +13,13 @@ when none matches it asks :func:`diagnose`, which tries generic detectors on
 * off by a constant,
 * correct up to a permutation along the first axis (rows shuffled).
 
+Evidence first: ``assert_close`` reports a value within a few tolerances as "close,
+just outside the tolerance" and asks no detector. The detectors only speak where the
+structure they name is there to test: a single number is never "shuffled" nor "off by
+a constant factor" (unless the factor is recognisable, 1/N or N); a factor within 1e-3
+of one is a precision issue, not a formula; rows are "shuffled" only when the expected
+rows differ and the returned ones are not already nearly in place.
+
 Each detector returns a :class:`Diagnosis`: ``text`` (may name numbers, for public
 checks and staff) and ``safe`` (grader-authored words only, shown for hidden checks).
 Everything here runs in the grader's process on decoded values.
@@ -51,7 +58,13 @@ def factor(actual, expected, rtol=1e-5, atol=1e-8):
         return None
     if abs(r + 1) < 1e-6:
         return None  # the sign detector says it better
+    if abs(r - 1) < 1e-3:
+        return None  # a factor this close to one is a precision issue, not a wrong formula
     frac = Fraction(r).limit_denominator(100_000)
+    recognisable = abs(float(frac) - r) <= 1e-6 * abs(r) and (
+        (frac.numerator == 1 and frac.denominator > 1) or (frac.denominator == 1 and frac.numerator > 1))
+    if a.size < 2 and not recognisable:
+        return None  # a single wrong number is "off by a factor" of anything: no evidence
     if abs(float(frac) - r) <= 1e-6 * abs(r):
         if frac.numerator == 1 and frac.denominator > 1:
             n = frac.denominator
@@ -122,6 +135,8 @@ def rows_permuted(actual, expected, rtol=1e-5, atol=1e-8):
     ke = e.reshape(e.shape[0], -1)
     if not (np.all(np.isfinite(ka)) and np.all(np.isfinite(ke))):
         return None
+    if _close(ka, ke, rtol * 10, atol * 10) or len({r.tobytes() for r in ke}) < 2:
+        return None  # nearly right as is, or every row alike: no order to get wrong
     order_a = np.lexsort(ka.T[::-1])
     order_e = np.lexsort(ke.T[::-1])
     if _close(ka[order_a], ke[order_e], rtol * 10, atol * 10):

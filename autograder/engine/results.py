@@ -23,6 +23,15 @@ class CheckResult:
     safe_message: str = ""
     # Staff-only details (grader tracebacks); never shown to students.
     log: str = ""
+    # The check's cases when it has some (``t.case``): dicts with ``name`` (grader-authored,
+    # shown to students even for hidden checks), ``passed`` (bool), ``message`` (staff and
+    # public checks), ``safe_message`` (what a student sees for a hidden check) and
+    # ``status``. The score is ``points * passed / len(cases)``. Empty: all or nothing.
+    cases: list = field(default_factory=list)
+
+    @property
+    def cases_passed(self) -> int:
+        return sum(1 for c in self.cases if c.get("passed"))
 
     @property
     def passed(self) -> bool:
@@ -65,5 +74,6 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, d: dict) -> "SubmissionResult":
         known = set(CheckResult.__dataclass_fields__)
+        # records written before a field existed (e.g. ``cases``) read with its default
         checks = [CheckResult(**{k: v for k, v in c.items() if k in known}) for c in d.get("checks", [])]
         return cls(d["homework"], d["submission"], checks, d.get("error", ""), d.get("duration", 0.0))

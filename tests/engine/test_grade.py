@@ -66,3 +66,87 @@ def test_a_grader_bug_is_an_error_without_traceback_in_the_message(tmp_path):
     assert r.status == ERROR and r.score == 0
     assert "internal grader error" in r.message and "Traceback" not in r.message and "secret" not in r.message
     assert "ZeroDivisionError" in r.log and "Traceback" in r.log
+
+
+# ----------------------------------------------------------------------------- cases
+def _run(func, sub="buggy_factor", points=3, hidden=True, timeout=20):
+    from autograder.engine.submission import prepare
+
+    chk = Check(id="example.cases", func=func, part="1", points=points, hidden=hidden, timeout=timeout,
+                description="x")
+    prep = prepare(FIXTURES / sub if isinstance(sub, str) else sub, "example", REPO)
+    try:
+        return run_check(chk, prep.subdir, {})
+    finally:
+        prep.cleanup()
+
+
+def test_points_are_shared_among_cases():
+    import numpy as np
+
+    def f(t):
+        for name, shape, scale in [("shape 2x3", (2, 3), 1.0), ("one element", (1, 1), 1.0),
+                                   ("zero upstream gradient", (2, 3), 0.0)]:
+            with t.case(name):
+                x = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+                dout = scale * np.ones(shape)
+                _, da = t.call("example.ops:scale_backward", dout, (x, 2.0))
+                t.assert_close(da, np.sum(dout * x), name="da")
+
+    ref = _run(f, sub=REPO / "solutions")
+    assert ref.status == PASSED and ref.score == 3 and [c["passed"] for c in ref.cases] == [True] * 3
+    r = _run(f)  # buggy_factor: averages where the sum is expected (right for one element or zeros)
+    assert [c["passed"] for c in r.cases] == [False, True, True], r.cases
+    assert r.status == "failed" and abs(r.score - 2.0) < 1e-9, r.score
+    assert r.cases[0]["name"] == "shape 2x3" and "case 'shape 2x3'" in r.safe_message
+    assert "2 of 3 cases passed" in r.message and "2 of 3 cases passed" in r.safe_message
+    assert "averaged" in r.cases[0]["message"]
+
+
+def test_a_timeout_fails_its_case_and_the_later_ones():
+    import numpy as np
+
+    def f(t):
+        for name in ("first", "second", "third"):
+            with t.case(name):
+                t.call("example.ops:scale_forward", np.ones(3), 2.0)
+
+    r = _run(f, sub="sleep", timeout=3)
+    assert [c["status"] for c in r.cases] == ["timeout", "error", "error"]
+    assert r.score == 0 and "scale_forward" in r.cases[0]["message"] and "not run" in r.cases[2]["message"]
+
+
+def test_an_error_in_the_students_code_ends_only_its_case():
+    import numpy as np
+
+    def f(t):
+        with t.case("good"):
+            t.assert_true(True, "x")
+        with t.case("raises"):
+            t.call("example.ops:mean_rows", np.ones((2, 3)))
+
+    r = _run(f, sub="raise_baseexception", points=2)
+    assert [c["passed"] for c in r.cases] == [True, False] and r.score == 1.0
+    assert r.cases[1]["status"] == "error"
+
+
+def test_student_code_cannot_change_the_graders_arguments():
+    import numpy as np
+
+    def f(t):
+        x = np.arange(4.0)
+        t.call("example.ops:scale_forward", x, 2.0)
+        t.assert_true(np.array_equal(x, np.arange(4.0)), "the grader's copy changed")
+
+    assert _run(f, sub="mutates_input").status == PASSED
+
+
+def test_results_without_cases_still_read():
+    from autograder.engine.results import SubmissionResult
+
+    old = {"homework": "x", "submission": "s", "checks": [
+        {"id": "x.a", "name": "a", "part": "1", "points": 2, "score": 2, "status": "passed"}]}
+    r = SubmissionResult.from_dict(old)
+    assert r.checks[0].cases == [] and r.score == 2
+    again = SubmissionResult.from_dict(r.to_dict())
+    assert again.to_dict() == r.to_dict()
