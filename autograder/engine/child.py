@@ -183,3 +183,7 @@ def main(argv):
 
 if __name__ == "__main__":
     main(sys.argv)
+    # no waiting for threads the student's code left running (the grader is done with us)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

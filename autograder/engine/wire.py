@@ -151,11 +151,17 @@ def dump(obj, directory: str, stem: str, *, strict: bool = False) -> None:
     os.replace(js + ".tmp", js)
 
 
-def load(directory: str, stem: str, *, max_bytes: int = 1 << 30):
-    """Read what ``dump`` wrote; never unpickles."""
+def load(directory: str, stem: str, *, max_bytes: int = 1 << 30, max_json_bytes: int | None = None):
+    """Read what ``dump`` wrote; never unpickles. The JSON part is capped at
+    ``max_json_bytes`` and refused, before parsing, when it holds more containers than
+    ``encode`` would ever write (a small file of nested empty dicts would cost the reader
+    gigabytes once parsed)."""
     js = os.path.join(directory, stem + ".json")
     npz = os.path.join(directory, stem + ".npz")
-    tree = json.loads(_read_regular(js, max_bytes).decode("utf-8"))
+    raw = _read_regular(js, max_bytes if max_json_bytes is None else min(max_bytes, max_json_bytes))
+    if raw.count(b"{") + raw.count(b"[") > 2 * MAX_ITEMS + 16:
+        raise WireError(f"{stem}.json holds more nested values than any answer can")
+    tree = json.loads(raw.decode("utf-8"))
     data = _read_regular(npz, max_bytes)
     arrays = _load_npz(data, max_bytes)
     return decode(tree, arrays)

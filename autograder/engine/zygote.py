@@ -14,7 +14,8 @@ One zygote serves one student: one submission, or the graded cells of one notebo
 kernel (the parent starts a new one for the next), so whatever a student's code does to
 it can only affect that student's own checks. It is marked
 non-dumpable (the checks, running as the same user, cannot ptrace it or read its memory)
-and dies with the parent.
+and dies with the parent. With namespaces it is PID 1 of the submission's PID namespace:
+after each check it kills and reaps every other process there (``_sweep``).
 """
 import json
 import os
@@ -93,6 +94,32 @@ def _run_fork(msg, fds, sock):
         os._exit(code)
 
 
+def _sweep():
+    """As PID 1 of the submission's namespace: kill everything but ourselves (whatever the
+    check left: background processes, double forks, a zombie leader with live threads) and
+    reap it, so the next check starts alone."""
+    import signal
+    import time
+
+    for _ in range(100):
+        others = [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) != 1]
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:
+            try:
+                done, _status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if done == 0:
+                break
+        if not others:
+            return
+        time.sleep(0.005)
+
+
 def main(argv):
     here, sock_fd, site_dirs = argv[1], int(argv[2]), argv[3]
     _setup_path(here, [p for p in site_dirs.split(os.pathsep) if p])
@@ -138,6 +165,8 @@ def main(argv):
         except OSError:
             pass
         _pid, status = os.waitpid(pid, 0)
+        if os.getpid() == 1:
+            _sweep()
         try:
             os.write(status_w, f"{os.waitstatus_to_exitcode(status)}\n".encode())
         except OSError:

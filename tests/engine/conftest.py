@@ -6,12 +6,24 @@ from pathlib import Path
 import pytest
 
 from autograder.engine import grade_submission
-from autograder.engine.sandbox import _proc_table, sandbox_uids
+from autograder.engine.sandbox import _proc_table, reset_isolation, sandbox_uids
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "example"
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="isolation by uid needs root (CI runs as root)")
+
+
+LEVELS = ["namespaces", "fallback"] if ROOT else ["fallback"]
+
+
+@pytest.fixture(params=LEVELS)
+def level(request, monkeypatch):
+    """Run a test once per isolation level this machine offers (namespaces need root)."""
+    monkeypatch.setenv("NNCOURSE_ISOLATION", request.param)
+    reset_isolation()
+    yield request.param
+    reset_isolation()
 
 
 def grade(sub, only=None, *, bound: float = 30.0, **kw):

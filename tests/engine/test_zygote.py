@@ -8,7 +8,7 @@ import pytest
 from autograder.engine import grade_submission
 from autograder.engine.sandbox import Limits, Sandbox, SandboxTimeout, Zygote, _proc_table
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, REPO, level  # noqa: F401 (fixture)
 
 SOURCE = '''
 import os
@@ -48,7 +48,7 @@ def env(name):
 
 
 @pytest.fixture
-def subdir(tmp_path):
+def subdir(tmp_path, level):
     pkg = tmp_path / "sub" / "starter" / "example"
     pkg.mkdir(parents=True)
     (pkg.parent / "__init__.py").write_text("")
@@ -78,14 +78,19 @@ def _cmdline(pid: int) -> str:
         return "?"
 
 
+def _zygote_pid(zy):
+    """The zygote's pid as its checks see it: 1 in its own PID namespace, else its host pid."""
+    return 1 if zy.isolation.namespaced else zy.proc.pid
+
+
 def test_checks_are_forked_from_the_zygote_which_they_cannot_read(subdir):
     with Zygote(("numpy",)) as zy:
         with Sandbox(subdir, Limits(timeout=30), zygote=zy) as box:
-            assert box.call("example.tools:parent") == zy.proc.pid
+            assert box.call("example.tools:parent") == _zygote_pid(zy)
             assert box.call("example.tools:read_parent_memory") == "PermissionError"
             assert box.call("example.tools:loaded_before_import", "numpy") is True
             home = box.call("example.tools:env", "HOME")
-            assert home == str(box.work / "cwd"), "each check gets its own environment"
+            assert home == f"{box.inner_work}/cwd", "each check gets its own environment"
         assert zy.loaded == ["numpy"] and not zy.broken
         pid = zy.proc.pid
     assert pid not in _proc_table(), "the zygote is gone once closed"
@@ -100,14 +105,22 @@ def test_a_time_out_kills_the_check_and_the_zygote_serves_the_next(subdir):
         finally:
             box.close()
         with Sandbox(subdir, Limits(timeout=30), zygote=zy) as box:
-            assert box.call("example.tools:parent") == zy.proc.pid
+            assert box.call("example.tools:parent") == _zygote_pid(zy)
         assert not zy.broken
 
 
 def test_a_check_that_kills_the_zygote_only_loses_the_speed_up(subdir):
     with Zygote(("numpy",)) as zy:
         with Sandbox(subdir, Limits(timeout=30), zygote=zy) as box:
-            assert box.call("example.tools:kill_parent") == "killed"
+            killed = box.call("example.tools:kill_parent")
+        if zy.isolation.namespaced:
+            # the zygote is PID 1 of its namespace: the kernel ignores a SIGKILL from inside
+            assert killed == "killed" and zy.proc.poll() is None
+            with Sandbox(subdir, Limits(timeout=30), zygote=zy) as box:
+                assert box.call("example.tools:parent") == 1
+            assert not zy.broken
+            return
+        assert killed == "killed"
         with Sandbox(subdir, Limits(timeout=30), zygote=zy) as box:
             assert box.call("example.tools:parent") == os.getpid(), "started the ordinary way"
         assert zy.broken
@@ -125,7 +138,7 @@ def test_torch_is_imported_once_by_the_zygote(subdir):
 
 @pytest.mark.parametrize("fixture", ["os_exit", "sys_exit", "raise_keyboardinterrupt", "stdout_flood",
                                      "monkeypatch_numpy", "forged_results"])
-def test_forked_checks_grade_exactly_like_fresh_interpreters(fixture, monkeypatch):
+def test_forked_checks_grade_exactly_like_fresh_interpreters(fixture, monkeypatch, level):
     results = {}
     for mode in ("0", "always"):
         monkeypatch.setenv("NNCOURSE_ZYGOTE", mode)
@@ -138,7 +151,7 @@ def test_forked_checks_grade_exactly_like_fresh_interpreters(fixture, monkeypatc
     assert results["0"] == results["always"]
 
 
-def test_the_reference_grades_the_same_both_ways(monkeypatch, tmp_path):
+def test_the_reference_grades_the_same_both_ways(monkeypatch, tmp_path, level):
     results = {}
     for mode in ("0", "always"):
         monkeypatch.setenv("NNCOURSE_ZYGOTE", mode)
