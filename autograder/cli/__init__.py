@@ -5,7 +5,7 @@ import argparse
 import importlib
 import sys
 
-VERBS = ["list_", "build", "data", "check", "grade", "release", "export"]
+VERBS = ["list_", "build", "data", "check", "grade", "report", "release", "submit", "export"]
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -28,10 +28,21 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    import os
+
+    from autograder.engine.sandbox import SandboxUnavailable
+
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.verb in ("grade", "report", "release", "export"):
+        # what these write (results, feedback, nbgrader's source and gradebook, the Gradescope
+        # zip) holds hidden material: private to the grader's user
+        os.umask(0o077)
     try:
         code = args._run(args)
+    except SandboxUnavailable as exc:
+        print(f"course: cannot grade on this machine: {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

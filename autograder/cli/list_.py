@@ -11,7 +11,13 @@ def register(sub):
 
 
 def run(args) -> int:
-    hws = [args.homework] if args.homework else available_homeworks()
+    import sys
+
+    have = available_homeworks()
+    if args.homework and args.homework not in have:
+        print(f"error: no homework {args.homework!r} (have: {', '.join(have)})", file=sys.stderr)
+        return 2
+    hws = [args.homework] if args.homework else have
     for hw in hws:
         suite = load_suite(hw)
         checks = suite.checks(include_hidden=not args.public)

@@ -22,7 +22,10 @@ import html
 import io
 import json
 import os
+import re
+import shutil
 import tempfile
+import textwrap
 from pathlib import Path
 
 from .results import PASSED, SubmissionResult
@@ -31,10 +34,11 @@ FORMATS = ("json", "gradescope", "csv", "md", "html")
 SUFFIX = {"json": ".json", "gradescope": ".gradescope.json", "md": ".md", "html": ".html"}
 
 
-def atomic_write(path, data, *, tmp_dir=None) -> Path:
+def atomic_write(path, data, *, tmp_dir=None, mode: int = 0o644) -> Path:
     """Write ``data`` (str or bytes) to ``path`` via a temporary file and ``os.replace``.
 
-    ``tmp_dir`` must be on the same filesystem (default: beside ``path``, as a dot file).
+    ``tmp_dir`` must be on the same filesystem (default: beside ``path``, as a dot file);
+    ``mode``: the file's permissions (grades use 0o600: private to the grader's user).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +51,7 @@ def atomic_write(path, data, *, tmp_dir=None) -> Path:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -64,6 +68,48 @@ def _mark(passed: bool) -> str:
 
 def _pts(x: float) -> str:
     return f"{x:g}"
+
+
+pts = _pts
+
+# grader-side temporary folders a message may name (a syntax error's file, a traceback frame)
+_TMP_PATH = re.compile(r"(?:/[^\s'\"]*)?/(?:nncourse-[a-z]+-[^/\s'\"]+/(?:[0-9a-f]{8,}/)?|box/[0-9a-f]{8,}/)"
+                       r"(?:tree/|raw/|work/)?(?:sub/)?")
+
+
+def clean_paths(text: str) -> str:
+    """Messages show the student's own paths (``starter/fms/layers.py``), never the grader's
+    temporary folders."""
+    return _TMP_PATH.sub("", text or "")
+
+
+def ordered_parts(result: SubmissionResult, parts: dict | None = None) -> list[str]:
+    """Parts in handout order (the suite's ``parts``), then any other part in check order."""
+    order = [p for p in (parts or {})]
+    for c in result.checks:
+        if c.part not in order:
+            order.append(c.part)
+    return [p for p in order if any(c.part == p for c in result.checks)]
+
+
+def _cases_text(c, *, student: bool = True) -> list[str]:
+    """One line per case of a check with cases (``t.case``): name, pass/fail and, if it
+    failed, what a student may see of why."""
+    out = []
+    for case in getattr(c, "cases", None) or []:
+        ok = bool(case.get("passed"))
+        why = "" if ok else (case.get("safe_message") if (c.hidden and student) else case.get("message")) or ""
+        out.append(f"{_mark(ok)} {case.get('name', '')}" + (f": {clean_paths(why)}" if why else ""))
+    return out
+
+
+def _manual_line(manual_points: float, manual_scores: dict | None) -> str:
+    if not manual_points:
+        return ""
+    if manual_scores and all(v is not None for v in manual_scores.values()):
+        return f"Graded by hand: {_pts(sum(manual_scores.values()))} / {_pts(manual_points)}"
+    return (f"{_pts(manual_points)} point(s) of written answers are still to be graded by hand "
+            f"(not included in the score above).")
 
 
 # -- staff ------------------------------------------------------------------------------
@@ -138,21 +184,43 @@ def _md_cell(text: str) -> str:
     return html.escape(text, quote=False).replace("|", "\\|").replace("\n", "<br>")
 
 
-def to_markdown(result: SubmissionResult, title: str = "") -> str:
+def _feedback(c) -> str:
+    msg = clean_paths(c.feedback() or ("" if c.passed else c.status))
+    cases = _cases_text(c)
+    if cases:
+        msg = (msg + "\n" if msg and not c.passed else "") + "\n".join(cases)
+    return msg
+
+
+def to_markdown(result: SubmissionResult, title: str = "", *, parts: dict | None = None,
+                manual_points: float = 0.0, manual_scores: dict | None = None) -> str:
+    """Student feedback: the score, then each part in handout order (with its title) and its checks."""
     title = title or result.homework
     out = [f"# Feedback: {title}", "",
            f"**Autograded score: {_pts(result.score)} / {_pts(result.max_score)}**", ""]
+    ml = _manual_line(manual_points, manual_scores)
+    if ml:
+        out += [ml, ""]
     if result.error:
-        out += ["> " + line for line in result.error.splitlines()] + [""]
-    out += ["| part | score |", "|---|---|"]
-    for part, (s, m) in result.by_part().items():
-        out.append(f"| {part} | {_pts(s)} / {_pts(m)} |")
-    out += ["", "| | check | part | points | feedback |", "|---|---|---|---|---|"]
-    for c in result.checks:
-        name = c.name + (" *(hidden)*" if c.hidden else "")
-        msg = c.feedback() or ("" if c.passed else c.status)
-        out.append(f"| {_mark(c.passed)} | {_md_cell(name)} | {_md_cell(c.part)} | {_pts(c.score)} / {_pts(c.points)} "
-                   f"| {_md_cell(msg)} |")
+        out += ["> " + line for line in clean_paths(result.error).splitlines()] + [""]
+    bp = result.by_part()
+    order = ordered_parts(result, parts)
+    out += ["| part | | score |", "|---|---|---|"]
+    for part in order:
+        s, m = bp[part]
+        out.append(f"| {_md_cell(part)} | {_md_cell((parts or {}).get(part, ''))} | {_pts(s)} / {_pts(m)} |")
+    for part in order:
+        s, m = bp[part]
+        head = f"Part {part}" + (f": {(parts or {})[part]}" if (parts or {}).get(part) else "")
+        out += ["", f"## {head} ({_pts(s)} / {_pts(m)})", "", "| | check | points | feedback |", "|---|---|---|---|"]
+        for c in result.checks:
+            if c.part != part:
+                continue
+            name = c.name + (" *(hidden)*" if c.hidden else "")
+            if c.description:
+                name += f"<br>{c.description}"
+            out.append(f"| {_mark(c.passed)} | {_md_cell(name)} | {_pts(c.score)} / {_pts(c.points)} "
+                       f"| {_md_cell(_feedback(c))} |")
     out += ["", "Hidden checks show only their outcome: their inputs stay with the grader."]
     return "\n".join(out) + "\n"
 
@@ -163,40 +231,90 @@ _CSS = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;pa
         "{color:#b00}pre{white-space:pre-wrap;margin:0;font-size:.9em}.note{color:#555}")
 
 
-def to_html(result: SubmissionResult, title: str = "") -> str:
+def _bar_svg(score: float, points: float) -> str:
+    """A small score bar (inline SVG: no script, no external file)."""
+    frac = 0.0 if not points else max(0.0, min(1.0, score / points))
+    colour = "#2a2" if frac >= 0.999 else ("#d90" if frac > 0 else "#c33")
+    return (f"<svg width=\"120\" height=\"10\" role=\"img\" aria-label=\"{frac:.0%}\"><rect width=\"120\" "
+            f"height=\"10\" fill=\"#eee\"/><rect width=\"{120 * frac:.1f}\" height=\"10\" fill=\"{colour}\"/></svg>")
+
+
+def to_html(result: SubmissionResult, title: str = "", *, parts: dict | None = None,
+            manual_points: float = 0.0, manual_scores: dict | None = None) -> str:
+    """Student feedback as one self-contained HTML page: parts in handout order with titles and a
+    score bar, each check's feedback, per-case results of checks with cases."""
     e = html.escape
     title = title or result.homework
-    rows = []
-    for c in result.checks:
-        msg = c.feedback() or ("" if c.passed else c.status)
-        cls = "passed" if c.status == PASSED else "failed"
-        hid = " <em>(hidden)</em>" if c.hidden else ""
-        rows.append(f"<tr class=\"{cls}\"><td>{_mark(c.passed)}</td><td>{e(c.name)}{hid}<br><span class=\"note\">"
-                    f"{e(c.description)}</span></td><td>{e(c.part)}</td><td>{_pts(c.score)} / {_pts(c.points)}</td>"
-                    f"<td><pre>{e(msg)}</pre></td></tr>")
-    parts = "".join(f"<tr><td>{e(p)}</td><td>{_pts(s)} / {_pts(m)}</td></tr>" for p, (s, m) in result.by_part().items())
-    err = f"<p class=\"note\"><pre>{e(result.error)}</pre></p>" if result.error else ""
+    bp = result.by_part()
+    order = ordered_parts(result, parts)
+    summary = "".join(f"<tr><td>{e(p)}</td><td>{e((parts or {}).get(p, ''))}</td><td>{_pts(bp[p][0])} / "
+                      f"{_pts(bp[p][1])}</td><td>{_bar_svg(*bp[p])}</td></tr>" for p in order)
+    sections = []
+    for part in order:
+        s, m = bp[part]
+        head = f"Part {part}" + (f": {(parts or {})[part]}" if (parts or {}).get(part) else "")
+        rows = []
+        for c in result.checks:
+            if c.part != part:
+                continue
+            msg = clean_paths(c.feedback() or ("" if c.passed else c.status))
+            cls = "passed" if c.status == PASSED else "failed"
+            hid = " <em>(hidden)</em>" if c.hidden else ""
+            cases = _cases_text(c)
+            case_html = ("<ul class=\"cases\">" + "".join(f"<li>{e(x)}</li>" for x in cases) + "</ul>") if cases else ""
+            rows.append(f"<tr class=\"{cls}\"><td>{_mark(c.passed)}</td><td>{e(c.name)}{hid}<br><span class=\"note\">"
+                        f"{e(c.description)}</span></td><td>{_pts(c.score)} / {_pts(c.points)}</td>"
+                        f"<td><pre>{e(msg) if not c.passed or not cases else ''}</pre>{case_html}</td></tr>")
+        sections.append(f"<h2>{e(head)} <small>({_pts(s)} / {_pts(m)})</small></h2>\n<table><tr><th></th><th>check</th>"
+                        f"<th>points</th><th>feedback</th></tr>\n" + "\n".join(rows) + "\n</table>")
+    err = f"<div class=\"note\"><pre>{e(clean_paths(result.error))}</pre></div>" if result.error else ""
+    ml = _manual_line(manual_points, manual_scores)
+    ml = f"<p>{e(ml)}</p>" if ml else ""
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Feedback: {e(title)}</title>"
             f"<style>{_CSS}</style></head><body>\n<h1>Feedback: {e(title)}</h1>\n"
-            f"<p><strong>Autograded score: {_pts(result.score)} / {_pts(result.max_score)}</strong></p>{err}\n"
-            f"<table><tr><th>part</th><th>score</th></tr>{parts}</table>\n<h2>Checks</h2>\n"
-            f"<table><tr><th></th><th>check</th><th>part</th><th>points</th><th>feedback</th></tr>\n"
-            + "\n".join(rows) +
-            "\n</table>\n<p class=\"note\">Hidden checks show only their outcome: their inputs stay with the grader."
+            f"<p><strong>Autograded score: {_pts(result.score)} / {_pts(result.max_score)}</strong></p>{ml}{err}\n"
+            f"<table><tr><th>part</th><th></th><th>score</th><th></th></tr>{summary}</table>\n"
+            + "\n".join(sections) +
+            "\n<p class=\"note\">Hidden checks show only their outcome: their inputs stay with the grader."
             "</p>\n</body></html>\n")
 
 
-def check_table(result: SubmissionResult, *, width: int = 100) -> str:
-    """The plain-text table ``course check`` prints."""
+def gradebook(header: list[str], rows: list[list], fmt: str, title: str = "") -> str:
+    """The course staff's gradebook table (one row per student) as csv, md or html."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+        return buf.getvalue()
+    if fmt == "md":
+        out = [f"# Gradebook: {title}", "", "| " + " | ".join(_md_cell(h) for h in header) + " |",
+               "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(_md_cell(str(v)) for v in r) + " |" for r in rows]
+        return "\n".join(out) + "\n"
+    e = html.escape
+    body = "\n".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in r) + "</tr>" for r in rows)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Gradebook: {e(title)}</title>"
+            f"<style>{_CSS}</style></head><body>\n<h1>Gradebook: {e(title)}</h1>\n<table><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in header) + f"</tr>\n{body}\n</table>\n</body></html>\n")
+
+
+def check_table(result: SubmissionResult, *, width: int | None = None) -> str:
+    """The plain-text table ``course check`` prints: whole messages, wrapped to the terminal."""
+    width = width or max(60, shutil.get_terminal_size((100, 24)).columns)
     lines = []
     namew = max([len(c.name) for c in result.checks] + [5])
     for c in result.checks:
         lines.append(f"{_mark(c.passed)} {c.name:<{namew}}  {_pts(c.score):>4}/{_pts(c.points):<4} "
                      f"{'' if c.passed else c.status}")
-        msg = c.feedback()
-        if msg and not c.passed:
-            for ln in msg.splitlines()[:20]:
-                lines.append("      " + ln[: width - 6])
+        msg = clean_paths(c.feedback())
+        body = (msg.splitlines() if msg and not c.passed else []) + _cases_text(c)
+        for ln in body[:60]:
+            if len(ln) <= width - 6:  # short lines as they are (code and carets keep their alignment)
+                lines.append("      " + ln)
+                continue
+            lines += ["      " + w for w in textwrap.wrap(ln, width - 6, break_long_words=True,
+                                                          break_on_hyphens=False, subsequent_indent="  ")]
     lines.append(f"score: {_pts(result.score)} / {_pts(result.max_score)}  "
                  f"({sum(c.passed for c in result.checks)} of {len(result.checks)} checks passed)")
     return "\n".join(lines)

@@ -1,4 +1,6 @@
 """`course grade` and `course check`: batches, formats, resume, crash safety, exit codes."""
+import csv
+import io
 import json
 import os
 import shutil
@@ -31,16 +33,18 @@ def test_grade_batch_all_formats(tmp_path, capsys):
     # the infinite loop costs its checks' full time limits (30 s each): grade it with one check only
     code = main(["grade", "example", *subs[:2], subs[3], "--out", str(out), "--format", "json,gradescope,csv,md,html",
                  "--no-progress"])
-    assert code == 0
+    assert code == 1  # one submission could not be read: the exit status says so
     names = sorted(os.listdir(out))
-    assert "grades.csv" in names and ".partial" not in names
+    assert {"grades.csv", "grades.md", "grades.html"} <= set(names) and not [n for n in names if ".partial" in n]
     for stem in ("solutions", "returns_input", "missing"):
         for suf in (".json", ".gradescope.json", ".md", ".html"):
             assert stem + suf in names
-    rows = (out / "grades.csv").read_text().splitlines()
-    assert len(rows) == 4 and rows[1].split(",")[4] == "7"
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+    assert len(rows) == 3 and rows["solutions"]["autograded"] == "7" and rows["solutions"]["status"] == "ok"
+    assert rows["missing"]["status"].startswith("not graded:") and "does not exist" in rows["missing"]["status"]
     assert json.loads((out / "missing.json").read_text())["error"].endswith("does not exist")
-    assert "3 graded" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "3 graded" in printed and "could not be read" in printed and "missing:" in printed
 
 
 def test_bad_arguments(tmp_path):
@@ -59,9 +63,12 @@ def test_parallel_equals_serial_and_resume_skips(tmp_path):
         b = json.loads((tmp_path / "b" / f"{stem}.json").read_text())
         for d in (a, b):
             d.pop("duration")
+            d["record"].pop("graded_at")
             for c in d["checks"]:
                 c.pop("duration")
-        assert a == b and [c["id"] for c in a["checks"]] == ["example.scale_backward", "example.mean_rows"]
+        assert a == b
+        graded = [c["id"] for c in a["checks"] if c["status"] != "skipped"]
+        assert graded == ["example.scale_backward", "example.mean_rows"] and len(a["checks"]) == 5
     assert (tmp_path / "a" / "grades.csv").read_text() == (tmp_path / "b" / "grades.csv").read_text()
     before = (tmp_path / "a" / "student00.json").stat().st_mtime_ns
     os.unlink(tmp_path / "a" / "student01.json")
@@ -146,3 +153,223 @@ def test_a_grader_crash_on_one_submission_does_not_stop_the_batch(tmp_path, monk
     assert boom["score"] == 0 and "internal grader error" in boom["error"]
     assert "grader bug" not in (tmp_path / "out" / "boom.md").read_text()
     assert "RuntimeError" in boom["checks"][0]["log"]
+
+
+# -- a gradebook that accumulates: each loss case of issue 12 (each fails against the old batch) --------------
+
+SCALE = ["--only", "example.scale_forward", "--only", "example.scale_shapes"]
+
+
+def _student(tmp_path, name, src=REPO / "solutions" / "example", edit=None):
+    d = tmp_path / "subs" / name / "starter" / "example"
+    if d.exists():
+        shutil.rmtree(d)
+    shutil.copytree(src, d, ignore=shutil.ignore_patterns("__pycache__", "notebooks"))
+    if edit:
+        ops = d / "ops.py"
+        ops.write_text(ops.read_text().replace(*edit))
+    return str(d.parent.parent)
+
+
+def _book(out):
+    return {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+
+
+def _record(out, name):
+    return json.loads((out / f"{name}.json").read_text())
+
+
+def test_only_merges_into_the_existing_record(tmp_path):
+    out = tmp_path / "out"
+    alice = _student(tmp_path, "alice")
+    assert main(["grade", "example", alice, "--out", str(out), "--no-progress", *SCALE]) == 0
+    assert main(["grade", "example", alice, "--out", str(out), "--no-progress", "--only", "2"]) == 0
+    rec = _record(out, "alice")
+    assert rec["score"] == 4 and rec["max_score"] == 7  # 3 (first command) + 1 (second); nothing replaced
+    assert {c["id"]: c["status"] for c in rec["checks"]}["example.scale_forward"] == "passed"
+    row = _book(out)["alice"]
+    assert row["autograded"] == "4" and row["1 (6)"] == "3" and row["2 (1)"] == "1"
+    assert row["status"] == "partly graded (--only)"
+    # the rest graded later: the record becomes complete, the earlier checks are kept
+    assert main(["grade", "example", alice, "--out", str(out), "--no-progress", "--only", "example.scale_backward",
+                 "--only", "example.scale_gradcheck"]) == 0
+    assert _book(out)["alice"]["autograded"] == "7" and _book(out)["alice"]["status"] == "ok"
+
+
+def test_gradebook_accumulates_across_commands(tmp_path):
+    out = tmp_path / "out"
+    for name in ("alice", "bob"):  # e.g. a late submission graded the next day into the same folder
+        assert main(["grade", "example", _student(tmp_path, name), "--out", str(out), "--no-progress", *SCALE]) == 0
+    assert sorted(_book(out)) == ["alice", "bob"]
+    # parts in handout order (suite.parts), even when the first record graded part 2 only
+    assert main(["grade", "example", _student(tmp_path, "carol"), "--out", str(out), "--no-progress",
+                 "--only", "2"]) == 0
+    header = (out / "grades.csv").read_text().splitlines()[0].split(",")
+    assert header.index("1 (6)") < header.index("2 (1)") and sorted(_book(out)) == ["alice", "bob", "carol"]
+
+
+def test_resume_regrades_a_changed_resubmission(tmp_path):
+    out = tmp_path / "out"
+    alice = _student(tmp_path, "alice")
+    bob = _student(tmp_path, "bob")
+    assert main(["grade", "example", alice, bob, "--out", str(out), "--no-progress", *SCALE]) == 0
+    assert _record(out, "alice")["score"] == 3
+    bob_before = (out / "bob.json").stat().st_mtime_ns
+    _student(tmp_path, "alice", edit=("out = a * x", "out = 2 * a * x"))  # resubmitted, now wrong
+    from autograder.engine.batch import grade_batch
+
+    rep = grade_batch("example", [alice, bob], out, formats=("json", "csv"), resume=True, progress=False,
+                      grade_kwargs={"only": SCALE[1::2]})
+    assert rep.graded == ["alice"] and rep.skipped == ["bob"]
+    assert _record(out, "alice")["score"] < 3 and (out / "bob.json").stat().st_mtime_ns == bob_before
+
+
+def test_default_out_is_one_folder_per_homework(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["grade", "example", _student(tmp_path, "alice"), "--no-progress", "--only", "2"]) == 0
+    assert (tmp_path / "out" / "grades" / "example" / "alice.json").is_file()
+    assert not (tmp_path / "out" / "grades" / "grades.csv").exists()
+
+
+def test_results_are_private(tmp_path):
+    out = tmp_path / "out"
+    assert main(["grade", "example", _student(tmp_path, "alice"), "--out", str(out), "--no-progress",
+                 "--format", "json,csv,md", "--only", "2"]) == 0
+    assert out.stat().st_mode & 0o077 == 0
+    for p in out.iterdir():
+        assert p.stat().st_mode & 0o077 == 0, p
+
+
+def test_report_rerenders_from_the_records(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["grade", "example", _student(tmp_path, "alice"), _student(tmp_path, "bob"), "--out", str(out),
+                 "--no-progress", "--only", "1"]) == 0
+    book = (out / "grades.csv").read_text()
+    for p in out.glob("*"):
+        if p.suffix in (".csv", ".md", ".html"):
+            p.unlink()
+    assert main(["report", "example", str(out)]) == 0
+    assert (out / "grades.csv").read_text() == book
+    md = (out / "alice.md").read_text()
+    assert "## Part 1: scale layer" in md and "still to be graded by hand" in md
+    assert (out / "grades.html").is_file() and (out / "bob.html").is_file()
+    assert main(["report", "example", str(tmp_path / "nothing")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_roster_canvas_names_and_late_flags(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section,Homework 1 (123)\n"
+                      "    Points Possible,,,,,10\n"
+                      "\"Lovelace, Ada\",1001,S1,ada,Sec A,\n"
+                      "\"Turing, Alan\",1002,S2,alan,Sec A,\n"
+                      "\"Hopper, Grace\",1003,S3,grace,Sec B,\n")
+    subs = tmp_path / "canvas"
+    subs.mkdir()
+    # Canvas's download names: <name>[_LATE]_<user id>_<submission id>_<file>
+    on_time = subs / "lovelaceada_1001_555_hw.zip"
+    late = subs / "turingalan_LATE_1002_556_hw.zip"
+    for z in (on_time, late):
+        import zipfile
+
+        with zipfile.ZipFile(z, "w") as zf:
+            zf.write(REPO / "solutions" / "example" / "ops.py", "starter/example/ops.py")
+    out = tmp_path / "out"
+    assert main(["grade", "example", str(on_time), str(late), "--out", str(out), "--no-progress", "--only", "2",
+                 "--roster", str(roster), "--due", "2100-01-01T00:00"]) == 0
+    book = _book(out)
+    assert sorted(book) == ["ada", "alan"] and book["ada"]["name"] == "Lovelace, Ada"
+    assert book["ada"]["late"] == "no" and book["alan"]["late"] == "yes"  # Canvas marked it late
+    assert book["ada"]["submission"] == on_time.name and book["ada"]["submitted"]
+    canvas = list(csv.reader(io.StringIO((out / "grades-canvas.csv").read_text())))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert canvas[1][0].strip() == "Points Possible"
+    assert [r[5] for r in canvas[2:]] == ["1", "1", ""]  # Grace handed nothing in
+    # the deadline decides for a submission Canvas did not mark
+    assert main(["report", "example", str(out), "--due", "2000-01-01T00:00"]) == 0
+    assert _book(out)["ada"]["late"] == "yes"
+
+
+# -- clean errors, no silent zeros -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv,words", [
+    (["list", "nosuchhw"], "no homework 'nosuchhw'"),
+    (["grade", "example", "x", "--only", "nosuchcheck"], "--only nosuchcheck: no such check or part"),
+    (["check", "example", "x", "--only", "nosuchcheck"], "no such check or part"),
+    (["grade", "example", "x", "--out", "/dev/null/grades"], "cannot write to --out /dev/null/grades"),
+    (["grade", "example", "x", "--due", "friday"], "not a time"),
+    (["grade", "example", "x", "--roster", "/nonexistent.csv"], "--roster"),
+])
+def test_user_mistakes_are_clean_errors(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+def test_out_that_is_a_file(tmp_path, capsys):
+    f = tmp_path / "grades.csv"
+    f.write_text("x")
+    assert main(["grade", "example", str(tmp_path), "--out", str(f), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Traceback" not in err
+
+
+def test_unreadable_submissions_are_listed_and_fail_the_batch(tmp_path, capsys):
+    import zipfile
+
+    bad = tmp_path / "subs"
+    bad.mkdir()
+    (bad / "empty").mkdir()
+    (bad / "corrupt.zip").write_bytes(b"PK\x03\x04junk")
+    with zipfile.ZipFile(bad / "notebook.zip", "w") as zf:
+        zf.writestr("hw.ipynb", "{}")
+    liar = bad / "liar.zip"
+    with zipfile.ZipFile(liar, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(REPO / "solutions" / "example" / "ops.py", "starter/example/ops.py")
+    data = bytearray(liar.read_bytes())
+    for sig, off in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):  # uncompressed size: 10 bytes (a lie)
+        i = data.find(sig)
+        data[i + off:i + off + 4] = (10).to_bytes(4, "little")
+    liar.write_bytes(bytes(data))
+    subs = [str(p) for p in sorted(bad.iterdir())]
+    assert main(["grade", "example", *subs, "--out", str(tmp_path / "out"), "--no-progress", "--only", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "4 could not be read" in out and "0 failed inside the grader" in out
+    for words in ("empty: the submission is empty", "corrupt: corrupt.zip is not a readable zip",
+                  "notebook: notebook.zip holds only notebooks", "liar: liar.zip is not a readable zip"):
+        assert words in out, words
+    assert "internal grader error" not in out
+
+
+def test_progress_in_a_log_is_one_line_per_submission(tmp_path, capsys):
+    assert main(["grade", "example", _student(tmp_path, "alice"), "--out", str(tmp_path / "out"),
+                 "--only", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "[1/1] alice: 1/7" in err and "\r" not in err
+
+
+def test_sigint_says_how_to_resume(tmp_path):
+    subs = copies(tmp_path, 4)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "autograder", "grade", "example", *subs, "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob("student*.json")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "--resume" in err and "Traceback" not in err
+
+
+def test_check_lists_the_stubs_left(tmp_path, capsys):
+    """Public checks pass, but mean_rows (no public check) is still a stub: exit 1, and it is named."""
+    sub = _student(tmp_path, "alice")
+    ops = tmp_path / "subs" / "alice" / "starter" / "example" / "ops.py"
+    stub = (REPO / "starter" / "example" / "ops.py").read_text()
+    start = stub.index("def mean_rows")
+    text = ops.read_text()
+    ops.write_text(text[:text.index("def mean_rows")] + stub[start:])
+    assert main(["check", "example", sub]) == 1
+    out = capsys.readouterr().out
+    assert "score: 2 / 2" in out and "still stubs" in out and "ops.py: mean_rows" in out

@@ -1,0 +1,47 @@
+"""`course report <hw> OUT`: feedback and gradebook again, from the stored records (no grading)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..engine.batch import all_records, render_report
+from .grade import UsageError, _formats, check_homework, common_options
+
+
+def register(sub):
+    p = sub.add_parser(
+        "report", help="re-render feedback and the gradebook of a grading folder from its records",
+        description="Rebuild each student's feedback (md/html/gradescope) and the gradebook (grades.csv, .md, "
+        ".html; grades-canvas.csv with --roster) from the JSON records `course grade` stored in OUT. "
+        "Nothing is graded.")
+    p.add_argument("homework", help="homework id (see `course list`)")
+    p.add_argument("out", metavar="OUT", help="the folder `course grade` wrote (e.g. out/grades/<hw>)")
+    p.add_argument("--format", "-f", default="csv,md,html",
+                   help="comma-separated formats among json,gradescope,csv,md,html (default csv,md,html)")
+    p.add_argument("--roster", metavar="CSV", help="class list in Canvas's gradebook layout")
+    p.add_argument("--due", metavar="TIME", help="deadline for the late flag (ISO; UTC unless a zone is given)")
+    p.add_argument("--nbgrader", metavar="COURSE_DIR", help="nbgrader course directory with hand-graded scores")
+    return p
+
+
+def run(args) -> int:
+    out = Path(args.out)
+    try:
+        check_homework(args.homework)
+        formats = _formats(args.format)
+        if not out.is_dir():
+            raise UsageError(f"{out} is not a folder of grading records")
+        if not all_records(out, args.homework):
+            raise UsageError(f"{out} holds no {args.homework} records (grade with `course grade {args.homework} "
+                             f"... --out {out}`)")
+        opts = common_options(args)
+        written = render_report(args.homework, out, formats, **opts)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write to {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    n = len(all_records(out, args.homework))
+    print(f"{n} record(s); wrote " + ", ".join(str(p) for p in written))
+    return 0
