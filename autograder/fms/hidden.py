@@ -39,13 +39,15 @@ def _check_forward_pair(t: Context, target, *args, what):
 
 
 def _relu_fix_zeros(actual, expected, x, dout):
-    """At x == 0 ReLU has no derivative: accept 0 or dout there."""
+    """At x == 0 ReLU has no derivative: accept any subgradient there (0, dout or between)."""
     a = np.asarray(actual, dtype=np.float64)
     if a.shape != expected.shape:
         return expected
     expected = expected.copy()
     zero = x == 0
-    ok = zero & (np.isclose(a, 0.0) | np.isclose(a, dout))
+    with np.errstate(all="ignore"):
+        share = np.where(dout != 0, a / np.where(dout != 0, dout, 1.0), 0.0)
+    ok = zero & np.isfinite(a) & (np.isclose(a, 0.0) | ((share >= -1e-9) & (share <= 1 + 1e-9)))
     expected[ok] = a[ok]
     return expected
 
@@ -155,44 +157,46 @@ def _affine_inputs(t, shape, M, label):
 def affine_forward_values(t: Context):
     """affine_forward matches the reference on several input shapes and edge cases"""
     for label, shape, M in AFFINE_CASES:
-        x, w, b = _affine_inputs(t, shape, M, label)
-        what = f"affine_forward ({label}, x of shape {shape})"
-        out = _check_forward_pair(t, "fms.layers:affine_forward", x, w, b, what="affine_forward")
-        expected, _ = ref.affine_forward(x, w, b)
-        t.assert_close(out, expected, name="out", what=what, rtol=1e-7, atol=1e-9,
-                       mistakes={"forgot to add the bias b": expected - b,
-                                 "subtracted the bias instead of adding it": expected - 2 * b})
+        with t.case(f"{label}, x of shape {shape}"):
+            x, w, b = _affine_inputs(t, shape, M, label)
+            what = f"affine_forward ({label}, x of shape {shape})"
+            out = _check_forward_pair(t, "fms.layers:affine_forward", x, w, b, what="affine_forward")
+            expected, _ = ref.affine_forward(x, w, b)
+            t.assert_close(out, expected, name="out", what=what,
+                           mistakes={"forgot to add the bias b": expected - b,
+                                     "subtracted the bias instead of adding it": expected - 2 * b})
 
 
 @check("fms.affine_backward", part="2.1.1", points=3, timeout=60)
 def affine_backward_values(t: Context):
     """affine_backward returns dx (in the shape of x), dw and db matching the reference"""
     for label, shape, M in AFFINE_CASES:
-        x, w, b = _affine_inputs(t, shape, M, label)
-        N = shape[0]
-        dout = t.rng.standard_normal((N, M))
-        what = f"affine_backward ({label}, x of shape {shape})"
-        _, cache = _forward_keep(t, "fms.layers:affine_forward", x, w, b, what=what)
-        grads = t.call("fms.layers:affine_backward", dout, cache)
-        t.assert_true(isinstance(grads, (tuple, list)) and len(grads) == 3,
-                      f"{what}: must return a tuple (dx, dw, db)")
-        dx, dw, db = (t.as_array(g, n, what=what) for g, n in zip(grads, ("dx", "dw", "db")))
-        rdx, rdw, rdb = ref.affine_backward(dout, ref.affine_forward(x, w, b)[1])
-        if dx.shape != x.shape and dx.size == x.size:
-            t.fail(f"{what}: dx has shape {dx.shape} but must have the shape of x, {x.shape}. "
-                   f"Reshape the flattened gradient back, e.g. dx.reshape(x.shape).")
-        if db.shape == dout.shape and db.shape != rdb.shape:
-            t.fail(f"{what}: db has shape {db.shape}, expected {rdb.shape}: the bias is shared by "
-                   f"all N examples, so sum dout over the batch axis (axis 0).")
-        if dw.shape == rdw.T.shape and dw.shape != rdw.shape:
-            t.fail(f"{what}: dw has shape {dw.shape}, expected {rdw.shape} (the shape of w); "
-                   f"did you compute dout.T @ x instead of x.T @ dout?")
-        t.assert_close(dx, rdx, name="dx", what=what, rtol=1e-7, atol=1e-9)
-        t.assert_close(dw, rdw, name="dw", what=what, rtol=1e-7, atol=1e-9,
-                       mistakes={"divided dw by the batch size N": rdw / N})
-        t.assert_close(db, rdb, name="db", what=what, rtol=1e-7, atol=1e-9,
-                       mistakes={"averaged db over the batch instead of summing": rdb / N,
-                                 "took db from the first example only": dout[0]})
+        with t.case(f"{label}, x of shape {shape}"):
+            x, w, b = _affine_inputs(t, shape, M, label)
+            N = shape[0]
+            dout = t.rng.standard_normal((N, M))
+            what = f"affine_backward ({label}, x of shape {shape})"
+            _, cache = _forward_keep(t, "fms.layers:affine_forward", x, w, b, what=what)
+            grads = t.call("fms.layers:affine_backward", dout, cache)
+            t.assert_true(isinstance(grads, (tuple, list)) and len(grads) == 3,
+                          f"{what}: must return a tuple (dx, dw, db)")
+            dx, dw, db = (t.as_array(g, n, what=what) for g, n in zip(grads, ("dx", "dw", "db")))
+            rdx, rdw, rdb = ref.affine_backward(dout, ref.affine_forward(x, w, b)[1])
+            if dx.shape != x.shape and dx.size == x.size:
+                t.fail(f"{what}: dx has shape {dx.shape} but must have the shape of x, {x.shape}. "
+                       f"Reshape the flattened gradient back, e.g. dx.reshape(x.shape).")
+            if db.shape == dout.shape and db.shape != rdb.shape:
+                t.fail(f"{what}: db has shape {db.shape}, expected {rdb.shape}: the bias is shared by "
+                       f"all N examples, so sum dout over the batch axis (axis 0).")
+            if dw.shape == rdw.T.shape and dw.shape != rdw.shape:
+                t.fail(f"{what}: dw has shape {dw.shape}, expected {rdw.shape} (the shape of w); "
+                       f"did you compute dout.T @ x instead of x.T @ dout?")
+            t.assert_close(dx, rdx, name="dx", what=what)
+            t.assert_close(dw, rdw, name="dw", what=what,
+                           mistakes={"divided dw by the batch size N": rdw / N})
+            t.assert_close(db, rdb, name="db", what=what,
+                           mistakes={"averaged db over the batch instead of summing": rdb / N,
+                                     "took db from the first example only": dout[0]})
 
 
 # ----------------------------------------------------------------------------------
@@ -212,28 +216,30 @@ def _relu_inputs(t):
 def relu_forward_values(t: Context):
     """relu_forward computes max(0, x) element-wise on any shape"""
     for label, x in _relu_inputs(t):
-        what = f"relu_forward ({label}, shape {x.shape})"
-        out = _check_forward_pair(t, "fms.layers:relu_forward", x, what="relu_forward")
-        t.assert_close(out, np.maximum(x, 0), name="out", what=what, rtol=0, atol=0,
-                       mistakes={"returned min(0, x) instead of max(0, x)": np.minimum(x, 0),
-                                 "returned |x| instead of max(0, x)": np.abs(x),
-                                 "returned the mask (x > 0) instead of the values": (x > 0) * 1.0})
+        with t.case(f"{label}, shape {x.shape}"):
+            what = f"relu_forward ({label}, shape {x.shape})"
+            out = _check_forward_pair(t, "fms.layers:relu_forward", x, what="relu_forward")
+            t.assert_close(out, np.maximum(x, 0), name="out", what=what,
+                           mistakes={"returned min(0, x) instead of max(0, x)": np.minimum(x, 0),
+                                     "returned |x| instead of max(0, x)": np.abs(x),
+                                     "returned the mask (x > 0) instead of the values": (x > 0) * 1.0})
 
 
 @check("fms.relu_backward", part="2.1.2", points=2, timeout=60)
 def relu_backward_values(t: Context):
     """relu_backward passes dout through where the forward input was positive"""
     for label, x in _relu_inputs(t):
-        dout = t.rng.standard_normal(x.shape)
-        what = f"relu_backward ({label}, shape {x.shape})"
-        _, cache = _forward_keep(t, "fms.layers:relu_forward", x, what=what)
-        dx = t.call("fms.layers:relu_backward", dout, cache)
-        expected = _relu_fix_zeros(dx, dout * (x > 0), x, dout)
-        t.assert_close(dx, expected, name="dx", what=what, rtol=0, atol=0,
-                       mistakes={"the mask was taken from the upstream gradient dout instead of "
-                                 "the forward input x (use x > 0)": dout * (dout > 0),
-                                 "returned the mask without multiplying by dout": (x > 0) * 1.0,
-                                 "passed dout through where x < 0 (mask inverted)": dout * (x < 0)})
+        with t.case(f"{label}, shape {x.shape}"):
+            dout = t.rng.standard_normal(x.shape)
+            what = f"relu_backward ({label}, shape {x.shape})"
+            _, cache = _forward_keep(t, "fms.layers:relu_forward", x, what=what)
+            dx = t.call("fms.layers:relu_backward", dout, cache)
+            expected = _relu_fix_zeros(dx, dout * (x > 0), x, dout)
+            t.assert_close(dx, expected, name="dx", what=what,
+                           mistakes={"the mask was taken from the upstream gradient dout instead of "
+                                     "the forward input x (use x > 0)": dout * (dout > 0),
+                                     "returned the mask without multiplying by dout": (x > 0) * 1.0,
+                                     "passed dout through where x < 0 (mask inverted)": dout * (x < 0)})
 
 
 # ----------------------------------------------------------------------------------
@@ -254,27 +260,28 @@ def _softmax_cases(t):
 def softmax_loss_values(t: Context):
     """softmax_loss returns the mean cross-entropy and its gradient, stably"""
     for label, x, y in _softmax_cases(t):
-        N = x.shape[0]
-        what = f"softmax_loss ({label})"
-        result = t.call("fms.layers:softmax_loss", x, y)
-        t.assert_true(isinstance(result, (tuple, list)) and len(result) == 2,
-                      f"{what}: must return a pair (loss, dx)")
-        loss, dx = result
-        loss = t.as_array(loss, "loss", what=what)
-        t.assert_true(loss.size == 1, f"{what}: loss must be a single number, got shape {loss.shape}")
-        loss = loss.reshape(())
-        if not np.isfinite(loss):
-            t.fail(f"{what}: loss is {float(loss)}: exp overflowed or underflowed. Subtract each "
-                   f"row's maximum score before exponentiating (the handout's stable form).")
-        rloss, rdx = ref.softmax_loss(x, y)
-        p = _softmax_parts(x, y)
-        t.assert_close(loss, rloss, name="loss", what=what, rtol=1e-7, atol=1e-9,
-                       mistakes={"summed the loss over the batch instead of averaging (missing 1/N)": rloss * N,
-                                 "the sign of the loss is flipped": -rloss})
-        t.assert_close(dx, rdx, name="dx", what=what, rtol=1e-6, atol=1e-10,
-                       mistakes={"dx is missing the 1/N factor of the mean": rdx * N,
-                                 "forgot to subtract 1 at the correct class": p / N,
-                                 "dx has the wrong sign": -rdx})
+        with t.case(label):
+            N = x.shape[0]
+            what = f"softmax_loss ({label})"
+            result = t.call("fms.layers:softmax_loss", x, y)
+            t.assert_true(isinstance(result, (tuple, list)) and len(result) == 2,
+                          f"{what}: must return a pair (loss, dx)")
+            loss, dx = result
+            loss = t.as_array(loss, "loss", what=what)
+            t.assert_true(loss.size == 1, f"{what}: loss must be a single number, got shape {loss.shape}")
+            loss = loss.reshape(())
+            if not np.isfinite(loss):
+                t.fail(f"{what}: loss is {float(loss)}: exp overflowed or underflowed. Subtract each "
+                       f"row's maximum score before exponentiating (the handout's stable form).")
+            rloss, rdx = ref.softmax_loss(x, y)
+            p = _softmax_parts(x, y)
+            t.assert_close(loss, rloss, name="loss", what=what,
+                           mistakes={"summed the loss over the batch instead of averaging (missing 1/N)": rloss * N,
+                                     "the sign of the loss is flipped": -rloss})
+            t.assert_close(dx, rdx, name="dx", what=what,
+                           mistakes={"dx is missing the 1/N factor of the mean": rdx * N,
+                                     "forgot to subtract 1 at the correct class": p / N,
+                                     "dx has the wrong sign": -rdx})
 
 
 # ----------------------------------------------------------------------------------
@@ -284,48 +291,49 @@ def softmax_loss_values(t: Context):
 def fcnet_init(t: Context):
     """FullyConnectedNet creates W1, b1, ..., WL, bL with the right shapes and scales"""
     for hidden in ([64], [40, 30, 20]):
-        scale = 0.05
-        model = t.call("fms.fc_net:FullyConnectedNet", input_dim=75, hidden_dim=hidden,
-                       num_classes=8, weight_scale=scale, reg=0.0, keep=True)
-        params = t.get(model.attr("params"))
-        t.assert_true(isinstance(params, dict), "model.params must be a dict")
-        sizes = [75] + hidden + [8]
-        L = len(hidden) + 1
-        expected_keys = {f"{p}{i}" for i in range(1, L + 1) for p in "Wb"}
-        what = f"FullyConnectedNet(hidden_dim={hidden})"
-        t.assert_true(set(params) == expected_keys,
-                      f"{what}: params has keys {sorted(params)}, expected {sorted(expected_keys)}")
-        for i in range(1, L + 1):
-            W = t.as_array(params[f"W{i}"], f"W{i}", what=what)
-            b = t.as_array(params[f"b{i}"], f"b{i}", what=what)
-            t.assert_shape(W, (sizes[i - 1], sizes[i]), name=f"W{i}", what=what)
-            t.assert_shape(b, (sizes[i],), name=f"b{i}", what=what)
-            t.assert_true(np.all(b == 0), f"{what}: b{i} should start at zero")
-            std = float(W.std())
-            t.assert_true(0.7 * scale < std < 1.3 * scale,
-                          f"{what}: W{i} has standard deviation {std:.4g}, expected about "
-                          f"weight_scale = {scale} (draw N(0, 1) samples and multiply by weight_scale)")
+        with t.case(f"hidden_dim={hidden}"):
+            scale = 0.05
+            model = t.call("fms.fc_net:FullyConnectedNet", input_dim=75, hidden_dim=hidden,
+                           num_classes=8, weight_scale=scale, reg=0.0, keep=True)
+            params = t.get(model.attr("params"))
+            t.assert_true(isinstance(params, dict), "model.params must be a dict")
+            sizes = [75] + hidden + [8]
+            L = len(hidden) + 1
+            expected_keys = {f"{p}{i}" for i in range(1, L + 1) for p in "Wb"}
+            what = f"FullyConnectedNet(hidden_dim={hidden})"
+            t.assert_true(set(params) == expected_keys,
+                          f"{what}: params has keys {sorted(params)}, expected {sorted(expected_keys)}")
+            for i in range(1, L + 1):
+                W = t.as_array(params[f"W{i}"], f"W{i}", what=what)
+                b = t.as_array(params[f"b{i}"], f"b{i}", what=what)
+                t.assert_shape(W, (sizes[i - 1], sizes[i]), name=f"W{i}", what=what)
+                t.assert_shape(b, (sizes[i],), name=f"b{i}", what=what)
+                t.assert_true(np.all(b == 0), f"{what}: b{i} should start at zero")
+                std = float(W.std())
+                t.assert_true(0.7 * scale < std < 1.3 * scale,
+                              f"{what}: W{i} has standard deviation {std:.4g}, expected about "
+                              f"weight_scale = {scale} (draw N(0, 1) samples and multiply by weight_scale)")
 
 
 @check("fms.fcnet_scores", part="2.2", points=2, timeout=60)
 def fcnet_scores(t: Context):
     """loss(X) without labels returns the reference scores (given the same parameters)"""
     for hidden, shape in (([20], (5, 75)), ([16, 12, 8], (4, 3, 4))):
-        D = int(np.prod(shape[1:]))
-        net = _ref_net(D, hidden, 8, 0.0, seed=3)
-        X = t.rng.standard_normal(shape)
-        model = _student_net(t, net, D, hidden, 8, 0.0)
-        scores = t.call(model.attr("loss"), X)
-        expected = net.loss(X)
-        h = X.reshape(shape[0], -1)
-        linear = h
-        for i in range(1, net.num_layers + 1):
-            linear = linear @ net.params[f"W{i}"] + net.params[f"b{i}"]
-        t.assert_close(scores, expected, name="scores", what=f"loss(X) with hidden_dim={hidden}",
-                       rtol=1e-7, atol=1e-9,
-                       mistakes={"applied ReLU to the final scores (the last layer is affine only)":
-                                 np.maximum(expected, 0),
-                                 "left out the ReLU between layers": linear})
+        with t.case(f"hidden_dim={hidden}, X of shape {shape}"):
+            D = int(np.prod(shape[1:]))
+            net = _ref_net(D, hidden, 8, 0.0, seed=3)
+            X = t.rng.standard_normal(shape)
+            model = _student_net(t, net, D, hidden, 8, 0.0)
+            scores = t.call(model.attr("loss"), X)
+            expected = net.loss(X)
+            h = X.reshape(shape[0], -1)
+            linear = h
+            for i in range(1, net.num_layers + 1):
+                linear = linear @ net.params[f"W{i}"] + net.params[f"b{i}"]
+            t.assert_close(scores, expected, name="scores", what=f"loss(X) with hidden_dim={hidden}",
+                           mistakes={"applied ReLU to the final scores (the last layer is affine only)":
+                                     np.maximum(expected, 0),
+                                     "left out the ReLU between layers": linear})
 
 
 def _net_grad_case(t: Context, hidden, shape, C, reg, what):
@@ -350,7 +358,7 @@ def _net_grad_case(t: Context, hidden, shape, C, reg, what):
                          loss0 + reg * sq,
                          "the biases were regularised too (only the weights are)":
                          rloss + 0.5 * reg * sqb}
-    t.assert_close(loss, rloss, name="loss", what=what, rtol=1e-7, atol=1e-9, mistakes=loss_mistakes)
+    t.assert_close(loss, rloss, name="loss", what=what, mistakes=loss_mistakes)
     missing = sorted(set(rgrads) - set(grads))
     t.assert_true(not missing, f"{what}: grads is missing {missing}")
     for k in sorted(rgrads, key=lambda s: (int(s[1:]), s[0])):
@@ -362,16 +370,17 @@ def _net_grad_case(t: Context, hidden, shape, C, reg, what):
                         grads0[k] + 2 * reg * net.params[k]}
         if reg and k.startswith("b"):
             mistakes = {"the biases were regularised (reg * b added); only weights are": rgrads[k] + reg * net.params[k]}
-        t.assert_close(grads[k], rgrads[k], name=f"grads['{k}']", what=what, rtol=1e-6, atol=1e-9,
+        t.assert_close(grads[k], rgrads[k], name=f"grads['{k}']", what=what,
                        mistakes=mistakes)
 
 
 @check("fms.fcnet_loss_grads", part="2.2", points=3, timeout=60)
 def fcnet_loss_grads(t: Context):
     """two-layer net: loss and gradients match the reference, without and with L2"""
-    _net_grad_case(t, [30], (6, 75), 8, 0.0, "two-layer net, reg=0")
-    _net_grad_case(t, [30], (1, 75), 8, 0.0, "two-layer net, batch of one")
-    _net_grad_case(t, [30], (6, 75), 8, 0.7, "two-layer net, reg=0.7")
+    for shape, reg, what in (((6, 75), 0.0, "two-layer net, reg=0"), ((1, 75), 0.0, "two-layer net, batch of one"),
+                             ((6, 75), 0.7, "two-layer net, reg=0.7")):
+        with t.case(what):
+            _net_grad_case(t, [30], shape, 8, reg, what)
 
 
 @check("fms.fcnet_multilayer", part="2.3", points=3, timeout=120)
@@ -379,8 +388,14 @@ def fcnet_multilayer(t: Context):
     """nets with 2 to 4 hidden layers: loss and gradients match the reference and
     float64 central differences"""
     for hidden in ([10, 9], [8, 7, 6], [6, 5, 5, 4]):
-        _net_grad_case(t, hidden, (5, 3, 4), 4, 0.25, f"net with hidden_dim={hidden}, reg=0.25")
-    # the reference itself against central differences, with the student's grads
+        with t.case(f"hidden_dim={hidden}, reg=0.25"):
+            _net_grad_case(t, hidden, (5, 3, 4), 4, 0.25, f"net with hidden_dim={hidden}, reg=0.25")
+    with t.case("hidden_dim=[5, 4], reg=0.1, against central differences"):
+        _multilayer_fd(t)
+
+
+def _multilayer_fd(t: Context):
+    """The student's gradients against central differences of the reference loss."""
     hidden, shape, C, reg = [5, 4], (3, 6), 3, 0.1
     net = _ref_net(6, hidden, C, reg, seed=5)
     X = t.rng.standard_normal(shape)
@@ -398,7 +413,7 @@ def fcnet_multilayer(t: Context):
             v[idx] = old
             num[idx] = (plus - minus) / 2e-6
         t.assert_close(grads[k], num, name=f"grads['{k}']",
-                       what=f"net with hidden_dim={hidden} vs central differences", rtol=1e-4, atol=1e-7)
+                       what=f"net with hidden_dim={hidden} vs central differences", fd=True)
 
 
 # ----------------------------------------------------------------------------------
@@ -482,17 +497,18 @@ def derivative_mask(t: Context):
                   f"middle entry is G[0] (e.g. [G[-1], G[0], G[1]])")
     r = max(mask.size // 2, 1)
     for label, sig in _test_signals(t.rng).items():
-        T = sig.size
-        inner = slice(r, T - r)          # the mask fits and both t - 1 and t + 1 exist
-        got = ref_conv.convolve1d(sig, mask)[inner]
-        expected = ((np.roll(sig, -1) - np.roll(sig, 1)) / 2)[inner]
-        t.assert_close(got, expected, name="(I * G)[t]",
-                       what=f"convolving the test signal '{label}' with your mask "
-                            f"(element i is t = i + {r})", rtol=1e-9, atol=1e-9,
-                       mistakes={"the mask is not flipped: the handout's convolution sums I[k] G[t - k], "
-                                 "so I[t + 1] meets G[-1] (the first entry) and I[t - 1] meets G[1]":
-                                 -expected,
-                                 "the factor 1/2 is missing": 2 * expected})
+        with t.case(f"test signal '{label}'"):
+            T = sig.size
+            inner = slice(r, T - r)          # the mask fits and both t - 1 and t + 1 exist
+            got = ref_conv.convolve1d(sig, mask)[inner]
+            expected = ((np.roll(sig, -1) - np.roll(sig, 1)) / 2)[inner]
+            t.assert_close(got, expected, name="(I * G)[t]",
+                           what=f"convolving the test signal '{label}' with your mask "
+                                f"(element i is t = i + {r})",
+                           mistakes={"the mask is not flipped: the handout's convolution sums I[k] G[t - k], "
+                                     "so I[t + 1] meets G[-1] (the first entry) and I[t - 1] meets G[1]":
+                                     -expected,
+                                     "the factor 1/2 is missing": 2 * expected})
 
 
 # ----------------------------------------------------------------------------------
@@ -522,19 +538,20 @@ def _conv_shape_message(what, got, I, G, s):
 def conv2d_forward_values(t: Context):
     """conv2d_forward follows the handout's formula (no flip) with stride and output size"""
     for label, ishape, gshape, s in CONV_CASES:
-        I = t.rng.standard_normal(ishape)
-        G = t.rng.standard_normal(gshape)
-        what = f"conv2d_forward ({label})"
-        R = t.as_array(t.call("fms.conv:conv2d_forward", I, G, s), "R", what=what)
-        expected = ref_conv.conv2d_forward(I, G, s)
-        if R.shape != expected.shape:
-            t.fail(_conv_shape_message(what, R.shape, I, G, s))
-        t.assert_close(R, expected, name="R", what=what, rtol=1e-7, atol=1e-9,
-                       mistakes={"the mask was flipped: the handout's implementation formula uses "
-                                 "I[c, x*s + a, y*s + b] * G[c, a, b] with no flip":
-                                 ref_conv.conv2d_forward(I, _flip(G), s),
-                                 "channels were not summed / only the first channel was used":
-                                 ref_conv.conv2d_forward(I[:1], G[:, :1], s)})
+        with t.case(f"{label}, I {ishape}, G {gshape}"):
+            I = t.rng.standard_normal(ishape)
+            G = t.rng.standard_normal(gshape)
+            what = f"conv2d_forward ({label})"
+            R = t.as_array(t.call("fms.conv:conv2d_forward", I, G, s), "R", what=what)
+            expected = ref_conv.conv2d_forward(I, G, s)
+            if R.shape != expected.shape:
+                t.fail(_conv_shape_message(what, R.shape, I, G, s))
+            t.assert_close(R, expected, name="R", what=what,
+                           mistakes={"the mask was flipped: the handout's implementation formula uses "
+                                     "I[c, x*s + a, y*s + b] * G[c, a, b] with no flip":
+                                     ref_conv.conv2d_forward(I, _flip(G), s),
+                                     "channels were not summed / only the first channel was used":
+                                     ref_conv.conv2d_forward(I[:1], G[:, :1], s)})
 
 
 # ----------------------------------------------------------------------------------
@@ -557,26 +574,28 @@ def _conv_backward_case(t, label, ishape, gshape, s):
 def conv2d_backward_dG(t: Context):
     """dL/dG of the strided convolution matches the reference"""
     for label, ishape, gshape, s in CONV_CASES:
-        (dI, dG), (rdI, rdG), (I, G, dR, what) = _conv_backward_case(t, label, ishape, gshape, s)
-        mistakes = {"dG is flipped (the forward pass has no flip, so neither has dG)": _flip(rdG)}
-        if s > 1:
-            R1 = ref_conv.conv2d_forward(I, G, 1)
-            dR1 = np.zeros_like(R1)
-            dR1[:, :dR.shape[1], :dR.shape[2]] = dR
-            mistakes["the stride was ignored when pairing dR[f, x, y] with the pixel I[c, x*s + a, y*s + b]"] = \
-                ref_conv.conv2d_backward(dR1, I, G, 1)[1]
-        t.assert_close(dG, rdG, name="dG", what=what, rtol=1e-7, atol=1e-9, mistakes=mistakes)
+        with t.case(f"{label}, I {ishape}, G {gshape}"):
+            (dI, dG), (rdI, rdG), (I, G, dR, what) = _conv_backward_case(t, label, ishape, gshape, s)
+            mistakes = {"dG is flipped (the forward pass has no flip, so neither has dG)": _flip(rdG)}
+            if s > 1:
+                R1 = ref_conv.conv2d_forward(I, G, 1)
+                dR1 = np.zeros_like(R1)
+                dR1[:, :dR.shape[1], :dR.shape[2]] = dR
+                mistakes["the stride was ignored when pairing dR[f, x, y] with the pixel I[c, x*s + a, y*s + b]"] = \
+                    ref_conv.conv2d_backward(dR1, I, G, 1)[1]
+            t.assert_close(dG, rdG, name="dG", what=what, mistakes=mistakes)
 
 
 @check("fms.conv2d_backward_dI", part="3d", points=2, timeout=60)
 def conv2d_backward_dI(t: Context):
     """dL/dI of the strided convolution matches the reference (overlaps accumulate)"""
     for label, ishape, gshape, s in CONV_CASES:
-        (dI, dG), (rdI, rdG), (I, G, dR, what) = _conv_backward_case(t, label, ishape, gshape, s)
-        t.assert_close(dI, rdI, name="dI", what=what, rtol=1e-7, atol=1e-9,
-                       mistakes={"dI used the flipped mask (no flip in the forward pass, so the "
-                                 "gradient pairs dR[f, x, y] with G[f, c, a, b] directly)":
-                                 ref_conv.conv2d_backward(dR, I, _flip(G), s)[0]})
+        with t.case(f"{label}, I {ishape}, G {gshape}"):
+            (dI, dG), (rdI, rdG), (I, G, dR, what) = _conv_backward_case(t, label, ishape, gshape, s)
+            t.assert_close(dI, rdI, name="dI", what=what,
+                           mistakes={"dI used the flipped mask (no flip in the forward pass, so the "
+                                     "gradient pairs dR[f, x, y] with G[f, c, a, b] directly)":
+                                     ref_conv.conv2d_backward(dR, I, _flip(G), s)[0]})
 
 
 # ----------------------------------------------------------------------------------
@@ -657,6 +676,10 @@ POOL_CASES = [
     ("2x2 windows, stride 3 (gaps between windows)", (1, 10, 8), 2, 2, 3),
     ("window as large as the image", (3, 4, 5), 4, 5, 1),
     ("negative values", (2, 7, 7), 2, 3, 2),
+    # ties (flat image regions have many): any valid tie rule is accepted by the backward check
+    ("ties in windows (values 0, 1, 2), 2x2 windows, stride 2", (2, 6, 8), 2, 2, 2),
+    ("ties in windows, 2x3 windows, stride 3, one channel, not square", (1, 6, 9), 2, 3, 3),
+    ("constant image (every window a tie)", (2, 4, 6), 2, 3, 3),
 ]
 
 
@@ -664,43 +687,92 @@ def _pool_input(t, label, shape):
     I = t.rng.standard_normal(shape)
     if label == "negative values":
         I = -5.0 - np.abs(I)
+    elif label.startswith("ties"):
+        I = t.rng.integers(0, 3, shape).astype(np.float64)
+    elif label.startswith("constant"):
+        I = np.full(shape, 0.5)
     return I
+
+
+def _maxpool_every_tie(dR, I, w, h, s):
+    """Wrong backward: the whole dR given to every maximum of a window with ties."""
+    dI = np.zeros_like(I, dtype=np.float64)
+    _, Wo, Ho = dR.shape
+    for i in range(Wo):
+        for j in range(Ho):
+            win = I[:, i * s:i * s + w, j * s:j * s + h]
+            hit = win == win.max(axis=(1, 2), keepdims=True)
+            dI[:, i * s:i * s + w, j * s:j * s + h] += hit * dR[:, i, j][:, None, None]
+    return dI
+
+
+def _accept_tie_rules(dI, expected, dR, I, w, h, s):
+    """``expected`` with the student's values kept in every window with a tie where they
+    follow *a* valid rule: the window's dR shared among its maxima (first, last, split,
+    any convex combination), nothing to the other entries. Windows must not overlap
+    (the tie cases use stride >= window); elsewhere the reference (first maximum) stands."""
+    a = np.asarray(dI, dtype=np.float64)
+    if a.shape != expected.shape or s < w or s < h:
+        return expected
+    out = expected.copy()
+    C, Wo, Ho = dR.shape
+    for c in range(C):
+        for i in range(Wo):
+            for j in range(Ho):
+                sl = (c, slice(i * s, i * s + w), slice(j * s, j * s + h))
+                win, got = I[sl], a[sl]
+                hit = win == win.max()
+                if hit.sum() < 2:
+                    continue
+                d = dR[c, i, j]
+                tol = 1e-6 * (abs(d) + 1e-12)
+                share = got[hit] / d if d != 0 else np.zeros(int(hit.sum()))
+                ok = (np.all(np.abs(got[~hit]) <= tol) and abs(got[hit].sum() - d) <= 1e-6 * (abs(d) + 1e-9)
+                      and np.all(share >= -1e-9) and np.all(share <= 1 + 1e-9))
+                if ok:
+                    out[sl] = got
+    return out
 
 
 @check("fms.maxpool_forward", part="3e", points=2, timeout=60)
 def maxpool_forward_values(t: Context):
     """maxpool2d_forward takes the max of every strided window, channel by channel"""
     for label, shape, w, h, s in POOL_CASES:
-        I = _pool_input(t, label, shape)
-        what = f"maxpool2d_forward ({label}, I of shape {shape})"
-        R = t.as_array(t.call("fms.conv:maxpool2d_forward", I, w, h, s), "R", what=what)
-        expected = ref_conv.maxpool2d_forward(I, w, h, s)
-        if R.shape != expected.shape:
-            t.fail(f"{what}: output has shape {R.shape}, expected (C, W', H') = {expected.shape} with "
-                   f"W' = floor(1 + (W - w) / s), H' = floor(1 + (H - h) / s)")
-        windows = np.lib.stride_tricks.sliding_window_view(I, (w, h), axis=(1, 2))[:, ::s, ::s]
-        t.assert_close(R, expected, name="R", what=what, rtol=0, atol=1e-12,
-                       mistakes={"averaged the window (average pooling) instead of taking its max":
-                                 windows.mean(axis=(3, 4)),
-                                 "took the min instead of the max": windows.min(axis=(3, 4)),
-                                 "took the max of |values|": np.abs(windows).max(axis=(3, 4))})
+        with t.case(f"{label}, I of shape {shape}"):
+            I = _pool_input(t, label, shape)
+            what = f"maxpool2d_forward ({label}, I of shape {shape})"
+            R = t.as_array(t.call("fms.conv:maxpool2d_forward", I, w, h, s), "R", what=what)
+            expected = ref_conv.maxpool2d_forward(I, w, h, s)
+            if R.shape != expected.shape:
+                t.fail(f"{what}: output has shape {R.shape}, expected (C, W', H') = {expected.shape} with "
+                       f"W' = floor(1 + (W - w) / s), H' = floor(1 + (H - h) / s)")
+            windows = np.lib.stride_tricks.sliding_window_view(I, (w, h), axis=(1, 2))[:, ::s, ::s]
+            t.assert_close(R, expected, name="R", what=what,
+                           mistakes={"averaged the window (average pooling) instead of taking its max":
+                                     windows.mean(axis=(3, 4)),
+                                     "took the min instead of the max": windows.min(axis=(3, 4)),
+                                     "took the max of |values|": np.abs(windows).max(axis=(3, 4))})
 
 
 @check("fms.maxpool_backward", part="3f", points=3, timeout=60)
 def maxpool_backward_values(t: Context):
     """maxpool2d_backward routes each dR to its window's maximum and accumulates overlaps"""
     for label, shape, w, h, s in POOL_CASES:
-        I = _pool_input(t, label, shape)
-        R = ref_conv.maxpool2d_forward(I, w, h, s)
-        dR = t.rng.standard_normal(R.shape)
-        what = f"maxpool2d_backward ({label}, I of shape {shape})"
-        dI = t.call("fms.conv:maxpool2d_backward", dR, I, w, h, s)
-        expected = ref_conv.maxpool2d_backward(dR, I, w, h, s)
-        t.assert_close(dI, expected, name="dI", what=what, rtol=1e-9, atol=1e-12,
-                       mistakes={"sent dR to every entry of the window; only the maximum entry "
-                                 "receives it": _maxpool_spread(dR, I, w, h, s),
-                                 "assigned instead of adding where windows overlap (a pixel that "
-                                 "is the max of several windows gets the sum of their dR)":
-                                 _maxpool_overwrite(dR, I, w, h, s),
-                                 "forgot the window's offset (i*s, j*s) when placing the gradient":
-                                 _maxpool_first_window_pos(dR, I, w, h, s)})
+        with t.case(f"{label}, I of shape {shape}"):
+            I = _pool_input(t, label, shape)
+            R = ref_conv.maxpool2d_forward(I, w, h, s)
+            dR = t.rng.standard_normal(R.shape)
+            what = f"maxpool2d_backward ({label}, I of shape {shape})"
+            dI = t.call("fms.conv:maxpool2d_backward", dR, I, w, h, s)
+            expected = _accept_tie_rules(dI, ref_conv.maxpool2d_backward(dR, I, w, h, s), dR, I, w, h, s)
+            t.assert_close(dI, expected, name="dI", what=what,
+                           mistakes={"sent dR to every entry of the window; only the maximum entry "
+                                     "receives it": _maxpool_spread(dR, I, w, h, s),
+                                     "assigned instead of adding where windows overlap (a pixel that "
+                                     "is the max of several windows gets the sum of their dR)":
+                                     _maxpool_overwrite(dR, I, w, h, s),
+                                     "forgot the window's offset (i*s, j*s) when placing the gradient":
+                                     _maxpool_first_window_pos(dR, I, w, h, s),
+                                     "gave the whole dR to every maximum of a window with a tie; the window's "
+                                     "gradient must be shared among its maxima (e.g. all to the first one)":
+                                     _maxpool_every_tie(dR, I, w, h, s)})

@@ -38,7 +38,9 @@ def numeric_gradient(target, args, argnum, dout, output_index=None, h=1e-5, pack
     """Central-difference gradient of ``sum(out * dout)`` w.r.t. ``args[argnum]``.
 
     ``out`` is the student's ``target(*args)``, or its element ``output_index`` when
-    the function returns a tuple (e.g. ``(out, cache)`` -> index 0).
+    the function returns a tuple (e.g. ``(out, cache)`` -> index 0). ``h``: the step the
+    grader sized for the forward's precision. Every evaluation gets fresh copies of the
+    arguments (a forward pass that modifies its input in place is correct code).
     """
     fn = _resolve(target, package)
     args = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
@@ -47,7 +49,7 @@ def numeric_gradient(target, args, argnum, dout, output_index=None, h=1e-5, pack
     dout = np.asarray(dout, dtype=np.float64)
 
     def f():
-        out = fn(*args)
+        out = fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
         if output_index is not None:
             out = out[output_index]
         return np.sum(np.asarray(out, dtype=np.float64) * dout)
@@ -65,7 +67,8 @@ def net_numeric_grads(init_kwargs, params, X, y, h=1e-6, package=PACKAGE):
     model = cls(**init_kwargs)
     for name, value in params.items():
         model.params[name] = np.array(value, dtype=np.float64)
-    return {name: _central_differences(lambda: model.loss(X, y)[0], model.params[name], h)
+    return {name: _central_differences(lambda: model.loss(np.array(X, copy=True), np.array(y, copy=True))[0],
+                                       model.params[name], h)
             for name in params}
 
 

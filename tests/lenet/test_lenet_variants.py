@@ -44,6 +44,14 @@ VARIANTS = {
         [(C, 'pad_value=-np.inf)\n    col = col.reshape(k * k, c, h_out * w_out, batch)\n    pooled',
           'pad_value=0.0)\n    col = col.reshape(k * k, c, h_out * w_out, batch)\n    pooled')],
         "lenet.pool_forward", "padded with zeros"),
+    # visible only where the hidden inputs reach the edge case (ties, exact zeros)
+    "pool_backward_every_tied_max": (
+        [(C, "        first[pos] = (col[pos] == best) & ~taken\n", "        first[pos] = col[pos] == best\n")],
+        "lenet.pool_backward", "tie"),
+    "relu_backward_nan_at_zero": (
+        [(C, 'input_od = output["diff"] * (input["data"] > 0)',
+          'input_od = output["diff"] * np.maximum(input["data"], 0) / input["data"]')],
+        "lenet.relu_backward", "NaN"),
     "relu_mask_from_output_gradient": (
         [(C, 'input_od = output["diff"] * (input["data"] > 0)', 'input_od = output["diff"] * (output["diff"] > 0)')],
         "lenet.relu_backward", "mask from the output gradient"),
