@@ -6,15 +6,18 @@ for the check the fixture attacks.
 import hashlib
 import os
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from autograder.engine import grade_submission
 from autograder.engine.grade import MAX_MESSAGE
+from autograder.engine.sandbox import proc_table, reset_isolation
 from autograder.engine.results import ERROR, FAILED, TIMEOUT
 
-from .conftest import FIXTURES, REPO, by_id, grade, needs_root, sandbox_descendants
+from .conftest import FIXTURES, REPO, by_id, grade, level, needs_root, sandbox_descendants  # noqa: F401
 
 SF, SB, MR = "example.scale_forward", "example.scale_backward", "example.mean_rows"
 
@@ -251,3 +254,92 @@ def test_fixture_tree_is_unchanged_by_grading():
         if f.is_file():
             digest.update(f.read_bytes())
     assert digest.hexdigest() == before
+
+
+# -- isolation by construction (namespaces) and what the fallback still guarantees ----------------
+
+def _second_clone(tmp_root: Path) -> Path:
+    """A world-readable copy of the reference outside the checkout (a second clone, a build output)."""
+    clone = tmp_root / "solutions" / "example"
+    clone.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "solutions" / "example" / "ops.py", clone / "ops.py")
+    for p in [clone / "ops.py", *[clone, *clone.parents][:3]]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    return clone
+
+
+@needs_root
+@pytest.mark.parametrize("name", ["steal_other_clone", "steal_git", "peek_grader"])
+def test_nothing_of_the_host_is_visible_with_namespaces(name, level):
+    """A second clone, the checkout's .git (found from sys.path), the grader's and other
+    students' command lines: none exists inside the namespaces. The fallback (no namespaces)
+    cannot promise this: the README's security model says so."""
+    if level != "namespaces":
+        pytest.skip("the fallback level does not hide world-readable files or other processes")
+    second = Path(tempfile.mkdtemp(prefix="nncourse-second-clone-", dir="/tmp"))
+    os.chmod(second, 0o755)
+    try:
+        _second_clone(second)
+        r = grade(name, [SF], bound=60)
+        zero(r, SF)
+        assert r.isolation == "namespaces"
+    finally:
+        shutil.rmtree(second, ignore_errors=True)
+
+
+@needs_root
+def test_files_left_in_shared_places_do_not_outlive_the_grading(level):
+    leftovers = [Path(d) / f"nncourse-leftover-{uid}" for d in ("/tmp", "/var/tmp", "/dev/shm")
+                 for uid in range(61000, 61010)]
+    r = grade("leave_tmp", [SF], bound=30)
+    zero(r, SF)
+    if level == "namespaces":
+        assert not [p for p in leftovers if p.exists()]
+        assert "6e6e6301" not in Path("/proc/sysvipc/shm").read_text()
+    for p in leftovers:  # the fallback level cannot prevent them: clean up after the test
+        p.unlink(missing_ok=True)
+
+
+@needs_root
+def test_a_lingering_process_is_gone_before_the_next_submission(level, monkeypatch):
+    """A process whose main thread exited (shown as a zombie) while a thread keeps running
+    must not survive its submission, nor touch the next one graded under the same id."""
+    monkeypatch.setenv("NNCOURSE_SANDBOX_UIDS", "61990-61990")  # the next student gets the same id
+    r = grade("linger_thread", [SF], bound=60)
+    zero(r, SF)
+    left = [pid for pid, (_pp, uid, _st) in proc_table().items() if uid == 61990]
+    assert left == [], f"processes of the submission's id outlived it: {left}"
+    ok = grade_submission("example", REPO / "solutions")
+    assert ok.score == ok.max_score, [(c.id, c.message) for c in ok.checks if c.score < c.points]
+
+
+def test_the_grader_needs_no_traversable_tmpdir(level, monkeypatch, tmp_path):
+    """A TMPDIR the sandbox user cannot enter (mode 0700) must not fail every student."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setenv("TMPDIR", str(private))
+    tempfile.tempdir = None
+    try:
+        ok = grade_submission("example", REPO / "solutions")
+    finally:
+        tempfile.tempdir = None
+    assert ok.score == ok.max_score, [(c.id, c.message) for c in ok.checks if c.score < c.points]
+
+
+@needs_root
+def test_a_sandbox_that_cannot_start_stops_grading_with_the_cause(monkeypatch, tmp_path):
+    """Without namespaces, an interpreter the sandbox user cannot reach is the grader's
+    problem: one clear error before anyone is graded, never a zero for everyone."""
+    from autograder.engine.sandbox import SandboxUnavailable, isolation as iso_mod
+
+    hidden = tmp_path / "root-only"
+    (hidden / "site-packages").mkdir(parents=True)
+    os.chmod(hidden, 0o700)
+    monkeypatch.setenv("NNCOURSE_ISOLATION", "fallback")
+    monkeypatch.setattr(iso_mod, "site_dirs", lambda: [str(hidden / "site-packages")])
+    reset_isolation()
+    try:
+        with pytest.raises(SandboxUnavailable, match="not world-executable"):
+            grade_submission("example", REPO / "solutions")
+    finally:
+        reset_isolation()
