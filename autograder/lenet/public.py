@@ -7,7 +7,8 @@ hidden checks pass: those compare with the reference on more geometries.
 """
 import numpy as np
 
-from autograder.engine import Context, check
+from autograder.engine import CheckFailed, Context, check
+from autograder.engine.sandbox import SandboxCrashed, SandboxTimeout
 
 MOD = "lenet.cnn_lenet"
 PROBES = "probes"
@@ -44,6 +45,43 @@ def pool_forward(t: Context):
                    what="pooling a 4x4x2 image (channel 0 = 0..15 row by row, channel 1 = its negative)")
 
 
+def _forward_ok(t: Context, which: str) -> bool:
+    """Whether the student's forward passes its hand-worked example (a gradient check of a
+    wrong forward would blame the backward for the forward's mistake)."""
+    try:
+        if which == "pool":
+            ch0 = np.arange(16.0).reshape(4, 4)
+            small = _blob(np.stack([ch0, -ch0], axis=-1).reshape(-1, 1), 4, 4, 2)
+            out = t.call(f"{MOD}:pooling_layer_forward", small, {"type": "POOLING", "k": 2, "stride": 2, "pad": 0})
+            exp = np.array([[[5, -0], [7, -2]], [[13, -8], [15, -10]]], dtype=float).reshape(-1, 1)
+        elif which == "relu":
+            x = np.array([[-1.0, 2.0], [0.0, -3.0], [4.5, 0.25]])
+            out = t.call(f"{MOD}:relu_forward", _blob(x, 1, 1, 3), {"type": "RELU"})
+            exp = np.maximum(x, 0)
+        else:
+            x = np.array([[1.0, 0.0], [2.0, 1.0], [-1.0, 3.0]])
+            w = np.array([[1.0, 0.0], [0.5, -1.0], [2.0, 1.0]])
+            b = np.array([0.5, -0.5])
+            out = t.call(f"{MOD}:inner_product_forward", _blob(x, 1, 1, 3), {"type": "IP", "num": 2}, {"w": w, "b": b})
+            exp = w.T @ x + b[:, None]
+        got = np.asarray(out["data"], dtype=np.float64)
+        return got.shape == exp.shape and bool(np.allclose(got, exp, rtol=1e-4, atol=1e-6))
+    except (CheckFailed, SandboxTimeout, SandboxCrashed):
+        raise
+    except Exception:  # noqa: BLE001 - a student error or a malformed return: not working
+        return False
+
+
+def _fix_forward_first(t: Context, which: str, name: str):
+    t.assert_true(_forward_ok(t, which),
+                  f"fix {name} first: it fails its hand-worked example (check {FORWARD_CHECK[which]}), and this "
+                  f"gradient check differentiates your {name}",
+                  summary=f"fix {name} first: this gradient check differentiates it")
+
+
+FORWARD_CHECK = {"pool": "lenet.public.pool_forward", "relu": "lenet.public.relu", "ip": "lenet.public.ip_forward"}
+
+
 def _require_working_forward(t: Context, data, what: str):
     """A gradient check means nothing on a forward pass that ignores its input."""
     arr = t.as_array(data, "output['data']", what=what)
@@ -56,15 +94,17 @@ def _require_working_forward(t: Context, data, what: str):
 def pool_gradcheck(t: Context):
     """pooling_layer_backward agrees with central differences of your pooling_layer_forward"""
     for (h, w, c, b, k, s, p) in [(4, 4, 2, 2, 2, 2, 0), (5, 5, 1, 1, 3, 1, 0)]:
-        blob = _blob(t.rng.standard_normal((h * w * c, b)), h, w, c)
-        layer = {"type": "POOLING", "k": k, "stride": s, "pad": p}
-        out = t.call(f"{MOD}:pooling_layer_forward", blob, layer)
-        _require_working_forward(t, out["data"], "pooling_layer_forward")
-        out["diff"] = t.rng.standard_normal(np.shape(out["data"]))
-        got = t.call(f"{MOD}:pooling_layer_backward", out, blob, layer)
-        num = t.probe(f"{PROBES}:numeric_input_grad", "pool", blob, layer, out["diff"])
-        t.assert_close(got, num, name="input_od", what=f"pooling backward vs central differences ({h}x{w}x{c}, "
-                       f"k={k}, stride={s})", rtol=1e-5, atol=1e-6)
+        with t.case(f"{h}x{w}x{c}, batch {b}, k={k}, stride={s}"):
+            _fix_forward_first(t, "pool", "pooling_layer_forward")
+            blob = _blob(t.rng.standard_normal((h * w * c, b)), h, w, c)
+            layer = {"type": "POOLING", "k": k, "stride": s, "pad": p}
+            out = t.call(f"{MOD}:pooling_layer_forward", blob, layer)
+            _require_working_forward(t, out["data"], "pooling_layer_forward")
+            out["diff"] = t.rng.standard_normal(np.shape(out["data"]))
+            got = t.call(f"{MOD}:pooling_layer_backward", out, blob, layer)
+            num = t.probe(f"{PROBES}:numeric_input_grad", "pool", blob, layer, out["diff"], h=t.fd_step(out["data"]))
+            t.assert_close(got, num, name="input_od", what=f"pooling backward vs central differences ({h}x{w}x{c}, "
+                           f"k={k}, stride={s})", fd=True, precision=t.precision(out["data"]))
 
 
 @check("lenet.public.relu", part="Q2", points=1, hidden=False, timeout=60)
@@ -79,14 +119,17 @@ def relu(t: Context):
 @check("lenet.public.relu_gradcheck", part="Q5", points=1, hidden=False, timeout=60)
 def relu_gradcheck(t: Context):
     """relu_backward agrees with central differences of your relu_forward"""
+    _fix_forward_first(t, "relu", "relu_forward")
     x = t.rng.standard_normal((2 * 2 * 3, 2))
+    x[np.abs(x) < 0.05] = 0.5  # away from the kink at 0
     blob = _blob(x, 2, 2, 3)
     out = t.call(f"{MOD}:relu_forward", blob, {"type": "RELU"})
     _require_working_forward(t, out["data"], "relu_forward")
     out["diff"] = t.rng.standard_normal(x.shape)
     got = t.call(f"{MOD}:relu_backward", out, blob, {"type": "RELU"})
-    num = t.probe(f"{PROBES}:numeric_input_grad", "relu", blob, {"type": "RELU"}, out["diff"])
-    t.assert_close(got, num, name="input_od", what="relu backward vs central differences", rtol=1e-5, atol=1e-6)
+    num = t.probe(f"{PROBES}:numeric_input_grad", "relu", blob, {"type": "RELU"}, out["diff"], h=t.fd_step(out["data"]))
+    t.assert_close(got, num, name="input_od", what="relu backward vs central differences", fd=True,
+                   precision=t.precision(out["data"]))
 
 
 @check("lenet.public.ip_forward", part="Q3", points=2, hidden=False, timeout=60)
@@ -103,6 +146,7 @@ def ip_forward(t: Context):
 @check("lenet.public.ip_gradcheck", part="Q6", points=2, hidden=False, timeout=60)
 def ip_gradcheck(t: Context):
     """inner_product_backward agrees with central differences of your inner_product_forward"""
+    _fix_forward_first(t, "ip", "inner_product_forward")
     d, n, b = 6, 4, 3
     blob = _blob(t.rng.standard_normal((d, b)), 1, 1, d)
     param = {"w": t.rng.standard_normal((d, n)), "b": t.rng.standard_normal(n)}
@@ -114,12 +158,13 @@ def ip_gradcheck(t: Context):
     t.assert_true(isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[0], dict),
                   "inner_product_backward must return (param_grad, input_od), param_grad = {'w': ..., 'b': ...}")
     grad, input_od = res
-    num_x = t.probe(f"{PROBES}:numeric_input_grad", "ip", blob, layer, out["diff"], param)
-    num_p = t.probe(f"{PROBES}:numeric_param_grad", blob, layer, param, out["diff"])
+    h, prec = t.fd_step(out["data"]), t.precision(out["data"])
+    num_x = t.probe(f"{PROBES}:numeric_input_grad", "ip", blob, layer, out["diff"], param, h=h)
+    num_p = t.probe(f"{PROBES}:numeric_param_grad", blob, layer, param, out["diff"], h=h)
     what = "inner_product_backward vs central differences"
-    t.assert_close(input_od, num_x, name="input_od", what=what, rtol=1e-5, atol=1e-6)
-    t.assert_close(grad.get("w"), num_p["w"], name="param_grad['w']", what=what, rtol=1e-5, atol=1e-6)
-    t.assert_close(grad.get("b"), num_p["b"], name="param_grad['b']", what=what, rtol=1e-5, atol=1e-6)
+    t.assert_close(input_od, num_x, name="input_od", what=what, fd=True, precision=prec)
+    t.assert_close(grad.get("w"), num_p["w"], name="param_grad['w']", what=what, fd=True, precision=prec)
+    t.assert_close(grad.get("b"), num_p["b"], name="param_grad['b']", what=what, fd=True, precision=prec)
 
 
 @check("lenet.public.sgd_momentum", part="Q7", points=2, hidden=False, timeout=60)

@@ -124,12 +124,20 @@ def _accumulate_windows(cols: np.ndarray, h: int, w: int, stride: int, pad: int)
 # im2col / col2im (provided)
 # ---------------------------------------------------------------------------------------
 
-def im2col_conv(input_n, layer, h_in, w_in, c, h_out, w_out, pad_value=0.0):
+def im2col_conv(input_n, layer, h_in, w_in=None, c=None, h_out=None, w_out=None, pad_value=0.0):
     """Gather the sliding windows of an image into columns.
+
+    Two call forms:
+
+    * the handout's ``im2col_conv(input_n, layer, h_out, w_out)`` with ``input_n`` a
+      dict holding ``height``, ``width``, ``channel`` and ``data`` (one image,
+      ``[h_in*w_in*c]``): returns ``[k*k*c, h_out*w_out]`` (zero padding);
+    * ``im2col_conv(x, layer, h_in, w_in, c, h_out, w_out, pad_value=0.0)`` with ``x``
+      an array, one image ``[h_in*w_in*c]`` or a batch ``[h_in*w_in*c, batch]``.
 
     Parameters
     ----------
-    input_n : array ``[h_in*w_in*c]`` (one image) or ``[h_in*w_in*c, batch]``.
+    input_n : the dict of the handout's form, or the array ``x``.
     layer : dict with ``k``, ``stride`` and ``pad``.
     h_in, w_in, c, h_out, w_out : input and output geometry.
     pad_value : value of the padding border (0 for convolution; max pooling can pass
@@ -142,6 +150,10 @@ def im2col_conv(input_n, layer, h_in, w_in, c, h_out, w_out, pad_value=0.0):
         ``(dy, dx, ch)`` with the channel fastest, i.e. ``row = (dy * k + dx) * c + ch``.
         So ``col.reshape(k * k, c, ...)`` separates the window position from the channel.
     """
+    if isinstance(input_n, dict):  # the handout's form: (input_n, layer, h_out, w_out)
+        h_out, w_out = h_in, w_in
+        h_in, w_in, c = input_n["height"], input_n["width"], input_n["channel"]
+        input_n = np.reshape(input_n["data"], -1)
     input_n = np.asarray(input_n)
     single = input_n.ndim == 1
     data = input_n.reshape(-1, 1) if single else input_n
@@ -156,18 +168,20 @@ def im2col_conv(input_n, layer, h_in, w_in, c, h_out, w_out, pad_value=0.0):
 def col2im_conv(col, input, layer, h_out, w_out):
     """Adjoint of ``im2col_conv``: add each column back into its window.
 
-    ``col`` has the layout returned by ``im2col_conv`` (``[k*k*c, h_out*w_out]`` or
-    ``[k*k*c, h_out*w_out, batch]``); ``input`` is the layer-input dict (only its
+    ``col`` has the layout returned by ``im2col_conv``: a batch ``[k*k*c, h_out*w_out,
+    batch]``, or one image as ``[k*k*c, h_out*w_out]`` or any array of that size (e.g.
+    the handout's ``(k*k, c, h_out, w_out)``); ``input`` is the layer-input dict (only its
     geometry is used). Entries covered by several windows receive the sum of their
     contributions; entries that fall in the padding are dropped. Returns
-    ``[h_in*w_in*c]`` (or ``[h_in*w_in*c, batch]``).
+    ``[h_in*w_in*c]`` for one image (reshape it to ``(h_in, w_in, c)`` if needed) or
+    ``[h_in*w_in*c, batch]``.
     """
     col = np.asarray(col)
-    single = col.ndim == 2
-    if single:
-        col = col[:, :, None]
     h_in, w_in, c = input["height"], input["width"], input["channel"]
     k, stride, pad = int(layer["k"]), int(layer["stride"]), int(layer["pad"])
+    single = not (col.ndim == 3 and col.shape[:2] == (k * k * c, h_out * w_out))
+    if single:
+        col = np.reshape(col, (k * k * c, h_out * w_out, 1))
     batch = col.shape[2]
     im = _accumulate_windows(col.reshape(k, k, c, h_out, w_out, batch), h_in, w_in, stride, pad)
     out = np.ascontiguousarray(im).reshape(h_in * w_in * c, batch)
@@ -371,33 +385,38 @@ def mlrloss(wb, X, y, K, prediction):
 
     Parameters
     ----------
-    wb : ``[d + 1, K]``: the weights (rows ``0..d-1``) stacked on the bias (last row).
+    wb : ``[d + 1, K]`` (this project's LeNet: one score per class) or ``[d + 1, K - 1]``
+        (the handout's original code: the last class's score is fixed at 0): the weights
+        (rows ``0..d-1``) stacked on the bias (last row).
     X : ``[d, batch]``, the features. y : ``[batch]`` integer labels in ``0..K-1``.
-    K : number of classes. prediction : when true, skip the gradients.
+    K : number of classes.
+    prediction : as in the handout, whether to compute the accuracy ``percent`` (0
+        otherwise); the gradients are always computed.
 
     Returns
     -------
     (nll, g, od, percent) : the summed negative log-likelihood, its gradient with
-        respect to ``wb`` (``[d + 1, K]``, summed over the batch), its gradient with
+        respect to ``wb`` (the shape of ``wb``, summed over the batch), its gradient with
         respect to ``X`` (``[d, batch]``), and the fraction of correct predictions.
-        In prediction mode ``g`` and ``od`` are ``None``.
     """
     X = np.asarray(X)
     y = np.asarray(y).astype(np.int64).ravel()
     d, batch = X.shape
-    if wb.shape != (d + 1, K):
-        raise ValueError(f"wb has shape {wb.shape}, expected {(d + 1, K)}")
+    if wb.shape not in ((d + 1, K), (d + 1, K - 1)):
+        raise ValueError(f"wb has shape {wb.shape}, expected {(d + 1, K)} (or the handout's {(d + 1, K - 1)})")
+    free = wb.shape[1]
     w, b = wb[:d], wb[d]
-    scores = w.T @ X + b[:, None]  # (K, batch)
+    scores = w.T @ X + b[:, None]  # (free, batch)
+    if free == K - 1:  # the handout's convention: class K-1 scores 0
+        scores = np.vstack([scores, np.zeros((1, batch), dtype=scores.dtype)])
     scores = scores - scores.max(axis=0, keepdims=True)
     log_prob = scores - np.log(np.exp(scores).sum(axis=0, keepdims=True))
     cols = np.arange(batch)
     nll = -float(log_prob[y, cols].sum())
-    percent = float(np.mean(log_prob.argmax(axis=0) == y))
-    if prediction:
-        return nll, None, None, percent
+    percent = float(np.mean(log_prob.argmax(axis=0) == y)) if prediction else 0.0
     dscores = np.exp(log_prob)
     dscores[y, cols] -= 1.0
+    dscores = dscores[:free]
     g = np.vstack([X @ dscores.T, dscores.sum(axis=1)[None, :]])
     od = w @ dscores
     return nll, g, od, percent
@@ -488,7 +507,7 @@ def conv_net(params, layers, data, labels):
     batch = output[1]["batch_size"]
     last = params[L - 1]
     wb = np.vstack([last["w"], np.reshape(last["b"], (1, -1))])
-    cost, grad, input_od, percent = mlrloss(wb, output[L - 1]["data"], labels, layers[L]["num"], False)
+    cost, grad, input_od, percent = mlrloss(wb, output[L - 1]["data"], labels, layers[L]["num"], True)
     param_grad = {L - 1: {"w": grad[:-1] / batch, "b": grad[-1] / batch}}
     cp = {"cost": cost / batch, "percent": percent}
     for i in range(L - 1, 1, -1):

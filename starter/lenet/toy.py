@@ -20,7 +20,9 @@ Conventions of the questions (they differ from ``cnn_lenet``'s column layout):
 
 Answer each ``qNN_*`` function by returning a number (or a tuple / vector where the
 docstring says so). You may type the value you computed by hand or compute it with
-numpy; ``answers()`` collects them. Each answer is graded separately.
+numpy; ``answers()`` collects them. Each answer is graded separately, within a
+relative error of 1e-3 (absolute 1e-4 near 0): type at least four significant figures
+(``0.1192``, not ``0.12``), or return the unrounded value numpy computed.
 """
 from __future__ import annotations
 

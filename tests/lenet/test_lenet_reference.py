@@ -202,7 +202,7 @@ def test_mlrloss_matches_torch():
     X = rng.standard_normal((d, b))
     wb = rng.standard_normal((d + 1, K))
     y = rng.integers(0, K, b)
-    nll, g, od, percent = C.mlrloss(wb, X, y, K, False)
+    nll, g, od, percent = C.mlrloss(wb, X, y, K, True)
     Xt = torch.tensor(X, requires_grad=True)
     wt = torch.tensor(wb, requires_grad=True)
     logits = Xt.T @ wt[:d] + wt[d]
@@ -287,3 +287,29 @@ def test_blank_toy_answers_are_none(tmp_path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert mod.answers() == {k: None for k in toy.QUESTIONS}
+
+
+def test_mlrloss_accepts_the_handouts_k_minus_1_columns():
+    rng = np.random.default_rng(8)
+    d, K, b = 5, 4, 6
+    X, y = rng.standard_normal((d, b)), rng.integers(0, K, b)
+    wb = rng.standard_normal((d + 1, K - 1))
+    full = np.hstack([wb, np.zeros((d + 1, 1))])  # class K-1 scores 0
+    nll, g, od, percent = C.mlrloss(wb, X, y, K, 1)
+    nll2, g2, od2, percent2 = C.mlrloss(full, X, y, K, 1)
+    assert np.isclose(nll, nll2) and np.allclose(g, g2[:, :-1]) and np.allclose(od, od2) and percent == percent2
+    assert C.mlrloss(wb, X, y, K, 0)[3] == 0  # the handout's flag: accuracy only when asked
+
+
+def test_helpers_accept_the_handouts_call_forms():
+    rng = np.random.default_rng(9)
+    h, w, c, k, s = 6, 5, 2, 2, 2
+    layer = {"k": k, "stride": s, "pad": 0}
+    ho, wo = C.output_size(h, k, s, 0), C.output_size(w, k, s, 0)
+    x = rng.standard_normal(h * w * c)
+    col = C.im2col_conv({"height": h, "width": w, "channel": c, "data": x}, layer, ho, wo)
+    assert np.allclose(col, C.im2col_conv(x, layer, h, w, c, ho, wo))
+    blob = {"height": h, "width": w, "channel": c}
+    flat = C.col2im_conv(col, blob, layer, ho, wo)
+    four = C.col2im_conv(col.reshape(k * k, c, ho, wo), blob, layer, ho, wo)
+    assert np.allclose(flat, four) and flat.size == h * w * c

@@ -16,6 +16,11 @@ POOL_BWD = ("    best = col.max(axis=0)\n"
             "        taken |= first[pos]\n")
 
 CORRECT = {
+    # the handout lets pooling assume pad = 0, so padding with zeros (the handout's own im2col) is fine
+    "pool_pads_with_zeros_as_the_handout_allows": (
+        [(C, 'pad_value=-np.inf)\n    col = col.reshape(k * k, c, h_out * w_out, batch)\n    pooled',
+          'pad_value=0.0)\n    col = col.reshape(k * k, c, h_out * w_out, batch)\n    pooled')],
+        ["lenet.pool_forward", "lenet.public.pool_forward"]),
     "pool_forward_loops": (
         [(C, "    col = im2col_conv(input[\"data\"], layer, h_in, w_in, c, h_out, w_out, pad_value=-np.inf)\n"
              "    col = col.reshape(k * k, c, h_out * w_out, batch)\n"

@@ -96,6 +96,18 @@ LeNet on MNIST digits with it. Your code goes into two files of the `lenet` pack
 Everything else (convolution, `im2col_conv` / `col2im_conv`, the loss `mlrloss`, the
 network `conv_net`, the data loader and the training script `test_lenet.py`) is given.
 
+**Coming from the original handout's code?** The provided functions accept its call
+forms: `im2col_conv(input_n, layer, h_out, w_out)` with `input_n` a one-image dict, and
+`col2im_conv(col, input, layer, h_out, w_out)` with `col` of any shape holding one
+image's columns (it returns the image flattened; reshape it to `(h, w, c)` if you need).
+`mlrloss(wb, X, y, K, prediction)` takes `prediction` as the handout does (compute the
+accuracy or not; gradients are always returned). One difference: this project's LeNet
+gives the loss layer `K` weight columns (one score per class) where the handout's code
+has `K - 1` (the last class's score fixed at 0); `mlrloss` and `predict` accept both.
+As the handout allows, pooling may assume `pad = 0` (the grader only uses `pad = 0` for
+pooling), and when a pooling window holds its maximum twice, any valid rule for the
+gradient is accepted (all of it to one of the maxima, or shared among them).
+
 **Data layout.** A layer's input or output is a dict with `height`, `width`, `channel`,
 `batch_size`, `data` and `diff`. `data` has shape `[height * width * channel, batch_size]`:
 column `n` is example `n`, and it reshapes to `(height, width, channel)` in C order, so
@@ -128,6 +140,10 @@ second output). The constants are in `toy.py` (`toy.IMAGE`, `toy.FILTERS`, `toy.
 Conventions of these questions: indices start at 1, `(i, j, k)` is row `i`, column `j`,
 channel `k`; convolution does not flip the filter; when a pooling window holds its
 maximum twice, the gradient goes to the first one (row-major order).
+
+**Precision.** A typed number is accepted within a relative error of 1e-3 (absolute
+1e-4 for numbers near 0): give at least four significant figures (e.g. `0.1192`, not
+`0.12`), or compute the answer with numpy and return it unrounded.
 
 **Careful: the vectorisation order of these questions differs from the code's column
 layout.** The questions flatten the pooled maps *row by row, one channel after the
