@@ -26,7 +26,8 @@ from pathlib import Path
 from .checks import Check, Context, Suite, load_suite
 from .compare import CheckFailed, redact
 from .results import ERROR, FAILED, PASSED, TIMEOUT, CheckResult, SubmissionResult
-from .sandbox import Limits, SandboxCrashed, SandboxTimeout, StudentError, UidLease, Zygote, protect
+from .sandbox import (Limits, SandboxCrashed, SandboxTimeout, SandboxUnavailable, StudentError, UidLease, Zygote,
+                      current_isolation, protect)
 from .submission import REPO, SubmissionError, prepare
 
 MAX_MESSAGE = 4000  # characters of a check's message (student output can be long)
@@ -100,6 +101,8 @@ def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Lim
         safe = message
     except SandboxCrashed as exc:
         status, message, safe = ERROR, str(exc), f"your code's process ended abnormally: {exc.what}"
+    except SandboxUnavailable:
+        raise  # the grader's own failure: never a score (grade_submission marks it not graded)
     except Exception as exc:  # noqa: BLE001 - a grader-side bug must not stop the batch
         status = ERROR
         message = safe = f"internal grader error in {chk.id} (not your fault; the course staff have the details)"
@@ -148,11 +151,14 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
     this call leases its own id and starts its own server.
     """
     start = time.monotonic()
+    # the sandbox must start on this machine before anyone is graded (SandboxUnavailable
+    # otherwise: the front ends stop with its message instead of charging every student)
+    isolation = current_isolation()
     suite = load_suite(homework)
     checks = suite.checks(include_hidden=include_hidden)
     if only:
         checks = [c for c in checks if any(c.id == o or c.id.startswith(o + ".") or c.part == o for o in only)]
-    result = SubmissionResult(homework=homework, submission=str(path))
+    result = SubmissionResult(homework=homework, submission=str(path), isolation=isolation.level)
     if include_hidden:
         protect(secret_paths(suite, repo))
     try:
@@ -179,7 +185,14 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
         for c in checks:
             limits = Limits(timeout=c.timeout if max_timeout is None else min(c.timeout, max_timeout),
                             memory_mb=c.memory_mb if max_memory_mb is None else min(c.memory_mb, max_memory_mb))
-            r = run_check(c, prep.subdir, probes, seed=seed, limits=limits, zygote=zygote, identity=identity)
+            try:
+                r = run_check(c, prep.subdir, probes, seed=seed, limits=limits, zygote=zygote, identity=identity)
+            except SandboxUnavailable as exc:
+                result.graded = False
+                result.error = cap(f"NOT GRADED: the grader's sandbox failed during {c.id} (not the student's "
+                                   f"doing; grade this submission again): {exc}")
+                result.checks = []
+                break
             result.checks.append(r)
             if on_check is not None:
                 on_check(r)

@@ -49,6 +49,10 @@ class SubmissionResult:
     checks: list[CheckResult] = field(default_factory=list)
     error: str = ""  # a problem with the submission as a whole (bad zip, missing files)
     duration: float = 0.0
+    # how the student's code was isolated (sandbox.isolation levels: namespaces / uid / process)
+    isolation: str = ""
+    # False when the grader itself failed (its sandbox could not start): not a score, regrade it
+    graded: bool = True
 
     @property
     def score(self) -> float:
@@ -76,4 +80,5 @@ class SubmissionResult:
         known = set(CheckResult.__dataclass_fields__)
         # records written before a field existed (e.g. ``cases``) read with its default
         checks = [CheckResult(**{k: v for k, v in c.items() if k in known}) for c in d.get("checks", [])]
-        return cls(d["homework"], d["submission"], checks, d.get("error", ""), d.get("duration", 0.0))
+        return cls(d["homework"], d["submission"], checks, d.get("error", ""), d.get("duration", 0.0),
+                   d.get("isolation", ""), d.get("graded", True))
