@@ -2,14 +2,19 @@
 
 ``source/<hw>/`` gets the master notebooks (imports pointed at ``starter.``, the
 points of each graded cell set from the suite), the homework's starter package, the
-public checks with the engine they run on, and ``DATA.md`` (where the data comes
-from). nbgrader's own ``generate_assignment`` then writes ``release/<hw>/``, which is
-scanned for reference code and hidden-test text before the release is reported good.
+public checks with the engine they run on, the student commands (``python -m
+autograder check|submit|data|list``), the data tooling the notebooks import
+(``coursedata``: the homework's datasets and what they need), ``DATA.md`` and a
+``README.md`` for students. nbgrader's own ``generate_assignment`` then writes
+``release/<hw>/``, which is scanned for reference code and hidden-test text before the
+release is reported good; the same folder is zipped as ``<hw>-student.zip`` for courses
+that do not use nbgrader.
 """
 from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +31,12 @@ from .nbgrader_course import Course
 DEFAULT_OUT = REPO / "build" / "course"
 ENGINE_FILES = ("autograder/__init__.py", "autograder/notebook.py")
 ENGINE_DIRS = ("autograder/engine", "autograder/build")
+# the commands a student runs (`python -m autograder VERB`); build/release/export/report stay with staff
+STUDENT_CLI = ("autograder/__main__.py", "autograder/cli/__init__.py", "autograder/cli/list_.py",
+               "autograder/cli/check.py", "autograder/cli/data.py", "autograder/cli/submit.py",
+               "autograder/cli/grade.py")
+COURSEDATA = REPO / "datasets" / "coursedata"
+_CD_IMPORT = re.compile(r"(?:coursedata\.|from \.\.)(\w+)")
 _SOLUTIONS_IMPORT = re.compile(r"^\s*(from|import)\s+solutions\b", re.M)
 
 
@@ -43,10 +54,12 @@ class ReleaseReport:
     manual_points: float = 0.0
     notes: list[str] = field(default_factory=list)  # points adjusted, checks not graded by any cell ...
     withheld: list[str] = field(default_factory=list)  # grading-side files kept out of the release
+    student_zip: Path | None = None  # the plain release for courses without nbgrader
 
     def summary(self) -> str:
+        z = f"; plain zip for students: {self.student_zip}" if self.student_zip else ""
         return (f"{self.homework}: released {len(self.notebooks)} notebook(s) to {self.release} "
-                f"({self.auto_points:g} autograded + {self.manual_points:g} hand-graded points)")
+                f"({self.auto_points:g} autograded + {self.manual_points:g} hand-graded points){z}")
 
 
 def _copy_tree(src: Path, dst: Path) -> None:
@@ -75,15 +88,87 @@ def public_files(hw: str, repo: Path = REPO) -> tuple[list[Path], list[str]]:
 
 DATA_NOTE = """# Data for homework `{hw}`
 
-The notebooks and the starter code read their data from `data/<dataset>/` next to the
-course package, or from `$NNCOURSE_DATA/<dataset>/` when that variable is set. The
-course ships generators for every embedded default dataset (no download needed):
+The notebooks and the starter code read their data from `data/<dataset>/` in this
+folder, or from `$NNCOURSE_DATA/<dataset>/` when that variable is set. The folder
+`coursedata/` holds the generators of the embedded default datasets (no download
+needed); the notebooks call them on first use, or run them yourself from this folder:
 
-    course data            # list the datasets
-    course data <dataset>  # write one, in the real file format its loader reads
+    python -m autograder data            # list the datasets
+    python -m autograder data <dataset>  # write one, in the real file format its loader reads
 
 A real dataset in its original format can be placed at the same path instead.
 {extra}"""
+
+STUDENT_README = """# Homework `{hw}`: {title}
+
+Everything you need is in this folder: the notebooks (`*.ipynb`), the `starter/{hw}/`
+package whose stubs you complete, the public checks and the data tooling (`coursedata/`,
+see `DATA.md`). Run every command from this folder, with Python and the course's
+packages installed (numpy, matplotlib, jupyter{torch}).
+
+1. Open the notebooks (`jupyter notebook`) and read each part; every written question
+   sits in a cell above the cell where you answer it (with its points).
+2. Fill in the stubs in `starter/{hw}/` ({files}): each raises `NotImplementedError`
+   until you replace it; the `# TODO` comment above it says what to do.
+3. Check your code with the public checks (shapes, gradient checks, small known values):
+
+       python -m autograder check {hw}
+
+   It prints each check with its message and lists the functions that are still stubs;
+   exit status 0 means every public check passed and no stub is left. Hidden checks
+   (more inputs, accuracy thresholds) run when your submission is graded.
+4. Pack your submission (runs the public checks first, then writes `{hw}-submission.zip`
+   with `starter/{hw}/` and your notebooks, laid out as the grader expects):
+
+       python -m autograder submit {hw}
+
+   Hand in that zip.
+"""
+
+
+def coursedata_packages(hw: str) -> list[str]:
+    """The ``coursedata`` subpackages the homework's notebooks and starter need: its datasets and
+    every subpackage those import (e.g. ``mds189`` draws its people with ``body``)."""
+    from .hooks import datasets_for
+
+    want = [d for d in datasets_for(hw) if (COURSEDATA / d).is_dir()]
+    todo, seen = list(want), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for f in (COURSEDATA / name).rglob("*.py"):
+            for dep in _CD_IMPORT.findall(f.read_text(encoding="utf-8")):
+                if (COURSEDATA / dep).is_dir() and dep not in seen:
+                    todo.append(dep)
+    return sorted(seen)
+
+
+def _copy_student_tools(hw: str, src: Path, repo: Path) -> None:
+    """The student commands and the data tooling (never the staff verbs or other datasets)."""
+    for f in STUDENT_CLI:
+        if (repo / f).is_file():
+            (src / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(repo / f, src / f)
+    cd = src / "coursedata"
+    cd.mkdir()
+    for f in sorted(COURSEDATA.glob("*.py")):
+        shutil.copyfile(f, cd / f.name)
+    for pkg in coursedata_packages(hw):
+        _copy_tree(COURSEDATA / pkg, cd / pkg)
+
+
+def write_student_zip(release_dir: Path, dest: Path) -> Path:
+    """The release folder as one zip (top folder ``<hw>/``) for courses without nbgrader."""
+    hw = release_dir.name
+    tmp = dest.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(release_dir.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts:
+                zf.write(p, f"{hw}/{p.relative_to(release_dir).as_posix()}")
+    tmp.replace(dest)
+    return dest
 
 
 def _data_note(hw: str) -> str:
@@ -187,6 +272,10 @@ def assemble_source(hw: str, course: Course, repo: Path = REPO) -> ReleaseReport
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(p, dest)
     (src / "DATA.md").write_text(_data_note(hw))
+    _copy_student_tools(hw, src, repo)
+    files = ", ".join(f"`{f}`" for f in student_files(hw, repo))
+    (src / "README.md").write_text(STUDENT_README.format(hw=hw, title=suite.title, files=files,
+                                                         torch=", torch" if "torch" in suite.preload else ""))
 
     cells = [c for c in nbs.all_graded_cells(hw, repo)]
     report.auto_points = sum(cov.points.values())
@@ -212,6 +301,8 @@ def release(hw: str, out: Path | None = None, repo: Path = REPO, *, log=None) ->
     if findings:
         shown = "\n  ".join(str(f) for f in findings[:20])
         raise ReleaseError(f"{hw}: the release holds grading-side material ({len(findings)} finding(s)):\n  {shown}")
+    report.student_zip = write_student_zip(report.release, course.root / f"{hw}-student.zip")
+    log(f"{hw}: plain student zip {report.student_zip}")
     return report
 
 
