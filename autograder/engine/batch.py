@@ -381,6 +381,9 @@ def nbgrader_manual(course_dir, homework: str) -> dict[str, dict[str, float | No
     from nbgrader.api import Gradebook, MissingEntry
 
     db = Path(course_dir) / "gradebook.db"
+    bindir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from PATH on an older database
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
     if not db.is_file():
         raise FileNotFoundError(f"{db} does not exist (is {course_dir} an nbgrader course directory?)")
     manual = load_suite(homework).manual()

@@ -373,3 +373,31 @@ def test_check_lists_the_stubs_left(tmp_path, capsys):
     assert main(["check", "example", sub]) == 1
     out = capsys.readouterr().out
     assert "score: 2 / 2" in out and "still stubs" in out and "ops.py: mean_rows" in out
+
+
+def test_hand_graded_columns_come_from_nbgrader(tmp_path):
+    from nbgrader.api import Gradebook
+
+    course = tmp_path / "course"
+    course.mkdir()
+    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "nncourse") as gb:
+        gb.add_assignment("example")
+        gb.add_notebook("example", "example")
+        gb.add_grade_cell("example-written-da_sum", "example", "example", max_score=1, cell_type="markdown")
+        gb.add_solution_cell("example-written-da_sum", "example", "example")
+        for s in ("alice", "bob"):
+            gb.add_student(s)
+            gb.add_submission("example", s)
+        gb.find_grade("example-written-da_sum", "example", "example", "alice").manual_score = 0.5
+        gb.db.commit()
+    out = tmp_path / "out"
+    subs = [_student(tmp_path, "alice"), _student(tmp_path, "bob")]
+    assert main(["grade", "example", *subs, "--out", str(out), "--no-progress", "--only", "2", "--format", "json,md",
+                 "--nbgrader", str(course)]) == 0
+    book = _book(out)
+    assert book["alice"]["by hand 1 (1)"] == "0.5" and book["alice"]["by hand"] == "0.5"
+    assert book["alice"]["total"] == "1.5"
+    assert book["bob"]["by hand 1 (1)"] == "" and book["bob"]["total"] == "1"
+    assert "Graded by hand: 0.5 / 1" in (out / "alice.md").read_text()
+    assert "1 point(s) of written answers are still to be graded by hand" in (out / "bob.md").read_text()
