@@ -79,3 +79,39 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     p = atomic_write(tmp_path / "a" / "r.json", "{}")
     atomic_write(p, b"[1]")
     assert p.read_text() == "[1]" and os.listdir(p.parent) == ["r.json"]
+
+
+def _result(checks):
+    from autograder.engine.results import CheckResult
+
+    r = SubmissionResult("example", "alice.zip")
+    for cid, part, status, msg, kw in checks:
+        r.checks.append(CheckResult(cid, cid.split(".")[-1], part, 2.0, 2.0 if status == "passed" else 0.0, status,
+                                    msg, safe_message=kw.pop("safe", ""), **kw))
+    return r
+
+
+def test_check_table_prints_whole_messages_wrapped_without_sandbox_paths():
+    long = ("dx is wrong at element (3, 1): got -1.7955, expected 2.2011 (relative error 1.8); " * 4).strip()
+    tb = 'your code raised File "/box/0ad7ef0076980aec0ff84b46558b1532/sub/starter/example/ops.py", line 36'
+    r = _result([("example.a", "1", "failed", long, {}), ("example.b", "1", "error", tb, {})])
+    t = check_table(r, width=80)
+    assert all(len(line) <= 80 for line in t.splitlines())
+    assert " ".join(t.split()).count("expected 2.2011") == 4  # nothing cut
+    assert 'File "starter/example/ops.py", line 36' in t and "/box/" not in t
+
+
+def test_feedback_follows_the_handout_order_with_titles_cases_and_pending_hand_grading():
+    cases = [{"name": "batch of 1", "passed": True, "message": "", "safe_message": ""},
+             {"name": "non-square 7x13", "passed": False, "message": "got 3.5, expected 1.25",
+              "safe_message": "values differ"}]
+    r = _result([("example.mean_rows", "2", "failed", "", {"hidden": True, "cases": cases}),
+                 ("example.scale_forward", "1", "passed", "", {})])
+    parts = {"1": "scale layer", "2": "row means"}
+    for render in (to_markdown, to_html):
+        text = render(r, "Practice", parts=parts, manual_points=3)
+        assert text.index("Part 1: scale layer") < text.index("Part 2: row means")
+        assert "non-square 7x13: values differ" in text and "batch of 1" in text
+        assert "got 3.5" not in text  # a hidden check's case shows its safe message only
+        assert "3 point(s) of written answers are still to be graded by hand" in text
+    assert "non-square 7x13: values differ" in check_table(r)
