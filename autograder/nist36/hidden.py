@@ -1,0 +1,570 @@
+"""Hidden checks of `nist36`: values against ``solutions.nist36`` on several cases, the
+numerical gradient checker on losses with known gradients, training runs scored here
+from the weights or predictions that come back, OCR scored against the pages' ground
+truth, and the weight files handed in.
+
+Expected values, labels of scored inputs and known-mistake values are computed in
+this (the grader's) process; the student's code only ever receives inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.engine import Context, check
+from solutions.nist36 import nn as ref
+from solutions.nist36 import run_q2 as ref_q2
+from solutions.nist36 import run_q3 as ref_q3
+from solutions.nist36 import run_q4 as ref_q4
+from solutions.nist36 import run_q5 as ref_q5
+from solutions.nist36 import theory as ref_th
+
+from . import hidden_common as C
+
+NN = "nist36.nn"
+PROBES = "probes"
+
+
+def _close(t: Context, actual, expected, *, mistakes=None, **kw):
+    """t.assert_close with the known-mistake values that do not apply to a case (None) left out."""
+    if mistakes:
+        mistakes = {k: v for k, v in mistakes.items() if v is not None}
+    t.assert_close(actual, expected, mistakes=mistakes or None, **kw)
+
+
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# ----------------------------------------------------------------------------------
+# section 1: theory that code can check
+# ----------------------------------------------------------------------------------
+@check("nist36.q1_1_softmax_shift", part="Q1.1", points=1, timeout=30)
+def q1_1(t: Context):
+    """softmax_shifted(x, c) equals softmax(x) for several shifts c"""
+    for name, x, c in [("5 scores, c = 3", t.rng.standard_normal(5), 3.0),
+                       ("8 scores, c = -max(x)", 4 * t.rng.standard_normal(8), None),
+                       ("a single score, c = 0.5", np.array([2.0]), 0.5)]:
+        with t.case(name):
+            cc = -float(np.max(x)) if c is None else c
+            got = t.call("nist36.theory:softmax_shifted", x, cc)
+            e = np.exp(x - x.max())
+            _close(t, got, e / e.sum(), name="softmax_shifted(x, c)", what=name,
+                           mistakes={"returned exp(x + c) without dividing by the sum": np.exp(x + cc)})
+
+
+@check("nist36.q1_2_softmax_range", part="Q1.2", points=1, timeout=30)
+def q1_2(t: Context):
+    """softmax_properties(): the range of each entry and the sum of all entries"""
+    got = t.call("nist36.theory:softmax_properties")
+    t.assert_true(isinstance(got, (tuple, list)) and len(got) == 3, "softmax_properties must return (low, high, total)")
+    _close(t, np.asarray(got, dtype=float), np.array([0.0, 1.0, 1.0]), name="(low, high, total)",
+                   what="softmax_properties")
+
+
+@check("nist36.q1_3_collapse_linear", part="Q1.3", points=1, timeout=30)
+def q1_3(t: Context):
+    """collapse_linear: two layers without activation as one affine map"""
+    for name, (d, h, k) in [("d=4, h=3, k=2", (4, 3, 2)), ("d=h=k=3", (3, 3, 3)), ("d=1, h=5, k=6", (1, 5, 6))]:
+        with t.case(name):
+            W1, b1 = t.rng.standard_normal((h, d)), t.rng.standard_normal(h)
+            W2, b2 = t.rng.standard_normal((k, h)), t.rng.standard_normal(k)
+            got = t.call("nist36.theory:collapse_linear", W1, b1, W2, b2)
+            t.assert_true(isinstance(got, (tuple, list)) and len(got) == 2, "collapse_linear must return (W, b)")
+            _close(t, got[0], W2 @ W1, name="W", what=name,
+                           mistakes={"multiplied in the wrong order (W1 @ W2): x goes through W1 first, so W = W2 W1":
+                                     W1 @ W2 if d == k else None} if d == k else None)
+            _close(t, got[1], W2 @ b1 + b2, name="b", what=name,
+                           mistakes={"added the biases (b1 + b2); b1 also goes through W2": b1 + b2 if h == k else
+                                     None, "forgot b2": W2 @ b1})
+
+
+@check("nist36.q1_4_sigmoid_grad", part="Q1.4", points=1, timeout=30)
+def q1_4(t: Context):
+    """sigmoid_grad_from_output(s) is the derivative written through the output"""
+    for name, x in [("random inputs", t.rng.standard_normal(7)), ("a 3x4 array", t.rng.standard_normal((3, 4)) * 3),
+                    ("saturated inputs", np.array([-30.0, 0.0, 30.0]))]:
+        with t.case(name):
+            s = _sig(x)
+            got = t.call("nist36.theory:sigmoid_grad_from_output", s)
+            _close(t, got, s * (1 - s), name="sigmoid'(x)", what=name,
+                           mistakes={"used 1 - s only": 1 - s, "wrote s * (1 + s)": s * (1 + s),
+                                     "applied the formula to x instead of s": x * (1 - x)})
+
+
+@check("nist36.q1_5_linear_grads", part="Q1.5", points=6, timeout=30)
+def q1_5(t: Context):
+    """linear_layer_grads: dJ/dW, dJ/dx, dJ/db of y = Wx + b"""
+    for name, (k, d) in [("k=3, d=5", (3, 5)), ("square k=d=4", (4, 4)), ("k=1, d=2", (1, 2))]:
+        with t.case(name):
+            W, x, b, delta = (t.rng.standard_normal((k, d)), t.rng.standard_normal(d), t.rng.standard_normal(k),
+                              t.rng.standard_normal(k))
+            got = t.call("nist36.theory:linear_layer_grads", W, x, b, delta)
+            t.assert_true(isinstance(got, (tuple, list)) and len(got) == 3,
+                          "linear_layer_grads must return (dJ_dW, dJ_dx, dJ_db)")
+            mW = {"used x delta^T; dJ/dW_ij = delta_i x_j, i.e. delta x^T": np.outer(x, delta)} if k == d else {}
+            mx = {"used W delta; it is W^T delta": W @ delta} if k == d else {}
+            _close(t, got[0], np.outer(delta, x), name="dJ_dW", what=name, mistakes=mW)
+            _close(t, got[1], W.T @ delta, name="dJ_dx", what=name, mistakes=mx)
+            _close(t, got[2], delta, name="dJ_db", what=name)
+
+
+@check("nist36.q1_6_tanh", part="Q1.6", points=2, timeout=30)
+def q1_6(t: Context):
+    """tanh through the sigmoid, the output ranges and the largest slopes"""
+    for name, x in [("random inputs", t.rng.standard_normal(9) * 2), ("large |x|", np.array([-40.0, -5.0, 0.0, 5.0, 40.0])),
+                    ("a 2x3 array", t.rng.standard_normal((2, 3)))]:
+        with t.case(f"tanh_from_sigmoid, {name}"):
+            got = t.call("nist36.theory:tanh_from_sigmoid", x)
+            _close(t, got, np.tanh(x), name="tanh_from_sigmoid(x)", what=name,
+                           mistakes={"used sigma(x) instead of sigma(2x): tanh(x) = 2 sigma(2x) - 1": 2 * _sig(x) - 1,
+                                     "forgot the -1": 2 * _sig(2 * x), "forgot the factor 2": _sig(2 * x) - 1})
+    with t.case("output ranges and largest slopes"):
+        rng_ = t.call("nist36.theory:sigmoid_and_tanh_ranges")
+        slopes = t.call("nist36.theory:max_sigmoid_and_tanh_slope")
+        _close(t, np.asarray(rng_, dtype=float), np.array([[0.0, 1.0], [-1.0, 1.0]]),
+                       name="((sigmoid low, high), (tanh low, high))", what="sigmoid_and_tanh_ranges")
+        _close(t, np.asarray(slopes, dtype=float), np.array([0.25, 1.0]), name="(max sigmoid', max tanh')",
+                       what="max_sigmoid_and_tanh_slope", mistakes={"swapped the two": np.array([1.0, 0.25])})
+
+
+# ----------------------------------------------------------------------------------
+# Q2.1.2 Xavier initialisation
+# ----------------------------------------------------------------------------------
+@check("nist36.initialize_weights", part="Q2.1.2", points=3, timeout=30)
+def initialize_weights(t: Context):
+    """initialize_weights: shapes, keys, a 1-D zero bias, the Xavier-uniform distribution"""
+    for name, (i, o) in [("1024 -> 64 (layer1)", (1024, 64)), ("64 -> 36 (output)", (64, 36)),
+                         ("300 -> 1000 (fan-out larger)", (300, 1000))]:
+        with t.case(name):
+            _, args = t.call_with_args(f"{NN}:initialize_weights", i, o, {"keep": np.ones(2)}, "lay")
+            params = args[2]
+            t.assert_true("Wlay" in params and "blay" in params,
+                          f"{name}: expected params['W' + name] and params['b' + name] (name='lay'), found keys "
+                          f"{sorted(params)}", summary="params['W' + name] / params['b' + name] not set")
+            t.assert_true("keep" in params, "initialize_weights must add to params, not replace what it holds")
+            W, b = np.asarray(params["Wlay"]), np.asarray(params["blay"])
+            t.assert_true(W.shape == (i, o), f"{name}: W has shape {W.shape}, expected (in_size, out_size) = {(i, o)}",
+                          summary="W must have shape (in_size, out_size)")
+            t.assert_true(b.shape == (o,), f"{name}: b has shape {b.shape}, expected the 1-D shape ({o},)",
+                          summary="b must be a 1-D array of out_size entries")
+            t.assert_true(np.all(b == 0), f"{name}: b must be all zeros", summary="b must be all zeros")
+            C.assert_xavier(t, W, i, o, name)
+
+
+# ----------------------------------------------------------------------------------
+# Q2.2.1 sigmoid and forward
+# ----------------------------------------------------------------------------------
+@check("nist36.sigmoid", part="Q2.2.1", points=1, timeout=30)
+def sigmoid(t: Context):
+    """sigmoid: values, any shape, no overflow for large negative inputs"""
+    for name, x in [("random 4x5", t.rng.standard_normal((4, 5))), ("zeros", np.zeros(3)),
+                    ("large magnitudes", np.array([-1000.0, -50.0, 50.0, 1000.0])),
+                    ("3-D array", t.rng.standard_normal((2, 3, 2)))]:
+        with t.case(name):
+            got = t.call(f"{NN}:sigmoid", x)
+            _close(t, got, ref.sigmoid(x), name="sigmoid(x)", what=name,
+                           mistakes={"computed 1 / (1 + exp(x)) (sign of the exponent)": ref.sigmoid(-x)})
+
+
+def _layer(t: Context, n, i, o, name, scale=1.0):
+    X = t.rng.standard_normal((n, i)) * scale
+    params = {"W" + name: t.rng.standard_normal((i, o)) / np.sqrt(i), "b" + name: t.rng.standard_normal(o)}
+    return X, params
+
+
+FORWARD_CASES = [("batch of 1, 6 -> 4", 1, 6, 4, "sigmoid", 1.0), ("7x13 -> 5", 7, 13, 5, "sigmoid", 1.0),
+                 ("large inputs, 4x3 -> 3", 4, 3, 3, "sigmoid", 30.0), ("ReLU activation, 5x4 -> 6", 5, 4, 6, "relu", 1.0),
+                 ("softmax activation, 3x4 -> 5", 3, 4, 5, "softmax", 1.0)]
+
+
+@check("nist36.forward", part="Q2.2.1", points=3, timeout=60)
+def forward(t: Context):
+    """forward: output and cache (X, pre_act, post_act) for several shapes and activations"""
+    acts = {"sigmoid": ref.sigmoid, "relu": ref.relu, "softmax": ref.softmax}
+    for name, n, i, o, kind, scale in FORWARD_CASES:
+        with t.case(name):
+            X, params = _layer(t, n, i, o, "L1", scale)
+            out, p = t.probe(f"{PROBES}:forward_with", kind, X, params, "L1")
+            pre = X @ params["WL1"] + params["bL1"]
+            post = acts[kind](pre)
+            m = {"forgot the bias": acts[kind](X @ params["WL1"]), "returned the pre-activation": pre}
+            _close(t, out, post, name="post_act", what=f"forward ({name})", mistakes=m)
+            cache = p.get("cache_L1")
+            t.assert_true(isinstance(cache, (tuple, list)) and len(cache) == 3,
+                          "forward must store params['cache_' + name] = (X, pre_act, post_act)",
+                          summary="forward must store params['cache_' + name] = (X, pre_act, post_act)")
+            _close(t, cache[0], X, name="cache[0] (X)", what=name)
+            _close(t, cache[1], pre, name="cache[1] (pre_act)", what=name,
+                           mistakes={"stored post_act where pre_act belongs": post})
+            _close(t, cache[2], post, name="cache[2] (post_act)", what=name,
+                           mistakes={"stored pre_act where post_act belongs": pre})
+
+
+# ----------------------------------------------------------------------------------
+# Q2.2.2 softmax
+# ----------------------------------------------------------------------------------
+@check("nist36.softmax", part="Q2.2.2", points=3, timeout=30)
+def softmax(t: Context):
+    """softmax: per row, stable for large scores, batch of one, rows on very different scales"""
+    cases = [("random 5x4", t.rng.standard_normal((5, 4))),
+             ("batch of one", t.rng.standard_normal((1, 6))),
+             ("large scores", np.array([[1000.0, 1001.0, 999.0], [720.0, 700.0, 710.0]])),
+             ("rows on very different scales", np.array([[1000.0, 1001.0, 998.0], [-1000.0, -999.0, -1001.0],
+                                                         [0.5, -0.5, 0.0]])),
+             ("ties and exact zeros", np.array([[0.0, 0.0, 0.0, 0.0], [2.0, 2.0, -1.0, 0.0]]))]
+    for name, x in cases:
+        with t.case(name):
+            got = t.call(f"{NN}:softmax", x)
+            e = np.exp(x - x.max(axis=0, keepdims=True))
+            m = {"normalised the columns (axis 0) instead of the rows": e / e.sum(axis=0, keepdims=True)}
+            _close(t, got, ref.softmax(x), name="softmax(x)", what=name, mistakes=m)
+
+
+# ----------------------------------------------------------------------------------
+# Q2.2.3 loss and accuracy
+# ----------------------------------------------------------------------------------
+def _probs(t: Context, n, k):
+    return ref.softmax(t.rng.standard_normal((n, k)) * 2)
+
+
+@check("nist36.compute_loss_and_acc", part="Q2.2.3", points=3, timeout=30)
+def compute_loss_and_acc(t: Context):
+    """compute_loss_and_acc: the summed cross-entropy and the accuracy"""
+    for name, n, k in [("10 examples, 4 classes", 10, 4), ("batch of one", 1, 36), ("40 examples, 36 classes", 40, 36)]:
+        with t.case(name):
+            probs = _probs(t, n, k)
+            labels = t.rng.integers(k, size=n)
+            labels[: n // 3] = probs[: n // 3].argmax(axis=1)  # some correct predictions
+            y = np.eye(k)[labels]
+            got = t.call(f"{NN}:compute_loss_and_acc", y, probs)
+            t.assert_true(isinstance(got, (tuple, list)) and len(got) == 2, "return (loss, acc)")
+            loss, acc = ref.compute_loss_and_acc(y, probs)
+            _close(t, np.asarray(got[0], dtype=float), loss, name="loss", what=name,
+                           mistakes={"averaged the loss over the examples; the handout's loss is the total (sum)":
+                                     loss / n if n > 1 else None,
+                                     "used log base 10": loss / np.log(10), "summed log(probs) over all classes":
+                                     float(-np.sum(np.log(probs)))})
+            _close(t, np.asarray(got[1], dtype=float), acc, name="acc", what=name,
+                           mistakes={"returned the number of correct predictions instead of the fraction":
+                                     acc * n if n > 1 else None})
+
+
+# ----------------------------------------------------------------------------------
+# Q2.3 backwards
+# ----------------------------------------------------------------------------------
+BACKWARD_CASES = [("sigmoid, 5x4 -> 3", 5, 4, 3, "sigmoid"), ("sigmoid, batch of 1, 3 -> 3", 1, 3, 3, "sigmoid"),
+                  ("linear (output layer), 6x5 -> 4", 6, 5, 4, "linear"), ("ReLU, 4x6 -> 5", 4, 6, 5, "relu"),
+                  ("sigmoid, 8x8 -> 8", 8, 8, 8, "sigmoid")]
+
+
+def _backward_ref(X, W, b, delta, kind):
+    pre = X @ W + b
+    act = {"sigmoid": ref.sigmoid, "linear": lambda z: z, "relu": ref.relu}[kind]
+    deriv = {"sigmoid": ref.sigmoid_deriv, "linear": np.ones_like, "relu": lambda p: (p > 0).astype(float)}[kind]
+    post = act(pre)
+    d = delta * deriv(post)
+    good = {"gX": d @ W.T, "gW": X.T @ d, "gb": d.sum(axis=0)}
+    wrong_pre = delta * deriv(pre)
+    mistakes = {
+        "gW": {"took the activation's derivative at pre_act; activation_deriv is a function of post_act":
+               X.T @ wrong_pre if kind == "sigmoid" else None,
+               "skipped the activation's derivative": X.T @ delta if kind != "linear" else None,
+               "divided grad_W by the batch size; the loss is a sum, so are its gradients":
+               X.T @ d / X.shape[0] if X.shape[0] > 1 else None},
+        "gb": {"averaged grad_b over the batch instead of summing": d.mean(axis=0) if X.shape[0] > 1 else None,
+               "took the activation's derivative at pre_act": wrong_pre.sum(axis=0) if kind == "sigmoid" else None,
+               "skipped the activation's derivative": delta.sum(axis=0) if kind != "linear" else None},
+        "gX": {"took the activation's derivative at pre_act": wrong_pre @ W.T if kind == "sigmoid" else None,
+               "skipped the activation's derivative": delta @ W.T if kind != "linear" else None,
+               "multiplied by W instead of W.T": d @ W if W.shape[0] == W.shape[1] else None},
+    }
+    return {"pre": pre, "post": post, **good}, mistakes
+
+
+@check("nist36.backwards", part="Q2.3", points=7, timeout=60)
+def backwards(t: Context):
+    """backwards: grad_X returned, grad_W and grad_b stored, for several activations and shapes"""
+    for name, n, i, o, kind in BACKWARD_CASES:
+        with t.case(name):
+            X, params = _layer(t, n, i, o, "L", 1.5)
+            W, b = params["WL"], params["bL"]
+            delta = t.rng.standard_normal((n, o))
+            exp, mis = _backward_ref(X, W, b, delta, kind)
+            params["cache_L"] = (X, exp["pre"], exp["post"])
+            gx, p = t.probe(f"{PROBES}:backwards_with", kind, delta, params, "L")
+            for key in ("grad_WL", "grad_bL"):
+                t.assert_true(key in p, f"backwards must store params['{key[:6]}' + name] (missing '{key}')",
+                              summary="backwards must store params['grad_W' + name] and params['grad_b' + name]")
+            _close(t, p["grad_WL"], exp["gW"], name="grad_W", what=f"backwards ({name})", mistakes=mis["gW"])
+            gb = np.asarray(p["grad_bL"])
+            t.assert_true(gb.shape == (o,), f"grad_b has shape {gb.shape}; it must be 1-D like b, ({o},)",
+                          summary="grad_b must be 1-D like b")
+            _close(t, gb, exp["gb"], name="grad_b", what=f"backwards ({name})", mistakes=mis["gb"])
+            _close(t, gx, exp["gX"], name="grad_X (returned)", what=f"backwards ({name})", mistakes=mis["gX"])
+
+
+# ----------------------------------------------------------------------------------
+# Q2.4 batches, one training step
+# ----------------------------------------------------------------------------------
+@check("nist36.get_random_batches", part="Q2.4", points=2, timeout=30)
+def get_random_batches(t: Context):
+    """get_random_batches: every example exactly once, pairs kept together, random order"""
+    for name, n, bs in [("10 examples, batch 3 (last batch smaller)", 10, 3), ("48 examples, batch 8", 48, 8),
+                        ("5 examples, batch 7 (one batch)", 5, 7)]:
+        with t.case(name):
+            x = np.column_stack([np.arange(n, dtype=float), t.rng.standard_normal(n)])
+            y = np.eye(n)[np.arange(n)]
+            got = t.call(f"{NN}:get_random_batches", x, y, bs)
+            C.assert_batches(t, got, x, y, bs, name)
+
+
+@check("nist36.train_step", part="Q2.4", points=3, timeout=60)
+def train_step(t: Context):
+    """train_step: the loss before the step and the SGD update of the four parameters"""
+    for name, n, lr in [("batch of 8, lr 0.01", 8, 0.01), ("batch of 1, lr 0.1", 1, 0.1), ("batch of 20, lr 0.003", 20, 0.003)]:
+        with t.case(name):
+            params = C.small_net(t, 12, 6, 5)
+            x = t.rng.random((n, 12))
+            y = np.eye(5)[t.rng.integers(5, size=n)]
+            ref_p = {k: v.copy() for k, v in params.items()}
+            loss, _acc = ref_q2.train_step(x, y, ref_p, lr)
+            got, args = t.call_with_args("nist36.run_q2:train_step", x, y, params, lr)
+            newp = args[2]
+            t.assert_true(isinstance(got, (tuple, list)) and len(got) == 2, "train_step must return (loss, acc)")
+            _close(t, np.asarray(got[0], dtype=float), loss, name="loss", what=name,
+                           mistakes={"returned the average loss; return the batch's total": loss / n if n > 1 else None})
+            for k in ("Wlayer1", "blayer1", "Woutput", "boutput"):
+                uphill = params[k] + (params[k] - ref_p[k])
+                _close(t, newp.get(k), ref_p[k], name=f"params['{k}'] after the step", what=name,
+                               mistakes={"added the gradient (params += lr * grad): descent subtracts it": uphill})
+
+
+# ----------------------------------------------------------------------------------
+# Q2.5 numerical gradient checker
+# ----------------------------------------------------------------------------------
+@check("nist36.numerical_gradients", part="Q2.5", points=5, timeout=90)
+def numerical_gradients(t: Context):
+    """numerical_gradients: central differences on losses with known gradients; params restored"""
+    with t.case("linear loss, a 2-D and a 1-D parameter"):
+        P = {"Wa": t.rng.standard_normal((3, 4)), "ba": t.rng.standard_normal(4)}
+        A = {k: t.rng.standard_normal(v.shape) for k, v in P.items()}
+        out = t.probe(f"{PROBES}:numerical_gradients_on", "linear", P, A)
+        C.assert_numgrads(t, out, A, "linear loss sum(A * P)")
+    with t.case("cubic loss with eps = 0.01 (central, not one-sided, differences)"):
+        P = {"Wc": t.rng.standard_normal((2, 3)), "bc": t.rng.standard_normal(3)}
+        e = 0.01
+        exp = {k: 3 * v ** 2 + e ** 2 for k, v in P.items()}  # the exact central difference of v**3
+        fwd = {k: 3 * v ** 2 + 3 * v * e + e ** 2 for k, v in P.items()}
+        out = t.probe(f"{PROBES}:numerical_gradients_on", "cubic", P, {k: None for k in P}, eps=e)
+        C.assert_numgrads(t, out, exp, "cubic loss sum(P ** 3), eps = 0.01", rtol=1e-7, atol=1e-9,
+                          mistakes={k: {"used one-sided differences (f(v + eps) - f(v)) / eps; use central ones":
+                                        fwd[k]} for k in P})
+    with t.case("two-layer network; cache and gradient entries in params are skipped"):
+        params = C.small_net(t, 5, 4, 3)
+        x = t.rng.standard_normal((6, 5))
+        y = np.eye(3)[t.rng.integers(3, size=6)]
+        g = {k: v.copy() for k, v in params.items()}
+        ref_q2.backprop(x, y, g)
+        exp = {k: g["grad_" + k] for k in ("Wlayer1", "blayer1", "Woutput", "boutput")}
+        with_extras = dict(params, grad_Wlayer1=np.zeros((5, 4)), cache_layer1=np.zeros(3))
+        out = t.probe(f"{PROBES}:numerical_gradients_on", "network", with_extras, {"x": x, "y": y})
+        C.assert_numgrads(t, out, exp, "two-layer network", fd=True)
+
+
+# ----------------------------------------------------------------------------------
+# Q3.1 training, Q3.4 confusion matrix
+# ----------------------------------------------------------------------------------
+@check("nist36.train_short", part="Q3.1", points=2, timeout=240, memory_mb=4096)
+def train_short(t: Context):
+    """train_nist36 on a short schedule: validation accuracy of the returned weights (scored here)"""
+    tx, ty, vx, vy = C.short_run_data()
+    out = t.probe(f"{PROBES}:train_nist36_short", tx, ty, max_iters=C.SHORT_EPOCHS, batch_size=C.SHORT_BATCH,
+                  learning_rate=C.SHORT_LR, seed=0)
+    acc = C.fc_accuracy(t, out, vx, vy, what="the weights train_nist36 returned")
+    t.note(f"validation accuracy after the short run ({C.SHORT_EPOCHS} epochs on {len(tx)} examples): {acc:.3f} "
+           f"(needed: {C.SHORT_THRESHOLD:.2f}; the reference reaches {C.SHORT_REFERENCE})")
+    t.assert_true(acc >= C.SHORT_THRESHOLD,
+                  f"validation accuracy {acc:.3f} after the short run is below {C.SHORT_THRESHOLD:.2f}: the layers "
+                  "pass their checks but training does not learn; check train_step's update and that each epoch "
+                  "visits every batch",
+                  summary="the short training run does not reach the required validation accuracy: check train_step "
+                          "and the epoch loop of train_nist36")
+
+
+@check("nist36.trained_weights", part="Q3.1", points=3, timeout=60)
+def trained_weights(t: Context):
+    """q3_weights.npz (the network trained in the notebook) reaches 75% validation accuracy"""
+    params = C.read_weights(t, C.Q3_WEIGHTS, {"Wlayer1": (1024, 64), "blayer1": (64,), "Woutput": (64, 36),
+                                               "boutput": (36,)})
+    vx, vy = C.validation()
+    acc = float(np.mean(np.argmax(ref_q3.predict_probs(vx, params), axis=1) == np.argmax(vy, axis=1)))
+    t.note(f"validation accuracy of {C.Q3_WEIGHTS}: {acc:.3f} (needed: {C.Q3_THRESHOLD:.2f})")
+    t.assert_true(acc >= C.Q3_THRESHOLD, f"validation accuracy of {C.Q3_WEIGHTS} is {acc:.3f}, below "
+                  f"{C.Q3_THRESHOLD:.2f}: train with the notebook's default schedule (or tune it) and save again",
+                  summary=f"the validation accuracy of {C.Q3_WEIGHTS} is below the required 75%")
+
+
+@check("nist36.confusion_matrix", part="Q3.4", points=1, timeout=30)
+def confusion_matrix(t: Context):
+    """confusion_matrix: rows are true classes, columns predictions"""
+    for name, n, k in [("30 examples, 4 classes", 30, 4), ("one example", 1, 36), ("200 examples, 36 classes", 200, 36)]:
+        with t.case(name):
+            y = np.eye(k)[t.rng.integers(k, size=n)]
+            probs = _probs(t, n, k)
+            got = t.call("nist36.run_q3:confusion_matrix", y, probs)
+            exp = ref_q3.confusion_matrix(y, probs)
+            _close(t, np.asarray(got, dtype=float), exp.astype(float), name="C", what=name,
+                           mistakes={"rows are predictions here; C[i, j] counts true class i predicted as j":
+                                     exp.T.astype(float)})
+
+
+# ----------------------------------------------------------------------------------
+# Q4 OCR on the pages
+# ----------------------------------------------------------------------------------
+@check("nist36.find_letters", part="Q4.2", points=10, timeout=180, memory_mb=4096)
+def find_letters(t: Context):
+    """findLetters on the four pages: at least 95% of the characters found (IoU >= 0.5), few spurious boxes"""
+    for name, image, truth in C.pages():
+        with t.case(f"page {name}"):
+            got = t.call("nist36.q4:findLetters", image)
+            C.assert_detection(t, got, image, truth, name)
+
+
+@check("nist36.group_rows", part="Q4.4", points=1, timeout=30)
+def group_rows(t: Context):
+    """group_rows: boxes clustered into lines, top to bottom, each left to right"""
+    for name, boxes in C.row_cases(t):
+        with t.case(name):
+            got = t.call("nist36.run_q4:group_rows", boxes)
+            exp = ref_q4.group_rows(boxes)
+            t.assert_true(isinstance(got, (list, tuple)) and [list(map(int, r)) for r in got] == exp,
+                          f"{name}: expected the lines {exp}, got {got}",
+                          summary="the lines (or their order) differ from the expected ones")
+
+
+@check("nist36.read_page", part="Q4.4", points=7, timeout=240, memory_mb=4096)
+def read_page(t: Context):
+    """read_page with a trained network: at least 80% of each page's characters read correctly"""
+    params = C.reference_network()
+    pages = C.pages()
+    out = t.probe(f"{PROBES}:read_pages", [img for _n, img, _t in pages], params)
+    for (name, _img, truth), res in zip(pages, out):
+        with t.case(f"page {name}"):
+            C.assert_reading(t, res, truth, name)
+
+
+# ----------------------------------------------------------------------------------
+# Q5 autoencoder
+# ----------------------------------------------------------------------------------
+@check("nist36.ae_reconstruct", part="Q5.1.1", points=5, timeout=30)
+def ae_reconstruct(t: Context):
+    """reconstruct: ReLU x3 then sigmoid through layer1, hidden1, hidden2, output"""
+    for name, n in [("batch of 4", 4), ("batch of 1", 1)]:
+        with t.case(name):
+            params = C.small_autoencoder(t, 20, 5)
+            x = t.rng.random((n, 20))
+            got = t.call("nist36.run_q5:reconstruct", x, params)
+            h = x
+            for lay in ref_q5.LAYERS[:-1]:
+                h = h @ params["W" + lay] + params["b" + lay]
+            lin_out = _sig(h @ params["Woutput"] + params["boutput"])
+            _close(t, got, ref_q5.reconstruct(x, dict(params)), name="reconstruction", what=name,
+                           mistakes={"left out the ReLUs": lin_out})
+
+
+@check("nist36.ae_step", part="Q5.1.2", points=5, timeout=60)
+def ae_step(t: Context):
+    """autoencoder_step: total squared error, backprop through 4 layers, momentum update (two steps)"""
+    params = C.small_autoencoder(t, 16, 4)
+    for step in range(2):
+        with t.case(f"step {step + 1} ({'zero' if step == 0 else 'carried'} momentum)"):
+            x = t.rng.random((6, 16))
+            lr = 0.05
+            exp = {k: np.array(v, copy=True) for k, v in params.items()}
+            loss = ref_q5.autoencoder_step(x, exp, lr)
+            got, args = t.call_with_args("nist36.run_q5:autoencoder_step", x, params, lr)
+            newp = args[1]
+            _close(t, np.asarray(got, dtype=float), loss, name="loss", what=f"step {step + 1}",
+                           mistakes={"averaged the squared error; the handout uses the total": loss / x.size,
+                                     "averaged over the examples": loss / len(x)})
+            mis = C.ae_mistakes(params, x, lr)
+            for k in ref_q5.PARAM_KEYS:
+                _close(t, newp.get("m_" + k), exp["m_" + k], name=f"params['m_{k}']", what=f"step {step + 1}",
+                               mistakes={d: v["m_" + k] for d, v in mis.items()})
+                _close(t, newp.get(k), exp[k], name=f"params['{k}']", what=f"step {step + 1}",
+                               mistakes={d: v[k] for d, v in mis.items()})
+        params = {k: np.asarray(v) for k, v in exp.items()}
+
+
+@check("nist36.average_psnr", part="Q5.3.2", points=2, timeout=30)
+def average_psnr(t: Context):
+    """average_psnr: mean over images of the per-image PSNR (data range 1)"""
+    for name, n in [("10 images", 10), ("one image", 1)]:
+        with t.case(name):
+            x = t.rng.random((n, 64))
+            r = np.clip(x + t.rng.normal(0, 0.1 * (1 + np.arange(n))[:, None] / n, x.shape), 0, 1)
+            got = t.call("nist36.run_q5:average_psnr", x, r)
+            exp = ref_q5.average_psnr(x, r)
+            whole = 10 * np.log10(1.0 / np.mean((x - r) ** 2))
+            _close(t, np.asarray(got, dtype=float), exp, name="PSNR", what=name, rtol=1e-6, atol=1e-6,
+                           mistakes={"one PSNR of the whole set; average the per-image PSNRs": whole if n > 1 else None,
+                                     "used data range 255 for images in [0, 1]": exp + 20 * np.log10(255)})
+
+
+@check("nist36.ae_weights", part="Q5.3.2", points=3, timeout=60)
+def ae_weights(t: Context):
+    """q5_weights.npz (the autoencoder trained in the notebook): validation PSNR above the floor"""
+    shapes = {"Wlayer1": (1024, 32), "blayer1": (32,), "Whidden1": (32, 32), "bhidden1": (32,),
+              "Whidden2": (32, 32), "bhidden2": (32,), "Woutput": (32, 1024), "boutput": (1024,)}
+    params = C.read_weights(t, C.Q5_WEIGHTS, shapes)
+    vx, _vy = C.validation()
+    psnr = ref_q5.average_psnr(vx, ref_q5.reconstruct(vx, params))
+    t.note(f"validation PSNR of {C.Q5_WEIGHTS}: {psnr:.2f} dB (needed: {C.PSNR_FLOOR:.1f})")
+    t.assert_true(psnr >= C.PSNR_FLOOR, f"validation PSNR {psnr:.2f} dB is below {C.PSNR_FLOOR:.1f} dB: train with "
+                  "the handout's schedule (the notebook's defaults) and save again",
+                  summary="the validation PSNR of the saved autoencoder is below the required floor")
+
+
+@check("nist36.ae_train_short", part="Q5.2", points=0, timeout=120)
+def ae_train_short(t: Context):
+    """(no points) the autoencoder loop lowers the loss over a short run"""
+    tx = C.short_run_data()[0][:1000]
+    out = t.probe(f"{PROBES}:train_autoencoder_short", tx, max_iters=3, batch_size=36, learning_rate=3e-5)
+    losses = np.asarray(out.get("losses"), dtype=float)
+    t.assert_true(losses.size == 3 and np.all(np.isfinite(losses)) and losses[-1] < losses[0],
+                  f"the average loss per epoch did not decrease: {losses}", summary="the loss did not decrease")
+
+
+# ----------------------------------------------------------------------------------
+# Q6 PyTorch
+# ----------------------------------------------------------------------------------
+@check("nist36.torch_fc", part="Q6.1.1", points=5, timeout=240, memory_mb=4096)
+def torch_fc(t: Context):
+    """FCNet trained with train_torch: validation accuracy (scored here from predictions)"""
+    acc = C.torch_accuracy(t, "FCNet")
+    t.note(f"FCNet validation accuracy after the short run: {acc:.3f} (needed: {C.TORCH_FC_THRESHOLD:.2f}; "
+           f"reference {C.TORCH_FC_REFERENCE})")
+    t.assert_true(acc >= C.TORCH_FC_THRESHOLD, f"FCNet reaches {acc:.3f}, below {C.TORCH_FC_THRESHOLD:.2f}: check "
+                  "FCNet (Linear, sigmoid, Linear returning logits) and train_torch (zero_grad, backward, step)",
+                  summary="the FC network does not reach the required accuracy")
+
+
+@check("nist36.torch_cnn", part="Q6.1.2", points=5, timeout=300, memory_mb=4096)
+def torch_cnn(t: Context):
+    """ConvNet on NIST36 beats the FC net by a margin on the same short run"""
+    acc = C.torch_accuracy(t, "ConvNet")
+    t.note(f"ConvNet validation accuracy after the short run: {acc:.3f} (needed: {C.TORCH_CNN_THRESHOLD:.2f}, "
+           f"the FC reference reaches {C.TORCH_FC_REFERENCE}; CNN reference {C.TORCH_CNN_REFERENCE})")
+    t.assert_true(acc >= C.TORCH_CNN_THRESHOLD, f"ConvNet reaches {acc:.3f}, below {C.TORCH_CNN_THRESHOLD:.2f} "
+                  "(the FC net's level plus a margin): check the network and that it receives images (N, 1, 32, 32)",
+                  summary="the CNN does not beat the FC network by the required margin")
+
+
+@check("nist36.torch_cifar", part="Q6.1.3", points=5, timeout=300, memory_mb=4096)
+def torch_cifar(t: Context):
+    """CifarNet trained on a small CIFAR-10-style subset does clearly better than chance"""
+    acc = C.cifar_accuracy(t)
+    t.note(f"CifarNet test accuracy after the short run: {acc:.3f} (needed: {C.CIFAR_THRESHOLD:.2f}; chance 0.10; "
+           f"reference {C.CIFAR_REFERENCE})")
+    t.assert_true(acc >= C.CIFAR_THRESHOLD, f"CifarNet reaches {acc:.3f}, below {C.CIFAR_THRESHOLD:.2f}",
+                  summary="the CIFAR network does not reach the required accuracy")

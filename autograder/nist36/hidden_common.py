@@ -1,0 +1,393 @@
+"""Grading-side helpers and calibrated thresholds of the `nist36` hidden checks.
+
+(The name starts with ``hidden`` so the student release leaves it out.)
+Every threshold sits next to the reference numbers it was calibrated on; see also
+``datasets/nist36/CARD.md``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from autograder.engine import Context
+from solutions.nist36 import run_q3 as ref_q3
+from solutions.nist36 import run_q4 as ref_q4
+from solutions.nist36 import run_q5 as ref_q5
+
+PROBES = "probes"
+
+# ----------------------------------------------------------------------------------
+# thresholds (embedded default set: 10,800 / 3,600 / 1,800; see the dataset card)
+# ----------------------------------------------------------------------------------
+# Q3.1, handed-in weights: the handout's bar. Reference with the notebook's default schedule
+# (64 hidden, batch 32, lr 5e-3, 50 epochs): see CARD.md for the seeds.
+Q3_WEIGHTS = "q3_weights.npz"
+Q3_THRESHOLD = 0.75
+# Q3.1, short run inside the sandbox: SHORT_N training rows, SHORT_EPOCHS epochs
+SHORT_N, SHORT_EPOCHS, SHORT_BATCH, SHORT_LR = 5400, 6, 32, 1e-2
+SHORT_THRESHOLD = 0.45
+SHORT_REFERENCE = "see CARD.md"
+# Q5.3.2, handed-in autoencoder weights: validation PSNR floor
+Q5_WEIGHTS = "q5_weights.npz"
+PSNR_FLOOR = 13.0
+# Q4: detection (IoU >= 0.5) and reading rates per page; the handout asks ~100% / ~80%
+IOU = 0.5
+DETECT_THRESHOLD = 0.95
+READ_THRESHOLD = 0.80
+# Q6, short PyTorch runs on TORCH_N training rows, scored on the first TORCH_VALID validation rows
+TORCH_N, TORCH_VALID = 3600, 1800
+TORCH_FC = dict(epochs=10, batch_size=32, lr=1e-2)
+TORCH_CNN = dict(epochs=3, batch_size=64, lr=1e-3)
+TORCH_FC_THRESHOLD = 0.45
+TORCH_FC_REFERENCE = "see CARD.md"
+TORCH_CNN_THRESHOLD = 0.70
+TORCH_CNN_REFERENCE = "see CARD.md"
+CIFAR_N, CIFAR_TEST = 2000, 1000
+CIFAR_RUN = dict(epochs=3, batch_size=64, lr=1e-3)
+CIFAR_THRESHOLD = 0.25
+CIFAR_REFERENCE = "see CARD.md"
+
+
+# ----------------------------------------------------------------------------------
+# data
+# ----------------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _split(split):
+    from coursedata.nist36 import read_split
+
+    x, y = read_split(split)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
+def validation():
+    return _split("valid")
+
+
+def short_run_data():
+    tx, ty = _split("train")
+    vx, vy = _split("valid")
+    return tx[:SHORT_N], ty[:SHORT_N], vx, vy
+
+
+@lru_cache(maxsize=None)
+def _pages():
+    from PIL import Image
+
+    from coursedata.nist36 import page_paths
+    from coursedata.nist36.pages import read_truth
+
+    out = []
+    for p in page_paths():
+        out.append((p.stem, np.asarray(Image.open(p).convert("RGB")), read_truth(p)))
+    return tuple(out)
+
+
+def pages():
+    return list(_pages())
+
+
+def reference_network():
+    """The reference two-layer network trained with the default schedule, cached on disk
+    next to the data (``reference_fc.npz``); the first call trains it (about a minute)."""
+    from coursedata.nist36 import nist36_dir, split_path
+
+    path = nist36_dir() / "reference_fc.npz"
+    stamp = str(int(split_path("train").stat().st_mtime_ns))
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["stamp"]) == stamp:
+                return {k: np.array(z[k]) for k in ("Wlayer1", "blayer1", "Woutput", "boutput")}
+    tx, ty = _split("train")
+    params, _ = ref_q3.train_nist36(np.array(tx), np.array(ty), seed=0)
+    keep = {k: params[k] for k in ("Wlayer1", "blayer1", "Woutput", "boutput")}
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, stamp=stamp, **keep)
+    tmp.replace(path)
+    return keep
+
+
+# ----------------------------------------------------------------------------------
+# small networks
+# ----------------------------------------------------------------------------------
+def small_net(t: Context, d, h, k):
+    return {"Wlayer1": t.rng.standard_normal((d, h)) * 0.5, "blayer1": t.rng.standard_normal(h) * 0.1,
+            "Woutput": t.rng.standard_normal((h, k)) * 0.5, "boutput": t.rng.standard_normal(k) * 0.1}
+
+
+def small_autoencoder(t: Context, d, h):
+    sizes = {"layer1": (d, h), "hidden1": (h, h), "hidden2": (h, h), "output": (h, d)}
+    params = {}
+    for name, (i, o) in sizes.items():
+        params["W" + name] = t.rng.standard_normal((i, o)) * np.sqrt(2.0 / i)
+        params["b" + name] = t.rng.standard_normal(o) * 0.1 + 0.05
+    for k in ref_q5.PARAM_KEYS:
+        params["m_" + k] = np.zeros_like(params[k])
+    return params
+
+
+def ae_mistakes(params, x, lr):
+    """Parameters and momenta after one step of known-wrong momentum updates."""
+    g = {k: np.array(v, copy=True) for k, v in params.items()}
+    ref_q5.reconstruct(x, g)
+    out = ref_q5.reconstruct(x, g)
+    from solutions.nist36.nn import backwards, sigmoid_deriv
+    from solutions.nist36.util import relu_deriv
+
+    def grads(delta):
+        p = dict(g)
+        d = backwards(delta, p, "output", sigmoid_deriv)
+        d = backwards(d, p, "hidden2", relu_deriv)
+        d = backwards(d, p, "hidden1", relu_deriv)
+        backwards(d, p, "layer1", relu_deriv)
+        return {k: p["grad_" + k] for k in ref_q5.PARAM_KEYS}
+
+    full = grads(2.0 * (out - x))
+    half = {k: v / 2 for k, v in full.items()}
+    variants = {}
+
+    def apply(desc, grad, rule):
+        res = {}
+        for k in ref_q5.PARAM_KEYS:
+            m_old = params["m_" + k]
+            m_new, w_new = rule(params[k], m_old, grad[k])
+            res["m_" + k], res[k] = m_new, w_new
+        variants[desc] = res
+
+    apply("the momentum adds the gradient (M = 0.9 M + lr grad): it must subtract it", full,
+          lambda w, m, gr: (0.9 * m + lr * gr, w + 0.9 * m + lr * gr))
+    apply("updated the weights with the old momentum (W += M before updating M)", full,
+          lambda w, m, gr: (0.9 * m - lr * gr, w + m))
+    apply("used delta = out - x; the derivative of the squared error is 2 (out - x)", half,
+          lambda w, m, gr: (0.9 * m - lr * gr, w + 0.9 * m - lr * gr))
+    apply("subtracted the momentum: W -= M (M already holds -lr grad)", full,
+          lambda w, m, gr: (0.9 * m - lr * gr, w - (0.9 * m - lr * gr)))
+    return variants
+
+
+# ----------------------------------------------------------------------------------
+# assertions shared by several checks
+# ----------------------------------------------------------------------------------
+def assert_xavier(t: Context, W, i, o, name):
+    W = t.as_array(W, "W", what=name)
+    t.assert_true(np.all(np.isfinite(W)), f"{name}: W has non-finite values")
+    a = np.sqrt(6.0 / (i + o))
+    wmax = float(np.max(np.abs(W)))
+    var = float(np.var(W))
+    target = 2.0 / (i + o)
+    n = W.size
+    # sampling spread of the variance of n uniform values: sd = var * sqrt(0.8 / n)
+    tol = 6 * target * np.sqrt(0.8 / n) + 1e-12
+    hints = []
+    for desc, v in ((f"the bound used fan_in only, sqrt(6 / in_size)", 2.0 / i),
+                    (f"the bound used fan_out only, sqrt(6 / out_size)", 2.0 / o),
+                    ("sqrt(2 / (in + out)) was used as the bound; that is the standard deviation, the uniform "
+                     "bound is sqrt(6 / (in + out))", 2.0 / (i + o) / 3),
+                    ("the bound is 6 / (in + out) without the square root", (6.0 / (i + o)) ** 2 / 3)):
+        if abs(var - v) <= tol and abs(v - target) > 3 * tol:
+            hints.append(desc)
+    t.assert_true(wmax <= a * (1 + 1e-9),
+                  f"{name}: max |W| = {wmax:.4g} exceeds the Xavier bound sqrt(6 / (in + out)) = {a:.4g}: draw from a "
+                  "uniform distribution on [-bound, bound]" + (f" (likely: {hints[0]})" if hints else
+                                                                " (a normal distribution has no bound)"),
+                  summary="some weights lie outside the Xavier-uniform bound sqrt(6 / (in_size + out_size))")
+    t.assert_true(abs(var - target) <= tol,
+                  f"{name}: Var[W] = {var:.4g}, expected 2 / (in + out) = {target:.4g}" +
+                  (f"; likely: {hints[0]}" if hints else ""),
+                  summary="the variance of W is not 2 / (in_size + out_size)" + (f"; likely: {hints[0]}" if hints else ""))
+    t.assert_true(wmax >= a * (1 - 20.0 / n) - 1e-12 if n >= 200 else True,
+                  f"{name}: the largest |W| is {wmax:.4g}, well inside the bound {a:.4g}: sample the whole interval",
+                  summary="W does not fill the interval [-bound, bound]")
+    t.assert_true(abs(float(np.mean(W))) <= 6 * a / np.sqrt(3 * n),
+                  f"{name}: W has mean {float(np.mean(W)):.4g}: it must be centred on 0",
+                  summary="W is not centred on 0")
+
+
+def assert_batches(t: Context, got, x, y, bs, name):
+    t.assert_true(isinstance(got, (list, tuple)) and len(got) > 0,
+                  f"{name}: get_random_batches must return a non-empty list of (batch_x, batch_y) pairs",
+                  summary="get_random_batches must return a list of (batch_x, batch_y) pairs")
+    n = len(x)
+    seen = []
+    sizes = []
+    for j, pair in enumerate(got):
+        t.assert_true(isinstance(pair, (list, tuple)) and len(pair) == 2, f"{name}: batch {j} is not a pair (x, y)",
+                      summary="each batch must be a pair (batch_x, batch_y)")
+        bx, by = np.asarray(pair[0]), np.asarray(pair[1])
+        t.assert_true(bx.ndim == 2 and bx.shape[1] == x.shape[1] and by.shape == (len(bx), y.shape[1]),
+                      f"{name}: batch {j} has shapes {bx.shape} / {by.shape}; expected (b, {x.shape[1]}) / "
+                      f"(b, {y.shape[1]})", summary="a batch has the wrong shape")
+        idx = np.rint(bx[:, 0]).astype(int)
+        t.assert_true(np.all((idx >= 0) & (idx < n)) and np.allclose(bx, x[idx]),
+                      f"{name}: batch {j} holds rows that are not rows of x", summary="a batch holds rows not from x")
+        t.assert_true(np.array_equal(np.argmax(by, axis=1), idx),
+                      f"{name}: in batch {j} the labels do not belong to the examples (shuffle x and y with the same "
+                      "permutation)", summary="x and y were shuffled differently")
+        seen.extend(idx.tolist())
+        sizes.append(len(bx))
+    counts = np.bincount(seen, minlength=n)
+    t.assert_true(np.all(counts == 1),
+                  f"{name}: {int(np.sum(counts == 0))} examples are missing and {int(np.sum(counts > 1))} appear more "
+                  "than once: use one permutation of the rows (no sampling with replacement; keep the last, smaller "
+                  "batch)", summary="every example must appear in exactly one batch (a permutation, last batch kept)")
+    t.assert_true(all(s == bs for s in sizes[:-1]) and 0 < sizes[-1] <= bs,
+                  f"{name}: batch sizes {sizes}; all but the last must be {bs}",
+                  summary="all batches but the last must have batch_size rows")
+    if n >= 10:
+        t.assert_true(seen != list(range(n)), f"{name}: the examples come in their original order: shuffle them",
+                      summary="the batches are not shuffled")
+
+
+def assert_numgrads(t: Context, out, expected, what, rtol=None, atol=None, fd=False, mistakes=None):
+    t.assert_true(isinstance(out, dict) and isinstance(out.get("grads"), dict),
+                  "numerical_gradients must return a dict {parameter name: gradient array}")
+    grads = out["grads"]
+    extra = sorted(set(grads) - set(expected))
+    missing = sorted(set(expected) - set(grads))
+    t.assert_true(not missing, f"{what}: no gradient for {missing}", summary="a parameter has no gradient")
+    t.assert_true(not extra, f"{what}: gradients returned for {extra}; only keys without '_' are parameters",
+                  summary="gradients returned for entries that are not parameters (keys with '_')")
+    for k, e in expected.items():
+        m = (mistakes or {}).get(k)
+        kw = {} if rtol is None else {"rtol": rtol, "atol": atol}
+        t.assert_close(grads[k], e, name=f"gradient of '{k}'", what=what, mistakes=m, fd=fd and rtol is None, **kw)
+    t.assert_true(out.get("restored", 1.0) <= 1e-12,
+                  f"{what}: params changed by {out.get('restored'):.3g} after the call: restore each entry after "
+                  "perturbing it", summary="params were not restored after the numerical gradients")
+
+
+def fc_accuracy(t: Context, out, vx, vy, what):
+    shapes = {"Wlayer1": (1024, 64), "blayer1": (64,), "Woutput": (64, 36), "boutput": (36,)}
+    t.assert_true(isinstance(out, dict), f"{what}: nothing usable came back")
+    params = {}
+    for k, s in shapes.items():
+        v = np.asarray(out.get(k), dtype=np.float64) if out.get(k) is not None else None
+        t.assert_true(v is not None and v.shape == s, f"{what}: '{k}' has shape "
+                      f"{None if v is None else v.shape}, expected {s}", summary=f"'{k}' has the wrong shape")
+        params[k] = v
+    if not all(np.all(np.isfinite(v)) for v in params.values()):
+        return 0.0
+    with np.errstate(all="ignore"):
+        pred = np.argmax(ref_q3.predict_probs(vx, params), axis=1)
+    return float(np.mean(pred == np.argmax(vy, axis=1)))
+
+
+def read_weights(t: Context, name, shapes):
+    path = t.submission_file(name)
+    if path is None:
+        t.fail(f"no {name} in your submission: run the notebook's cell that saves it (next to your code, "
+               f"starter/nist36/{name}) and hand it in")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            params = {k: np.array(z[k], dtype=np.float64) for k in shapes if k in z.files}
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the student's to fix
+        t.fail(f"{name} could not be read as an .npz of arrays ({type(exc).__name__}): save it with np.savez")
+    for k, s in shapes.items():
+        t.assert_true(k in params, f"{name} has no array '{k}'", summary=f"{name} lacks an array")
+        t.assert_true(params[k].shape == s, f"{name}: '{k}' has shape {params[k].shape}, expected {s}",
+                      summary=f"{name}: an array has the wrong shape")
+        t.assert_true(np.all(np.isfinite(params[k])), f"{name}: '{k}' holds NaN or inf")
+    return params
+
+
+def row_cases(t: Context):
+    cases = []
+    # three lines of 6, 4 and 7 boxes, jittered, handed over in random order
+    boxes = []
+    for li, count in enumerate((6, 4, 7)):
+        for j in range(count):
+            y = 40 + 80 * li + t.rng.integers(-6, 7)
+            x = 30 + 55 * j + t.rng.integers(-4, 5)
+            h, w = t.rng.integers(38, 50), t.rng.integers(20, 40)
+            boxes.append([y, x, y + h, x + w])
+    boxes = np.asarray(boxes)[t.rng.permutation(len(boxes))]
+    cases.append(("three lines, boxes in random order", boxes))
+    one = np.asarray([[100 + t.rng.integers(-3, 4), 20 + 50 * j, 140, 60 + 50 * j] for j in range(5)])[::-1]
+    cases.append(("one line given right to left", one))
+    # a slightly rotated page: each line drifts down by 1 pixel per 20 to the right
+    rot = []
+    for li in range(2):
+        for j in range(9):
+            x = 20 + 60 * j
+            y = 50 + 90 * li + x // 20
+            rot.append([y, x, y + 45, x + 35])
+    cases.append(("two lines drifting with a slight rotation", np.asarray(rot)[t.rng.permutation(18)]))
+    return [(n, np.asarray(b, dtype=np.int64)) for n, b in cases]
+
+
+def assert_detection(t: Context, got, image, truth, name):
+    t.assert_true(isinstance(got, (tuple, list)) and len(got) == 2, "findLetters must return (bboxes, bw)")
+    boxes, bw = got
+    bw = t.as_array(bw, "bw", what=f"page {name}")
+    t.assert_true(bw.shape == image.shape[:2], f"page {name}: bw has shape {bw.shape}, expected {image.shape[:2]}",
+                  summary="bw must have the image's height and width")
+    t.assert_true(np.nanmin(bw) >= 0 and np.nanmax(bw) <= 1 and np.mean(bw) > 0.5,
+                  f"page {name}: bw must be in [0, 1] with a white (1) background and black (0) characters "
+                  f"(mean {np.mean(bw):.2f})", summary="bw must be in [0, 1], white background, black characters")
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4) if np.size(boxes) else np.zeros((0, 4))
+    n_true = len(truth["boxes"])
+    det, _ = ref_q4.score_page(truth["boxes"], truth["chars"], b, "", iou=IOU)
+    t.assert_true(det >= DETECT_THRESHOLD,
+                  f"page {name}: {det:.1%} of the {n_true} characters have a box with IoU >= {IOU} (needed: "
+                  f"{DETECT_THRESHOLD:.0%}); {len(b)} boxes returned. Boxes are [y1, x1, y2, x2] (rows first)",
+                  summary=f"fewer than {DETECT_THRESHOLD:.0%} of the characters were found on this page "
+                          "(boxes are [y1, x1, y2, x2], rows first)")
+    t.assert_true(len(b) <= 1.1 * n_true + 2,
+                  f"page {name}: {len(b)} boxes for {n_true} characters: drop the small specks of noise",
+                  summary="too many boxes: drop the small specks of noise")
+
+
+def assert_reading(t: Context, res, truth, name):
+    t.assert_true(isinstance(res, dict), f"page {name}: read_page returned nothing usable")
+    boxes, lines = np.asarray(res["boxes"]).reshape(-1, 4), res["lines"]
+    chars = "".join(lines).replace(" ", "")
+    t.assert_true(len(chars) == len(boxes),
+                  f"page {name}: {len(boxes)} boxes but {len(chars)} characters in the lines: return one character "
+                  "per box, in the boxes' order", summary="return one character per box, in the boxes' order")
+    _, cls = ref_q4.score_page(truth["boxes"], truth["chars"], boxes, chars, iou=IOU)
+    t.assert_true(cls >= READ_THRESHOLD,
+                  f"page {name}: {cls:.1%} of the {len(truth['chars'])} characters read correctly (needed: "
+                  f"{READ_THRESHOLD:.0%}); make the crops look like the training rows (white margin, square, "
+                  "32x32, transposed)", summary=f"fewer than {READ_THRESHOLD:.0%} of the characters read correctly")
+    t.assert_true(len(lines) == len(truth["lines"]),
+                  f"page {name}: {len(lines)} lines found, the page has {len(truth['lines'])}",
+                  summary="the number of text lines is wrong")
+
+
+# ----------------------------------------------------------------------------------
+# PyTorch runs
+# ----------------------------------------------------------------------------------
+def _images(x):
+    return np.ascontiguousarray(np.asarray(x, dtype=np.float32).reshape(-1, 32, 32).transpose(0, 2, 1)[:, None])
+
+
+def torch_accuracy(t: Context, model_name):
+    tx, ty = _split("train")
+    vx, vy = _split("valid")
+    tx, ty = tx[:TORCH_N], np.argmax(ty[:TORCH_N], axis=1)
+    vx, vy = vx[:TORCH_VALID], np.argmax(vy[:TORCH_VALID], axis=1)
+    if model_name == "FCNet":
+        run, a, b = TORCH_FC, tx.astype(np.float32), vx.astype(np.float32)
+    else:
+        run, a, b = TORCH_CNN, _images(tx), _images(vx)
+    out = t.probe(f"{PROBES}:torch_train_predict", model_name, a, ty, b, **run)
+    pred = np.asarray(out.get("pred")) if isinstance(out, dict) else None
+    t.assert_true(pred is not None and pred.shape == vy.shape,
+                  f"{model_name}: predictions of shape {None if pred is None else pred.shape}, expected {vy.shape}")
+    return float(np.mean(pred == vy))
+
+
+def cifar_accuracy(t: Context):
+    from coursedata.cifar10 import load_cifar10
+
+    Xtr, ytr, Xte, yte = load_cifar10()
+    a = np.ascontiguousarray(Xtr[:CIFAR_N].astype(np.float32).transpose(0, 3, 1, 2) / 255.0)
+    b = np.ascontiguousarray(Xte[:CIFAR_TEST].astype(np.float32).transpose(0, 3, 1, 2) / 255.0)
+    out = t.probe(f"{PROBES}:torch_train_predict", "CifarNet", a, np.asarray(ytr[:CIFAR_N], dtype=np.int64), b,
+                  **CIFAR_RUN)
+    pred = np.asarray(out.get("pred")) if isinstance(out, dict) else None
+    y = np.asarray(yte[:CIFAR_TEST])
+    t.assert_true(pred is not None and pred.shape == y.shape, "CifarNet: predictions have the wrong shape")
+    return float(np.mean(pred == y))

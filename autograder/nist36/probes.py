@@ -1,0 +1,170 @@
+"""Sandbox-side helpers of `nist36` (no secrets: shipped with the public checks).
+
+They run inside the student's process with the student's code (``starter.nist36``):
+calls that need a Python function as an argument (an activation, a loss), numerical
+gradients of the student's own forward pass, and short training runs that return
+*weights* or *predictions on unlabelled inputs*; the grader computes the scores.
+"""
+import numpy as np
+
+
+def _nn():
+    from starter.nist36 import nn
+
+    return nn
+
+
+def _activation(kind):
+    from starter.nist36 import nn, util
+
+    return {"sigmoid": (nn.sigmoid, nn.sigmoid_deriv), "relu": (util.relu, util.relu_deriv),
+            "linear": (util.linear, util.linear_deriv), "softmax": (nn.softmax, None)}[kind]
+
+
+def _plain(params):
+    """Arrays and tuples of arrays only (drops whatever the student stored that cannot travel)."""
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, tuple):
+            out[k] = tuple(np.asarray(a) for a in v)
+        else:
+            out[k] = np.asarray(v)
+    return out
+
+
+def forward_with(kind, X, params, name):
+    """``forward(X, params, name, activation)`` with the activation ``kind``; returns ``(out, params)``."""
+    act, _ = _activation(kind)
+    out = _nn().forward(X, params, name, act)
+    return out, _plain(params)
+
+
+def backwards_with(kind, delta, params, name):
+    """``backwards(delta, params, name, activation_deriv)`` with the derivative of ``kind``.
+
+    ``params`` must already hold ``cache_<name>``; returns ``(grad_X, params)``.
+    """
+    _, deriv = _activation(kind)
+    grad_x = _nn().backwards(delta, params, name, deriv)
+    return grad_x, _plain(params)
+
+
+def forward_numeric_grads(kind, X, params, name, delta, h=1e-6):
+    """Central differences of ``sum(delta * forward(X, params, name, act))`` w.r.t. X, W and b,
+    using the student's own ``forward``."""
+    act, _ = _activation(kind)
+    nn = _nn()
+    X = np.array(X, dtype=np.float64)
+    P = {k: np.array(v, dtype=np.float64) for k, v in params.items() if not k.startswith("cache_")}
+
+    def f():
+        return float(np.sum(delta * np.asarray(nn.forward(X, dict(P), name, act))))
+
+    out = {}
+    for key, arr in (("X", X), ("W", P["W" + name]), ("b", P["b" + name])):
+        g = np.zeros_like(arr)
+        for i in np.ndindex(arr.shape):
+            old = arr[i]
+            arr[i] = old + h
+            pos = f()
+            arr[i] = old - h
+            neg = f()
+            arr[i] = old
+            g[i] = (pos - neg) / (2 * h)
+        out[key] = g
+    return out
+
+
+# ----------------------------------------------------------------------------------
+# the numerical gradient checker, on losses whose gradients the grader knows
+# ----------------------------------------------------------------------------------
+def _loss(kind, consts):
+    if kind == "linear":  # sum_k sum(A_k * P_k)
+        return lambda p: float(sum(np.sum(consts[k] * p[k]) for k in consts))
+    if kind == "cubic":  # sum_k sum(P_k ** 3)
+        return lambda p: float(sum(np.sum(np.asarray(p[k], dtype=np.float64) ** 3) for k in consts))
+    if kind == "network":  # the two-layer sigmoid/softmax network, total cross-entropy (written here)
+        x, y = consts["x"], consts["y"]
+
+        def net(p):
+            z = x @ p["Wlayer1"] + p["blayer1"]
+            h = 1.0 / (1.0 + np.exp(-z))
+            s = h @ p["Woutput"] + p["boutput"]
+            s = s - s.max(axis=1, keepdims=True)
+            logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+            return float(-np.sum(y * logp))
+
+        return net
+    raise ValueError(kind)
+
+
+def numerical_gradients_on(kind, params, consts, eps=None):
+    """Call the student's ``numerical_gradients`` on a known loss.
+
+    Returns ``{"grads": dict, "restored": max |change| of every params entry afterwards,
+    "keys": the keys the returned dict holds}``.
+    """
+    from starter.nist36 import run_q2
+
+    params = {k: (np.array(v, dtype=np.float64) if not isinstance(v, tuple) else v) for k, v in params.items()}
+    before = {k: np.array(v, copy=True) for k, v in params.items() if isinstance(v, np.ndarray)}
+    loss = _loss(kind, consts)
+    grads = run_q2.numerical_gradients(params, loss) if eps is None else run_q2.numerical_gradients(
+        params, loss, eps=eps)
+    changed = max((float(np.max(np.abs(np.asarray(params[k], dtype=np.float64) - v))) if v.size else 0.0)
+                  for k, v in before.items())
+    grads = {str(k): np.asarray(v, dtype=np.float64) for k, v in dict(grads).items()}
+    return {"grads": grads, "restored": changed, "keys": sorted(grads)}
+
+
+# ----------------------------------------------------------------------------------
+# training runs (return weights / predictions; the labels of the scored inputs never come here)
+# ----------------------------------------------------------------------------------
+def train_nist36_short(train_x, train_y, max_iters, batch_size, learning_rate, seed=0):
+    """The student's ``train_nist36`` on the given data; returns its four weight arrays."""
+    from starter.nist36 import run_q3
+
+    params, _history = run_q3.train_nist36(train_x, train_y, None, None, hidden_size=64, batch_size=batch_size,
+                                           learning_rate=learning_rate, max_iters=max_iters, seed=seed)
+    return {k: np.asarray(params[k], dtype=np.float64) for k in ("Wlayer1", "blayer1", "Woutput", "boutput")}
+
+
+def train_autoencoder_short(train_x, max_iters, batch_size, learning_rate, seed=0):
+    """The student's autoencoder step driven by the handout's loop; returns its eight weight arrays."""
+    from starter.nist36 import run_q5
+
+    params, losses = run_q5.train_autoencoder(train_x, max_iters=max_iters, batch_size=batch_size,
+                                              learning_rate=learning_rate, seed=seed)
+    out = {k: np.asarray(params[k], dtype=np.float64) for k in run_q5.PARAM_KEYS}
+    out["losses"] = np.asarray(losses, dtype=np.float64)
+    return out
+
+
+def torch_train_predict(model_name, train_x, train_y, test_x, epochs, batch_size, lr, seed=0, threads=1):
+    """Build ``run_q6.<model_name>()``, train it with the student's ``train_torch`` and return
+    predictions on ``test_x`` (and the training time)."""
+    import time
+
+    import torch
+
+    from starter.nist36 import run_q6
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    model = getattr(run_q6, model_name)()
+    start = time.perf_counter()
+    run_q6.train_torch(model, train_x, train_y, epochs, batch_size, lr, seed=seed)
+    seconds = time.perf_counter() - start
+    pred = run_q6.predict(model, test_x)
+    return {"pred": np.asarray(pred, dtype=np.int64), "seconds": seconds}
+
+
+def read_pages(images, params):
+    """The student's ``read_page`` on each image, with the grader's network ``params``."""
+    from starter.nist36 import run_q4
+
+    out = []
+    for img in images:
+        boxes, lines = run_q4.read_page(img, params)
+        out.append({"boxes": np.asarray(boxes, dtype=np.int64).reshape(-1, 4), "lines": [str(s) for s in lines]})
+    return out
