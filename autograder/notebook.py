@@ -43,6 +43,7 @@ __all__ = ["grade_cell", "cell_result", "GradeCellFailed", "find_tree", "format_
 
 ROOT = Path(__file__).resolve().parents[1]  # the tree holding this autograder/ (repo or release)
 TRUSTED_ENV = "NNCOURSE_GRADER_ROOT"
+ENGINE_SCORES_ENV = "NNCOURSE_SCORES_BY_ENGINE"  # set by the sandboxed kernel (instructor/kernel_sandbox.py)
 AUTOGRADING = "autograde"
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT", "skipped": "SKIP"}
 
@@ -297,6 +298,12 @@ def grade_cell(hw: str, target: str, *, timeout: float | None = None) -> None:
 
     Prints a line per check and raises ``AssertionError`` unless every check passed.
     """
+    if os.environ.get(ENGINE_SCORES_ENV) == "1":
+        # the sandboxed kernel of ``nbgrader autograde``: this kernel runs the student's code and
+        # decides nothing; the engine grades the files afterwards (``course``'s gradebook sync).
+        # Fail closed: without that sync the cell is worth 0, never full marks.
+        raise GradeCellFailed(f"{target}: scored by the course's grading engine after the notebook ran "
+                              f"(the feedback shows its result)")
     start = time.monotonic()
     result = cell_result(hw, target, timeout=timeout)
     if not result.get("matched"):

@@ -109,9 +109,12 @@ def make_box_root(prefix: str = "nncourse-box-") -> Path:
     return root
 
 
-def mount_spec(box_root: Path, uid: int, gid: int, argv: list[str], env: dict, cwd: str,
-               rlimits: list) -> dict:
-    """The nslaunch spec: what exists in the sandbox's root, and what runs there."""
+def mount_spec(box_root: Path | None, uid: int, gid: int, argv: list[str], env: dict, cwd: str,
+               rlimits: list, *, new_root: Path | None = None, extra_binds=(), net: bool = False) -> dict:
+    """The nslaunch spec: what exists in the sandbox's root, and what runs there.
+
+    ``box_root`` appears as ``/box`` (read-write); ``extra_binds``: ``(host path, writable)``
+    bound at the same path; ``net``: keep the host's network (default: none at all)."""
     binds: list = []
     symlinks: list = []
     seen: set[str] = set()
@@ -148,9 +151,12 @@ def mount_spec(box_root: Path, uid: int, gid: int, argv: list[str], env: dict, c
         for name in MASKED_PACKAGES:
             if os.path.isdir(os.path.join(rd, name)):
                 masks.append(os.path.join(rd, name))
-    binds.append([str(box_root), BOX, True])
+    for src, writable in extra_binds:
+        binds.append([str(src), str(src), bool(writable)])
+    if box_root is not None:
+        binds.append([str(box_root), BOX, True])
     return {
-        "root": str(box_root / ".newroot"),
+        "root": str(new_root if new_root is not None else box_root / ".newroot"), "net": net,
         "binds": binds, "symlinks": symlinks + [["/proc/self/fd", "/dev/fd"]],
         "devices": list(DEVICES),
         "tmpfs": [["/tmp", 0o1777, 512], ["/var/tmp", 0o1777, 64], ["/dev/shm", 0o1777, 256]],

@@ -119,6 +119,7 @@ def become(spec):
     if os.getuid() == 0 or os.geteuid() == 0:
         raise OSError("could not drop root")
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the change of uid cleared it: die with the launcher again
 
 
 def inner(spec, err_w):
@@ -153,12 +154,21 @@ def inner(spec, err_w):
         fail(f"could not start {spec['argv'][0]}: {exc}")
 
 
+def _forward(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except OSError:
+        pass
+
+
 def main(argv):
     spec_fd, info_fd = int(argv[1]), int(argv[2])
     with os.fdopen(spec_fd, "rb") as fh:
         spec = json.loads(fh.read(1 << 20))
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+    if spec.get("net", False) is False:  # no network unless the spec asks (a Jupyter kernel's loopback)
+        flags |= CLONE_NEWNET
     try:
         try:
             _check(_libc.unshare(flags | CLONE_NEWCGROUP), "unshare")
@@ -183,6 +193,8 @@ def main(argv):
             break
         error += chunk
     os.close(err_r)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):  # pass on (a kernel's interrupt)
+        signal.signal(sig, lambda signum, _frame: _forward(pid, signum))
     info = {"pid": pid}
     if error:
         info["error"] = error.decode(errors="replace")

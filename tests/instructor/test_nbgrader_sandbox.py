@@ -1,0 +1,95 @@
+"""`nbgrader autograde` with hostile notebooks: the kernel runs in the sandbox, the gradebook's
+points come from the engine, and one student's broken notebook costs only that student."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.instructor.nbgrader_course import Course
+from autograder.instructor.release import student_tree
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(os.geteuid() != 0, reason="the sandboxed kernel needs root (CI runs as root)")]
+
+REPO = Path(__file__).resolve().parents[2]
+
+# a free cell at the top of an attacker's notebook: fakes every graded cell's result, looks
+# for the reference, the gradebook and other students' files, and writes down what it reached
+ATTACK = '''
+import os, json, glob
+import autograder.notebook as _nb
+_nb.grade_cell = lambda *a, **k: print("all checks passed")
+_nb.cell_result = lambda *a, **k: {"checks": [], "score": 7, "max_score": 7, "matched": 1}
+reach = {"uid": os.getuid()}
+for name, path in {"reference": %(ref)r, "gradebook": %(gb)r, "victim": %(victim)r}.items():
+    try:
+        open(path).read(1)
+        reach[name] = True
+    except Exception:
+        reach[name] = False
+try:
+    open(%(victim)r, "a").write("\\nraise SystemExit('pwned')\\n")
+    reach["victim_written"] = True
+except Exception:
+    reach["victim_written"] = False
+json.dump(reach, open("reach.json", "w"))
+'''
+
+
+def _notebook(tree: Path) -> Path:
+    return sorted(tree.glob("*.ipynb"))[0]
+
+
+@pytest.fixture(scope="module")
+def attacked(course: Course, work: Path):
+    victim_tree = student_tree(course, "example", None, work / "sbx" / "victim")
+    shutil.copy(REPO / "solutions" / "example" / "ops.py", victim_tree / "starter" / "example" / "ops.py")
+    course.submit("example", "victim", victim_tree)
+    victim_file = course.root / "autograded" / "victim" / "example" / "starter" / "example" / "ops.py"
+
+    evil = student_tree(course, "example", None, work / "sbx" / "attacker")  # the blank starter
+    nb_path = _notebook(evil)
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(ATTACK % {
+        "ref": str(REPO / "solutions" / "example" / "ops.py"), "gb": str(course.root / "gradebook.db"),
+        "victim": str(victim_file)}))
+    nbformat.write(nb, nb_path)
+    course.submit("example", "attacker", evil)
+
+    broken = student_tree(course, "example", None, work / "sbx" / "broken")  # a duplicated graded cell
+    nb_path = _notebook(broken)
+    nb = nbformat.read(nb_path, as_version=4)
+    graded = next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade"))
+    nb.cells.append(nbformat.from_dict(json.loads(json.dumps(graded))))
+    nbformat.write(nb, nb_path)
+    course.submit("example", "broken", broken)
+
+    course.autograde("example")
+    return course, victim_file
+
+
+def test_faking_the_cell_results_earns_nothing(attacked):
+    course, _ = attacked
+    scores = course.scores("example")
+    assert scores["attacker"].code_score == 0, scores["attacker"]
+    assert scores["victim"].code_score == scores["victim"].max_code_score == 7
+
+
+def test_the_kernel_reaches_neither_reference_nor_gradebook_nor_other_students(attacked):
+    course, victim_file = attacked
+    reach = json.loads((course.root / "autograded" / "attacker" / "example" / "reach.json").read_text())
+    assert reach["uid"] != 0
+    assert reach == {"uid": reach["uid"], "reference": False, "gradebook": False, "victim": False,
+                     "victim_written": False}
+    assert "pwned" not in victim_file.read_text()
+
+
+def test_a_broken_notebook_costs_its_student_only(attacked):
+    course, _ = attacked
+    assert "broken" in course.failures and "victim" not in course.failures
+    assert course.scores("example")["victim"].code_score == 7
