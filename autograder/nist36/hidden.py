@@ -493,7 +493,7 @@ def ae_step(t: Context):
                                mistakes={d: v["m_" + k] for d, v in mis.items()})
                 _close(t, newp.get(k), exp[k], name=f"params['{k}']", what=f"step {step + 1}",
                                mistakes={d: v[k] for d, v in mis.items()})
-        params = {k: np.asarray(v) for k, v in exp.items()}
+        params = {k: np.asarray(exp[k]) for k in list(ref_q5.PARAM_KEYS) + ["m_" + k for k in ref_q5.PARAM_KEYS]}
 
 
 @check("nist36.average_psnr", part="Q5.3.2", points=2, timeout=30)
