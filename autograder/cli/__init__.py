@@ -34,10 +34,11 @@ def main(argv=None) -> int:
 
     parser = make_parser()
     args = parser.parse_args(argv)
+    old_umask = None
     if args.verb in ("grade", "report", "release", "export"):
         # what these write (results, feedback, nbgrader's source and gradebook, the Gradescope
         # zip) holds hidden material: private to the grader's user
-        os.umask(0o077)
+        old_umask = os.umask(0o077)
     try:
         code = args._run(args)
     except SandboxUnavailable as exc:
@@ -46,6 +47,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        if old_umask is not None:
+            os.umask(old_umask)
     return int(code or 0)
 
 

@@ -93,6 +93,11 @@ def main(argv=None) -> int:
                                   str(nbdir), [("RLIMIT_CORE", 0)], new_root=new_root, extra_binds=binds, net=True)
             launched = iso.launch(spec, stdout=None, stderr=None)
             proc = launched.proc
+        elif not iso._traversable(nbdir) or not iso._traversable(Path(sys.executable).parent):
+            # no namespaces and a folder the leased uid cannot reach: today's mechanism, loudly
+            print(f"course sandbox kernel: WARNING: no namespaces ({level.reason}) and {nbdir} is not reachable "
+                  f"by an unprivileged uid: the notebook runs as the grader's user", file=sys.stderr, flush=True)
+            proc = subprocess.Popen(kernel + [str(conn)], cwd=str(nbdir), env=env, start_new_session=True)
         else:
             proc = subprocess.Popen(kernel + [str(home / "connection.json")], cwd=str(nbdir), env=env,
                                     user=user.uid, group=user.gid, extra_groups=[], start_new_session=True)
