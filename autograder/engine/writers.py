@@ -218,7 +218,7 @@ def to_markdown(result: SubmissionResult, title: str = "", *, parts: dict | None
                 continue
             name = c.name + (" *(hidden)*" if c.hidden else "")
             if c.description:
-                name += f"<br>{c.description}"
+                name += f"\n{c.description}"  # a line break inside the cell
             out.append(f"| {_mark(c.passed)} | {_md_cell(name)} | {_pts(c.score)} / {_pts(c.points)} "
                        f"| {_md_cell(_feedback(c))} |")
     out += ["", "Hidden checks show only their outcome: their inputs stay with the grader."]
