@@ -105,3 +105,22 @@ def test_malformed_tree(tmp_path):
     _write(tmp_path, {"__nope__": 1}, _npz(_npy(np.zeros(1))))
     with pytest.raises(WireError):
         wire.load(str(tmp_path), "x")
+
+
+def test_an_answer_of_nested_empty_containers_is_refused_before_parsing(tmp_path):
+    """60 MB of ``[{}, {}, ...]`` parse into gigabytes: refused from its size or its count of
+    containers, without building it."""
+    import resource
+    import time
+
+    wire.dump({"ok": True, "value": None}, str(tmp_path), "resp1")
+    (tmp_path / "resp1.json").write_bytes(b'{"ok": true, "value": [' + b"{}," * (20 << 20) + b"{}]}")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    with pytest.raises(WireError):
+        wire.load(str(tmp_path), "resp1", max_bytes=100 << 20)
+    with pytest.raises(WireError):
+        wire.load(str(tmp_path), "resp1", max_bytes=100 << 20, max_json_bytes=8 << 20)
+    assert time.monotonic() - start < 5
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 400, f"the reader grew by {grown_mb:.0f} MB"
