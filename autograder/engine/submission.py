@@ -417,8 +417,7 @@ def prepare(path: Path, hw: str, repo: Path = REPO, *, provided_from: Path | Non
         if hwdir is None:
             hwdir = find_nested(base, hw, files)
             if hwdir is not None:
-                depth = len(hwdir.relative_to(base).parts)
-                prep.notes.append(f"the {hw} files were found {depth} folders deep ({hwdir.relative_to(base)}/): "
+                prep.notes.append(f"the {hw} files were found in {hwdir.relative_to(base)}/, inside extra folders: "
                                   f"graded from there (next time, zip starter/{hw}/ at the top)")
         if hwdir is None:
             raise SubmissionError(diagnose(base, hw, files, repo, what=what))

@@ -146,7 +146,7 @@ def test_a_zip_whose_header_lies_is_a_submission_error(tmp_path):
 def test_clear_intent_is_unpacked_with_a_note(tmp_path, layout):
     if layout == "deep":
         sub = _zip(tmp_path / "s.zip", {"alice/hw/work/starter/example/ops.py": OPS})
-        note = "folders deep"
+        note = "found in alice/hw/work/starter/example/, inside extra folders"
     elif layout == "zip-in-zip":
         inner = _zip(tmp_path / "inner.zip", {"starter/example/ops.py": OPS})
         sub = _zip(tmp_path / "s.zip", {"inner.zip": inner.read_bytes()})
