@@ -586,6 +586,11 @@ def grade_batch(homework: str, paths, out_dir, *, formats=("json",), jobs: int =
                 manual: dict | None = None) -> BatchReport:
     """Grade ``paths`` into ``out_dir``; see the module docstring for the guarantees."""
     load_suite(homework)  # fail early on an unknown homework
+    # the sandbox must start here before anyone is graded: SandboxUnavailable (the cause) stops the
+    # command instead of every worker charging every student a zero
+    from .sandbox import current_isolation
+
+    current_isolation()
     out = Path(out_dir)
     prepare_out(out)
     formats = tuple(formats)
