@@ -120,7 +120,7 @@ def train_torch(model, x, y, epochs, batch_size, lr, seed=0, valid=None, optimiz
             loss = loss_fn(out, Y[idx])
             (loss / len(idx)).backward()
             opt.step()
-            total += float(loss)
+            total += float(loss.detach())
             correct += int((out.argmax(1) == Y[idx]).sum())
         history["train_loss"].append(total / n)
         history["train_acc"].append(correct / n)

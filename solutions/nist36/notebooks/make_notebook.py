@@ -1,0 +1,587 @@
+"""Generate (and execute) the master notebook of homework nist36.
+
+    python solutions/nist36/notebooks/make_notebook.py            # write + execute (fast mode)
+    python solutions/nist36/notebooks/make_notebook.py --full     # execute with the default schedules
+    python solutions/nist36/notebooks/make_notebook.py --no-run   # write only
+
+The notebook is built with nbformat from the cells below and executed with nbclient in
+a working folder whose ``starter/nist36/`` is the reference (graded cells grade that
+folder). Written questions are a prompt cell (kept for students, with the points)
+above an nbgrader answer cell. ``NIST36_FAST=1`` makes every training run short (a
+subset, a few epochs) so CI can execute the notebook top to bottom in a few minutes;
+without it the notebook runs the default schedules, which reach every threshold.
+``course build`` derives the student notebook (``solutions.`` becomes ``starter.``).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+NOTEBOOK = HERE / "nist36.ipynb"
+KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+HW = "nist36"
+FAST_ENV = "NIST36_FAST"
+WEIGHTS_ENV = "NIST36_WEIGHTS_DIR"
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(src: str):
+    return new_code_cell(src.strip("\n"))
+
+
+def written(grade_id: str, points: float, answer: str):
+    cell = new_markdown_cell(answer.strip("\n"))
+    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
+                                 "grade_id": grade_id, "schema_version": 3}
+    return cell
+
+
+def ask(question: str, points: float):
+    unit = "point" if points == 1 else "points"
+    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
+
+
+def graded(check_id: str, points: float, *, hidden: bool):
+    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
+    if hidden:
+        src = "# Graded by your instructor with hidden inputs.\n### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS"
+    else:
+        src = "# Public check: run it to test your code.\n" + call
+    cell = new_code_cell(src)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"test_{check_id.replace('.', '_')}", "locked": True,
+                                 "points": points, "schema_version": 3, "solution": False, "task": False}
+    return cell
+
+
+def theory(q: str, points_auto: float, points_written: float, question: str, answer: str, check_id: str):
+    return [ask(question, points_written), written(f"nist36-written-{q}", points_written, answer),
+            md(f"The code part of this question is a function of `theory.py` ({points_auto:g} "
+               f"point{'s' if points_auto != 1 else ''}, hidden check)."),
+            graded(check_id, points_auto, hidden=True)]
+
+
+def cells():
+    out = [
+        md("""
+# Homework 5: neural networks for recognition (NIST36)
+
+You will write a fully-connected network in numpy one layer at a time, train it to
+recognise handwritten capitals and digits (36 classes), use it to read photographed
+pages, train an autoencoder with momentum, and redo the classifiers in PyTorch.
+
+Your code goes into the `nist36` package (the functions that raise `NotImplementedError`):
+
+| file | what you write |
+|---|---|
+| `theory.py` | the code-checkable parts of section 1 |
+| `nn.py` | `initialize_weights`, `sigmoid`, `forward`, `softmax`, `compute_loss_and_acc`, `backwards`, `get_random_batches` |
+| `run_q2.py` | `train_step`, `numerical_gradients` |
+| `run_q3.py` | the epoch loop of `train_nist36`, `confusion_matrix` |
+| `q4.py`, `run_q4.py` | `findLetters`; `group_rows`, `crop_letter`, `read_page` |
+| `run_q5.py` | `reconstruct`, `autoencoder_step`, `average_psnr` |
+| `run_q6.py` | `FCNet`, `ConvNet`, `train_torch` |
+
+**Data.** `load_data(split)` returns `x` of shape `(N, 1024)` (one 32x32 image per row,
+stored *transposed*: `x[i].reshape(32, 32).T` is upright; 1 = paper, 0 = ink) and
+one-hot labels `y` of shape `(N, 36)`, classes `A`-`Z` then `0`-`9`. Without the
+original files, a synthetic set in the same format is generated on first use
+(handwriting-like glyphs from single-stroke fonts with per-writer style:
+10,800 / 3,600 / 1,800 images; see `datasets/nist36/CARD.md`).
+
+**Hand in** your code, this notebook, and the two weight files the notebook saves next
+to your code: `q3_weights.npz` (section 3) and `q5_weights.npz` (section 5).
+
+**Timing.** With the default settings the whole notebook takes about 10-15 minutes on
+one laptop core (most of it in the 50-epoch training of section 3, its two learning-rate
+variants, and the autoencoder). Set the environment variable `NIST36_FAST=1` for a quick
+dry run (everything short; the thresholds are then not reached).
+"""),
+        code("""
+%matplotlib inline
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import matplotlib.pyplot as plt
+
+from solutions.nist36 import nn, run_q2, run_q3, run_q4, run_q5, run_q6, theory
+from solutions.nist36.q4 import findLetters
+from solutions.nist36.util import LETTERS, as_images, image_grid, load_data, plot_history, plot_weight_grid
+
+FAST = os.environ.get("NIST36_FAST", "") not in ("", "0")
+# where the weight files go: next to your code unless NIST36_WEIGHTS_DIR says otherwise
+WEIGHTS_DIR = Path(os.environ.get("NIST36_WEIGHTS_DIR") or Path(nn.__file__).parent)
+np.set_printoptions(precision=4, suppress=True)
+
+train_x, train_y = load_data("train")
+valid_x, valid_y = load_data("valid")
+test_x, test_y = load_data("test")
+if FAST:  # a quick dry run
+    train_x, train_y = train_x[:1800], train_y[:1800]
+print("train", train_x.shape, "valid", valid_x.shape, "test", test_x.shape, "fast mode" if FAST else "")
+plt.figure(figsize=(10, 2))
+plt.imshow(image_grid(as_images(train_x[:36]), ncols=18), cmap="gray")
+plt.title(" ".join(LETTERS[i] for i in train_y[:36].argmax(axis=1)), fontsize=8)
+plt.axis("off")
+plt.show()
+"""),
+        md("## 1. Theory"),
+    ]
+    out += theory("q1_1", 1, 2, r"""
+**Q1.1** Show that softmax is invariant to translation: $\mathrm{softmax}(x + c) = \mathrm{softmax}(x)$ for
+every real $c$. Why is $c = -\max_i x_i$ a good choice in practice? (Think about the range of the
+numerator's values with $c = 0$ and with $c = -\max_i x_i$.) In `theory.py`, `softmax_shifted(x, c)`
+computes the softmax of $x + c$ from the definition.
+""", r"""
+**Q1.1** $\frac{e^{x_i + c}}{\sum_j e^{x_j + c}} = \frac{e^c e^{x_i}}{e^c \sum_j e^{x_j}} = \frac{e^{x_i}}{\sum_j e^{x_j}}$:
+the common factor $e^c$ cancels. With $c = -\max x$ every exponent is $\le 0$, so every numerator lies
+in $(0, 1]$ and the largest is exactly 1: no overflow for large scores, and the denominator is at least 1
+(no division by an underflowed 0).
+""", "nist36.q1_1_softmax_shift")
+    out += theory("q1_2", 1, 2, r"""
+**Q1.2** Write softmax in three steps: $s_i = e^{x_i}$, $S = \sum_i s_i$, $\mathrm{softmax}(x)_i = s_i / S$.
+What range can each entry take and what do all entries sum to? Complete: "softmax turns an arbitrary
+real vector into a ___". What does each of the three steps do? (`softmax_properties()` returns the
+range and the sum.)
+""", r"""
+**Q1.2** Each entry lies in $(0, 1)$ and the entries sum to 1: softmax turns an arbitrary real vector
+into a *probability distribution*. Step 1 makes every score positive (and monotone in the score),
+step 2 computes the normaliser, step 3 divides so the entries sum to one.
+""", "nist36.q1_2_softmax_range")
+    out += theory("q1_3", 1, 2, r"""
+**Q1.3** Show that a multi-layer network without non-linear activations is equivalent to a linear
+(affine) model. `collapse_linear(W1, b1, W2, b2)` returns the single layer $(W, b)$.
+""", r"""
+**Q1.3** $h_2 = W_2 (W_1 x + b_1) + b_2 = (W_2 W_1) x + (W_2 b_1 + b_2) = W x + b$, and by induction any
+depth collapses to one affine map, i.e. linear regression.
+""", "nist36.q1_3_collapse_linear")
+    out += theory("q1_4", 1, 2, r"""
+**Q1.4** Derive the derivative of $\sigma(x) = 1 / (1 + e^{-x})$ and write it as a function of $\sigma(x)$
+only. (`sigmoid_grad_from_output(s)` implements it.)
+""", r"""
+**Q1.4** $\sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = \frac{1}{1 + e^{-x}} \cdot \frac{e^{-x}}{1 + e^{-x}}
+= \sigma(x)\,(1 - \sigma(x))$.
+""", "nist36.q1_4_sigmoid_grad")
+    out += theory("q1_5", 6, 6, r"""
+**Q1.5** For $y = W x + b$ ($W \in \mathbb{R}^{k \times d}$, $x \in \mathbb{R}^d$, $b, y \in \mathbb{R}^k$) and
+$\delta = \partial J / \partial y$, derive $\partial J / \partial W$, $\partial J / \partial x$ and
+$\partial J / \partial b$ with scalar derivatives first, then in matrix form.
+(`linear_layer_grads(W, x, b, delta)` returns the three.)
+""", r"""
+**Q1.5** $y_i = \sum_j W_{ij} x_j + b_i$. Then $\partial J / \partial W_{ij} = \delta_i x_j$, so
+$\partial J / \partial W = \delta x^T$ ($k \times d$); $\partial J / \partial x_j = \sum_i \delta_i W_{ij}$, so
+$\partial J / \partial x = W^T \delta$; $\partial J / \partial b_i = \delta_i$, so $\partial J / \partial b = \delta$.
+""", "nist36.q1_5_linear_grads")
+    out += theory("q1_6", 2, 2, r"""
+**Q1.6** (1) Why can the sigmoid cause vanishing gradients in deep networks (plot its derivative)?
+(2) What are the output ranges of the sigmoid and of $\tanh$, and why might we prefer $\tanh$?
+(3) Why does $\tanh$ suffer less from vanishing gradients ($\tanh'(x) = 1 - \tanh^2(x)$)?
+(4) Write $\tanh(x)$ through $\sigma$. (`tanh_from_sigmoid`, `sigmoid_and_tanh_ranges` and
+`max_sigmoid_and_tanh_slope` check (2)-(4).)
+""", r"""
+**Q1.6** (1) $\sigma'(x) \le 1/4$ and tends to 0 for large $|x|$: backprop multiplies one such factor
+per layer, so gradients shrink geometrically with depth. (2) $\sigma \in (0, 1)$, $\tanh \in (-1, 1)$;
+tanh is zero-centred, so the next layer's inputs have both signs and updates are not all of one sign.
+(3) $\tanh'(0) = 1$, four times the sigmoid's largest slope, so the product over layers shrinks much
+more slowly. (4) $\tanh(x) = 2\sigma(2x) - 1$.
+""", "nist36.q1_6_tanh")
+    out += [
+        md("""
+## 2. A fully-connected network in numpy
+
+### Q2.1 Initialisation
+"""),
+        ask("""
+**Q2.1.1** Why is it a bad idea to initialise a network with all zeros? What can a zero-initialised
+network output after training?
+""", 3),
+        written("nist36-written-q2_1_1", 3, """
+**Q2.1.1** All units of a layer then compute the same thing and receive the same gradient, so they
+stay identical forever (the symmetry is never broken); with sigmoid layers the zero weights of the
+later layers also send zero gradient to the earlier ones. The trained network is no better than one
+unit per layer: it outputs (close to) the same prediction, e.g. the class prior, for every input.
+"""),
+        md("**Q2.1.2** Implement `initialize_weights` (Xavier uniform, `b` a 1-D zero vector) in `nn.py`."),
+        graded("nist36.public.initialize_weights", 0, hidden=False),
+        graded("nist36.initialize_weights", 3, hidden=True),
+        ask("""
+**Q2.1.3** Why do we initialise with random numbers? Why scale the initialisation with the layer
+sizes?
+""", 3),
+        written("nist36-written-q2_1_3", 3, """
+**Q2.1.3** Randomness breaks the symmetry between units. The scale keeps the variance of the
+activations (forward) and of the gradients (backward) roughly constant from layer to layer, so
+signals neither explode nor vanish and the sigmoid is not saturated at the start.
+"""),
+        md("""
+### Q2.2 Forward pass, softmax, loss
+
+Implement `sigmoid` and `forward` (Q2.2.1), `softmax` (Q2.2.2, subtract each row's maximum) and
+`compute_loss_and_acc` (Q2.2.3: the *total* cross-entropy over the batch, and the accuracy).
+"""),
+        graded("nist36.public.forward_softmax", 0, hidden=False),
+        graded("nist36.sigmoid", 1, hidden=True),
+        graded("nist36.forward", 3, hidden=True),
+        graded("nist36.softmax", 3, hidden=True),
+        graded("nist36.public.loss_and_acc", 0, hidden=False),
+        graded("nist36.compute_loss_and_acc", 3, hidden=True),
+        md("""
+### Q2.3 Backpropagation
+
+Implement `backwards`: through the activation first (its derivative is a function of
+`post_act`), then `grad_W`, `grad_b` (sums over the batch) and the returned `grad_X`.
+"""),
+        graded("nist36.public.backwards_gradcheck", 0, hidden=False),
+        graded("nist36.backwards", 7, hidden=True),
+        md("""
+### Q2.4 Batches and the training loop
+
+Implement `get_random_batches` (`nn.py`), `train_step` (`run_q2.py`) and the epoch loop of
+`train_nist36` (`run_q3.py`).
+"""),
+        graded("nist36.get_random_batches", 2, hidden=True),
+        graded("nist36.train_step", 3, hidden=True),
+        md("""
+### Q2.5 Numerical gradient checker
+
+Implement `numerical_gradients(params, loss_fn, eps)` (central differences, every scalar of
+every parameter) and compare it with your backprop:
+"""),
+        code("""
+errors = run_q2.gradient_check()
+assert max(errors.values()) < 1e-6, "backprop and central differences disagree"
+"""),
+        graded("nist36.public.numerical_gradients", 0, hidden=False),
+        graded("nist36.numerical_gradients", 5, hidden=True),
+        md(f"""
+## 3. Training on NIST36
+
+### Q3.1 Train the network
+
+The default schedule (`run_q3`): 64 hidden units, batch 32, learning rate 5e-3 (on the summed
+loss), 50 epochs. Expect a validation accuracy of about 0.80 (reference: 0.80-0.81 over seeds,
+test 0.83) in 1-2 minutes on one core. The cell saves the weights to `q3_weights.npz`
+next to your code: **hand it in**; the grader requires 75% validation accuracy from it.
+"""),
+        code("""
+EPOCHS = 5 if FAST else run_q3.MAX_ITERS
+LR = run_q3.LEARNING_RATE
+start = time.time()
+params, hist = run_q3.train_nist36(train_x, train_y, valid_x, valid_y, learning_rate=LR, max_iters=EPOCHS, seed=0,
+                                   verbose=True)
+print(f"validation accuracy {hist['valid_acc'][-1]:.3f} ({time.time() - start:.0f} s)")
+np.savez(WEIGHTS_DIR / "q3_weights.npz", **{k: params[k] for k in ("Wlayer1", "blayer1", "Woutput", "boutput")})
+plot_history(hist, f"lr {LR}")
+plt.show()
+"""),
+        graded("nist36.train_short", 2, hidden=True),
+        graded("nist36.trained_weights", 3, hidden=True),
+        md("""
+### Q3.2 Learning rates
+
+The same training with ten times and a tenth of the learning rate (20 epochs each, about
+a minute together).
+"""),
+        code("""
+runs = {}
+for factor in (10, 0.1):
+    _, h = run_q3.train_nist36(train_x, train_y, valid_x, valid_y, learning_rate=LR * factor,
+                               max_iters=3 if FAST else 20, seed=0)
+    runs[factor] = h
+    plot_history(h, f"lr {LR * factor:g}")
+    plt.show()
+best = params
+test_acc = np.mean(run_q3.predict_probs(test_x, best).argmax(1) == test_y.argmax(1))
+print(f"test accuracy of the tuned network: {test_acc:.3f}")
+"""),
+        ask("""
+**Q3.2** Include the plots of the three learning rates. How does the learning rate affect
+training? Report the test accuracy of your best network.
+""", 3),
+        written("nist36-written-q3_2", 3, """
+**Q3.2** With ten times the learning rate the summed-loss steps are too large: the loss is noisy,
+training accuracy plateaus lower and validation accuracy fluctuates. With a tenth, training is stable
+but slow: after 20 epochs it is still far from converged (train and validation curves close together,
+both low). The tuned rate reaches about 0.80 validation and 0.83 test accuracy.
+"""),
+        md("### Q3.3 First-layer weights"),
+        code("""
+init = run_q3.init_network(seed=0)
+fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+plot_weight_grid(init["Wlayer1"], axes[0], "at initialisation")
+plot_weight_grid(params["Wlayer1"], axes[1], "after training")
+plt.show()
+"""),
+        ask("""
+**Q3.3** Show the first-layer weights (64 images of 32x32) right after initialisation and after
+training. Compare them: what patterns do you see?
+""", 3),
+        written("nist36-written-q3_3", 3, """
+**Q3.3** At initialisation the weights are independent uniform noise. After training they are
+smooth, spatially structured templates: blobs and stroke-like bars at various positions and
+orientations, positive and negative regions side by side (edge / stroke detectors); some look
+like fragments of characters.
+"""),
+        md("### Q3.4 Confusion matrix\n\nImplement `confusion_matrix` in `run_q3.py`."),
+        code("""
+Cm = run_q3.confusion_matrix(test_y, run_q3.predict_probs(test_x, params))
+plt.figure(figsize=(7, 7))
+plt.imshow(Cm, cmap="Blues")
+plt.xticks(range(36), LETTERS, fontsize=7)
+plt.yticks(range(36), LETTERS, fontsize=7)
+plt.xlabel("predicted")
+plt.ylabel("true")
+plt.show()
+print("most confused pairs:", [(LETTERS[i], LETTERS[j], int(Cm[i, j] + Cm[j, i]))
+                               for i, j in run_q3.most_confused_pairs(Cm, 5)])
+"""),
+        graded("nist36.confusion_matrix", 1, hidden=True),
+        ask("**Q3.4** Show the test confusion matrix and comment on the most commonly confused pairs.", 2),
+        written("nist36-written-q3_4", 2, """
+**Q3.4** The confusions are between characters of similar shape: O and 0, I and 1, S and 5, Z and 2,
+B and 8 (and D/O, G/6): the same strokes in nearly the same place, which a pixel-based network
+cannot tell apart when the writer's style blurs the small difference.
+"""),
+        md("""
+## 4. Reading handwritten pages
+
+The pages are in `images/` next to the data (`coursedata.nist36.page_paths()`): a to-do list,
+the alphabet and digits, a haiku and "deep learning" lines, photographed on paper (uneven
+light, noise, a slight rotation, JPEG).
+"""),
+        ask("""
+**Q4.1** The simple detector below makes strong assumptions. Name two, and describe (or draw) two
+images on which you expect the detection to fail.
+""", 4),
+        written("nist36-written-q4_1", 4, """
+**Q4.1** (1) Each character is one connected blob separated from its neighbours: joined-up
+(cursive) writing or touching letters merge into one box, and characters made of several
+strokes that do not touch (i, j, accented letters, a broken stroke) split. (2) Characters have
+about the same size and are much larger than noise: small characters, punctuation or large
+blots are dropped or detected. Also, text is dark on a fairly uniform light background and lines
+are horizontal. Failures: a cursive signature; a page with a dark shadow or ruled lines; a
+rotated page where lines cross in the row clustering.
+"""),
+        md("**Q4.2** Implement `findLetters` in `q4.py`."),
+        graded("nist36.find_letters", 10, hidden=True),
+        code("""
+from PIL import Image
+from coursedata.nist36 import page_paths
+from matplotlib.patches import Rectangle
+
+pages = {p.stem: np.asarray(Image.open(p).convert("RGB")) for p in page_paths()}
+for name, img in pages.items():
+    boxes, bw = findLetters(img)
+    plt.figure(figsize=(12, 5))
+    plt.imshow(bw, cmap="gray")
+    for y1, x1, y2, x2 in boxes:
+        plt.gca().add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor="red", linewidth=1))
+    plt.title(f"{name}: {len(boxes)} boxes")
+    plt.axis("off")
+    plt.show()
+"""),
+        ask("**Q4.3** Show the boxes found on all four pages (the figures above).", 5),
+        written("nist36-written-q4_3", 5, """
+**Q4.3** The figures above: every character of the four pages is boxed, with no box on the paper.
+"""),
+        md("""
+**Q4.4** Implement `group_rows`, `crop_letter` and `read_page` in `run_q4.py` and read the
+pages with the network of section 3 (the grader uses a reference network trained with the
+default schedule and requires 80% of each page's characters read correctly).
+"""),
+        code("""
+for name, img in pages.items():
+    boxes, lines = run_q4.read_page(img, params)
+    print(name)
+    print("\\n".join("    " + line for line in lines))
+"""),
+        graded("nist36.group_rows", 1, hidden=True),
+        graded("nist36.read_page", 7, hidden=True),
+        md("""
+## 5. Autoencoder
+
+1024-32-32-32-1024 (ReLU x3, sigmoid), total squared error, momentum 0.9, the handout's
+schedule: 100 epochs, batch 36, learning rate 3e-5, x0.9 every 20 epochs. About 3-5 minutes on
+one core; expected validation PSNR about 15-16 dB. The cell saves `q5_weights.npz`
+next to your code: **hand it in**.
+"""),
+        graded("nist36.ae_reconstruct", 5, hidden=True),
+        graded("nist36.ae_step", 5, hidden=True),
+        code("""
+start = time.time()
+ae, losses = run_q5.train_autoencoder(train_x, max_iters=3 if FAST else run_q5.MAX_ITERS, seed=0, verbose=True)
+print(f"{time.time() - start:.0f} s")
+np.savez(WEIGHTS_DIR / "q5_weights.npz", **{k: ae[k] for k in run_q5.PARAM_KEYS})
+plt.plot(losses)
+plt.xlabel("epoch")
+plt.ylabel("average squared error per image")
+plt.show()
+"""),
+        graded("nist36.ae_train_short", 0, hidden=True),
+        ask("**Q5.2** Plot the training loss curve (above). What do you observe?", 5),
+        written("nist36-written-q5_2", 5, """
+**Q5.2** The loss drops quickly during the first epochs, then decreases slowly and flattens out
+(the learning-rate decay and the 32-unit bottleneck limit how well images can be reproduced).
+"""),
+        code("""
+recon = run_q5.reconstruct(valid_x, ae)
+classes = [0, 11, 18, 28, 33]  # A, L, S, 2, 7
+rows = []
+for c in classes:
+    idx = np.flatnonzero(valid_y.argmax(1) == c)[:2]
+    for i in idx:
+        rows += [valid_x[i], recon[i]]
+plt.figure(figsize=(8, 4))
+plt.imshow(image_grid(as_images(np.array(rows)), ncols=4), cmap="gray")
+plt.title("original | reconstruction (two per class)")
+plt.axis("off")
+plt.show()
+"""),
+        ask("""
+**Q5.3.1** Show two validation images of each of five classes with their reconstructions. What
+differs between the reconstructions and the originals?
+""", 5),
+        written("nist36-written-q5_3_1", 5, """
+**Q5.3.1** The reconstructions keep the overall shape and position of the character but are
+blurry: thin details, the exact stroke width and the writer's wobbles are lost, and some look
+like an average character of the class (the bottleneck keeps only 32 numbers).
+"""),
+        md("**Q5.3.2** Implement `average_psnr` (per-image PSNR with `skimage.metrics`, then the mean)."),
+        code("""
+psnr = run_q5.average_psnr(valid_x, recon)
+print(f"average validation PSNR: {psnr:.2f} dB")
+"""),
+        graded("nist36.average_psnr", 2, hidden=True),
+        graded("nist36.ae_weights", 3, hidden=True),
+        md("""
+## 6. PyTorch
+
+### Q6.1.1 The FC network
+
+`FCNet` (1024-64-36, sigmoid) trained with `train_torch` (Adam). About half a minute.
+"""),
+        code("""
+import torch
+torch.set_num_threads(1)
+tr_lab, va_lab = train_y.argmax(1), valid_y.argmax(1)
+fc = run_q6.FCNet()
+h_fc = run_q6.train_torch(fc, train_x.astype(np.float32), tr_lab, 2 if FAST else run_q6.FC_EPOCHS,
+                          run_q6.FC_BATCH, run_q6.FC_LR, valid=(valid_x.astype(np.float32), va_lab), verbose=not FAST)
+print("FC validation accuracy", h_fc["valid_acc"][-1])
+plot_history(h_fc, "FCNet (PyTorch)")
+plt.show()
+"""),
+        graded("nist36.torch_fc", 5, hidden=True),
+        md("### Q6.1.2 A CNN on NIST36 (a couple of minutes)"),
+        code("""
+cnn = run_q6.ConvNet()
+h_cnn = run_q6.train_torch(cnn, run_q6.nist36_images(train_x), tr_lab, 1 if FAST else run_q6.CNN_EPOCHS,
+                           run_q6.CNN_BATCH, run_q6.CNN_LR, valid=(run_q6.nist36_images(valid_x), va_lab),
+                           verbose=not FAST)
+print("CNN validation accuracy", h_cnn["valid_acc"][-1], "vs FC", h_fc["valid_acc"][-1])
+plot_history(h_cnn, "ConvNet")
+plt.show()
+"""),
+        graded("nist36.torch_cnn", 5, hidden=True),
+        md("""
+### Q6.1.3 A CNN on CIFAR-10
+
+The real CIFAR-10 python batches are used when present in `data/cifar10/cifar-10-batches-py/`,
+otherwise the project's synthetic 32x32 colour set in the same format. A few minutes.
+"""),
+        code("""
+from coursedata.cifar10 import load_cifar10
+
+Xtr, ytr, Xte, yte = load_cifar10()
+n = 2000 if FAST else len(Xtr)
+cif = run_q6.CifarNet()
+h_cif = run_q6.train_torch(cif, run_q6.cifar_images(Xtr[:n]), ytr[:n], 1 if FAST else run_q6.CIFAR_EPOCHS,
+                           run_q6.CIFAR_BATCH, run_q6.CIFAR_LR, valid=(run_q6.cifar_images(Xte), yte),
+                           verbose=not FAST)
+print("CIFAR test accuracy", h_cif["valid_acc"][-1])
+plot_history(h_cif, "CifarNet")
+plt.show()
+"""),
+        graded("nist36.torch_cifar", 5, hidden=True),
+        ask("""
+**Q6.1.4** Compare the CNN with the fully-connected networks of sections 3 and 6.1.1 (accuracy,
+number of parameters, training time). Why does the CNN do better?
+""", 10),
+        written("nist36-written-q6_1_4", 10, """
+**Q6.1.4** The CNN reaches a clearly higher validation accuracy (about 0.9 against 0.8) in fewer
+epochs, with a comparable number of parameters. Its filters are local and shared over positions,
+so a stroke detector learned in one place works everywhere: the network is tolerant to the
+shifts, slants and distortions of the handwriting, which the FC network must learn separately for
+every position. Pooling adds more tolerance to small displacements.
+"""),
+    ]
+    return out
+
+
+def build() -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells())
+    nb.metadata["kernelspec"] = KERNEL
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def working_folder(dest: Path) -> Path:
+    """A student's homework folder with the reference as its ``starter/nist36/``."""
+    pkg = dest / "starter" / HW
+    shutil.copytree(REPO / "solutions" / HW, pkg, ignore=shutil.ignore_patterns("notebooks", "__pycache__", "*.pyc"))
+    (dest / "starter" / "__init__.py").write_text("")
+    return dest
+
+
+def execute(nb, timeout: int = 1800, fast: bool = True):
+    """Run every cell in a temporary working folder (weight files written into its starter/nist36/)."""
+    from nbclient import NotebookClient
+
+    old = {k: os.environ.get(k) for k in (FAST_ENV, WEIGHTS_ENV)}
+    with tempfile.TemporaryDirectory(prefix="nist36-master-") as tmp:
+        work = working_folder(Path(tmp))
+        os.environ[FAST_ENV] = "1" if fast else ""
+        os.environ[WEIGHTS_ENV] = str(work / "starter" / HW)
+        try:
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                    resources={"metadata": {"path": str(work)}})
+            client.execute()
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    return nb
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-run", action="store_true", help="write without executing")
+    ap.add_argument("--full", action="store_true", help="execute with the default schedules (not fast mode)")
+    args = ap.parse_args(argv)
+    nb = build()
+    if not args.no_run:
+        start = time.perf_counter()
+        execute(nb, fast=not args.full)
+        print(f"executed in {time.perf_counter() - start:.1f} s")
+    nbformat.write(nb, str(NOTEBOOK))
+    print(f"wrote {NOTEBOOK.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
