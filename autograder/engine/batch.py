@@ -334,15 +334,16 @@ def write_outputs(result: SubmissionResult, out_dir: Path, stem: str, formats, t
 
 
 def grade_one(homework: str, path: str, out_dir: str, stem: str, formats, seed: int = 0,
-              grade_kwargs: dict | None = None, meta: dict | None = None) -> dict:
-    """Grade one submission and write its files (runs in a worker process). Never raises."""
+              grade_kwargs: dict | None = None, meta: dict | None = None, grader=None) -> dict:
+    """Grade one submission and write its files (runs in a worker process). Never raises.
+    ``grader``: stands in for ``grade_submission`` (the cluster path hands in a worker's result)."""
     out = Path(out_dir)
     title = ""
     meta = dict(meta or {})
     only = (grade_kwargs or {}).get("only")
     try:
         title = load_suite(homework).title
-        result = grade_submission(homework, path, seed=seed, **(grade_kwargs or {}))
+        result = (grader or grade_submission)(homework, path, seed=seed, **(grade_kwargs or {}))
         ok = True
     except Exception as exc:  # noqa: BLE001 - one submission must not stop the batch
         result = _failure_result(homework, Path(path), f"{type(exc).__name__}: {exc}")
@@ -583,14 +584,17 @@ class _Progress:
 def grade_batch(homework: str, paths, out_dir, *, formats=("json",), jobs: int = 1, resume: bool = False,
                 seed: int = 0, progress: bool = True, grade_kwargs: dict | None = None,
                 roster: Roster | None = None, due: dt.datetime | None = None,
-                manual: dict | None = None) -> BatchReport:
-    """Grade ``paths`` into ``out_dir``; see the module docstring for the guarantees."""
+                manual: dict | None = None, cluster=None) -> BatchReport:
+    """Grade ``paths`` into ``out_dir``; see the module docstring for the guarantees.
+    ``cluster``: ``"local[:N]"``, a Dask scheduler address or a ``distributed.Client``: grade on
+    that cluster instead of ``jobs`` local processes (:mod:`autograder.engine.cluster`)."""
     load_suite(homework)  # fail early on an unknown homework
     # the sandbox must start here before anyone is graded: SandboxUnavailable (the cause) stops the
     # command instead of every worker charging every student a zero
     from .sandbox import current_isolation
 
-    current_isolation()
+    if cluster is None:  # on a cluster the sandbox runs on the workers (each checks its own)
+        current_isolation()
     out = Path(out_dir)
     prepare_out(out)
     formats = tuple(formats)
@@ -655,7 +659,11 @@ def grade_batch(homework: str, paths, out_dir, *, formats=("json",), jobs: int =
                       by_student[s][1])
     order = [s for s, _, _ in todo]
     try:
-        if jobs <= 1:
+        if cluster is not None:
+            from .cluster import run_on_cluster
+
+            run_on_cluster(cluster, order, args, done, homework, by_student, out, formats)
+        elif jobs <= 1:
             for student in order:
                 done(grade_one(*args(student)))
         else:
