@@ -83,6 +83,12 @@ def register(sub):
     p.add_argument("--nbgrader", metavar="COURSE_DIR", help="nbgrader course directory whose gradebook holds the "
                    "hand-graded scores (filled into the gradebook's by-hand columns)")
     p.add_argument("--no-progress", action="store_true", help="no progress output")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="grade on an existing Dask cluster (e.g. "
+                       "tcp://10.0.0.5:8786), one task per submission; each worker needs the course installed "
+                       "and runs as root for the sandbox (see README, Grading on a cluster)")
+    where.add_argument("--cluster", metavar="local[:N]", help="grade on a Dask LocalCluster of N worker processes "
+                       "on this machine (default N: half the CPUs)")
     return p
 
 
@@ -113,6 +119,12 @@ def run(args) -> int:
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
         check_only(args.homework, args.only)
+        cluster = getattr(args, "scheduler", None) or getattr(args, "cluster", None)
+        if getattr(args, "cluster", None):
+            from ..engine.cluster import parse_local
+
+            if parse_local(args.cluster) is None:
+                raise UsageError(f"--cluster {args.cluster!r}: expected local or local:N (N worker processes)")
         out = writable_dir(Path(args.out) if args.out else default_out(args.homework))
         opts = common_options(args)
     except UsageError as exc:
@@ -124,11 +136,16 @@ def run(args) -> int:
     try:
         report = grade_batch(args.homework, args.submissions, out, formats=formats, jobs=args.jobs,
                              resume=args.resume, seed=args.seed, progress=not args.no_progress,
-                             grade_kwargs={"only": args.only} if args.only else None, **opts)
+                             grade_kwargs={"only": args.only} if args.only else None, cluster=cluster, **opts)
     except KeyboardInterrupt:
         print(f"\ninterrupted: the submissions finished so far are saved in {out}/; run the same command with "
               f"--resume to grade the rest", file=sys.stderr)
         return 130
+    except RuntimeError as exc:
+        if type(exc).__name__ != "ClusterUnavailable":
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     return summarize(report, out, formats)
 
 

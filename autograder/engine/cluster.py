@@ -1,0 +1,475 @@
+"""Grading a batch on a Dask cluster: one task per submission, the same engine and sandbox.
+
+The client (``course grade ... --scheduler ADDRESS`` or ``--cluster local[:N]``) keeps
+everything :mod:`autograder.engine.batch` does: the todo list, ``--resume``, ``--only``
+merges, the records, the feedback, the gradebook and the progress bar are written on the
+client by the same functions as a local run. Only the call to ``grade_submission`` moves:
+
+* the submission travels as **bytes**: the original file (a zip, a tar, a lone ``.py``)
+  as handed in, or a folder packed into a zip (symlinks kept as links, caches and VCS
+  folders left out);
+* a worker (:func:`grade_remote`) unpacks it into a private temporary folder (0700) under
+  the submission's own name, grades it with :func:`~autograder.engine.grade.grade_submission`
+  (as root on the worker: leased uids, namespaces, exactly as locally), deletes the folder
+  and returns the engine's **JSON** (a ``str``): nothing a student's process produced is
+  ever unpickled by the client;
+* before grading, the worker compares a content hash of its homework suite, reference
+  tree, provided starter files and the data the suite reads (:func:`suite_fingerprint`)
+  with the client's, and refuses on a mismatch with a message naming what differs (the
+  submission is recorded as an internal grader error, regraded by ``--resume``; never a
+  score);
+* a worker that dies mid-submission: the scheduler runs the task elsewhere, at most twice
+  for a ``--cluster local`` (``allowed_failures=2``; an external scheduler uses its
+  ``distributed.scheduler.allowed-failures``), then the submission is recorded as an
+  internal error naming the dead workers. Each task's result is written once, when its
+  future completes, so nobody is graded into the gradebook twice;
+* Ctrl-C on the client cancels what is still running; finished records stay and
+  ``--resume`` grades the rest.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from .grade import grade_submission
+from .results import SubmissionResult
+from .submission import REPO
+
+ALLOWED_FAILURES = 2  # a submission whose worker dies is run again at most twice
+SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".venv", "venv", "site-packages", "node_modules",
+             ".ipynb_checkpoints", ".mypy_cache", ".pytest_cache"}
+MAX_PACK_FILES = 2000  # a folder is packed only within the limits the engine puts on a zip
+MAX_PACK_BYTES = 200 << 20
+DATA_FULL_HASH = 1 << 20  # data files up to this size are hashed whole; larger: size, head and tail
+DATA_SAMPLE = 64 << 10
+
+
+class RemoteGradingError(RuntimeError):
+    """A submission the cluster could not grade (a refusal, a dead worker, a grader bug)."""
+
+
+class ClusterUnavailable(RuntimeError):
+    """The scheduler cannot be reached, or the local cluster cannot start (``course`` exits 3)."""
+
+
+class PackError(RuntimeError):
+    """A submission that cannot be sent to a worker (too large, unreadable)."""
+
+
+# -- what the worker must share with the client ----------------------------------------------------
+
+_TREE_CACHE: dict[tuple, str] = {}
+
+
+def _listing(root: Path, skip_notebooks: bool = False) -> list[tuple[str, int, int]]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            p = Path(dirpath) / name
+            try:
+                st = p.lstat()
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                out.append((str(p.relative_to(root)), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def tree_hash(root: Path, data: bool = False) -> str:
+    """SHA-256 of a folder's (or a file's) regular files, names and bytes; ``data=True``: files over
+    1 MiB count by size, first and last 64 KiB (cheap on large datasets). Cached per process by
+    the files' names, sizes and modification times."""
+    root = Path(root)
+    if root.is_file():
+        st = root.stat()
+        listing, base = [(root.name, st.st_size, st.st_mtime_ns)], root.parent
+    elif root.is_dir():
+        listing, base = _listing(root), root
+    else:
+        return "absent"
+    key = (str(root.resolve()), data, hashlib.sha256(repr(listing).encode()).hexdigest())
+    if key in _TREE_CACHE:
+        return _TREE_CACHE[key]
+    h = hashlib.sha256()
+    for rel, size, _mtime in listing:
+        h.update(f"{rel}\0{size}\0".encode())
+        with open(base / rel, "rb") as fh:
+            if data and size > DATA_FULL_HASH:
+                h.update(fh.read(DATA_SAMPLE))
+                fh.seek(size - DATA_SAMPLE)
+                h.update(fh.read(DATA_SAMPLE))
+            else:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+    _TREE_CACHE[key] = h.hexdigest()
+    return _TREE_CACHE[key]
+
+
+def datasets_read(homework: str, repo: Path = REPO) -> list[str]:
+    """The ``coursedata`` datasets a suite's source names (``coursedata.<name>``, ``"mnist"``, ...)."""
+    try:
+        import coursedata
+    except ImportError:
+        return []
+    names = sorted(p.name for p in Path(coursedata.__file__).parent.iterdir()
+                   if p.is_dir() and (p / "__init__.py").is_file())
+    text = ""
+    for p in sorted((repo / "autograder" / homework).glob("*.py")):
+        text += p.read_text(encoding="utf-8", errors="replace")
+    return [n for n in names if re.search(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])", text)]
+
+
+def suite_fingerprint(homework: str, repo: Path = REPO) -> dict[str, str]:
+    """Content hashes of what grading ``homework`` depends on besides the engine: its suite
+    (``autograder/<hw>/``), the reference tree (``solutions/<hw>/``), the provided files a
+    submission is laid over (``starter/<hw>/``), the suite's grading-only paths and the
+    datasets it reads (under ``coursedata.paths.data_root()``)."""
+    from .checks import load_suite
+
+    suite = load_suite(homework)
+    fp = {f"{d}/{homework}/": tree_hash(repo / d / homework) for d in ("autograder", "solutions", "starter")}
+    for p in suite.secret_paths:
+        fp[p] = tree_hash(repo / p, data=True)
+    names = datasets_read(homework, repo)
+    if names:
+        from coursedata.paths import data_root
+
+        for n in names:
+            fp[f"data/{n}/"] = tree_hash(data_root() / n, data=True)
+    return fp
+
+
+def fingerprint_mismatch(mine: dict, theirs: dict) -> list[str]:
+    return sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+
+
+# -- the submission as bytes -----------------------------------------------------------------------
+
+def pack(path) -> tuple[str, bytes]:
+    """``(kind, payload)``: ``file`` and its bytes, ``dir`` and a zip of the folder, or ``missing``."""
+    path = Path(path)
+    if path.is_dir():
+        return "dir", pack_folder(path)
+    if path.is_file():
+        size = path.stat().st_size
+        if size > MAX_PACK_BYTES:
+            raise PackError(f"{path.name} is {size >> 20} MiB: too large to send to the cluster "
+                            f"(limit {MAX_PACK_BYTES >> 20} MiB)")
+        return "file", path.read_bytes()
+    return "missing", b""  # absent (or a dangling link, a fifo): the engine says so on the worker
+
+
+def pack_folder(root: Path) -> bytes:
+    """A zip of a submission folder: regular files and folders, symlinks as links (their target
+    text, never what they point at); caches, VCS and virtual-env folders left out."""
+    buf = io.BytesIO()
+    n = total = 0
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            keep = []
+            for d in sorted(dirnames):
+                p = here / d
+                if d in SKIP_DIRS:
+                    continue
+                if p.is_symlink():
+                    filenames.append(d)  # a link to a folder is sent as a link
+                    continue
+                keep.append(d)
+                info = zipfile.ZipInfo(str(p.relative_to(root)) + "/")
+                info.external_attr = (stat.S_IFDIR | 0o755) << 16
+                zf.writestr(info, b"")
+            dirnames[:] = keep
+            for name in sorted(set(filenames)):
+                p = here / name
+                if name.endswith((".pyc", ".pyo")):
+                    continue
+                try:
+                    st = p.lstat()
+                except OSError:
+                    continue
+                rel = str(p.relative_to(root))
+                n += 1
+                if n > MAX_PACK_FILES:
+                    raise PackError(f"{root.name} holds more than {MAX_PACK_FILES} files: too many to send to the "
+                                    f"cluster (zip the student's homework folder instead)")
+                if stat.S_ISLNK(st.st_mode):
+                    info = zipfile.ZipInfo(rel)
+                    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                    zf.writestr(info, os.readlink(p).encode("utf-8", "surrogateescape"))
+                elif stat.S_ISREG(st.st_mode):
+                    total += st.st_size
+                    if total > MAX_PACK_BYTES:
+                        raise PackError(f"{root.name} holds more than {MAX_PACK_BYTES >> 20} MiB: too large to send "
+                                        f"to the cluster")
+                    info = zipfile.ZipInfo(rel, time.localtime(st.st_mtime)[:6] if st.st_mtime >= 315532800
+                                           else (1980, 1, 1, 0, 0, 0))
+                    info.external_attr = (stat.S_IFREG | (st.st_mode & 0o777)) << 16
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with open(p, "rb") as fh:
+                        zf.writestr(info, fh.read())
+                # fifos, sockets, devices: not sent (the engine never reads them either)
+    return buf.getvalue()
+
+
+def unpack_folder(payload: bytes, dest: Path) -> None:
+    """Recreate a packed folder under ``dest`` (which must not exist). Entries that would land
+    outside it, or below a link, are refused."""
+    dest.mkdir(mode=0o700)
+    links: set[PurePosixPath] = set()
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        for info in zf.infolist():
+            rel = PurePosixPath(info.filename.rstrip("/"))
+            if not rel.parts or rel.is_absolute() or ".." in rel.parts or "\\" in info.filename:
+                raise ValueError(f"packed entry {info.filename!r} points outside the submission")
+            if any(PurePosixPath(*rel.parts[:i]) in links for i in range(1, len(rel.parts))):
+                raise ValueError(f"packed entry {info.filename!r} lies below a symlink")
+            target = dest.joinpath(*rel.parts)
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                os.symlink(zf.read(info).decode("utf-8", "surrogateescape"), target)
+                links.add(rel)
+            elif info.is_dir() or stat.S_ISDIR(mode):
+                target.mkdir(parents=True, exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, (mode & 0o777) or 0o644)
+                with os.fdopen(fd, "wb") as fh, zf.open(info) as src:
+                    shutil.copyfileobj(src, fh)
+                mtime = time.mktime(info.date_time + (0, 0, -1))
+                os.utime(target, (mtime, mtime))
+
+
+# -- the worker side -------------------------------------------------------------------------------
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"pid {os.getpid()}"
+
+
+def grade_remote(homework: str, name: str, kind: str, payload: bytes, fingerprint: dict, seed: int = 0,
+                 grade_kwargs: dict | None = None) -> str:
+    """The task a worker runs for one submission; returns JSON (a ``str``), never raises.
+
+    ``{"ok": true, "result": <SubmissionResult.to_dict()>, "path": <where it was graded>}``, or
+    ``{"ok": false, "refused" | "error": <why>}``.
+    """
+    worker = _worker_name()
+    try:
+        mine = suite_fingerprint(homework)
+    except Exception as exc:  # noqa: BLE001
+        return json.dumps({"ok": False, "worker": worker, "refused": f"worker {worker} cannot load the {homework} "
+                           f"suite ({type(exc).__name__}: {exc}): install the course there (make install)"})
+    diff = fingerprint_mismatch(mine, fingerprint)
+    if diff:
+        return json.dumps({"ok": False, "worker": worker, "refused": (
+            f"worker {worker} refused to grade: its copy of {', '.join(diff)} differs from the client's "
+            f"(content hash {', '.join(mine.get(k, 'absent')[:12] for k in diff)} there, "
+            f"{', '.join(fingerprint.get(k, 'absent')[:12] for k in diff)} here); install the same version of "
+            f"the course on every worker (make install) and generate the same data (course data {homework})")})
+    tmp = Path(tempfile.mkdtemp(prefix="nncourse-remote-"))  # 0700: only root on the worker reads it
+    try:
+        os.chmod(tmp, 0o700)
+        sub = tmp / (Path(name).name or "submission")
+        if kind == "file":
+            fd = os.open(sub, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+        elif kind == "dir":
+            unpack_folder(payload, sub)
+        result = grade_submission(homework, sub, seed=seed, **(grade_kwargs or {}))
+        return json.dumps({"ok": True, "worker": worker, "path": str(sub), "result": result.to_dict()})
+    except Exception as exc:  # noqa: BLE001 - the client records it as an internal grader error
+        return json.dumps({"ok": False, "worker": worker,
+                           "error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace_path(obj, old: str, new: str):
+    if isinstance(obj, str):
+        return obj.replace(old, new)
+    if isinstance(obj, list):
+        return [_replace_path(x, old, new) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _replace_path(v, old, new) for k, v in obj.items()}
+    return obj
+
+
+def decode(answer: str, local_path: str) -> SubmissionResult:
+    """The engine's result from a worker's JSON answer, with the worker's temporary path replaced
+    by the client's; a refusal or a worker-side failure raises :class:`RemoteGradingError`."""
+    d = json.loads(answer)
+    if not isinstance(d, dict):
+        raise RemoteGradingError("the worker's answer is not a JSON object")
+    if not d.get("ok"):
+        raise RemoteGradingError(d.get("refused") or d.get("error") or "the worker gave no reason")
+    return SubmissionResult.from_dict(_replace_path(d["result"], d["path"], local_path))
+
+
+# -- the client side -------------------------------------------------------------------------------
+
+def parse_local(spec: str) -> int | None:
+    """``local`` / ``local:N`` -> N (default: the CPU count // 2, at least 1); anything else: None."""
+    m = re.fullmatch(r"local(?::(\d+))?", spec.strip())
+    if not m:
+        return None
+    return max(1, int(m.group(1))) if m.group(1) else max(1, (os.cpu_count() or 2) // 2)
+
+
+def start_local_cluster(n: int):
+    """A ``distributed.LocalCluster`` of ``n`` worker processes, one thread each."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                        silence_logs=logging.ERROR, scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES})
+
+
+class _Connection:
+    def __init__(self, target):
+        from distributed import Client
+
+        self.cluster = self.client = None
+        self.own_client = True
+        if isinstance(target, Client):
+            self.client, self.own_client = target, False
+        else:
+            n = parse_local(str(target))
+            try:
+                if n is not None:
+                    self.cluster = start_local_cluster(n)
+                    self.client = Client(self.cluster)
+                else:
+                    self.client = Client(str(target), timeout="30s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                self.close()
+                what = f"a local cluster of {n} workers" if n is not None else f"the Dask scheduler at {target}"
+                raise ClusterUnavailable(f"cannot reach {what}: {exc}") from None
+            if n is None:
+                try:
+                    allowed = self.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures)
+                except Exception:  # noqa: BLE001
+                    allowed = None
+                if allowed is not None and allowed != ALLOWED_FAILURES:
+                    print(f"note: this scheduler runs a submission whose worker died up to {allowed} more times "
+                          f"(distributed.scheduler.allowed-failures); the course's policy is {ALLOWED_FAILURES}: "
+                          f"start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES={ALLOWED_FAILURES}",
+                          file=sys.stderr)
+
+    def threads(self) -> int:
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # noqa: BLE001
+            return 1
+
+    def close(self):
+        if self.own_client and self.client is not None:
+            try:
+                self.client.close(timeout=10)
+            except Exception:  # noqa: BLE001
+                pass
+        if self.cluster is not None:
+            try:
+                self.cluster.close(timeout=20)
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def run_on_cluster(target, order, args, done, homework, by_student, out, formats) -> None:
+    """Grade ``order`` (student ids) on a Dask cluster; the counterpart of ``batch._run_pool``.
+
+    ``target``: ``"local[:N]"``, a scheduler address, or a ``distributed.Client``. ``args(s)``
+    gives ``grade_one``'s arguments for student ``s``; ``done(payload)`` takes what it returns.
+    Each finished task goes through ``batch.grade_one`` on the client with the worker's result
+    in place of a local grading, so records, ``--only`` merges and feedback are the same.
+    """
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+
+    from . import batch
+
+    if not order:
+        return
+    conn = _Connection(target)
+    fingerprint = suite_fingerprint(homework)
+    refusals: set[str] = set()
+
+    def finish(s, result=None, why=None):
+        a = args(s)
+        if why is not None:
+            if why.startswith("worker ") and "refused" in why and why not in refusals:
+                refusals.add(why)
+                print(f"\nwarning: {why}", file=sys.stderr, flush=True)
+
+            def grader(*_a, **_k):
+                raise RemoteGradingError(why)
+        else:
+            def grader(*_a, **_k):
+                return result
+        done(batch.grade_one(*a, grader=grader))
+
+    pending = list(order)
+    futures = {}
+    ac = as_completed()
+    try:
+        def submit_some():
+            window = max(4, 2 * conn.threads())
+            while pending and len(futures) < window:
+                s = pending.pop(0)
+                hw, path, _out, _stem, _formats, seed, grade_kwargs, _meta = args(s)
+                try:
+                    kind, payload = pack(path)
+                except (PackError, OSError) as exc:
+                    finish(s, why=f"{type(exc).__name__}: {exc}")
+                    continue
+                fut = conn.client.submit(grade_remote, hw, Path(path).name, kind, payload, fingerprint, seed,
+                                         grade_kwargs, pure=False, key=f"grade-{hw}-{s}-{os.urandom(4).hex()}")
+                futures[fut] = s
+                ac.add(fut)
+
+        submit_some()
+        while futures:
+            fut = next(ac)
+            s = futures.pop(fut)
+            path = str(args(s)[1])
+            try:
+                answer = fut.result()
+            except FutureCancelledError as exc:
+                finish(s, why=f"the cluster cancelled this submission's task ({exc})")
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler ...
+                why = f"{type(exc).__name__}: {exc}"
+                if type(exc).__name__ == "KilledWorker":
+                    why = f"the grading worker died each time it graded this submission: {exc}"
+                finish(s, why=why)
+            else:
+                try:
+                    finish(s, result=decode(answer, path))
+                except RemoteGradingError as exc:
+                    finish(s, why=str(exc))
+                except (ValueError, KeyError, TypeError) as exc:
+                    finish(s, why=f"unreadable answer from the worker: {type(exc).__name__}: {exc}")
+            fut.release()
+            submit_some()
+    finally:
+        for fut in list(futures):
+            fut.cancel()
+        conn.close()
