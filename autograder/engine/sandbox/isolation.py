@@ -312,9 +312,10 @@ def detect() -> Isolation:
                 return Isolation("namespaces")
         if want == "namespaces":
             raise SandboxUnavailable(f"NNCOURSE_ISOLATION=namespaces, but the sandbox cannot start: {reason}")
-        print(f"WARNING: grading WITHOUT namespace isolation ({reason}); student code can see this "
-              f"machine's files as far as their permissions allow. See the README's security model.",
-              file=sys.stderr, flush=True)
+        if root:  # a grading machine that should have namespaces (a student's own `course check` is not one)
+            print(f"WARNING: grading WITHOUT namespace isolation ({reason}); student code can see this "
+                  f"machine's files as far as their permissions allow. See the README's security model.",
+                  file=sys.stderr, flush=True)
     else:
         reason = "NNCOURSE_ISOLATION=fallback"
     level = "uid" if identity is not None else "process"
