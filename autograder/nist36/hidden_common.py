@@ -37,14 +37,14 @@ DETECT_THRESHOLD = 0.95
 READ_THRESHOLD = 0.80
 # Q6, short PyTorch runs on TORCH_N training rows, scored on the first TORCH_VALID validation rows
 TORCH_N, TORCH_VALID = 3600, 1800
-TORCH_FC = dict(epochs=10, batch_size=32, lr=1e-2)
-TORCH_CNN = dict(epochs=3, batch_size=64, lr=1e-3)
+TORCH_FC = dict(epochs=8, batch_size=32, lr=0.05, optimizer="sgd")
+TORCH_CNN = dict(epochs=3, batch_size=64, lr=1e-3, optimizer="adam")
 TORCH_FC_THRESHOLD = 0.45
 TORCH_FC_REFERENCE = "see CARD.md"
 TORCH_CNN_THRESHOLD = 0.70
 TORCH_CNN_REFERENCE = "see CARD.md"
 CIFAR_N, CIFAR_TEST = 2000, 1000
-CIFAR_RUN = dict(epochs=3, batch_size=64, lr=1e-3)
+CIFAR_RUN = dict(epochs=3, batch_size=64, lr=1e-3, optimizer="adam")
 CIFAR_THRESHOLD = 0.25
 CIFAR_REFERENCE = "see CARD.md"
 

@@ -140,7 +140,8 @@ def train_autoencoder_short(train_x, max_iters, batch_size, learning_rate, seed=
     return out
 
 
-def torch_train_predict(model_name, train_x, train_y, test_x, epochs, batch_size, lr, seed=0, threads=1):
+def torch_train_predict(model_name, train_x, train_y, test_x, epochs, batch_size, lr, optimizer="adam", seed=0,
+                        threads=1):
     """Build ``run_q6.<model_name>()``, train it with the student's ``train_torch`` and return
     predictions on ``test_x`` (and the training time)."""
     import time
@@ -153,7 +154,7 @@ def torch_train_predict(model_name, train_x, train_y, test_x, epochs, batch_size
     torch.manual_seed(seed)
     model = getattr(run_q6, model_name)()
     start = time.perf_counter()
-    run_q6.train_torch(model, train_x, train_y, epochs, batch_size, lr, seed=seed)
+    run_q6.train_torch(model, train_x, train_y, epochs, batch_size, lr, seed=seed, optimizer=optimizer)
     seconds = time.perf_counter() - start
     pred = run_q6.predict(model, test_x)
     return {"pred": np.asarray(pred, dtype=np.int64), "seconds": seconds}
