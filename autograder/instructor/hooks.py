@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-DEFAULT_DATASETS = {"fms": ("mds189",), "lenet": ("mnist",)}
+DEFAULT_DATASETS = {"fms": ("mds189",), "lenet": ("mnist",), "nist36": ("nist36", "cifar10")}
 
 
 def datasets_for(hw: str) -> tuple[str, ...]:
