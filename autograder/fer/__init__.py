@@ -1,0 +1,46 @@
+"""Grading suite of homework `fer` (dropout, fully-connected nets, FER-2013).
+
+Checks live in ``public.py`` (shipped to students: shapes, values worked by hand,
+gradient checks against the student's own forward functions), ``hidden.py`` (values
+against ``solutions.fer`` on several cases, the optimiser and the stopping criterion,
+the FER-2013 loader) and ``hidden_models.py`` (training and saved models: overfitting
+50 images, the two-layer CIFAR-10 model, the best FER-2013 FC model and the CNN, all
+scored here on private test sets generated with a grader-only seed).
+``probes.py`` runs inside the sandbox.
+"""
+from autograder.engine import Suite
+
+DATASETS = ("cifar10", "fer2013")
+
+SUITE = Suite(
+    homework="fer",
+    title="Dropout, fully-connected networks and facial expressions (CIFAR-10, FER-2013)",
+    parts={
+        "Q1": "linear and ReLU layers",
+        "Q2": "inverted dropout",
+        "Q3": "softmax classifier",
+        "Q4": "fully-connected network, overfitting 50 images, two-layer net on CIFAR-10",
+        "Q5": "SGD with momentum, stopping criterion, FER-2013 loader, hyper-parameter search, saved model",
+        "Q6": "a CNN on FER-2013 (PyTorch): metrics and saved model",
+        "Report": "written answers: layers, results, A1 and A2",
+    },
+    modules=("public", "hidden", "hidden_models"),
+    probes=("probes.py",),
+    preload=("numpy", "torch"),
+    manual_points={
+        "fer-written-q1_linear_relu": ("Report", 2),
+        "fer-written-q2_dropout": ("Report", 2),
+        "fer-written-q3_softmax": ("Report", 2),
+        "fer-written-q4_overfit": ("Report", 2),
+        "fer-written-q4_two_layer": ("Report", 2),
+        "fer-written-q5_setup": ("Report", 6),
+        "fer-written-q5_learning_rate": ("Report", 6),
+        "fer-written-q5_dropout": ("Report", 6),
+        "fer-written-q5_l2": ("Report", 6),
+        "fer-written-q5_topology": ("Report", 6),
+        "fer-written-q5_test": ("Report", 5),
+        "fer-written-q6_cnn_vs_fc": ("Q6", 7),
+        "fer-written-a1": ("Report", 5),
+        "fer-written-a2": ("Report", 5),
+    },
+)

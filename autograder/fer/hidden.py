@@ -1,0 +1,428 @@
+"""Hidden checks of `fer`: the student's layers, loss, network, optimiser, stopping
+criterion and FER-2013 loader against ``solutions.fer`` on several cases each.
+
+Expected values and the values of known mistakes (``mistakes={...}``) are computed here,
+in the grader's process; the student's code only ever receives inputs.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from autograder.engine import Context, check
+from solutions.fer import classifiers as ref_cls
+from solutions.fer import data_utils as ref_data
+from solutions.fer import fcnet as ref_fc
+from solutions.fer import layers as ref
+from solutions.fer import optim as ref_optim
+from solutions.fer import solver as ref_solver
+
+PROBES = "probes"
+
+
+def _tuple(t: Context, value, n, what):
+    t.assert_true(isinstance(value, (tuple, list)) and len(value) == n,
+                  f"{what} must return a tuple of {n} values, got {type(value).__name__}",
+                  summary=f"{what} must return a tuple of {n} values")
+    return value
+
+
+def _is_bool(value, expected: bool) -> bool:
+    return isinstance(value, (bool, np.bool_)) and bool(value) == expected
+
+
+# ----------------------------------------------------------------------------------
+# Q1: linear and ReLU
+# ----------------------------------------------------------------------------------
+LINEAR_CASES = [  # (name, X shape, M)
+    ("X (4, 6), 3 outputs", (4, 6), 3),
+    ("image-shaped X (3, 2, 4, 4)", (3, 2, 4, 4), 5),
+    ("batch of one, X (1, 7)", (1, 7), 2),
+    ("float32 inputs, X (5, 3, 3)", (5, 3, 3), 4),
+]
+
+
+def _linear_inputs(t: Context, shape, m):
+    dtype = np.float32 if len(shape) == 3 and shape[0] == 5 else np.float64
+    X = t.rng.standard_normal(shape).astype(dtype)
+    D = int(np.prod(shape[1:]))
+    W = t.rng.standard_normal((D, m)).astype(dtype)
+    b = t.rng.standard_normal(m).astype(dtype)
+    return X, W, b
+
+
+@check("fer.linear_forward", part="Q1", points=1.5, timeout=60,
+       description="linear_forward matches the reference (flattened inputs, bias, batch of one, float32)")
+def linear_forward(t: Context):
+    for name, shape, m in LINEAR_CASES:
+        with t.case(name):
+            X, W, b = _linear_inputs(t, shape, m)
+            out = t.call("fer.layers:linear_forward", X, W, b)
+            Xf = X.reshape(X.shape[0], -1)
+            t.assert_close(out, ref.linear_forward(X, W, b), name="out", what=name,
+                           mistakes={"forgot to add the bias b": Xf @ W,
+                                     "subtracted the bias instead of adding it": Xf @ W - b})
+
+
+@check("fer.linear_backward", part="Q1", points=1.5, timeout=60,
+       description="linear_backward: dX (shaped like X), dW and db match the reference")
+def linear_backward(t: Context):
+    for name, shape, m in LINEAR_CASES:
+        with t.case(name):
+            X, W, b = _linear_inputs(t, shape, m)
+            dout = t.rng.standard_normal((shape[0], m)).astype(X.dtype)
+            got = _tuple(t, t.call("fer.layers:linear_backward", dout, X, W, b), 3, "linear_backward")
+            exp = ref.linear_backward(dout, X, W, b)
+            t.assert_shape(got[0], X.shape, name="dX", what=f"{name}: dX must have the shape of X")
+            t.assert_close(got[0], exp[0], name="dX", what=name)
+            t.assert_close(got[1], exp[1], name="dW", what=name)
+            t.assert_close(got[2], exp[2], name="db", what=name,
+                           mistakes={"averaged dout over the batch for db instead of summing it": dout.mean(axis=0)})
+
+
+RELU_SHAPES = [("(4, 5) with exact zeros", (4, 5)), ("4-D (2, 3, 2, 2)", (2, 3, 2, 2)), ("batch of one (1, 6)", (1, 6))]
+
+
+def _relu_input(t: Context, shape):
+    X = t.rng.standard_normal(shape)
+    X.flat[:: 3] = 0.0  # exact zeros: the gradient there is 0
+    return X
+
+
+@check("fer.relu_forward", part="Q1", points=1, timeout=60, description="relu_forward matches max(0, X)")
+def relu_forward(t: Context):
+    for name, shape in RELU_SHAPES:
+        with t.case(name):
+            X = _relu_input(t, shape)
+            t.assert_close(t.call("fer.layers:relu_forward", X), ref.relu_forward(X), name="out", what=name,
+                           mistakes={"returned X unchanged": X, "computed min(0, X)": np.minimum(X, 0)})
+
+
+@check("fer.relu_backward", part="Q1", points=1, timeout=60,
+       description="relu_backward passes dout where X > 0 only (0 at X == 0)")
+def relu_backward(t: Context):
+    for name, shape in RELU_SHAPES:
+        with t.case(name):
+            X = _relu_input(t, shape)
+            dout = t.rng.standard_normal(shape)
+            t.assert_close(t.call("fer.layers:relu_backward", dout, X), ref.relu_backward(dout, X), name="dX",
+                           what=name, mistakes={"let the gradient through where X == 0 too (use X > 0)": dout * (X >= 0),
+                                                "returned dout unchanged": dout,
+                                                "multiplied dout by max(0, X) instead of by the mask": dout * np.maximum(X, 0)})
+
+
+# ----------------------------------------------------------------------------------
+# Q2: dropout
+# ----------------------------------------------------------------------------------
+DROPOUT_CASES = [  # (name, shape, p, seed)
+    ("p=0.5, seed 42, X (30, 20)", (30, 20), 0.5, 42),
+    ("p=0.2, seed 7, 4-D X (4, 3, 5, 5)", (4, 3, 5, 5), 0.2, 7),
+    ("p=0.8, seed 123, X (50, 10)", (50, 10), 0.8, 123),
+    ("p=0 (keep everything), seed 1", (6, 7), 0.0, 1),
+]
+
+
+def _mask(shape, p, seed):
+    np.random.seed(seed)
+    return np.random.rand(*shape) > p
+
+
+def _dropout_mistakes(X, p, seed):
+    m = _mask(X.shape, p, seed)
+    out = {"kept the units with rand < p (p is the probability of dropping a unit)": X * (~m) / (1 - p),
+           "did not rescale the kept units by 1/(1-p)": X * m}
+    if p > 0:
+        out["scaled the kept units by 1/p instead of 1/(1-p)"] = X * m / p
+        out["scaled the kept units by p instead of 1/(1-p)"] = X * m * p
+        out["scaled by (1-p) instead of dividing by it"] = X * m * (1 - p)
+    return out
+
+
+@check("fer.dropout_forward", part="Q2", points=3, timeout=60,
+       description="inverted dropout: the seeded mask, 1/(1-p) scaling in training, identity at test time")
+def dropout_forward(t: Context):
+    for name, shape, p, seed in DROPOUT_CASES:
+        with t.case(f"training, {name}"):
+            X = t.rng.standard_normal(shape)
+            out, mask = _tuple(t, t.call("fer.layers:dropout_forward", X, p=p, train=True, seed=seed), 2,
+                               "dropout_forward")
+            exp_out, exp_mask = ref.dropout_forward(X, p=p, train=True, seed=seed)
+            t.assert_close(out, exp_out, name="out", what=f"training, {name}", mistakes=_dropout_mistakes(X, p, seed))
+            t.assert_close(np.asarray(mask, dtype=float), exp_mask.astype(float), name="mask",
+                           what=f"training, {name}: mask = np.random.rand(*X.shape) > p (True where a unit is kept)")
+    for p in (0.5, 0.3):
+        with t.case(f"test time (train=False), p={p}"):
+            X = t.rng.standard_normal((8, 9))
+            out = _tuple(t, t.call("fer.layers:dropout_forward", X, p=p, train=False, seed=5), 2, "dropout_forward")[0]
+            t.assert_close(out, X, name="out", what=f"train=False, p={p}: inverted dropout leaves X unchanged",
+                           mistakes={"applied the training mask at test time": X * _mask(X.shape, p, 5) / (1 - p),
+                                     "scaled by (1-p) at test time (that is plain, not inverted, dropout)": X * (1 - p),
+                                     "divided by (1-p) at test time": X / (1 - p)})
+
+
+@check("fer.dropout_backward", part="Q2", points=2, timeout=60,
+       description="dropout_backward: dout * mask / (1-p) in training, dout at test time")
+def dropout_backward(t: Context):
+    for name, shape, p, seed in DROPOUT_CASES[:3]:
+        with t.case(f"training, {name}"):
+            mask = _mask(shape, p, seed)
+            dout = t.rng.standard_normal(shape)
+            got = t.call("fer.layers:dropout_backward", dout, mask, p=p, train=True)
+            t.assert_close(got, ref.dropout_backward(dout, mask, p=p, train=True), name="dX", what=f"training, {name}",
+                           mistakes={"did not rescale by 1/(1-p)": dout * mask,
+                                     "scaled by p instead of 1/(1-p)": dout * mask * p,
+                                     "scaled by 1/p instead of 1/(1-p)": dout * mask / p,
+                                     "returned dout unchanged": dout})
+    with t.case("test time (train=False)"):
+        dout = t.rng.standard_normal((5, 6))
+        got = t.call("fer.layers:dropout_backward", dout, None, p=0.5, train=False)
+        t.assert_close(got, dout, name="dX", what="train=False: the gradient passes unchanged",
+                       mistakes={"divided by (1-p) at test time": dout / 0.5})
+
+
+# ----------------------------------------------------------------------------------
+# Q3: softmax
+# ----------------------------------------------------------------------------------
+SOFTMAX_CASES = [  # (name, N, C, scale, dtype)
+    ("N=6, C=5", 6, 5, 1.0, np.float64),
+    ("large logits (scale 1000)", 4, 7, 1000.0, np.float64),
+    ("batch of one, C=10", 1, 10, 3.0, np.float64),
+    ("float32 logits, N=8, C=3", 8, 3, 2.0, np.float32),
+]
+
+
+@check("fer.softmax", part="Q3", points=5, timeout=60,
+       description="softmax loss (mean over N) and its gradient, stable for large logits")
+def softmax(t: Context):
+    for name, N, C, scale, dtype in SOFTMAX_CASES:
+        with t.case(name):
+            z = (t.rng.standard_normal((N, C)) * scale).astype(dtype)
+            y = t.rng.integers(0, C, N)
+            got = _tuple(t, t.call("fer.classifiers:softmax", z, y), 2, "softmax")
+            loss, d = ref_cls.softmax(z.astype(np.float64), y)
+            t.assert_true(np.ndim(got[0]) == 0 and np.isfinite(float(got[0])),
+                          f"{name}: the loss must be one finite number, got {got[0]!r}",
+                          summary="the loss must be one finite number (subtract each row's maximum first)")
+            t.assert_close(float(got[0]), loss, name="loss", what=name, rtol=1e-5 if dtype == np.float32 else None,
+                           mistakes={"summed the loss over the batch instead of averaging": loss * N})
+            t.assert_close(got[1], d, name="dlogits", what=name, precision=t.precision(got[1]),
+                           mistakes={"did not divide the gradient by N": d * N,
+                                     "forgot to subtract 1 at the correct class": d + np.eye(C)[y] / N})
+
+
+# ----------------------------------------------------------------------------------
+# Q4: the fully-connected network
+# ----------------------------------------------------------------------------------
+@check("fer.random_init", part="Q4", points=1, timeout=60,
+       description="random_init: shapes, dtype, zero bias, weights with standard deviation weight_scale")
+def random_init(t: Context):
+    for n_in, n_out, scale, dtype in [(400, 300, 5e-2, np.float32), (300, 200, 1e-3, np.float64)]:
+        with t.case(f"{n_in}x{n_out}, weight_scale {scale}, {np.dtype(dtype).name}"):
+            W, b = _tuple(t, t.call("fer.fcnet:random_init", n_in, n_out, weight_scale=scale,
+                                    dtype=np.dtype(dtype).name), 2,
+                          "random_init")
+            W, b = t.as_array(W, "W"), t.as_array(b, "b")
+            t.assert_shape(W, (n_in, n_out), name="W")
+            t.assert_shape(b, (n_out,), name="b")
+            t.assert_true(W.dtype == dtype and b.dtype == dtype, f"W and b must have dtype {np.dtype(dtype).name}, "
+                          f"got {W.dtype} and {b.dtype}")
+            t.assert_true(np.all(b == 0), "the bias must start at zero")
+            std, mean = float(W.std()), float(W.mean())
+            t.assert_true(abs(std / scale - 1) < 0.05 and abs(mean) < 0.05 * scale,
+                          f"weights have mean {mean:.3g} and standard deviation {std:.3g}; expected mean 0 and "
+                          f"standard deviation weight_scale = {scale}",
+                          summary="the weights must have mean 0 and standard deviation weight_scale")
+
+
+@check("fer.fcnet_init", part="Q4", points=1, timeout=60,
+       description="FullyConnectedNet.__init__: W1..WL, b1..bL with the right shapes, dtype and scale")
+def fcnet_init(t: Context):
+    for hidden, dtype in [([120, 80, 60], np.float32), ([], np.float64), ([250], np.float64)]:
+        with t.case(f"hidden_dims={hidden}, {np.dtype(dtype).name}"):
+            net = t.call("fer.fcnet:FullyConnectedNet", hidden, input_dim=90, num_classes=7, weight_scale=2e-2,
+                         dtype=np.dtype(dtype).name, keep=True)
+            params = t.get(net.attr("params"))
+            t.assert_true(isinstance(params, dict), "model.params must be a dict")
+            sizes = [90] + hidden + [7]
+            keys = {f"{p}{i}" for i in range(1, len(sizes)) for p in "Wb"}
+            t.assert_true(set(params) == keys, f"params has keys {sorted(params)}, expected {sorted(keys)}")
+            for i in range(1, len(sizes)):
+                W, b = t.as_array(params[f"W{i}"], f"W{i}"), t.as_array(params[f"b{i}"], f"b{i}")
+                t.assert_shape(W, (sizes[i - 1], sizes[i]), name=f"W{i}")
+                t.assert_shape(b, (sizes[i],), name=f"b{i}")
+                t.assert_true(W.dtype == dtype, f"W{i} has dtype {W.dtype}, expected {np.dtype(dtype).name}")
+                t.assert_true(np.all(b == 0), f"b{i} must start at zero")
+                t.assert_true(abs(W.std() / 2e-2 - 1) < 0.15, f"W{i} has standard deviation {W.std():.3g}, "
+                              "expected weight_scale = 0.02", summary=f"W{i} must have standard deviation weight_scale")
+
+
+def _net_params(t: Context, sizes, scale=0.3):
+    p = {}
+    for i in range(1, len(sizes)):
+        p[f"W{i}"] = t.rng.standard_normal((sizes[i - 1], sizes[i])) * scale
+        p[f"b{i}"] = t.rng.standard_normal(sizes[i]) * 0.1
+    return p
+
+
+def _student_net(t: Context, hidden, input_dim, C, params, dtype=np.float64, **kw):
+    net = t.call("fer.fcnet:FullyConnectedNet", hidden, input_dim=input_dim, num_classes=C,
+                 dtype=np.dtype(dtype).name, keep=True, **kw)
+    for k, v in params.items():
+        t.setitem(net.attr("params"), k, v.astype(dtype))
+    return net
+
+
+def _ref_net(hidden, input_dim, C, params, dtype=np.float64, **kw):
+    net = ref_fc.FullyConnectedNet(hidden, input_dim=input_dim, num_classes=C, dtype=dtype, **kw)
+    net.params = {k: v.astype(dtype) for k, v in params.items()}
+    return net
+
+
+@check("fer.fcnet_scores", part="Q4", points=1.5, timeout=60,
+       description="FullyConnectedNet.loss(X) without labels: class scores, dropout off")
+def fcnet_scores(t: Context):
+    for hidden, dropout in [([], 0.0), ([6], 0.0), ([6, 5], 0.5)]:
+        name = f"hidden_dims={hidden}" + (f", dropout {dropout} (must be off without labels)" if dropout else "")
+        with t.case(name):
+            params = _net_params(t, [12] + hidden + [4])
+            X = t.rng.standard_normal((5, 3, 2, 2))
+            net = _student_net(t, hidden, 12, 4, params, dropout=dropout, seed=3)
+            got = t.call(net.attr("loss"), X)
+            t.assert_close(got, _ref_net(hidden, 12, 4, params, dropout=dropout, seed=3).loss(X), name="scores",
+                           what=name)
+
+
+FC_LOSS_CASES = [  # (name, hidden, reg, dropout, seed, dtype)
+    ("two hidden layers, reg=0", [7, 6], 0.0, 0.0, None, np.float64),
+    ("one hidden layer, reg=0.7 (L2 with the 0.5 factor)", [8], 0.7, 0.0, None, np.float64),
+    ("three hidden layers, reg=0.2, dropout p=0.4 with seed 123", [7, 6, 5], 0.2, 0.4, 123, np.float64),
+    ("no hidden layer (softmax regression), reg=1.5", [], 1.5, 0.0, None, np.float64),
+    ("float32 net, one hidden layer, reg=0.1", [9], 0.1, 0.0, None, np.float32),
+]
+
+
+@check("fer.fcnet_loss_grads", part="Q4", points=3, timeout=90,
+       description="FullyConnectedNet.loss(X, y): loss with L2 (0.5 * reg * sum W^2) and every gradient")
+def fcnet_loss_grads(t: Context):
+    for name, hidden, reg, dropout, seed, dtype in FC_LOSS_CASES:
+        with t.case(name):
+            sizes = [10] + hidden + [4]
+            params = _net_params(t, sizes)
+            X, y = t.rng.standard_normal((6, 10)), t.rng.integers(0, 4, 6)
+            net = _student_net(t, hidden, 10, 4, params, dtype=dtype, reg=reg, dropout=dropout, seed=seed)
+            got = _tuple(t, t.call(net.attr("loss"), X, y), 2, "model.loss(X, y)")
+            rnet = _ref_net(hidden, 10, 4, params, dtype=np.float64, reg=reg, dropout=dropout, seed=seed)
+            loss, grads = rnet.loss(X.astype(np.float64), y)
+            l2 = sum(float(np.sum(params[f"W{i}"] ** 2)) for i in range(1, len(sizes)))
+            mistakes = {}
+            if reg:
+                mistakes = {"L2 term without the 0.5 factor (reg * sum W^2)": loss + 0.5 * reg * l2,
+                            "forgot the L2 term in the loss": loss - 0.5 * reg * l2}
+            t.assert_close(float(got[0]), loss, name="loss", what=name, mistakes=mistakes,
+                           rtol=1e-4 if dtype == np.float32 else None)
+            t.assert_true(isinstance(got[1], dict) and set(got[1]) == set(grads),
+                          f"{name}: grads must have the keys {sorted(grads)}",
+                          summary="grads must have one entry per parameter")
+            for k in sorted(grads):
+                gm = {}
+                if k.startswith("W") and reg:
+                    gm = {"L2 gradient without the 0.5 factor in the loss (2 * reg * W)": grads[k] + reg * params[k],
+                          "forgot the L2 gradient reg * W": grads[k] - reg * params[k]}
+                t.assert_close(got[1][k], grads[k], name=f"grads['{k}']", what=name, mistakes=gm,
+                               precision=t.precision(got[1][k]))
+
+
+# ----------------------------------------------------------------------------------
+# Q5: optimiser, stopping criterion, FER-2013 loader
+# ----------------------------------------------------------------------------------
+@check("fer.sgd_momentum", part="Q5", points=2, timeout=60,
+       description="sgd_momentum over several steps (velocity carried in config), defaults, any shape")
+def sgd_momentum(t: Context):
+    cases = [("3 steps, lr 0.05, momentum 0.9, W (4, 3)", (4, 3), {"learning_rate": 0.05, "momentum": 0.9}, 3),
+             ("4 steps, lr 0.2, momentum 0.5, b (6,)", (6,), {"learning_rate": 0.2, "momentum": 0.5}, 4),
+             ("2 steps with the default config (config=None)", (3, 2), None, 2)]
+    for name, shape, config, steps in cases:
+        with t.case(name):
+            w = t.rng.standard_normal(shape)
+            grads = [t.rng.standard_normal(shape) for _ in range(steps)]
+            cfg_s = None if config is None else dict(config)
+            cfg_r = None if config is None else dict(config)
+            w_s, w_r = w.copy(), w.copy()
+            lr = (config or {}).get("learning_rate", 1e-2)
+            for k, g in enumerate(grads):
+                w_in = w_s.copy()
+                out = _tuple(t, t.call("fer.optim:sgd_momentum", w_s, g, cfg_s), 2, "sgd_momentum")
+                w_s, cfg_s = np.asarray(out[0]), out[1]
+                t.assert_true(isinstance(cfg_s, dict), "sgd_momentum must return (next_w, config), config a dict")
+                w_r, cfg_r = ref_optim.sgd_momentum(w_r.copy(), g, cfg_r)
+                mistakes = {"moved along +gradient (the step must be -learning_rate * dw)": w_in + lr * g}
+                if k:
+                    mistakes["the velocity is not carried from one call to the next (store it in "
+                             "config['velocity'])"] = w_in - lr * g
+                t.assert_close(w_s, w_r, name="next_w", what=f"{name}, after step {k + 1}", mistakes=mistakes)
+
+
+@check("fer.early_stopping", part="Q5", points=2, timeout=60,
+       description="the stopping criterion on several validation histories, and inside the Solver")
+def early_stopping(t: Context):
+    cases = [
+        ("too short to decide (patience 3, 3 values)", [0.1, 0.2, 0.15], 3, 0.0),
+        ("plateau after the best (patience 2)", [0.1, 0.3, 0.5, 0.5, 0.45], 2, 0.0),
+        ("improved in the last epoch (patience 3)", [0.1, 0.5, 0.4, 0.45, 0.52], 3, 0.0),
+        ("best is the very first value (patience 1)", [0.3, 0.2], 1, 0.0),
+        ("improvement smaller than min_delta (patience 2, min_delta 0.05)", [0.2, 0.4, 0.42, 0.43], 2, 0.05),
+        ("improvement larger than min_delta (patience 2, min_delta 0.01)", [0.2, 0.4, 0.38, 0.43], 2, 0.01),
+    ]
+    for name, hist, patience, delta in cases:
+        with t.case(name):
+            got = t.call("fer.solver:early_stopping", hist, patience, min_delta=delta)
+            exp = ref_solver.early_stopping(hist, patience, min_delta=delta)
+            t.assert_true(_is_bool(got, exp), f"{name}: early_stopping({hist}, patience={patience}, "
+                          f"min_delta={delta}) returned {got!r}, expected {exp}",
+                          summary=f"{name}: wrong decision" + (" (it never stops)" if exp and _is_bool(got, False)
+                                                               else ""))
+    with t.case("Solver(patience=2) on a model that cannot improve stops early"):
+        res = t.probe(f"{PROBES}:run_solver_patience", 12, 2)
+        t.assert_true(res["epochs_run"] < 12, f"the Solver ran all {res['epochs_run']} epochs although the "
+                      f"validation accuracy stayed at {res['val_acc_history'][:4]}...: the stopping criterion never "
+                      "fired", summary="the stopping criterion never fired inside the Solver")
+
+
+def _fer_rows(t: Context):
+    usages = ["Training"] * 7 + ["PublicTest"] * 3 + ["PrivateTest"] * 2
+    order = t.rng.permutation(len(usages))
+    rows = []
+    for i in order:
+        pix = t.rng.integers(0, 256, (48, 48)).astype(np.uint8)
+        pix[0, 0], pix[-1, -1] = 0, 255
+        rows.append((int(t.rng.integers(0, 7)), pix, usages[i]))
+    return rows
+
+
+@check("fer.fer_loader", part="Q5", points=1, timeout=60,
+       description="get_FER2013_data reads fer2013.csv: splits by Usage, labels, scaling, training mean")
+def fer_loader(t: Context):
+    rows = _fer_rows(t)
+    for sub in (True, False):
+        with t.case(f"12 rows of all three splits, subtract_mean={sub}"):
+            got = t.probe(f"{PROBES}:run_fer_loader", rows, subtract_mean=sub)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "fer2013.csv"
+                with open(path, "w") as fh:
+                    fh.write("emotion,pixels,Usage\n")
+                    for emo, pix, usage in rows:
+                        fh.write(f"{emo},{' '.join(map(str, pix.ravel().tolist()))},{usage}\n")
+                exp = ref_data.get_FER2013_data(path=str(path), subtract_mean=sub)
+            missing = sorted(set(exp) - set(got))
+            t.assert_true(not missing, f"the returned dict lacks {missing}", summary="the returned dict lacks keys")
+            for k in ("y_train", "y_val", "y_test"):
+                t.assert_close(np.asarray(got[k], dtype=float), exp[k].astype(float), name=k,
+                               what="labels in file order (Training -> train, PublicTest -> val, PrivateTest -> test)")
+            t.assert_close(got["mean"], exp["mean"], name="mean", what="mean of the training images / 255")
+            for k in ("X_train", "X_val", "X_test"):
+                raw = exp[k] + exp["mean"]
+                t.assert_close(got[k], exp[k], name=k, what="pixels / 255 minus the training mean",
+                               mistakes={"did not divide the pixels by 255": raw * 255 - exp["mean"],
+                                         "did not subtract the training mean": raw})

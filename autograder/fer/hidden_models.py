@@ -1,0 +1,381 @@
+"""Hidden checks of `fer` that involve training or saved models.
+
+Every accuracy is measured here, in the grader's process, with the reference forward
+pass (``solutions.fer``) on weights that came back as arrays: from the student's training
+function run in the sandbox (overfitting 50 images), or from the model files handed in
+(``cifar_two_layer.npz``, ``fer_model.npz`` read with ``np.load(allow_pickle=False)``;
+``fer_cnn.pt`` read with ``torch.load(weights_only=True)``). The private test sets are
+generated here with a grader-only seed (``$FER_GRADER_SEED`` overrides the default) and
+cached under ``<data_root>/<dataset>/_grader/`` (unreadable to the sandbox user); the
+sandbox only ever receives their images, never their labels.
+
+Thresholds are calibrated in ``datasets/fer2013/CARD.md`` (reference models over seeds,
+constant and linear baselines).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from autograder.engine import Context, check
+from autograder.engine.sandbox.identity import protect
+from solutions.fer import cnn as ref_cnn
+from solutions.fer import fcnet as ref_fc
+
+PROBES = "probes"
+GRADER_SEED = int(os.environ.get("FER_GRADER_SEED", "731205"))
+N_SECRET_FACES = 600
+N_SECRET_CIFAR = 1000
+
+# accuracy tiers on the private test sets (one case each); see datasets/fer2013/CARD.md
+CIFAR_TWO_LAYER_THRESHOLD = 0.30
+FER_FC_TIERS = (0.34, 0.38, 0.42, 0.45)
+FER_CNN_TIERS = (0.45, 0.52, 0.58)
+AGREEMENT = 0.98  # test_*_model predictions vs the grader's predictions from the same file
+
+MAX_FILE_BYTES = 40 << 20
+MAX_FC_PARAMS = 8_000_000
+
+
+# ----------------------------------------------------------------------------------
+# private test sets
+# ----------------------------------------------------------------------------------
+def _grader_dir(dataset: str) -> Path:
+    from coursedata.paths import data_root
+
+    d = data_root() / dataset / "_grader"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _cached(dataset: str, name: str, make):
+    path = _grader_dir(dataset) / name
+    if not path.is_file():
+        X, y = make()
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, X=X, y=y)
+        tmp.replace(path)
+    protect([path.parent, path])
+    with np.load(path, allow_pickle=False) as f:
+        return f["X"], f["y"]
+
+
+def secret_faces():
+    """The private FER test split: uint8 (N, 48, 48) faces and their labels (grader only)."""
+    from coursedata.fer2013 import generate
+
+    return _cached("fer2013", f"secret_{GRADER_SEED}_{N_SECRET_FACES}.npz",
+                   lambda: generate(N_SECRET_FACES, GRADER_SEED))
+
+
+def secret_cifar():
+    """The private CIFAR-10-style test set: uint8 (N, 32, 32, 3) and labels (grader only)."""
+    from coursedata.cifar10 import generate
+
+    return _cached("cifar10", f"secret_{GRADER_SEED}_{N_SECRET_CIFAR}.npz",
+                   lambda: generate(N_SECRET_CIFAR, GRADER_SEED + 1))
+
+
+# ----------------------------------------------------------------------------------
+# reading handed-in models (parent side, no pickles)
+# ----------------------------------------------------------------------------------
+class ModelFileError(ValueError):
+    pass
+
+
+def _fc_from_params(params: dict, input_dim: int, num_classes: int):
+    """A reference FullyConnectedNet holding ``params`` (W1, b1, ..., WL, bL); checks every shape."""
+    L = sum(1 for k in params if k.startswith("W"))
+    if L < 1 or set(params) != {f"{p}{i}" for i in range(1, L + 1) for p in "Wb"}:
+        raise ModelFileError(f"parameters {sorted(params)} are not W1, b1, ..., WL, bL")
+    sizes = [input_dim]
+    total = 0
+    for i in range(1, L + 1):
+        W, b = np.asarray(params[f"W{i}"]), np.asarray(params[f"b{i}"])
+        if W.ndim != 2 or W.shape[0] != sizes[-1] or b.shape != (W.shape[1],):
+            raise ModelFileError(f"W{i} has shape {W.shape} and b{i} {b.shape}; expected ({sizes[-1]}, H) and (H,)")
+        if not (np.issubdtype(W.dtype, np.floating) and np.issubdtype(b.dtype, np.floating)):
+            raise ModelFileError(f"W{i} / b{i} must be floating-point arrays")
+        sizes.append(W.shape[1])
+        total += W.size + b.size
+    if sizes[-1] != num_classes:
+        raise ModelFileError(f"the last layer has {sizes[-1]} outputs, expected {num_classes}")
+    if total > MAX_FC_PARAMS:
+        raise ModelFileError(f"{total} parameters, more than the limit of {MAX_FC_PARAMS}")
+    net = ref_fc.FullyConnectedNet(sizes[1:-1], input_dim=input_dim, num_classes=num_classes, dtype=np.float32)
+    net.params = {k: np.asarray(v, dtype=np.float32) for k, v in params.items()}
+    return net, sizes[1:-1]
+
+
+def read_fc_file(path: Path, input_dim: int, num_classes: int, mean_shape):
+    """``(net, hidden_dims, mean)`` from a ``save_fer_model`` .npz file."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except Exception as exc:  # noqa: BLE001 - any unreadable file
+        raise ModelFileError(f"cannot read it as a .npz archive without pickles ({type(exc).__name__})") from None
+    if "arch" not in arrays or "mean" not in arrays:
+        raise ModelFileError("it lacks 'arch' or 'mean': write it with save_fer_model")
+    try:
+        arch = json.loads(str(arrays.pop("arch")))
+    except ValueError:
+        raise ModelFileError("'arch' is not a JSON string") from None
+    mean = np.asarray(arrays.pop("mean"), dtype=np.float32)
+    if mean.shape not in (tuple(mean_shape), ()):
+        raise ModelFileError(f"'mean' has shape {mean.shape}, expected {tuple(mean_shape)}")
+    net, hidden = _fc_from_params(arrays, input_dim, num_classes)
+    if isinstance(arch, dict) and list(arch.get("hidden_dims", hidden)) != hidden:
+        raise ModelFileError(f"'arch' says hidden_dims={arch.get('hidden_dims')} but the weights have {hidden}")
+    return net, hidden, mean
+
+
+def _predict_fc(net, X):
+    return np.concatenate([np.argmax(net.loss(X[i:i + 500]), axis=1) for i in range(0, len(X), 500)])
+
+
+def faces_input(X, mean):
+    return (np.asarray(X, np.float32) / 255.0 - mean).astype(np.float32)
+
+
+def cifar_input(X, mean):
+    return (np.asarray(X, np.float32).transpose(0, 3, 1, 2) - mean).astype(np.float32)
+
+
+def read_cnn_file(path: Path):
+    """``(model, mean)`` from a ``save_cnn`` file: torch.load(weights_only=True), reference builder."""
+    import torch
+
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001
+        raise ModelFileError(f"torch.load(weights_only=True) cannot read it ({type(exc).__name__}): write it "
+                             "with save_cnn") from None
+    if not isinstance(blob, dict) or not {"arch", "state_dict", "mean"} <= set(blob):
+        raise ModelFileError("it must be a dict with 'arch', 'state_dict' and 'mean' (see save_cnn)")
+    try:
+        model = ref_cnn.build_cnn(blob["arch"])
+        model.load_state_dict(blob["state_dict"])
+    except Exception as exc:  # noqa: BLE001 - bad spec or weights that do not fit it
+        raise ModelFileError(f"the architecture or weights are not usable: {exc}") from None
+    mean = np.asarray(blob["mean"], dtype=np.float32)
+    if mean.shape not in ((48, 48), ()):
+        raise ModelFileError(f"'mean' has shape {mean.shape}, expected (48, 48)")
+    model.eval()
+    return model, mean
+
+
+def _tiers(t: Context, acc: float | None, tiers, what: str, problem: str | None):
+    for k, thr in enumerate(tiers, start=1):
+        with t.case(f"{what}: accuracy tier {k} of {len(tiers)}"):
+            if problem is not None:
+                t.fail(problem)
+            t.assert_true(acc >= thr, f"{what}: accuracy {acc:.3f} on the private test set, tier {k} needs {thr:.2f}",
+                          summary=f"{what}: accuracy {acc:.3f} on the private test set is below tier {k}")
+
+
+def _model_file(t: Context, name: str, how: str):
+    path = t.submission_file(name, max_bytes=MAX_FILE_BYTES)
+    if path is None:
+        return None, f"no {name} in your submission: {how}, and hand it in next to your code or at the top level"
+    return path, None
+
+
+# ----------------------------------------------------------------------------------
+# Q4: overfitting 50 images, the two-layer model
+# ----------------------------------------------------------------------------------
+@check("fer.overfit", part="Q4", points=1, timeout=120,
+       description="overfit_fcnet reaches 100% training accuracy on 50 images within 20 epochs")
+def overfit(t: Context):
+    from coursedata.cifar10 import generate
+
+    seed = int(t.rng.integers(0, 2**31 - 1))
+    X, y = generate(150, seed)
+    mean = X[:50].astype(np.float32).transpose(0, 3, 1, 2).mean(axis=0)
+    Xin = cifar_input(X, mean)
+    data = {"X_train": Xin[:50], "y_train": y[:50], "X_val": Xin[50:], "y_val": y[50:]}
+    with t.case("50 CIFAR-10-style training images"):
+        res = t.probe(f"{PROBES}:run_overfit", data, seed=0)
+        t.assert_true(isinstance(res, dict) and isinstance(res.get("params"), dict),
+                      "overfit_fcnet must return (model, solver) with model.params a dict")
+        t.assert_true(0 < res["num_epochs"] <= 20, f"the Solver was set to {res['num_epochs']} epochs; at most 20",
+                      summary="the Solver must run at most 20 epochs")
+        try:
+            net, _ = _fc_from_params(res["params"], 3072, 10)
+        except ModelFileError as exc:
+            t.fail(f"model.params after training: {exc}")
+        acc = float(np.mean(_predict_fc(net, data["X_train"]) == y[:50]))
+        t.note(f"training accuracy on the 50 images: {acc:.3f}")
+        t.assert_true(acc == 1.0, f"training accuracy {acc:.2f} on the 50 images (measured by the grader on the "
+                      "returned weights); it must reach 1.00: raise the learning rate or the weight scale",
+                      summary="the 50 training images are not all classified correctly")
+
+
+@check("fer.two_layer_cifar", part="Q4", points=1, timeout=60,
+       description="cifar_two_layer.npz: a two-layer net above the threshold on a private CIFAR-10-style test set")
+def two_layer_cifar(t: Context):
+    path, problem = _model_file(t, "cifar_two_layer.npz",
+                                "save it with save_fer_model(model, data['mean'], 'cifar_two_layer.npz')")
+    with t.case("two-layer model on the private test set"):
+        if problem:
+            t.fail(problem)
+        try:
+            net, hidden, mean = read_fc_file(path, 3072, 10, (3, 32, 32))
+        except ModelFileError as exc:
+            t.fail(f"cifar_two_layer.npz: {exc}")
+        t.assert_true(len(hidden) == 1, f"cifar_two_layer.npz has hidden layers {hidden}; a two-layer net has one",
+                      summary="cifar_two_layer.npz must hold a net with one hidden layer")
+        X, y = secret_cifar()
+        acc = float(np.mean(_predict_fc(net, cifar_input(X, mean)) == y))
+        t.note(f"two-layer net: accuracy {acc:.3f} on the private test set (threshold {CIFAR_TWO_LAYER_THRESHOLD:.2f})")
+        t.assert_true(acc >= CIFAR_TWO_LAYER_THRESHOLD,
+                      f"accuracy {acc:.3f} on the private test set, below {CIFAR_TWO_LAYER_THRESHOLD:.2f}",
+                      summary=f"accuracy {acc:.3f} on the private test set is below the threshold")
+
+
+# ----------------------------------------------------------------------------------
+# Q5: the best FER-2013 model and its load-and-test function
+# ----------------------------------------------------------------------------------
+def _fer_fc(t: Context):
+    path, problem = _model_file(t, "fer_model.npz", "save your best model with save_fer_model(model, data['mean'])")
+    if problem:
+        return None, None, problem
+    try:
+        net, _hidden, mean = read_fc_file(path, 48 * 48, 7, (48, 48))
+    except ModelFileError as exc:
+        return path, None, f"fer_model.npz: {exc}"
+    return path, (net, mean), None
+
+
+@check("fer.fer_model", part="Q5", points=8, timeout=60,
+       description="fer_model.npz: accuracy of the saved FC model on the private FER test split (4 tiers)")
+def fer_model(t: Context):
+    _path, loaded, problem = _fer_fc(t)
+    acc = None
+    if loaded is not None:
+        X, y = secret_faces()
+        net, mean = loaded
+        acc = float(np.mean(_predict_fc(net, faces_input(X, mean)) == y))
+        t.note(f"saved FC model: accuracy {acc:.3f} on {len(y)} private faces (tiers {FER_FC_TIERS})")
+    _tiers(t, acc, FER_FC_TIERS, "FC model", problem)
+
+
+def _run_test_function(t: Context, path: Path, which: str, reference_preds):
+    X, _y = secret_faces()
+    data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+    with t.case("one label 0-6 per image, in list_images order"):
+        preds = t.probe(f"{PROBES}:run_test_model", X, data, which=which, suffix=path.suffix)
+        preds = t.as_array(preds, "predictions")
+        t.assert_true(preds.shape == (len(X),), f"returned shape {preds.shape}, expected ({len(X)},): one "
+                      "prediction per image", summary="one prediction per image expected")
+        t.assert_true(np.all((preds >= 0) & (preds <= 6) & (preds == np.round(preds))),
+                      "predictions must be integer labels 0-6")
+    with t.case("agrees with the saved model"):
+        agree = float(np.mean(preds == reference_preds))
+        t.assert_true(agree >= AGREEMENT, f"your function agrees with the grader's run of the same model file on "
+                      f"{agree:.1%} of the images: preprocess like the training data (pixels / 255 - mean) and keep "
+                      "the image order of list_images", summary="the predictions do not match the saved model")
+
+
+@check("fer.test_fer_model", part="Q5", points=2, timeout=120,
+       description="test_fer_model(img_folder, model=...) loads the saved model and predicts the private images")
+def test_fer_model(t: Context):
+    path, loaded, problem = _fer_fc(t)
+    if problem:
+        for name in ("one label 0-6 per image, in list_images order", "agrees with the saved model"):
+            with t.case(name):
+                t.fail(problem)
+        return
+    X, _ = secret_faces()
+    net, mean = loaded
+    _run_test_function(t, path, "fc", _predict_fc(net, faces_input(X, mean)))
+
+
+# ----------------------------------------------------------------------------------
+# Q6: the CNN
+# ----------------------------------------------------------------------------------
+@check("fer.cnn_metrics", part="Q6", points=2, timeout=60,
+       description="evaluate_predictions: confusion matrix, classification rate, per-class F1")
+def cnn_metrics(t: Context):
+    from sklearn.metrics import f1_score
+
+    cases = [("random labels, all classes present", None), ("class 1 never present nor predicted", 1),
+             ("perfect predictions", "perfect")]
+    for name, kind in cases:
+        with t.case(name):
+            y = t.rng.integers(0, 7, 80)
+            p = t.rng.integers(0, 7, 80)
+            p[: 40] = y[: 40]
+            if kind == 1:
+                y[y == 1], p[p == 1] = 2, 3
+            if kind == "perfect":
+                p = y.copy()
+            got = t.call("fer.cnn:evaluate_predictions", y, p)
+            t.assert_true(isinstance(got, dict) and {"confusion", "classification_rate", "f1"} <= set(got),
+                          "evaluate_predictions must return a dict with 'confusion', 'classification_rate', 'f1'")
+            exp = ref_cnn.evaluate_predictions(y, p)
+            t.assert_close(np.asarray(got["confusion"], dtype=float), exp["confusion"].astype(float), name="confusion",
+                           what=f"{name}: rows are true classes, columns predicted, all 7 classes",
+                           mistakes={"rows are the predicted classes (transpose it)": exp["confusion"].T.astype(float)})
+            t.assert_close(float(got["classification_rate"]), exp["classification_rate"], name="classification_rate",
+                           what=name)
+            t.assert_close(np.asarray(got["f1"], dtype=float), exp["f1"], name="f1", what=f"{name}: F1 of each class",
+                           mistakes={"returned precision instead of F1": _precision(y, p),
+                                     "returned recall instead of F1": _recall(y, p),
+                                     "macro average instead of one F1 per class":
+                                     np.full(7, f1_score(y, p, labels=list(range(7)), average="macro", zero_division=0))})
+
+
+def _precision(y, p):
+    from sklearn.metrics import precision_score
+
+    return precision_score(y, p, labels=list(range(7)), average=None, zero_division=0)
+
+
+def _recall(y, p):
+    from sklearn.metrics import recall_score
+
+    return recall_score(y, p, labels=list(range(7)), average=None, zero_division=0)
+
+
+def _fer_cnn(t: Context):
+    path, problem = _model_file(t, "fer_cnn.pt", "save your CNN with save_cnn(model, arch, data['mean'])")
+    if problem:
+        return None, None, problem
+    try:
+        return path, read_cnn_file(path), None
+    except ModelFileError as exc:
+        return path, None, f"fer_cnn.pt: {exc}"
+
+
+def _predict_cnn(model, X):
+    return ref_cnn.predict(model, X)
+
+
+@check("fer.cnn_model", part="Q6", points=6, timeout=120,
+       description="fer_cnn.pt: accuracy of the saved CNN on the private FER test split (3 tiers)")
+def cnn_model(t: Context):
+    _path, loaded, problem = _fer_cnn(t)
+    acc = None
+    if loaded is not None:
+        X, y = secret_faces()
+        model, mean = loaded
+        acc = float(np.mean(_predict_cnn(model, faces_input(X, mean)) == y))
+        t.note(f"saved CNN: accuracy {acc:.3f} on {len(y)} private faces (tiers {FER_CNN_TIERS})")
+    _tiers(t, acc, FER_CNN_TIERS, "CNN", problem)
+
+
+@check("fer.test_cnn_model", part="Q6", points=2, timeout=120,
+       description="test_cnn_model(img_folder, model=...) loads the saved CNN and predicts the private images")
+def test_cnn_model(t: Context):
+    path, loaded, problem = _fer_cnn(t)
+    if problem:
+        for name in ("one label 0-6 per image, in list_images order", "agrees with the saved model"):
+            with t.case(name):
+                t.fail(problem)
+        return
+    X, _ = secret_faces()
+    model, mean = loaded
+    _run_test_function(t, path, "cnn", _predict_cnn(model, faces_input(X, mean)))

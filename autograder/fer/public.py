@@ -1,0 +1,151 @@
+"""Public checks of `fer` (shipped to students; no reference code here).
+
+Shapes, values small enough to verify by hand, and every backward pass against central
+differences of the student's *own* forward function (computed in the sandbox by
+``probes.py``). Passing them does not guarantee the hidden checks pass: those compare
+with the reference on more cases.
+"""
+import numpy as np
+
+from autograder.engine import Context, check
+
+PROBES = "probes"
+
+
+def _pair(t: Context, value, what, n=2):
+    t.assert_true(isinstance(value, (tuple, list)) and len(value) == n,
+                  f"{what} must return a tuple of {n} values, got {type(value).__name__}")
+    return value
+
+
+def _is_bool(value, expected: bool) -> bool:
+    """``value`` is a boolean (Python or numpy) equal to ``expected``."""
+    return isinstance(value, (bool, np.bool_)) and bool(value) == expected
+
+
+@check("fer.public.linear_forward", part="Q1", points=1, hidden=False, timeout=60)
+def linear_forward(t: Context):
+    """linear_forward: output shape for image-shaped inputs and a 2x3 example worked by hand"""
+    with t.case("shape: X (2, 3, 4, 4), W (48, 5)"):
+        out = t.call("fer.layers:linear_forward", t.rng.standard_normal((2, 3, 4, 4)),
+                     t.rng.standard_normal((48, 5)), np.zeros(5))
+        t.assert_shape(out, (2, 5), name="out")
+    with t.case("2x3 input by hand"):
+        X = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]])
+        W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
+        b = np.array([0.5, -0.5])
+        t.assert_close(t.call("fer.layers:linear_forward", X, W, b), np.array([[4.5, -1.5], [0.0, -1.0]]),
+                       name="out", what="X=[[1,2,3],[-1,0,0.5]], W=[[1,0],[0,1],[1,-1]], b=[0.5,-0.5]")
+
+
+@check("fer.public.linear_backward", part="Q1", points=1, hidden=False, timeout=60)
+def linear_backward(t: Context):
+    """linear_backward against central differences of your linear_forward"""
+    for shape in [(3, 4), (2, 2, 3)]:
+        with t.case(f"X of shape {shape}"):
+            X = t.rng.standard_normal(shape)
+            D = int(np.prod(shape[1:]))
+            W, b = t.rng.standard_normal((D, 5)), t.rng.standard_normal(5)
+            dout = t.rng.standard_normal((shape[0], 5))
+            got = _pair(t, t.call("fer.layers:linear_backward", dout, X, W, b), "linear_backward", 3)
+            num = t.probe(f"{PROBES}:linear_numeric", X, W, b, dout)
+            for name, g in zip(("dX", "dW", "db"), got):
+                t.assert_close(g, num[name], name=name, fd=True,
+                               what="compared with central differences of your linear_forward")
+
+
+@check("fer.public.relu", part="Q1", points=1, hidden=False, timeout=60)
+def relu(t: Context):
+    """relu_forward by hand, relu_backward against central differences of your relu_forward"""
+    with t.case("forward by hand"):
+        X = np.array([[-1.0, 2.0, 0.0], [3.5, -0.25, 1e-3]])
+        t.assert_close(t.call("fer.layers:relu_forward", X), np.maximum(X, 0), name="out",
+                       what="X=[[-1,2,0],[3.5,-0.25,0.001]]")
+    with t.case("backward, (4, 5) input away from 0"):
+        X = t.rng.standard_normal((4, 5))
+        X[np.abs(X) < 1e-2] = 0.5
+        dout = t.rng.standard_normal((4, 5))
+        t.assert_close(t.call("fer.layers:relu_backward", dout, X), t.probe(f"{PROBES}:relu_numeric", X, dout),
+                       name="dX", fd=True, what="compared with central differences of your relu_forward")
+
+
+@check("fer.public.dropout", part="Q2", points=1, hidden=False, timeout=60)
+def dropout(t: Context):
+    """dropout_forward/backward: identity at test time, the seeded mask and the 1/(1-p) scaling in training"""
+    X = t.rng.standard_normal((50, 40))
+    with t.case("test time, p=0.5"):
+        out = _pair(t, t.call("fer.layers:dropout_forward", X, p=0.5, train=False), "dropout_forward")
+        t.assert_close(out[0], X, name="out", what="train=False must return X unchanged")
+    with t.case("training, p=0.3, seed=42"):
+        np.random.seed(42)
+        mask = np.random.rand(*X.shape) > 0.3  # as specified in the docstring
+        out, m = _pair(t, t.call("fer.layers:dropout_forward", X, p=0.3, train=True, seed=42), "dropout_forward")
+        t.assert_close(np.asarray(m, dtype=float), mask.astype(float), name="mask",
+                       what="np.random.seed(42); mask = np.random.rand(*X.shape) > p")
+        t.assert_close(out, X * mask / 0.7, name="out", what="training output X * mask / (1 - p)")
+        dout = t.rng.standard_normal(X.shape)
+        t.assert_close(t.call("fer.layers:dropout_backward", dout, mask, p=0.3, train=True), dout * mask / 0.7,
+                       name="dX", what="dropout_backward in training")
+
+
+@check("fer.public.softmax", part="Q3", points=1, hidden=False, timeout=60)
+def softmax(t: Context):
+    """softmax: loss log(C) for equal scores; gradient against central differences of your loss"""
+    with t.case("equal scores, N=4, C=10"):
+        loss, d = _pair(t, t.call("fer.classifiers:softmax", np.zeros((4, 10)), np.array([0, 3, 9, 1])), "softmax")
+        t.assert_close(float(loss), np.log(10.0), name="loss", what="all scores equal: the loss is log(C)")
+    with t.case("gradient, N=5, C=4"):
+        z, y = t.rng.standard_normal((5, 4)) * 2, t.rng.integers(0, 4, 5)
+        _, d = _pair(t, t.call("fer.classifiers:softmax", z, y), "softmax")
+        t.assert_close(d, t.probe(f"{PROBES}:softmax_numeric", z, y), name="dlogits", fd=True,
+                       what="compared with central differences of your softmax loss")
+
+
+@check("fer.public.fcnet", part="Q4", points=2, hidden=False, timeout=120)
+def fcnet(t: Context):
+    """FullyConnectedNet: initial loss near log(C); gradients against central differences (reg 0 and 3.14)"""
+    with t.case("initial loss of a small random net, no regularisation"):
+        X, y = t.rng.standard_normal((20, 15)), t.rng.integers(0, 10, 20)
+        net = t.call("fer.fcnet:FullyConnectedNet", [30, 20], input_dim=15, num_classes=10, weight_scale=1e-3,
+                     dtype="float64", keep=True)
+        loss, _ = _pair(t, t.call(net.attr("loss"), X, y), "model.loss(X, y)")
+        t.assert_close(float(loss), np.log(10.0), name="loss", rtol=0.02,
+                       what="tiny weights give nearly uniform scores: the loss is close to log(10)")
+    for reg in (0.0, 3.14):
+        with t.case(f"gradients, two hidden layers, reg={reg}"):
+            params = {"W1": t.rng.standard_normal((6, 5)) * 0.5, "b1": t.rng.standard_normal(5) * 0.1,
+                      "W2": t.rng.standard_normal((5, 4)) * 0.5, "b2": t.rng.standard_normal(4) * 0.1,
+                      "W3": t.rng.standard_normal((4, 3)) * 0.5, "b3": t.rng.standard_normal(3) * 0.1}
+            X, y = t.rng.standard_normal((3, 6)), np.array([0, 2, 1])
+            res = t.probe(f"{PROBES}:fcnet_numeric", [5, 4], 6, 3, params, X, y, reg=reg)
+            for k in sorted(params):
+                t.assert_close(res["grads"][k], res["numeric"][k], name=f"grads['{k}']", fd=True,
+                               what=f"compared with central differences of your loss (reg={reg})")
+
+
+@check("fer.public.sgd_momentum", part="Q5", points=1, hidden=False, timeout=60)
+def sgd_momentum(t: Context):
+    """sgd_momentum: two steps worked by hand (the velocity must carry over)"""
+    w, dw = np.array([1.0, -2.0]), np.array([0.5, 1.0])
+    config = {"learning_rate": 0.1, "momentum": 0.9}
+    with t.case("first step from zero velocity"):
+        out = _pair(t, t.call("fer.optim:sgd_momentum", w, dw, config), "sgd_momentum")
+        t.assert_close(out[0], np.array([0.95, -2.1]), name="next_w", what="w=[1,-2], dw=[0.5,1], lr=0.1, mu=0.9")
+        t.assert_true(isinstance(out[1], dict) and "velocity" in out[1], "config must hold 'velocity' after a step")
+    with t.case("second step with the velocity of the first"):
+        w1, c1 = _pair(t, t.call("fer.optim:sgd_momentum", w, dw, dict(config)), "sgd_momentum")
+        t.assert_true(isinstance(c1, dict), "sgd_momentum must return (next_w, config) with config a dict")
+        out = _pair(t, t.call("fer.optim:sgd_momentum", np.asarray(w1), dw, c1), "sgd_momentum")
+        t.assert_close(out[0], np.array([0.855, -2.29]), name="next_w",
+                       what="second step with the config the first returned: v = 0.9 * v1 - 0.1 * dw")
+
+
+@check("fer.public.early_stopping", part="Q5", points=1, hidden=False, timeout=60)
+def early_stopping(t: Context):
+    """early_stopping: two histories worked by hand"""
+    with t.case("still improving"):
+        t.assert_true(_is_bool(t.call("fer.solver:early_stopping", [0.1, 0.2, 0.3, 0.35], 2), False),
+                      "early_stopping([0.1, 0.2, 0.3, 0.35], patience=2) should be False")
+    with t.case("no improvement for 2 epochs"):
+        t.assert_true(_is_bool(t.call("fer.solver:early_stopping", [0.1, 0.4, 0.3, 0.38], 2), True),
+                      "early_stopping([0.1, 0.4, 0.3, 0.38], patience=2) should be True")

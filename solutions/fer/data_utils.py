@@ -1,0 +1,89 @@
+"""Data for the homework: CIFAR-10 (provided loader) and FER-2013 (Q5: your loader).
+
+Both come from ``coursedata`` (``coursedata.cifar10``, ``coursedata.fer2013``), which
+reads the real files when they are in place and otherwise writes the synthetic
+default sets in the same formats (see ``datasets/cifar10/CARD.md`` and
+``datasets/fer2013/CARD.md``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["get_CIFAR10_data", "get_FER2013_data", "preprocess_faces"]
+
+
+def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000, subtract_mean=True, root=None):
+    """CIFAR-10 as a dict of float32 arrays ready for the FC net.
+
+    ``X_train`` (num_training, 3, 32, 32), ``y_train`` (num_training,), ``X_val``,
+    ``y_val`` (num_validation examples taken right after the training ones), ``X_test``,
+    ``y_test`` (the first num_test test images), and ``mean`` (3, 32, 32), the mean training
+    image subtracted from every split (zeros without ``subtract_mean``). Pixel values are 0-255.
+    When the training set is smaller than ``num_training + num_validation`` (the synthetic
+    default has 10,000 images) ``num_training`` is reduced to what is left after the
+    validation split.
+    """
+    from coursedata.cifar10 import load_cifar10
+
+    X_train, y_train, X_test, y_test = load_cifar10(root)
+    if num_training + num_validation > len(X_train):
+        num_training = len(X_train) - num_validation
+    X_val = X_train[num_training:num_training + num_validation]
+    y_val = y_train[num_training:num_training + num_validation]
+    X_train, y_train = X_train[:num_training], y_train[:num_training]
+    X_test, y_test = X_test[:num_test], y_test[:num_test]
+    mean = X_train.astype(np.float32).mean(axis=0) if subtract_mean else np.zeros((32, 32, 3), np.float32)
+    out = {"mean": np.ascontiguousarray(mean.transpose(2, 0, 1))}
+    for name, X, y in (("train", X_train, y_train), ("val", X_val, y_val), ("test", X_test, y_test)):
+        Xf = X.astype(np.float32) - mean
+        out[f"X_{name}"] = np.ascontiguousarray(Xf.transpose(0, 3, 1, 2))
+        out[f"y_{name}"] = y.astype(np.int64)
+    return out
+
+
+def preprocess_faces(X, mean):
+    """uint8 faces (N, 48, 48) -> float32 (N, 48, 48): ``X / 255 - mean`` (mean (48, 48) or a scalar)."""
+    return (np.asarray(X, dtype=np.float32) / 255.0 - np.asarray(mean, dtype=np.float32)).astype(np.float32)
+
+
+def get_FER2013_data(path=None, subtract_mean=True):
+    """Read ``fer2013.csv`` (header ``emotion,pixels,Usage``) into memory.
+
+    ``path``: the csv file; None means ``coursedata.fer2013.ensure()`` (the default file,
+    written first if missing). Rows with Usage ``Training`` form the training set,
+    ``PublicTest`` the validation set and ``PrivateTest`` the test set, each in file order.
+
+    Returns a dict: ``X_train``, ``X_val``, ``X_test`` float32 (N, 48, 48) equal to
+    ``preprocess_faces(pixels, mean)``; ``y_train``, ``y_val``, ``y_test`` int64 (N,);
+    ``mean`` float32 (48, 48): the mean of the training images scaled to [0, 1]
+    (``pixels / 255``), or zeros when ``subtract_mean`` is False.
+    """
+    if path is None:
+        from coursedata.fer2013 import ensure
+
+        path = ensure()
+    # TODO: parse the csv (the pixels field holds 2304 numbers separated by spaces), split by
+    # Usage, compute the training mean, preprocess every split with preprocess_faces.
+    # BEGIN SOLUTION
+    import csv
+
+    split_of = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
+    xs = {k: [] for k in split_of.values()}
+    ys = {k: [] for k in split_of.values()}
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            name = split_of[row["Usage"].strip()]
+            xs[name].append(np.array(row["pixels"].split(), dtype=np.uint8).reshape(48, 48))
+            ys[name].append(int(row["emotion"]))
+    raw = {k: (np.stack(v) if v else np.zeros((0, 48, 48), np.uint8)) for k, v in xs.items()}
+    if subtract_mean:
+        mean = (raw["train"].astype(np.float64) / 255.0).mean(axis=0).astype(np.float32)
+    else:
+        mean = np.zeros((48, 48), np.float32)
+    data = {"mean": mean}
+    for k in ("train", "val", "test"):
+        data[f"X_{k}"] = preprocess_faces(raw[k], mean)
+        data[f"y_{k}"] = np.array(ys[k], dtype=np.int64)
+    # END SOLUTION
+    return data
