@@ -359,7 +359,7 @@ class _Connection:
                     self.cluster = start_local_cluster(n)
                     self.client = Client(self.cluster)
                 else:
-                    self.client = Client(str(target), timeout="30s")
+                    self.client = Client(str(target))  # waits distributed.comm.timeouts.connect (30 s)
             except (OSError, TimeoutError, ValueError) as exc:
                 self.close()
                 what = f"a local cluster of {n} workers" if n is not None else f"the Dask scheduler at {target}"
