@@ -281,7 +281,8 @@ def assemble_source(hw: str, course: Course, repo: Path = REPO) -> ReleaseReport
     report.auto_points = sum(cov.points.values())
     report.manual_points = sum(c.points for c in cells if c.kind == "manual")
     course.register(hw, exclude_overwriting=[f"starter/{hw}/{f}" for f in student_files(hw, repo)],
-                    cell_timeout=nbs.max_cell_timeout(hw, repo))
+                    cell_timeout=nbs.max_cell_timeout(hw, repo),
+                    hidden_cells=[c.grade_id for c in cells if c.hidden])
     return report
 
 

@@ -55,3 +55,14 @@ def test_feedback_shows_results_but_no_hidden_tests(graded):
     buggy = res["buggy"].feedback[0].read_text()
     assert "da averaged instead of summed" in buggy  # the recognised mistake reaches the student
     assert "7.948" not in buggy and "expected 7" not in buggy  # hidden values do not
+
+
+def test_restoring_hidden_tests_is_not_reported_as_tampering(graded, course):
+    """Hidden-test cells reach students without their tests, so autograde always restores them;
+    nbgrader's "checksum has changed" warning is silenced for exactly those cells."""
+    import json
+
+    hidden = json.loads((course.root / "course.json").read_text())["homeworks"]["example"]["hidden_cells"]
+    assert sorted(hidden) == ["test_example_mean_rows", "test_example_scale_backward", "test_example_scale_forward"]
+    log = course.logs["autograde"]
+    assert "Attribute 'checksum'" not in log, log[-3000:]
