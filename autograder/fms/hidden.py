@@ -275,7 +275,8 @@ def softmax_loss_values(t: Context):
                        f"row's maximum score before exponentiating (the handout's stable form).")
             rloss, rdx = ref.softmax_loss(x, y)
             p = _softmax_parts(x, y)
-            t.assert_close(loss, rloss, name="loss", what=what,
+            # the loss is one number: its precision is read from dx (float32 inside shows there)
+            t.assert_close(loss, rloss, name="loss", what=what, precision=t.precision(dx),
                            mistakes={"summed the loss over the batch instead of averaging (missing 1/N)": rloss * N,
                                      "the sign of the loss is flipped": -rloss})
             t.assert_close(dx, rdx, name="dx", what=what,
@@ -450,6 +451,21 @@ def two_layer_pose_accuracy(t: Context):
     """the two-layer net, trained on raw poses with the provided Solver, clears the
     calibrated validation accuracy"""
     X_train, y_train, X_val, y_val = load_pose_split()
+    # time one step first: a correct but slow layer is named instead of timing out anonymously
+    spent = t.probe(f"{PROBES}:time_two_layer_step", np.asarray(X_train[:64], dtype=np.float64),
+                    np.asarray(y_train[:64], dtype=np.int64), hidden_dim=POSE_TRAIN_KW["hidden_dim"],
+                    batch_size=POSE_TRAIN_KW["batch_size"])
+    per_step = float(sum(spent.values()))
+    n_fit = int(round(0.85 * len(y_train)))
+    steps = POSE_TRAIN_KW["num_epochs"] * max(1, n_fit // POSE_TRAIN_KW["batch_size"])
+    budget = 0.8 * t.check.timeout
+    if per_step * steps * 1.5 > budget:  # x1.5: the Solver's accuracy checks each epoch
+        slow = max((k for k in spent if not k.startswith("(")), key=spent.get)
+        t.fail(f"one training step of your two-layer net takes {per_step * 1e3:.1f} ms, so the {steps} steps of "
+               f"this check would need about {per_step * steps * 1.5:.0f} s (budget {budget:.0f} s); {slow} takes "
+               f"{spent[slow] * 1e3:.1f} ms of each step: vectorise it (no Python loops over examples)",
+               summary=f"training would take longer than the time budget: {slow} is the slowest of your "
+                       "functions; vectorise it (no Python loops over examples)")
     seed = int(t.rng.integers(2 ** 31))
     out = t.probe(f"{PROBES}:train_two_layer", np.asarray(X_train, dtype=np.float64),
                   np.asarray(y_train, dtype=np.int64), np.asarray(X_val, dtype=np.float64),

@@ -50,29 +50,30 @@ def cnn_loss(t: Context):
         ("large scores", 500.0 * t.rng.standard_normal((6, C)), t.rng.integers(0, C, 6)),
     ]
     for what, scores, labels in cases:
-        out = t.probe(f"{PROBES}:loss_value_and_grad", scores, labels)
-        if out["kind"] != "tensor":
-            t.fail(f"loss_function must return a torch tensor (so that loss.backward() works), got a {out['kind']}")
-        if out["shape"] not in ([], [1]):
-            t.fail(f"loss_function must return a single number (a 0-d tensor), got shape {tuple(out['shape'])}: "
-                   "average the per-example losses")
-        ref, ref_grad = _ref_loss_and_grad(scores, labels)
-        s = scores - scores.max(axis=1, keepdims=True)
-        p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
-        n = len(labels)
-        mistakes = {
-            "summed instead of averaged over the batch": ref * n,
-            "NLL of the raw scores (forgot the log-softmax)": -scores[np.arange(n), labels].mean(),
-            "cross-entropy of the softmax probabilities applied twice (softmax in the model AND the loss)":
-                _ref_loss_and_grad(p, labels)[0],
-        }
-        t.assert_close(out["value"], ref, name="loss", what=f"loss_function on {what}", rtol=1e-5, atol=1e-6,
-                       mistakes=mistakes)
-        if out["grad"] is None:
-            t.fail(f"loss_function on {what}: the loss is not differentiable with respect to the scores "
-                   "(did you convert to numpy or call .item() / .detach()?)")
-        t.assert_close(out["grad"], ref_grad, name="d loss / d scores", what=f"loss_function on {what}",
-                       rtol=1e-4, atol=1e-7)
+        with t.case(what):
+            out = t.probe(f"{PROBES}:loss_value_and_grad", scores, labels)
+            if out["kind"] != "tensor":
+                t.fail(f"loss_function must return a torch tensor (so that loss.backward() works), got a {out['kind']}")
+            if out["shape"] not in ([], [1]):
+                t.fail(f"loss_function must return a single number (a 0-d tensor), got shape {tuple(out['shape'])}: "
+                       "average the per-example losses")
+            ref, ref_grad = _ref_loss_and_grad(scores, labels)
+            s = scores - scores.max(axis=1, keepdims=True)
+            p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+            n = len(labels)
+            mistakes = {
+                "summed instead of averaged over the batch": ref * n,
+                "NLL of the raw scores (forgot the log-softmax)": -scores[np.arange(n), labels].mean(),
+                "cross-entropy of the softmax probabilities applied twice (softmax in the model AND the loss)":
+                    _ref_loss_and_grad(p, labels)[0],
+            }
+            t.assert_close(out["value"], ref, name="loss", what=f"loss_function on {what}", rtol=1e-5, atol=1e-6,
+                           mistakes=mistakes)
+            if out["grad"] is None:
+                t.fail(f"loss_function on {what}: the loss is not differentiable with respect to the scores "
+                       "(did you convert to numpy or call .item() / .detach()?)")
+            t.assert_close(out["grad"], ref_grad, name="d loss / d scores", what=f"loss_function on {what}",
+                           rtol=1e-4, atol=1e-7)
 
 
 # ----------------------------------------------------------------------------------
@@ -113,20 +114,21 @@ def _sk_recall(y_true, y_pred):
        description="confusion_matrix matches sklearn (rows: true class, columns: prediction)")
 def cnn_confusion_matrix(t: Context):
     for what, y_true, y_pred in _label_cases(t.rng):
-        got = t.call("fms.cnn:confusion_matrix", y_true, y_pred)
-        ref = _sk_confusion(y_true, y_pred)
-        present = np.unique(np.concatenate([y_true, y_pred]))
-        compact = _sk_confusion(y_true, y_pred)[np.ix_(present, present)]
-        t.assert_close(got, ref, name="confusion matrix", what=f"confusion_matrix on {what}", rtol=0, atol=0,
-                       mistakes={"transposed (rows must be the TRUE class, columns the prediction)": ref.T,
-                                 "only the classes that occur are kept (always return 8 x 8)": compact,
-                                 "rows normalised although normalize=False": _normalise(ref)})
-        got = t.call("fms.cnn:confusion_matrix", y_true, y_pred, normalize=True)
-        t.assert_close(got, _normalise(ref), name="normalised confusion matrix",
-                       what=f"confusion_matrix(..., normalize=True) on {what}", rtol=1e-6, atol=1e-9,
-                       mistakes={"columns normalised instead of rows": _normalise(ref.T).T,
-                                 "transposed": _normalise(ref).T,
-                                 "divided by the total count instead of each row's": ref / max(1, ref.sum())})
+        with t.case(what):
+            got = t.call("fms.cnn:confusion_matrix", y_true, y_pred)
+            ref = _sk_confusion(y_true, y_pred)
+            present = np.unique(np.concatenate([y_true, y_pred]))
+            compact = _sk_confusion(y_true, y_pred)[np.ix_(present, present)]
+            t.assert_close(got, ref, name="confusion matrix", what=f"confusion_matrix on {what}", rtol=0, atol=0,
+                           mistakes={"transposed (rows must be the TRUE class, columns the prediction)": ref.T,
+                                     "only the classes that occur are kept (always return 8 x 8)": compact,
+                                     "rows normalised although normalize=False": _normalise(ref)})
+            got = t.call("fms.cnn:confusion_matrix", y_true, y_pred, normalize=True)
+            t.assert_close(got, _normalise(ref), name="normalised confusion matrix",
+                           what=f"confusion_matrix(..., normalize=True) on {what}",
+                           mistakes={"columns normalised instead of rows": _normalise(ref.T).T,
+                                     "transposed": _normalise(ref).T,
+                                     "divided by the total count instead of each row's": ref / max(1, ref.sum())})
 
 
 def _normalise(cm):
@@ -138,27 +140,28 @@ def _normalise(cm):
        description="per_class_accuracy matches sklearn's per-class recall, NaN for absent classes")
 def cnn_per_class_accuracy(t: Context):
     for what, y_true, y_pred in _label_cases(t.rng):
-        got = t.as_array(t.call("fms.cnn:per_class_accuracy", y_true, y_pred), "per-class accuracy",
-                         what=f"per_class_accuracy on {what}").astype(np.float64)
-        ref = _sk_recall(y_true, y_pred)
-        t.assert_shape(got, (C,), name="per-class accuracy", what=f"per_class_accuracy on {what}")
-        absent = np.isnan(ref)
-        if np.any(np.isnan(got[~absent])):
-            bad = int(np.flatnonzero(np.isnan(got) & ~absent)[0])
-            t.fail(f"per_class_accuracy on {what}: class {bad} occurs in y_true but its accuracy is NaN "
-                   f"(expected {ref[bad]:.4g})")
-        if np.any(~np.isnan(got[absent])):
-            bad = int(np.flatnonzero(absent & ~np.isnan(got))[0])
-            t.fail(f"per_class_accuracy on {what}: class {bad} never occurs in y_true, so it has no accuracy: "
-                   f"return np.nan for it (got {got[bad]:.4g})")
-        cm = _sk_confusion(y_true, y_pred).astype(np.float64)
-        by_pred = np.divide(np.diag(cm), cm.sum(axis=0), out=np.zeros(C), where=cm.sum(axis=0) > 0)
-        overall = np.full(C, np.mean(y_true == y_pred))
-        t.assert_close(np.where(absent, 0, got), np.where(absent, 0, ref), name="per-class accuracy",
-                       what=f"per_class_accuracy on {what}", rtol=1e-9, atol=1e-12,
-                       mistakes={"divided by the number of PREDICTED examples of each class (that is the "
-                                 "precision); divide by the number of TRUE examples": np.where(absent, 0, by_pred),
-                                 "the overall accuracy repeated for every class": np.where(absent, 0, overall)})
+        with t.case(what):
+            got = t.as_array(t.call("fms.cnn:per_class_accuracy", y_true, y_pred), "per-class accuracy",
+                             what=f"per_class_accuracy on {what}").astype(np.float64)
+            ref = _sk_recall(y_true, y_pred)
+            t.assert_shape(got, (C,), name="per-class accuracy", what=f"per_class_accuracy on {what}")
+            absent = np.isnan(ref)
+            if np.any(np.isnan(got[~absent])):
+                bad = int(np.flatnonzero(np.isnan(got) & ~absent)[0])
+                t.fail(f"per_class_accuracy on {what}: class {bad} occurs in y_true but its accuracy is NaN "
+                       f"(expected {ref[bad]:.4g})")
+            if np.any(~np.isnan(got[absent])):
+                bad = int(np.flatnonzero(absent & ~np.isnan(got))[0])
+                t.fail(f"per_class_accuracy on {what}: class {bad} never occurs in y_true, so it has no accuracy: "
+                       f"return np.nan for it (got {got[bad]:.4g})")
+            cm = _sk_confusion(y_true, y_pred).astype(np.float64)
+            by_pred = np.divide(np.diag(cm), cm.sum(axis=0), out=np.zeros(C), where=cm.sum(axis=0) > 0)
+            overall = np.full(C, np.mean(y_true == y_pred))
+            t.assert_close(np.where(absent, 0, got), np.where(absent, 0, ref), name="per-class accuracy",
+                           what=f"per_class_accuracy on {what}",
+                           mistakes={"divided by the number of PREDICTED examples of each class (that is the "
+                                     "precision); divide by the number of TRUE examples": np.where(absent, 0, by_pred),
+                                     "the overall accuracy repeated for every class": np.where(absent, 0, overall)})
 
 
 # ----------------------------------------------------------------------------------
@@ -224,23 +227,25 @@ def _wrong_fc_counts(model, input_shape, count):
        description="count_parameters counts trainable weights and biases")
 def cnn_count_parameters(t: Context):
     for what, spec, shape, frozen in SPEC_MODELS:
-        count, _, no_bias, all_params, _ = _ref_counts(spec, shape, frozen)
-        got = t.probe(f"{PROBES}:spec_model_counts", spec, list(shape), list(frozen))["count"]
-        _number(t, got, "count_parameters", what)
-        t.assert_close(got, count, name="count_parameters", what=f"on {what}", rtol=0, atol=0,
-                       mistakes={"biases not counted": no_bias,
-                                 "frozen parameters (requires_grad=False) counted too": all_params})
+        with t.case(what):
+            count, _, no_bias, all_params, _ = _ref_counts(spec, shape, frozen)
+            got = t.probe(f"{PROBES}:spec_model_counts", spec, list(shape), list(frozen))["count"]
+            _number(t, got, "count_parameters", what)
+            t.assert_close(got, count, name="count_parameters", what=f"on {what}", rtol=0, atol=0,
+                           mistakes={"biases not counted": no_bias,
+                                     "frozen parameters (requires_grad=False) counted too": all_params})
 
 
 @check("fms.cnn_fc_equivalent_parameters", part="4c", points=2, timeout=60,
        description="fc_equivalent_parameters matches the reference on several models")
 def cnn_fc_equivalent_parameters(t: Context):
     for what, spec, shape, frozen in SPEC_MODELS:
-        count, fc, _, _, model = _ref_counts(spec, shape, frozen)
-        got = t.probe(f"{PROBES}:spec_model_counts", spec, list(shape), list(frozen))["fc"]
-        _number(t, got, "fc_equivalent_parameters", what)
-        t.assert_close(got, fc, name="fc_equivalent_parameters", what=f"on {what} (input {shape})", rtol=0, atol=0,
-                       mistakes=_wrong_fc_counts(model, shape, count))
+        with t.case(f"{what}, input {shape}"):
+            count, fc, _, _, model = _ref_counts(spec, shape, frozen)
+            got = t.probe(f"{PROBES}:spec_model_counts", spec, list(shape), list(frozen))["fc"]
+            _number(t, got, "fc_equivalent_parameters", what)
+            t.assert_close(got, fc, name="fc_equivalent_parameters", what=f"on {what} (input {shape})", rtol=0, atol=0,
+                           mistakes=_wrong_fc_counts(model, shape, count))
 
 
 def _number(t, value, fname, what):
@@ -328,10 +333,35 @@ def _train_in_sandbox(t: Context, X_train, y_train, X_pred, **kw):
 
 
 def _accuracy_message(acc, threshold, n, out, what):
-    steps = out.get("steps_run")
-    early = " (stopped at the time limit: your model is slow, make it smaller)" if out.get("stopped_early") else ""
+    steps = out.get("steps_run") or 0
+    secs = float(out.get("train_seconds", out.get("seconds", float("nan"))))
+    early = ""
+    if out.get("stopped_early"):
+        per = secs / max(1, steps)
+        early = (f" (stopped at the time limit after {steps} of {CNN_TRAIN_KW['num_steps']} steps: one step of "
+                 f"your Net's forward and backward takes {per:.2f} s; make Net smaller or its forward cheaper)")
+    used = out.get("settings") or {}
+    with_settings = f", your TRAIN_SETTINGS {used}" if used else ""
     return (f"{what}: {acc:.3f} on {n} frames (required: {threshold:.2f}); trained {steps} steps in "
-            f"{out.get('seconds', float('nan')):.0f} s{early}, {out.get('n_params')} parameters")
+            f"{secs:.0f} s{early}, {out.get('n_params')} parameters{with_settings}")
+
+
+def _training_hint(pred, loss, out) -> str:
+    """What the evidence says went wrong, strongest evidence first; no guess without evidence."""
+    scores = np.asarray(out.get("probe_scores", []), dtype=np.float64)
+    if scores.ndim == 2 and scores.size and np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-4):
+        return (" Net's forward returns probabilities (each row sums to 1): return the raw scores; the loss "
+                "applies the softmax itself.")
+    if loss.size and not np.all(np.isfinite(loss)):
+        return " The training loss became NaN or inf: lower the learning rate (TRAIN_SETTINGS) or check forward."
+    if len(np.unique(pred)) == 1:
+        return " Your Net predicts the same class for every frame: does forward use its input?"
+    if loss.size > 3 and loss[-3:].mean() > 0.9 * loss[:3].mean():
+        return (f" The training loss hardly decreased ({loss[:3].mean():.2f} -> {loss[-3:].mean():.2f}): the model "
+                "does not learn with these optimiser settings; try another learning rate in TRAIN_SETTINGS, "
+                "batch normalisation after the convolutions, or a smaller model.")
+    return (" The model learns but does not generalise well enough: try another architecture or learning rate "
+            "(TRAIN_SETTINGS), or more regularisation (dropout, weight decay).")
 
 
 @check("fms.cnn_keyframe_accuracy", part="4a", points=4, timeout=300, memory_mb=8192,
@@ -347,15 +377,7 @@ def cnn_keyframe_accuracy(t: Context):
     loss = np.asarray(out.get("train_loss", []), dtype=np.float64)
     msg = _accuracy_message(acc, KEYFRAME_THRESHOLD, len(y_val), out, "validation key-frame accuracy of your Net")
     if acc < KEYFRAME_THRESHOLD:
-        hint = ""
-        if len(np.unique(pred)) == 1:
-            hint = " Your Net predicts the same class for every frame (does forward use its input?)."
-        elif loss.size and not np.all(np.isfinite(loss)):
-            hint = " The training loss became NaN."
-        elif loss.size > 3 and loss[-3:].mean() > 0.9 * loss[:3].mean():
-            hint = (" The training loss hardly decreased: check the ReLUs between the layers and that "
-                    "forward returns raw scores (no softmax).")
-        t.fail(msg + " is below the required accuracy." + hint)
+        t.fail(msg + " is below the required accuracy." + _training_hint(pred, loss, out))
     t.note(msg)
 
 

@@ -108,9 +108,29 @@ def loss_value_and_grad(scores, labels):
 # ----------------------------------------------------------------------------------
 # training the student's Net with the provided loop
 # ----------------------------------------------------------------------------------
+def _student_settings(cnn, defaults):
+    """The optimiser settings the student documented in ``cnn.TRAIN_SETTINGS`` (optional),
+    kept within safe bounds; the step count and the time budget stay the grader's."""
+    raw = getattr(cnn, "TRAIN_SETTINGS", None)
+    if not isinstance(raw, dict):
+        return dict(defaults), []
+    out, used = dict(defaults), []
+    bounds = {"lr": (1e-5, 0.5), "weight_decay": (0.0, 0.1), "momentum": (0.0, 0.999)}
+    for key, (lo, hi) in bounds.items():
+        v = raw.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= float(v) <= hi:
+            out[key] = float(v)
+            used.append(key)
+    opt = raw.get("optimizer")
+    if isinstance(opt, str) and opt.lower() in ("adam", "sgd"):
+        out["optimizer"] = opt.lower()
+        used.append("optimizer")
+    return out, used
+
+
 def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=32, lr=2e-3,
                       weight_decay=0.0, lr_decay=0.5, decay_times=3, max_seconds=120.0, seed=0, flip=True,
-                      use_student_loss=False):
+                      use_student_loss=False, standardize=False, student_settings=True):
     """Train ``cnn.Net()`` on ``(X_train, y_train)`` with ``train.train``; predict ``X_predict``.
 
     ``X_*`` are uint8 images (N, 3, H, W); the labels of ``X_predict`` are never
@@ -132,6 +152,16 @@ def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=
         y = np.concatenate([y, y])
     train_set = tr.as_dataset(np.ascontiguousarray(x), y)
     pred_set = tr.as_dataset(np.asarray(X_predict))
+    if standardize:  # per-channel mean and std of the training images (what most pipelines do)
+        xt = train_set.tensors[0]
+        mean = xt.mean(dim=(0, 2, 3), keepdim=True)
+        std = xt.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+        train_set = tr.as_dataset(((xt - mean) / std).numpy(), y)
+        pred_set = tr.as_dataset(((pred_set.tensors[0] - mean) / std).numpy())
+    settings = {"optimizer": "adam", "lr": lr, "weight_decay": weight_decay, "momentum": 0.9}
+    used = []
+    if student_settings:
+        settings, used = _student_settings(cnn, settings)
 
     tr.seed_everything(seed)
     t0 = time.perf_counter()
@@ -145,7 +175,9 @@ def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=
         return {"error": f"Net()(x) must return scores of shape (batch, {cnn.NUM_CLASSES}); for a batch of "
                          f"2 images of shape {tuple(pred_set.tensors[0].shape[1:])} it returned {shape}"}
     loss_fn = cnn.loss_function if use_student_loss else F.cross_entropy
-    hist = tr.train(model, train_set, None, loss_fn=loss_fn, optimizer="adam", lr=lr, weight_decay=weight_decay,
+    probe_scores = probe.detach().numpy().astype(np.float64)
+    hist = tr.train(model, train_set, None, loss_fn=loss_fn, optimizer=settings["optimizer"], lr=settings["lr"],
+                    momentum=settings["momentum"], weight_decay=settings["weight_decay"],
                     batch_size=batch_size, num_steps=int(num_steps), log_every=max(1, int(num_steps) // 30),
                     val_every=max(1, int(num_steps) // (int(decay_times) + 1)), lr_decay=lr_decay,
                     max_seconds=max_seconds, seed=seed, threads=None, progress=False)
@@ -156,5 +188,8 @@ def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=
         "steps_run": int(hist["steps_run"]),
         "stopped_early": bool(hist["stopped_early"]),
         "seconds": float(time.perf_counter() - t0),
+        "train_seconds": float(hist["seconds"]),
         "n_params": int(n_params),
+        "settings": {k: settings[k] for k in used},
+        "probe_scores": probe_scores,
     }

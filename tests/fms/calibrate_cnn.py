@@ -2,6 +2,7 @@
 
     NNCOURSE_DATA=... python -m tests.fms.calibrate_cnn key  [seeds]   # key-frame check
     NNCOURSE_DATA=... python -m tests.fms.calibrate_cnn test [seeds]   # predictions.csv check
+    NNCOURSE_DATA=... python -m tests.fms.calibrate_cnn family [name] [seeds]  # a family of architectures
 
 ``key`` grades the reference tree and two broken models with the real check (in the
 sandbox, one CPU thread) for several training seeds. ``test`` trains the reference
@@ -11,6 +12,7 @@ real check. Prints one line per run; copy the numbers into hidden_cnn.py and CAR
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tempfile
@@ -89,12 +91,56 @@ def test(seeds, num_steps=800, every=2):
         _ = torch
 
 
+# -- a family of reasonable architectures (any sensible model must pass the key-frame check)
+_REF_BODY = ("cnn.py", "        self.features = nn.Sequential(block(3, 8), block(8, 16), block(16, 32), block(32, 32))\n"
+             "        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Dropout(0.3),\n"
+             "                                  nn.Linear(32 * 4 * 4, 128), nn.ReLU(inplace=True), nn.Linear(128, num_classes))\n")
+FAMILY = {
+    "reference (batch norm)": (),
+    "reference without batch norm": (("cnn.py", "nn.BatchNorm2d(c_out),\n                                 ", ""),),
+    "LeNet-5 style (5x5 convs 6-16, FC 120-84)": ((_REF_BODY[0], _REF_BODY[1],
+        "        self.features = nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2),\n"
+        "                                      nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2))\n"
+        "        self.head = nn.Sequential(nn.Flatten(), nn.Linear(16 * 9 * 9, 120), nn.ReLU(), nn.Linear(120, 84),\n"
+        "                                  nn.ReLU(), nn.Linear(84, num_classes))\n"),),
+    "batch norm + global average pooling (16-32-64)": ((_REF_BODY[0], _REF_BODY[1],
+        "        self.features = nn.Sequential(block(3, 16), block(16, 32), block(32, 64))\n"
+        "        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, num_classes))\n"),),
+}
+
+
+def family(seeds):
+    """Every FAMILY model through the real key-frame check (one line per model and seed)."""
+    import dataclasses
+    import os
+
+    only = [k for k in FAMILY if not ONLY or any(o in k for o in ONLY)]
+    # on a loaded machine the check's wall-clock budget would cut the run short: measure what the
+    # model reaches with all its steps (CALIBRATE_NO_BUDGET=1), as on an idle grading machine
+    chk = H.cnn_keyframe_accuracy.check
+    if os.environ.get("CALIBRATE_NO_BUDGET") == "1":
+        H.CNN_TRAIN_KW["max_seconds"] = 3000.0
+        chk = dataclasses.replace(chk, timeout=3600.0)
+    for name in only:
+        for seed in seeds:
+            H.CNN_TRAIN_KW["seed"] = seed
+            with tempfile.TemporaryDirectory() as d:
+                tree = make_tree(Path(d), FAMILY[name])
+                r = run_check(chk, tree, PROBES)
+            steps = re.search(r"trained (\d+) steps", r.message)
+            print(f"family {name:48s} seed {seed}: acc {_acc(r.message):.3f} {r.status:7s} {r.duration:6.1f} s "
+                  f"({steps.group(1) if steps else '?'} steps, standardize={H.CNN_TRAIN_KW.get('standardize', False)})",
+                  flush=True)
+
+
 ONLY: list = []
 N_BROKEN = 1
 
 if __name__ == "__main__":
     what = sys.argv[1]
-    if what == "key" and len(sys.argv) > 2 and not sys.argv[2].isdigit():
+    if os.environ.get("CALIBRATE_STANDARDIZE") == "1":
+        H.CNN_TRAIN_KW["standardize"] = True
+    if what in ("key", "family") and len(sys.argv) > 2 and not sys.argv[2].isdigit():
         ONLY.append(sys.argv.pop(2))
     seeds = [int(s) for s in sys.argv[2:]] or [0, 1, 2, 3, 4]
-    {"key": key, "test": test}[what](seeds)
+    {"key": key, "test": test, "family": family}[what](seeds)

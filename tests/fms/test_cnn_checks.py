@@ -100,7 +100,7 @@ BUGS = {
 def test_buggy_variant_is_caught(tmp_path, bug):
     patches, func, hint = BUGS[bug]
     r = grade(make_tree(tmp_path, patches), [func])[func.check.id]
-    assert r.status == "failed" and r.score == 0, (r.status, r.message)
+    assert r.status == "failed" and r.score < r.points, (r.status, r.message)  # loses points (cases: maybe not all)
     assert hint in r.message, r.message
 
 

@@ -51,6 +51,22 @@ def test_constant_model_fails_with_hint(toy_split, tmp_path):
     assert "same class for every frame" in r.message
 
 
+def test_probabilities_instead_of_scores_are_named(toy_split, tmp_path, monkeypatch):
+    monkeypatch.setattr(H, "KEYFRAME_THRESHOLD", 1.01)  # fail whatever the accuracy: the hint is tested
+    tree = make_tree(tmp_path, [("cnn.py", "        return self.head(self.features(x))\n",
+                                 "        return torch.softmax(self.head(self.features(x)), dim=1)\n")])
+    r = grade(tree, [H.cnn_keyframe_accuracy])["fms.cnn_keyframe_accuracy"]
+    assert r.status == "failed" and "returns probabilities" in r.message, r.message
+    assert "ReLU" not in r.message
+
+
+def test_the_students_train_settings_drive_the_run(toy_split, tmp_path):
+    tree = make_tree(tmp_path, [("cnn.py", "TRAIN_SETTINGS: dict = {}",
+                                 'TRAIN_SETTINGS: dict = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "bogus": 1}')])
+    r = grade(tree, [H.cnn_keyframe_accuracy])["fms.cnn_keyframe_accuracy"]
+    assert "TRAIN_SETTINGS {'lr': 0.05, 'momentum': 0.9, 'optimizer': 'sgd'}" in r.message, r.message
+
+
 def test_blank_starter_training_check_errors_cleanly(toy_split, tmp_path):
     r = grade(make_tree(tmp_path, blank=True), [H.cnn_keyframe_accuracy])["fms.cnn_keyframe_accuracy"]
     assert r.status == "error" and r.score == 0 and "not implemented yet" in r.message, r.message
