@@ -375,6 +375,7 @@ def test_check_lists_the_stubs_left(tmp_path, capsys):
     assert "score: 2 / 2" in out and "still stubs" in out and "ops.py: mean_rows" in out
 
 
+@pytest.mark.filterwarnings("ignore::Warning")  # SQLAlchemy's about nbgrader's own session use
 def test_hand_graded_columns_come_from_nbgrader(tmp_path):
     from nbgrader.api import Gradebook
 
