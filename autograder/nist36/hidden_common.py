@@ -25,26 +25,31 @@ PROBES = "probes"
 Q3_WEIGHTS = "q3_weights.npz"
 Q3_THRESHOLD = 0.75
 # Q3.1, short run inside the sandbox: SHORT_N training rows, SHORT_EPOCHS epochs
-SHORT_N, SHORT_EPOCHS, SHORT_BATCH, SHORT_LR = 5400, 6, 32, 1e-2
-SHORT_THRESHOLD = 0.45
-SHORT_REFERENCE = "see CARD.md"
+# reference (seeds 0, 1, 2): 0.555, 0.552, 0.504; 13-20 s on a loaded 2-core machine
+SHORT_N, SHORT_EPOCHS, SHORT_BATCH, SHORT_LR = 10800, 3, 32, 5e-3
+SHORT_THRESHOLD = 0.40
+SHORT_REFERENCE = "0.50-0.56"
 # Q5.3.2, handed-in autoencoder weights: validation PSNR floor
 Q5_WEIGHTS = "q5_weights.npz"
 PSNR_FLOOR = 13.0
-# Q4: detection (IoU >= 0.5) and reading rates per page; the handout asks ~100% / ~80%
+# Q4: detection (IoU >= 0.5) per page, and reading rate over the four pages together (the handout
+# asks ~100% / ~80%) with a lower floor per page. Reference (network of the default schedule, seed 0):
+# detection 1.0 on every page; read 0.809 / 1.0 / 0.963 / 1.0 (01_list / 02_letters / 03_haiku /
+# 04_deep), 0.90 overall; the misreadings are O/0, I/Z, S/5 as in the handout's own results.
 IOU = 0.5
 DETECT_THRESHOLD = 0.95
 READ_THRESHOLD = 0.80
+READ_PAGE_FLOOR = 0.70
 # Q6, short PyTorch runs on TORCH_N training rows, scored on the first TORCH_VALID validation rows
 TORCH_N, TORCH_VALID = 3600, 1800
 TORCH_FC = dict(epochs=8, batch_size=32, lr=0.05, optimizer="sgd")
-TORCH_CNN = dict(epochs=3, batch_size=64, lr=1e-3, optimizer="adam")
+TORCH_CNN = dict(epochs=3, batch_size=64, lr=3e-3, optimizer="adam")
 TORCH_FC_THRESHOLD = 0.45
 TORCH_FC_REFERENCE = "see CARD.md"
 TORCH_CNN_THRESHOLD = 0.70
 TORCH_CNN_REFERENCE = "see CARD.md"
 CIFAR_N, CIFAR_TEST = 2000, 1000
-CIFAR_RUN = dict(epochs=3, batch_size=64, lr=1e-3, optimizer="adam")
+CIFAR_RUN = dict(epochs=3, batch_size=64, lr=3e-3, optimizer="adam")
 CIFAR_THRESHOLD = 0.25
 CIFAR_REFERENCE = "see CARD.md"
 
@@ -339,6 +344,16 @@ def assert_detection(t: Context, got, image, truth, name):
                   summary="too many boxes: drop the small specks of noise")
 
 
+def reading_rate(res, truth):
+    """Characters of the page read correctly (count) and the page's character count."""
+    boxes = np.asarray(res["boxes"]).reshape(-1, 4)
+    chars = "".join(res["lines"]).replace(" ", "")
+    if len(chars) != len(boxes):
+        return 0, len(truth["chars"])
+    _, cls = ref_q4.score_page(truth["boxes"], truth["chars"], boxes, chars, iou=IOU)
+    return int(round(cls * len(truth["chars"]))), len(truth["chars"])
+
+
 def assert_reading(t: Context, res, truth, name):
     t.assert_true(isinstance(res, dict), f"page {name}: read_page returned nothing usable")
     boxes, lines = np.asarray(res["boxes"]).reshape(-1, 4), res["lines"]
@@ -347,10 +362,10 @@ def assert_reading(t: Context, res, truth, name):
                   f"page {name}: {len(boxes)} boxes but {len(chars)} characters in the lines: return one character "
                   "per box, in the boxes' order", summary="return one character per box, in the boxes' order")
     _, cls = ref_q4.score_page(truth["boxes"], truth["chars"], boxes, chars, iou=IOU)
-    t.assert_true(cls >= READ_THRESHOLD,
-                  f"page {name}: {cls:.1%} of the {len(truth['chars'])} characters read correctly (needed: "
-                  f"{READ_THRESHOLD:.0%}); make the crops look like the training rows (white margin, square, "
-                  "32x32, transposed)", summary=f"fewer than {READ_THRESHOLD:.0%} of the characters read correctly")
+    t.assert_true(cls >= READ_PAGE_FLOOR,
+                  f"page {name}: {cls:.1%} of the {len(truth['chars'])} characters read correctly (needed on each "
+                  f"page: {READ_PAGE_FLOOR:.0%}); make the crops look like the training rows (white margin, square, "
+                  "32x32, transposed)", summary=f"fewer than {READ_PAGE_FLOOR:.0%} of the characters read correctly")
     t.assert_true(len(lines) == len(truth["lines"]),
                   f"page {name}: {len(lines)} lines found, the page has {len(truth['lines'])}",
                   summary="the number of text lines is wrong")
