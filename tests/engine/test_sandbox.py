@@ -1,6 +1,8 @@
 """The sandbox: one child per check, limits, isolation, cleanup."""
 import os
+import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -222,3 +224,37 @@ def test_concurrent_submissions_cannot_reach_each_others_processes(tree, monkeyp
     # the shared account (what --jobs gave before leases) is exactly what the leases prevent
     with box(tree) as a, box(tree) as b:
         assert b.call("example.probe:try_signal", a.call("example.probe:mypid")) == (True, True)
+
+
+@needs_root
+def test_libraries_inside_a_private_folder_under_tmp_are_reachable_with_namespaces(tmp_path, monkeypatch):
+    """A clone (and its venv) inside a mode-0700 folder under /tmp: the sandbox binds the
+    site-packages as root, and the sandbox's own private /tmp does not hide them."""
+    import subprocess
+    import tempfile
+
+    from autograder.engine.sandbox import isolation as iso
+
+    monkeypatch.setenv("NNCOURSE_ISOLATION", "namespaces")
+    iso.reset()
+    private = Path(tempfile.mkdtemp(prefix="nncourse-private-", dir="/tmp"))
+    try:
+        os.chmod(private, 0o700)
+        site = private / "venv" / "site-packages"
+        site.mkdir(parents=True)
+        (site / "privmod.py").write_text("VALUE = 42\n")
+        real = iso.site_dirs()
+        monkeypatch.setattr(iso, "site_dirs", lambda: real + [str(site)])
+        root = iso.make_box_root()
+        iso.prepare_box_root(root)
+        user = sandbox_user()
+        code = f"import sys; sys.path.append({str(site)!r}); import privmod; assert privmod.VALUE == 42"
+        spec = iso.mount_spec(root, user.uid, user.gid, [iso.real_python(), "-I", "-S", "-c", code],
+                              {"PATH": "/usr/bin:/bin"}, "/", [])
+        with tempfile.TemporaryFile() as err:
+            ln = iso.launch(spec, stderr=err)
+            assert ln.proc.wait(timeout=60) == 0, err.seek(0) or err.read().decode()
+    finally:
+        iso.reset()
+        shutil.rmtree(private, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)

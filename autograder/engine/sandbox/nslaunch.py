@@ -81,6 +81,11 @@ def build_root(spec):
     root = spec["root"]
     mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks back to the host
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=8m")
+    # private /tmp & co. first: a bind below them (a venv in a folder under /tmp) then lands inside
+    for dst, mode, size_mb in spec.get("tmpfs", []):
+        path = _inside(root, dst)
+        os.makedirs(path, exist_ok=True)
+        mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode:o},size={int(size_mb)}m")
     for src, dst, writable in spec.get("binds", []):
         _bind(root, src, dst, writable)
     for target, dst in spec.get("symlinks", []):
@@ -90,10 +95,6 @@ def build_root(spec):
     for dev in spec.get("devices", []):
         if os.path.exists(dev):
             _bind(root, dev, dev, True, device=True)
-    for dst, mode, size_mb in spec.get("tmpfs", []):
-        path = _inside(root, dst)
-        os.makedirs(path, exist_ok=True)
-        mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode:o},size={int(size_mb)}m")
     for dst in spec.get("masks", []):  # an empty read-only directory over a bound one
         path = _inside(root, dst)
         if os.path.isdir(path):
