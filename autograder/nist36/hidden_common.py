@@ -44,12 +44,15 @@ READ_PAGE_FLOOR = 0.70
 TORCH_N, TORCH_VALID = 3600, 1800
 TORCH_FC = dict(epochs=8, batch_size=32, lr=0.05, optimizer="sgd")
 TORCH_CNN = dict(epochs=3, batch_size=64, lr=3e-3, optimizer="adam")
-TORCH_FC_THRESHOLD = 0.45
-TORCH_FC_REFERENCE = "see CARD.md"
-TORCH_CNN_THRESHOLD = 0.70
-TORCH_CNN_REFERENCE = "see CARD.md"
+# reference FCNet (SGD + momentum, 8 epochs), seeds 0 / 1: 0.513 / 0.552; an untrained net: 0.03
+TORCH_FC_THRESHOLD = 0.40
+TORCH_FC_REFERENCE = "0.51-0.55"
+# reference ConvNet (conv8-pool-conv16-pool-fc64, Adam, 3 epochs), seeds 0 / 1: 0.736 / 0.663. The
+# threshold is above the FC net's level on the same data (0.51-0.55): the CNN must beat it.
+TORCH_CNN_THRESHOLD = 0.60
+TORCH_CNN_REFERENCE = "0.66-0.74"
 CIFAR_N, CIFAR_TEST = 2000, 1000
-CIFAR_RUN = dict(epochs=3, batch_size=64, lr=3e-3, optimizer="adam")
+CIFAR_RUN = dict(epochs=6, batch_size=32, lr=3e-3, optimizer="adam")
 CIFAR_THRESHOLD = 0.25
 CIFAR_REFERENCE = "see CARD.md"
 
@@ -398,8 +401,8 @@ def cifar_accuracy(t: Context):
     from coursedata.cifar10 import load_cifar10
 
     Xtr, ytr, Xte, yte = load_cifar10()
-    a = np.ascontiguousarray(Xtr[:CIFAR_N].astype(np.float32).transpose(0, 3, 1, 2) / 255.0)
-    b = np.ascontiguousarray(Xte[:CIFAR_TEST].astype(np.float32).transpose(0, 3, 1, 2) / 255.0)
+    a = np.ascontiguousarray(Xtr[:CIFAR_N].astype(np.float32).transpose(0, 3, 1, 2) / 255.0 - 0.5)
+    b = np.ascontiguousarray(Xte[:CIFAR_TEST].astype(np.float32).transpose(0, 3, 1, 2) / 255.0 - 0.5)
     out = t.probe(f"{PROBES}:torch_train_predict", "CifarNet", a, np.asarray(ytr[:CIFAR_N], dtype=np.int64), b,
                   **CIFAR_RUN)
     pred = np.asarray(out.get("pred")) if isinstance(out, dict) else None
