@@ -266,6 +266,23 @@ def _worker_name() -> str:
         return f"pid {os.getpid()}"
 
 
+REMOTE_PREFIX = "nncourse-remote-"
+
+
+def _sweep() -> None:
+    """Remove the temporary folders of worker processes that died mid-submission (killed workers)."""
+    for p in Path(tempfile.gettempdir()).glob(f"{REMOTE_PREFIX}*"):
+        pid = p.name[len(REMOTE_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def grade_remote(homework: str, name: str, kind: str, payload: bytes, fingerprint: dict, seed: int = 0,
                  grade_kwargs: dict | None = None) -> str:
     """The task a worker runs for one submission; returns JSON (a ``str``), never raises.
@@ -286,7 +303,8 @@ def grade_remote(homework: str, name: str, kind: str, payload: bytes, fingerprin
             f"(content hash {', '.join(mine.get(k, 'absent')[:12] for k in diff)} there, "
             f"{', '.join(fingerprint.get(k, 'absent')[:12] for k in diff)} here); install the same version of "
             f"the course on every worker (make install) and generate the same data (course data {homework})")})
-    tmp = Path(tempfile.mkdtemp(prefix="nncourse-remote-"))  # 0700: only root on the worker reads it
+    _sweep()
+    tmp = Path(tempfile.mkdtemp(prefix=f"{REMOTE_PREFIX}{os.getpid()}-"))  # 0700: only root on the worker reads it
     try:
         os.chmod(tmp, 0o700)
         sub = tmp / (Path(name).name or "submission")
