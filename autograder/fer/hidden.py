@@ -371,6 +371,7 @@ def early_stopping(t: Context):
         ("too short to decide (patience 3, 3 values)", [0.1, 0.2, 0.15], 3, 0.0),
         ("plateau after the best (patience 2)", [0.1, 0.3, 0.5, 0.5, 0.45], 2, 0.0),
         ("improved in the last epoch (patience 3)", [0.1, 0.5, 0.4, 0.45, 0.52], 3, 0.0),
+        ("improved two epochs ago (patience 3)", [0.1, 0.2, 0.4, 0.35], 3, 0.0),
         ("best is the very first value (patience 1)", [0.3, 0.2], 1, 0.0),
         ("improvement smaller than min_delta (patience 2, min_delta 0.05)", [0.2, 0.4, 0.42, 0.43], 2, 0.05),
         ("improvement larger than min_delta (patience 2, min_delta 0.01)", [0.2, 0.4, 0.38, 0.43], 2, 0.01),

@@ -121,7 +121,7 @@ def train_cnn(model, data, epochs=8, lr=1e-3, batch_size=64, weight_decay=1e-4, 
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         hist["loss"].append(total / len(X))
         hist["train_acc"].append(float(np.mean(predict(model, data["X_train"][:2000]) == data["y_train"][:2000])))
         hist["val_acc"].append(float(np.mean(predict(model, data["X_val"]) == data["y_val"])))

@@ -21,9 +21,11 @@ import numpy as np
 from .data_utils import preprocess_faces
 from .fcnet import FullyConnectedNet
 
-__all__ = ["MODEL_PATH", "save_fer_model", "load_fer_model", "test_fer_model"]
+__all__ = ["MODEL_PATH", "CIFAR_MODEL_PATH", "save_fer_model", "load_fer_model", "test_fer_model"]
 
+# hand both files in: the grader looks for them next to this file (or at the top of the submission)
 MODEL_PATH = Path(__file__).with_name("fer_model.npz")
+CIFAR_MODEL_PATH = Path(__file__).with_name("cifar_two_layer.npz")
 
 
 def save_fer_model(model, mean, path=MODEL_PATH):

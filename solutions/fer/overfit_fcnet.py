@@ -22,9 +22,9 @@ def overfit_fcnet(data, seed=0):
     # TODO: build the model and a Solver (num_epochs <= 20), train it, return both.
     # BEGIN SOLUTION
     model = FullyConnectedNet([100, 100], input_dim=int(np.prod(data["X_train"].shape[1:])),
-                              num_classes=10, weight_scale=1e-2, dtype=np.float32)
-    solver = Solver(model, data, update_rule="sgd", optim_config={"learning_rate": 1e-3},
-                    num_epochs=20, batch_size=25, verbose=False, seed=seed)
+                              num_classes=10, weight_scale=2e-2, dtype=np.float32)
+    solver = Solver(model, data, update_rule="sgd", optim_config={"learning_rate": 3e-3},
+                    num_epochs=20, batch_size=10, verbose=False, seed=seed)
     solver.train()
     # END SOLUTION
     return model, solver

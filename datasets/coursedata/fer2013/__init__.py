@@ -38,7 +38,8 @@ SEED = 2013
 SOURCE = "coursedata synthetic faces v1"
 MARKER = "COURSEDATA_SOURCE"  # file next to a generated csv naming the generator version
 # (Training, PublicTest, PrivateTest) sizes
-PRESETS = {"default": (7000, 1000, 1000), "small": (700, 150, 150), "large": (21000, 3000, 3000)}
+PRESETS = {"default": (7000, 1000, 1000), "small": (700, 150, 150), "tiny": (140, 30, 30),
+           "large": (21000, 3000, 3000)}
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".pgm")
 
 

@@ -1,0 +1,577 @@
+"""Generate (and execute) the master notebook of homework fer.
+
+    python solutions/fer/notebooks/make_notebook.py            # write + execute (about 10-15 min on 2 cores)
+    python solutions/fer/notebooks/make_notebook.py --no-run   # write only
+    FER_FAST=1 python solutions/fer/notebooks/make_notebook.py --no-save   # quick CI run
+
+Same structure as the lenet notebook (see its generator): written answers are nbgrader
+manually graded markdown cells under a prompt cell with the points; graded code cells
+call ``autograder.notebook.grade_cell`` for one check each (hidden ones between
+``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``). The master copy executes in a
+working folder whose ``starter/fer/`` is the reference; the model files the notebook
+saves land in that folder (next to the code, where the grader looks for them).
+
+``FER_FAST=1`` shrinks every training run (subsets, one or two epochs) so that CI can
+execute the notebook top to bottom in a few minutes; the models are then too weak for
+the accuracy checks, whose graded cells fail by design in that mode.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+NOTEBOOK = HERE / "fer.ipynb"
+KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+HW = "fer"
+# graded cells that need well-trained models (they fail in FER_FAST mode)
+MODEL_CHECKS = ("fer.overfit", "fer.two_layer_cifar", "fer.fer_model", "fer.test_fer_model", "fer.cnn_model",
+                "fer.test_cnn_model")
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(src: str):
+    return new_code_cell(src.strip("\n"))
+
+
+def written(grade_id: str, points: float, answer: str):
+    cell = new_markdown_cell(answer.strip("\n"))
+    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
+                                 "grade_id": grade_id, "schema_version": 3}
+    return cell
+
+
+def ask(question: str, points: float):
+    unit = "point" if points == 1 else "points"
+    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
+
+
+def graded(check_id: str, points: float, *, hidden: bool):
+    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
+    if hidden:
+        src = ("# Graded by your instructor with hidden inputs.\n"
+               "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
+    else:
+        src = "# Public check: run it to test your code (it is graded too).\n" + call
+    cell = new_code_cell(src)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"test_{check_id.replace('.', '_')}", "locked": True,
+                                 "points": points, "schema_version": 3, "solution": False, "task": False}
+    return cell
+
+
+def cells():
+    return [
+        md("""
+# Dropout, fully-connected networks and facial expressions
+
+You will build fully-connected networks from scratch in numpy (linear and ReLU layers,
+inverted dropout, the softmax loss, L2 regularisation, SGD with momentum, a stopping
+criterion), train them on a CIFAR-10-style object set and on FER-2013 faces, search
+their hyper-parameters, and finally train a small CNN in PyTorch.
+
+Your code goes into the `fer` package (the functions that raise `NotImplementedError`):
+
+| file | what you write |
+|---|---|
+| `layers.py` | Q1 `linear_forward/backward`, `relu_forward/backward`; Q2 `dropout_forward/backward` |
+| `classifiers.py` | Q3 `softmax` |
+| `fcnet.py` | Q4 `random_init`, `FullyConnectedNet` |
+| `overfit_fcnet.py`, `train_fcnet.py` | Q4 your settings for the two training runs |
+| `optim.py`, `solver.py` | Q5 `sgd_momentum`, `early_stopping` (the stopping criterion) |
+| `data_utils.py` | Q5 `get_FER2013_data` (your FER-2013 loader) |
+| `fer_model.py` | Q5 `test_fer_model` (load your saved model and predict a folder of images) |
+| `cnn.py` | Q6 `cnn_architecture`, `evaluate_predictions`, `test_cnn_model` |
+
+**Data.** Without the real files, `coursedata` writes embedded default sets in the real formats: a
+synthetic CIFAR-10-style set (10 classes of coloured objects, 10,000 training and 2,000 test images)
+and synthetic 48x48 faces in `fer2013.csv` (7,000 training, 1,000 public and 1,000 private test faces,
+FER-2013's class frequencies). The real sets are used when present (see the dataset cards). The
+accuracies quoted below are those of the synthetic sets.
+
+**Hand in** your `fer` folder with the three model files this notebook saves next to the code:
+`cifar_two_layer.npz`, `fer_model.npz` and `fer_cnn.pt`. The grader scores them on private test
+sets you never see, reading only weights and an architecture description.
+
+**Time.** The whole notebook runs in about 10-15 minutes on a laptop CPU (each training cell says how
+long it takes).
+"""),
+        code("""
+%matplotlib inline
+import os, time
+import numpy as np
+import matplotlib.pyplot as plt
+
+from solutions.fer import layers, classifiers, optim, cnn
+from solutions.fer.fcnet import FullyConnectedNet, random_init
+from solutions.fer.solver import Solver, early_stopping
+from solutions.fer.data_utils import get_CIFAR10_data, get_FER2013_data
+from solutions.fer.fer_model import save_fer_model, test_fer_model, MODEL_PATH, CIFAR_MODEL_PATH
+from solutions.fer.overfit_fcnet import overfit_fcnet
+from solutions.fer.train_fcnet import train_two_layer
+
+FAST = os.environ.get("FER_FAST") == "1"   # CI: tiny runs (the accuracy checks then fail by design)
+np.set_printoptions(precision=4, suppress=True)
+
+def rel_error(a, b):
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+def numeric_grad(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]; x[i] = old + h; p = f(); x[i] = old - h; m = f(); x[i] = old
+        g[i] = (p - m) / (2 * h)
+    return g
+"""),
+        md("""
+## Q1: linear and ReLU layers
+
+A linear layer maps each example (flattened to a row of `D` numbers) to `X W + b`; ReLU keeps the
+positive part. Implement the four functions in `layers.py`; the cell below compares your backward
+passes with central differences of your forward passes (relative errors around 1e-9 or less).
+"""),
+        code("""
+rng = np.random.default_rng(0)
+X, W, b = rng.standard_normal((4, 3, 2, 2)), rng.standard_normal((12, 5)), rng.standard_normal(5)
+dout = rng.standard_normal((4, 5))
+dX, dW, db = layers.linear_backward(dout, X, W, b)
+f = lambda: np.sum(dout * layers.linear_forward(X, W, b))
+print("linear dX:", rel_error(dX, numeric_grad(f, X)), " dW:", rel_error(dW, numeric_grad(f, W)),
+      " db:", rel_error(db, numeric_grad(f, b)))
+Z = rng.standard_normal((5, 6)); dz = rng.standard_normal((5, 6))
+print("relu dX:", rel_error(layers.relu_backward(dz, Z), numeric_grad(lambda: np.sum(dz * layers.relu_forward(Z)), Z)))
+"""),
+        md("**Graded checks of Q1** (public: shapes, a worked example, gradient checks; hidden: the reference on more cases)"),
+        graded("fer.public.linear_forward", 1, hidden=False),
+        graded("fer.public.linear_backward", 1, hidden=False),
+        graded("fer.public.relu", 1, hidden=False),
+        graded("fer.linear_forward", 1.5, hidden=True),
+        graded("fer.linear_backward", 1.5, hidden=True),
+        graded("fer.relu_forward", 1, hidden=True),
+        graded("fer.relu_backward", 1, hidden=True),
+        md("""
+## Q2: inverted dropout
+
+`p` is the probability of **dropping** a unit. In training, draw `mask = np.random.rand(*X.shape) > p`
+after `np.random.seed(seed)` and scale the kept units by `1 / (1 - p)`; at test time the layer is the
+identity. The cell below checks that the expected output is unchanged by dropout and that test mode
+is the identity.
+"""),
+        code("""
+X = rng.standard_normal((500, 500)) + 10
+for p in (0.25, 0.5, 0.75):
+    out, mask = layers.dropout_forward(X, p=p, train=True, seed=1)
+    test_out, _ = layers.dropout_forward(X, p=p, train=False)
+    print(f"p={p}: mean in {X.mean():.3f}, train out {out.mean():.3f}, test out {test_out.mean():.3f}, "
+          f"kept {mask.mean():.3f}")
+"""),
+        graded("fer.public.dropout", 1, hidden=False),
+        graded("fer.dropout_forward", 3, hidden=True),
+        graded("fer.dropout_backward", 2, hidden=True),
+        md("""
+## Q3: the softmax classifier
+
+`softmax(logits, y)` returns the mean cross-entropy loss of the softmax of `logits` and its gradient.
+Subtract each row's maximum before exponentiating. With all scores equal the loss is `log(C)`.
+"""),
+        code("""
+loss, d = classifiers.softmax(np.zeros((5, 10)), np.arange(5))
+print("equal scores:", loss, "log(10) =", np.log(10))
+z, y = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
+_, d = classifiers.softmax(z, y)
+print("gradient rel. error:", rel_error(d, numeric_grad(lambda: classifiers.softmax(z, y)[0], z)))
+print("huge logits:", classifiers.softmax(np.array([[1000.0, -1000.0, 0.0]]), np.array([0]))[0])
+"""),
+        graded("fer.public.softmax", 1, hidden=False),
+        graded("fer.softmax", 5, hidden=True),
+        md("""
+## Q4: a fully-connected network
+
+`FullyConnectedNet(hidden_dims, ...)` chains `{linear -> relu -> [dropout]}` for each hidden layer,
+then a linear layer and the softmax loss, with the L2 term `0.5 * reg * sum(W ** 2)` over the weight
+matrices. Sanity checks: the initial loss of a small random net, and a gradient check in float64 with
+`reg` 0 and 3.14 (relative errors about 1e-6 or less).
+"""),
+        code("""
+N, D, H1, H2, C = 3, 5, 50, 40, 7
+X, y = rng.standard_normal((N, D)), rng.integers(0, C, N)
+for reg in (0.0, 3.14):
+    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg, weight_scale=5e-2, dtype=np.float64)
+    loss, grads = model.loss(X, y)
+    errs = {k: rel_error(grads[k], numeric_grad(lambda: model.loss(X, y)[0], model.params[k])) for k in sorted(grads)}
+    print(f"reg={reg}: initial loss {loss:.4f};", ", ".join(f"{k} {e:.1e}" for k, e in errs.items()))
+"""),
+        graded("fer.public.fcnet", 2, hidden=False),
+        graded("fer.random_init", 1, hidden=True),
+        graded("fer.fcnet_init", 1, hidden=True),
+        graded("fer.fcnet_scores", 1.5, hidden=True),
+        graded("fer.fcnet_loss_grads", 3, hidden=True),
+        md("""
+### Overfitting 50 images
+
+Set the model and solver in `overfit_fcnet.py` so that 50 training images are fitted perfectly
+(100% training accuracy) within 20 epochs. The reference ([100, 100] hidden units, weight scale 0.02,
+plain SGD, learning rate 3e-3, batch 10) gets there after 10-15 epochs, in a few seconds.
+"""),
+        code("""
+start = time.time()
+cifar = get_CIFAR10_data()
+print({k: v.shape for k, v in cifar.items()}, f"({time.time() - start:.0f} s)")
+small = {"X_train": cifar["X_train"][:50], "y_train": cifar["y_train"][:50],
+         "X_val": cifar["X_val"], "y_val": cifar["y_val"]}
+model, solver = overfit_fcnet(small, seed=0)
+print("final training accuracy:", solver.train_acc_history[-1])
+
+plt.subplot(2, 1, 1); plt.title("Training loss"); plt.plot(solver.loss_history, "o"); plt.xlabel("Iteration")
+plt.subplot(2, 1, 2); plt.title("Accuracy")
+plt.plot(solver.train_acc_history, "-o", label="train"); plt.plot(solver.val_acc_history, "-o", label="val")
+plt.xlabel("Epoch"); plt.legend(loc="lower right"); plt.gcf().set_size_inches(12, 8); plt.show()
+"""),
+        graded("fer.overfit", 1, hidden=True),
+        ask("""
+**Report, Q4 (a).** Give the architecture and the parameters you used to overfit the 50 images, and
+comment on the loss and accuracy curves above (training and validation).
+""", 2),
+        written("fer-written-q4_overfit", 2, """
+Two hidden layers of 100 units, weight scale 0.02, plain SGD with learning rate 3e-3, batch size 10,
+20 epochs, no regularisation. The training loss falls to nearly 0 and the training accuracy reaches
+100% after 10-15 epochs, while the validation accuracy stays near chance (10-20%): the network
+memorises 50 images, which shows the forward and backward passes work, not that it generalises.
+"""),
+        md("""
+### A two-layer network on CIFAR-10
+
+Choose the settings in `train_fcnet.py` (one hidden layer). The reference (100 hidden units, weight
+scale 0.01, SGD with momentum 0.9, learning rate 2e-4 decayed by 0.95 per epoch, batch 100, 12 epochs)
+reaches about 0.40 validation accuracy on the synthetic set in about a minute. The grader scores the
+saved model on a private test set: it needs at least **0.30** (a linear classifier gets about 0.14,
+chance 0.10). The cell saves it as `cifar_two_layer.npz` next to your code.
+"""),
+        code("""
+start = time.time()
+data = dict(cifar)
+if FAST:
+    data.update(X_train=cifar["X_train"][:1000], y_train=cifar["y_train"][:1000])
+model, solver = train_two_layer(data, seed=0)
+print(f"best validation accuracy {solver.best_val_acc:.3f} after {solver.epoch} epochs ({time.time() - start:.0f} s)")
+save_fer_model(model, cifar["mean"], CIFAR_MODEL_PATH)
+
+plt.subplot(2, 1, 1); plt.title("Training loss"); plt.plot(solver.loss_history, "o"); plt.xlabel("Iteration")
+plt.subplot(2, 1, 2); plt.title("Accuracy")
+plt.plot(solver.train_acc_history, "-o", label="train"); plt.plot(solver.val_acc_history, "-o", label="val")
+plt.plot([0.5] * len(solver.val_acc_history), "k--"); plt.xlabel("Epoch"); plt.legend(loc="lower right")
+plt.gcf().set_size_inches(12, 8); plt.show()
+"""),
+        graded("fer.two_layer_cifar", 1, hidden=True),
+        ask("""
+**Report, Q4 (b).** Give the architecture and parameters of your two-layer network (update rule,
+learning rate, decay, epochs, batch size), its validation accuracy, and comment on the curves.
+""", 2),
+        written("fer-written-q4_two_layer", 2, """
+One hidden layer of 100 ReLU units, weight scale 0.01, SGD with momentum 0.9, learning rate 2e-4
+multiplied by 0.95 after each epoch, batch 100, 12 epochs: about 0.40 validation accuracy. The
+training accuracy keeps rising above the validation accuracy (about 0.55 vs 0.40 at the end): the
+net starts to overfit, so more epochs would bring little without regularisation.
+"""),
+        md("""
+## Q5: hyper-parameter optimisation on FER-2013
+
+Implement `sgd_momentum` (`optim.py`), the stopping criterion `early_stopping` (`solver.py`; the
+Solver calls it after each epoch when you pass `patience=`) and your loader `get_FER2013_data`
+(`data_utils.py`). Use SGD with momentum for every experiment below.
+"""),
+        graded("fer.public.sgd_momentum", 1, hidden=False),
+        graded("fer.public.early_stopping", 1, hidden=False),
+        graded("fer.sgd_momentum", 2, hidden=True),
+        graded("fer.early_stopping", 2, hidden=True),
+        code("""
+start = time.time()
+fer = get_FER2013_data()
+print({k: v.shape for k, v in fer.items()}, f"({time.time() - start:.0f} s)")
+EMOTIONS = ["Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"]
+print("training class counts:", dict(zip(EMOTIONS, np.bincount(fer["y_train"], minlength=7))))
+print("constant predictor (always Happy), validation accuracy:", np.mean(fer["y_val"] == 3))
+fig, axes = plt.subplots(1, 7, figsize=(14, 2.4))
+for c, ax in enumerate(axes):
+    ax.imshow(fer["X_train"][fer["y_train"] == c][0] + fer["mean"], cmap="gray"); ax.set_title(EMOTIONS[c]); ax.axis("off")
+plt.show()
+if FAST:
+    for k in ("X_train", "y_train"):
+        fer[k] = fer[k][:1500]
+"""),
+        graded("fer.fer_loader", 1, hidden=True),
+        md("""
+The search below trains each configuration with the same helper. Performance measure: the
+**validation classification rate** (the classes are imbalanced, so we also look at the per-class F1
+of the final model). Stopping criterion: stop when the validation accuracy has not improved for 5
+epochs, and keep the best epoch's weights. Learning-rate schedule: multiply by 0.95 after each
+epoch; momentum 0.9 throughout. Each run takes about 30-60 s (20 epochs at most on 7,000 faces).
+"""),
+        code("""
+EPOCHS = 2 if FAST else 20
+
+def run(hidden=(256,), lr=3e-2, dropout=0.0, reg=0.0, seed=0, epochs=EPOCHS):
+    np.random.seed(seed)
+    model = FullyConnectedNet(list(hidden), input_dim=48 * 48, num_classes=7, dropout=dropout, reg=reg,
+                              weight_scale=1e-2)
+    solver = Solver(model, fer, update_rule="sgd_momentum", optim_config={"learning_rate": lr, "momentum": 0.9},
+                    lr_decay=0.95, num_epochs=epochs, batch_size=100, patience=5, verbose=False, seed=seed)
+    start = time.time()
+    solver.train()
+    print(f"hidden={list(hidden)} lr={lr:g} dropout={dropout} reg={reg}: best val {solver.best_val_acc:.3f} "
+          f"after {solver.epoch} epochs{' (stopped early)' if solver.stopped_early else ''} ({time.time() - start:.0f} s)")
+    return model, solver
+
+def curves(runs, title):
+    fig, ax = plt.subplots(1, 2, figsize=(14, 4))
+    for name, (m, s) in runs.items():
+        n = max(1, len(s.loss_history) // max(1, s.epoch))
+        ax[0].plot(np.convolve(s.loss_history, np.ones(n) / n, mode="valid"), label=name)
+        ax[1].plot(s.val_acc_history, "-o", label=f"{name} val")
+        ax[1].plot(s.train_acc_history, "--", label=f"{name} train")
+    ax[0].set_title(f"{title}: training loss (moving average)"); ax[0].set_xlabel("iteration"); ax[0].legend()
+    ax[1].set_title(f"{title}: accuracy"); ax[1].set_xlabel("epoch"); ax[1].legend(fontsize=7)
+    plt.show()
+"""),
+        md("**Learning rate** (no regularisation): three values a factor of three apart around a first guess."),
+        code("""
+lr_runs = {f"lr={lr:g}": run(lr=lr) for lr in ((3e-2,) if FAST else (1e-2, 3e-2, 1e-1))}
+curves(lr_runs, "learning rate")
+"""),
+        md("**Dropout** and **L2** at the best learning rate, then the **topology**."),
+        code("""
+reg_runs = {"no regularisation": lr_runs.get("lr=0.03", next(iter(lr_runs.values())))}
+if not FAST:
+    reg_runs["dropout 0.3"] = run(dropout=0.3)
+    reg_runs["L2 0.01"] = run(reg=1e-2)
+curves(reg_runs, "regularisation")
+topo_runs = {} if FAST else {"[512]": run(hidden=(512,)), "[512, 256]": run(hidden=(512, 256))}
+for name, (m, s) in topo_runs.items():
+    print(name, "best val", round(s.best_val_acc, 3))
+"""),
+        md("""
+**The best model.** Pick the configuration with the best validation accuracy and save it with
+`save_fer_model` (it writes `fer_model.npz` next to your code: the architecture as JSON, the
+preprocessing mean and the weights, no pickles). The grader scores it on a private set of faces
+in four tiers: **0.34, 0.38, 0.42, 0.45** (constant predictor 0.25, a linear classifier about 0.34).
+The reference's best FC model reaches about 0.45-0.47 on the validation set.
+"""),
+        code("""
+everything = {**lr_runs, **reg_runs, **topo_runs}
+best_name = max(everything, key=lambda k: everything[k][1].best_val_acc)
+best_model, best_solver = everything[best_name]
+print("best configuration:", best_name, "validation accuracy", round(best_solver.best_val_acc, 3))
+save_fer_model(best_model, fer["mean"], MODEL_PATH)
+test_pred = np.argmax(best_model.loss(fer["X_test"]), axis=1)
+res = cnn.evaluate_predictions(fer["y_test"], test_pred)
+print("test classification rate:", round(res["classification_rate"], 3))
+print("per-class F1:", dict(zip(EMOTIONS, np.round(res["f1"], 3))))
+print(res["confusion"])
+"""),
+        md("""
+`test_fer_model(img_folder, model=...)` must load the saved file and predict every image of a folder
+(the grader calls it on its private images). Here it runs on the public test faces written as PNG files.
+"""),
+        code("""
+import tempfile
+from coursedata.fer2013 import write_image_folder
+raw_test = np.clip(np.rint((fer["X_test"][:200] + fer["mean"]) * 255), 0, 255).astype(np.uint8)
+with tempfile.TemporaryDirectory() as tmp:
+    write_image_folder(tmp, raw_test, labels_file=None)
+    preds = test_fer_model(tmp, model=MODEL_PATH)
+print("test_fer_model accuracy on 200 public test faces:", np.mean(preds == fer["y_test"][:200]))
+"""),
+        graded("fer.fer_model", 8, hidden=True),
+        graded("fer.test_fer_model", 2, hidden=True),
+        ask("""
+**Report, Q5 (setup).** Which network did you start from and why? Which performance measure, which
+stopping criterion, which momentum and learning-rate schedule did you use?
+""", 6),
+        written("fer-written-q5_setup", 6, """
+Start: one hidden layer of 256 ReLU units (inputs 2,304 pixels, 7 classes): large enough to beat a
+linear model, small enough to train in under a minute. Measure: validation classification rate (with
+per-class F1 for the final model, since Disgust is rare). Stopping: stop when the validation accuracy
+has not improved for 5 epochs and keep the best epoch's weights. Momentum 0.9; learning rate decayed
+by 0.95 per epoch.
+"""),
+        ask("""
+**Report, Q5 (learning rate).** How did you find a good initial learning rate? Show the training and
+validation curves and report the training and validation classification errors.
+""", 6),
+        written("fer-written-q5_learning_rate", 6, """
+A first guess from the loss of the first few hundred iterations (too small: the loss barely moves;
+too large: it oscillates or grows), then values a factor of three apart. 0.01 learns slowly (about
+0.39 validation accuracy after 20 epochs), 0.03 is best (about 0.44-0.46), 0.1 is noisy. See the
+plots for the errors (one minus the accuracies shown).
+"""),
+        ask("""
+**Report, Q5 (dropout).** Add dropout: does the validation performance improve?
+""", 6),
+        written("fer-written-q5_dropout", 6, """
+With dropout 0.3 the training accuracy rises more slowly and the gap to validation narrows; on this
+data set and budget the validation accuracy changes by about one point (within seed-to-seed noise),
+because 20 epochs of a 256-unit net barely overfit 7,000 faces.
+"""),
+        ask("""
+**Report, Q5 (L2).** Use L2 instead and compare it with dropout.
+""", 6),
+        written("fer-written-q5_l2", 6, """
+L2 of 0.01 shrinks the weights and, like dropout, narrows the train/validation gap; here it gives a
+similar validation accuracy. L2 acts on every weight at every step (a smooth penalty, easy to tune),
+dropout on the units (an ensemble effect, stronger in larger nets).
+"""),
+        ask("""
+**Report, Q5 (topology).** Optimise the number of hidden layers and units per layer; which topology
+is best?
+""", 6),
+        written("fer-written-q5_topology", 6, """
+512 units in one layer and [512, 256] in two layers were compared with 256 units: wider and deeper
+nets fit the training set faster but gain at most a point or two on validation within the epoch
+budget; the best configuration found is the one printed above.
+"""),
+        ask("""
+**Report, Q5 (test).** Report the confusion matrix, classification rate and per-class F1 of your best
+model on the test set, and comment on them.
+""", 5),
+        written("fer-written-q5_test", 5, """
+See the cell above: about 0.44 classification rate. Happy and Surprise (large mouth and eye changes)
+have the best F1; Disgust (rare) and Fear/Sad (confused with Angry and Neutral at low intensity) the
+worst.
+"""),
+        md("""
+## Q6: a CNN on FER-2013 (PyTorch)
+
+Choose an architecture in `cnn.cnn_architecture()` (see the format in `cnn.py`), train it with the
+provided `train_cnn`, evaluate it with your `evaluate_predictions` (confusion matrix, classification
+rate, per-class F1 with `sklearn.metrics`) and save it with `save_cnn` (`fer_cnn.pt`, read back with
+`torch.load(weights_only=True)`). The reference (three conv-BN-ReLU-pool blocks, 16/32/64 filters,
+8 epochs of Adam) takes about 2-4 minutes and reaches about 0.6 validation accuracy. The grader
+scores `fer_cnn.pt` on the private faces in three tiers: **0.45, 0.52, 0.58**.
+"""),
+        code("""
+import torch
+torch.manual_seed(0)
+arch = cnn.cnn_architecture()
+net = cnn.build_cnn(arch)
+print(net, "\\nparameters:", sum(p.numel() for p in net.parameters()))
+start = time.time()
+hist = cnn.train_cnn(net, fer, epochs=1 if FAST else 8, lr=1e-3, batch_size=64, weight_decay=1e-4, seed=0)
+print(f"trained in {time.time() - start:.0f} s")
+cnn.save_cnn(net, arch, fer["mean"], cnn.CNN_PATH)
+res_cnn = cnn.evaluate_predictions(fer["y_test"], cnn.predict(net, fer["X_test"]))
+print("test classification rate:", round(res_cnn["classification_rate"], 3))
+print("per-class F1:", dict(zip(EMOTIONS, np.round(res_cnn["f1"], 3))))
+plt.imshow(res_cnn["confusion"], cmap="Blues"); plt.colorbar()
+plt.xticks(range(7), EMOTIONS, rotation=45); plt.yticks(range(7), EMOTIONS)
+plt.xlabel("predicted"); plt.ylabel("true"); plt.title("CNN confusion matrix (test)"); plt.show()
+"""),
+        graded("fer.cnn_metrics", 2, hidden=True),
+        graded("fer.cnn_model", 6, hidden=True),
+        graded("fer.test_cnn_model", 2, hidden=True),
+        ask("""
+**Q6.** Compare the performance of your CNN with the feed-forward network of Q5 and justify the
+result; justify your choice of depth, filters, stride and padding.
+""", 7),
+        written("fer-written-q6_cnn_vs_fc", 7, """
+The CNN beats the FC net by more than ten points of accuracy with far fewer parameters. Expressions
+are local patterns (brows, eyes, mouth corners) that appear at slightly different places from face
+to face: convolutions share one detector over all positions and pooling tolerates small shifts,
+whereas the FC net must learn each pattern separately at each position from 7,000 faces. 3x3
+filters with padding 1 keep the size, stride 1 keeps detail, three pooling stages bring 48x48 to
+6x6; batch norm and dropout keep training stable and limit overfitting.
+"""),
+        md("## Report: the theory"),
+        ask("**Q1.** Explain the forward and backward pass of linear layers and ReLU activations.", 2),
+        written("fer-written-q1_linear_relu", 2, """
+Linear: out = X W + b; with upstream gradient G, dX = G W^T (reshaped like X), dW = X^T G, db = sum of
+G over the batch. ReLU: out = max(0, X); dX = G where X > 0 and 0 elsewhere.
+"""),
+        ask("**Q2.** Explain the forward and backward pass of (inverted) dropout.", 2),
+        written("fer-written-q2_dropout", 2, """
+Training: a Bernoulli mask keeps each unit with probability q = 1 - p; kept units are divided by q so
+the expected activation is unchanged; backward multiplies the gradient by the same mask / q. Test:
+the identity, so nothing changes at prediction time.
+"""),
+        ask("**Q3.** Explain the computation of the softmax and of its gradient.", 2),
+        written("fer-written-q3_softmax", 2, """
+p = exp(z - max z) / sum exp(z - max z) (the shift cancels and avoids overflow); loss = mean of
+-log p[y]; d loss / d z = (p - one_hot(y)) / N.
+"""),
+        ask("""
+**A1.** You train a neural network and a decision tree on the same data, compute the classification
+error per cross-validation fold, and a statistical test on the two sets of errors says one algorithm
+performs better. Can you claim it is a better learning algorithm in general? Why or why not?
+""", 5),
+        written("fer-written-a1", 5, """
+No. The test concerns this data set (and these folds, hyper-parameters and implementations): it
+supports "better here", not "better in general". By the no-free-lunch theorem no learner is best on
+all problems; moreover fold errors are not independent (shared training data), which makes such
+tests optimistic.
+"""),
+        ask("""
+**A2.** Suppose new emotions are added to the data set. What changes are needed in decision trees and
+in neural network classifiers to include the new classes?
+""", 5),
+        written("fer-written-a2", 5, """
+Decision trees: retrain on the extended data; the leaves can carry the new labels (with one binary
+tree per emotion, add trees for the new ones). Neural networks: the output layer gets one unit per new
+class (new weights, the softmax over more classes), and the network is retrained or fine-tuned with
+examples of all classes so the old ones are not forgotten.
+"""),
+    ]
+
+
+def build() -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells())
+    nb.metadata["kernelspec"] = KERNEL
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def working_folder(dest: Path) -> Path:
+    """A student's homework folder with the reference as its ``starter/fer/`` (what graded cells grade)."""
+    pkg = dest / "starter" / HW
+    shutil.copytree(REPO / "solutions" / HW, pkg, ignore=shutil.ignore_patterns("notebooks", "__pycache__", "*.pyc"))
+    (dest / "starter" / "__init__.py").write_text("")
+    return dest
+
+
+def execute(nb, timeout: int = 1800, allow_errors: bool = False):
+    """Run every cell (the graded ones on the reference) in a temporary working folder."""
+    from nbclient import NotebookClient
+
+    with tempfile.TemporaryDirectory(prefix="fer-master-") as tmp:
+        work = working_folder(Path(tmp))
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                                resources={"metadata": {"path": str(work)}})
+        client.execute()
+    return nb
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-run", action="store_true", help="write without executing")
+    ap.add_argument("--no-save", action="store_true", help="execute without writing")
+    args = ap.parse_args(argv)
+    nb = build()
+    if not args.no_run:
+        start = time.perf_counter()
+        execute(nb)
+        print(f"executed in {time.perf_counter() - start:.1f} s")
+    if not args.no_save:
+        nbformat.write(nb, str(NOTEBOOK))
+        print(f"wrote {NOTEBOOK.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

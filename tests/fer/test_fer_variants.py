@@ -1,0 +1,151 @@
+"""Realistic buggy variants of the reference (one mistake each) lose points on their own
+part, with a message naming the mistake where the grader recognises it; correct but
+differently written variants get full marks on the checks they touch."""
+from __future__ import annotations
+
+import pytest
+
+from .helpers import grade, make_tree
+
+L, C, F, O, S, D, M, N = ("layers.py", "classifiers.py", "fcnet.py", "optim.py", "solver.py", "data_utils.py",
+                          "fer_model.py", "cnn.py")
+
+# name -> (patches, checks to run, part that must lose points, words the failing message must contain)
+BUGGY = {
+    "linear forward without flattening the input": (
+        [(L, "out = X.reshape(X.shape[0], -1) @ W + b", "out = X @ W + b")],
+        ["fer.linear_forward"], "Q1", ""),
+    "linear backward, dX not reshaped like X": (
+        [(L, "dX = (dout @ W.T).reshape(X.shape)", "dX = dout @ W.T")],
+        ["fer.linear_backward"], "Q1", "shape"),
+    "linear backward, db averaged over the batch": (
+        [(L, "db = dout.sum(axis=0)", "db = dout.mean(axis=0)")],
+        ["fer.linear_backward"], "Q1", "averaged"),
+    "relu backward lets the gradient through at X == 0": (
+        [(L, "dX = dout * (X > 0)", "dX = dout * (X >= 0)")],
+        ["fer.relu_backward"], "Q1", "X == 0"),
+    "dropout scaled by p instead of 1/(1-p)": (
+        [(L, "out = X * mask / (1 - p)", "out = X * mask * p")],
+        ["fer.dropout_forward"], "Q2", "scaled the kept units by p"),
+    "dropout keeps units with rand < p": (
+        [(L, "    mask = np.random.rand(*X.shape) > p\n", "    mask = np.random.rand(*X.shape) < p\n")],
+        ["fer.dropout_forward"], "Q2", "rand < p"),
+    "dropout mask kept at test time": (
+        [(L, "    if not train:\n        return X, None\n",
+          "    if not train:\n        np.random.seed(seed)\n        keep = np.random.rand(*X.shape) > p\n"
+          "        return X * keep / (1 - p), keep\n")],
+        ["fer.dropout_forward"], "Q2", "mask at test time"),
+    "dropout backward without the 1/(1-p) scaling": (
+        [(L, "    dX = dout * mask / (1 - p)\n", "    dX = dout * mask\n")],
+        ["fer.dropout_backward"], "Q2", "did not rescale"),
+    "softmax without subtracting the row maximum": (
+        [(C, "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits")],
+        ["fer.softmax"], "Q3", "large logits"),
+    "softmax gradient not divided by N": (
+        [(C, "dlogits /= N", "dlogits = dlogits")],
+        ["fer.softmax"], "Q3", "divide the gradient by N"),
+    "softmax loss summed instead of averaged": (
+        [(C, "loss = -log_probs[np.arange(N), y].mean()", "loss = -log_probs[np.arange(N), y].sum()")],
+        ["fer.softmax"], "Q3", "summed the loss"),
+    "random_init with uniform weights": (
+        [(F, "W = (weight_scale * np.random.randn(n_in, n_out)).astype(dtype)",
+          "W = (weight_scale * np.random.rand(n_in, n_out)).astype(dtype)")],
+        ["fer.random_init"], "Q4", "mean 0"),
+    "L2 loss without the 0.5 factor (gradient keeps reg * W)": (
+        [(F, "loss += 0.5 * self.reg * sum(", "loss += self.reg * sum(")],
+        ["fer.fcnet_loss_grads"], "Q4", "without the 0.5 factor"),
+    "L2 gradient missing in the hidden layers": (
+        [(F, 'grads[f"W{i}"] = dW + self.reg * self.params[f"W{i}"]', 'grads[f"W{i}"] = dW')],
+        ["fer.fcnet_loss_grads"], "Q4", "forgot the L2 gradient"),
+    "dropout left on when predicting": (
+        [(F, 'self.dropout_params["train"] = train', 'self.dropout_params["train"] = True')],
+        ["fer.fcnet_scores"], "Q4", "dropout"),
+    "momentum velocity not carried between calls": (
+        [(O, 'config["velocity"] = v', 'config.pop("velocity", None)')],
+        ["fer.sgd_momentum"], "Q5", "velocity is not carried"),
+    "momentum step along +gradient": (
+        [(O, 'v = config["momentum"] * v - config["learning_rate"] * dw',
+          'v = config["momentum"] * v + config["learning_rate"] * dw')],
+        ["fer.sgd_momentum"], "Q5", "+gradient"),
+    "stopping criterion never fires": (
+        [(S, "return max(h[-patience:]) <= max(h[:-patience]) + min_delta", "return False")],
+        ["fer.early_stopping"], "Q5", "never"),
+    "stopping criterion ignores patience (stops after one flat epoch)": (
+        [(S, "return max(h[-patience:]) <= max(h[:-patience]) + min_delta",
+          "return h[-1] <= max(h[:-1]) + min_delta")],
+        ["fer.early_stopping"], "Q5", "expected False"),
+    "FER loader swaps the PublicTest and PrivateTest splits": (
+        [(D, '"PublicTest": "val", "PrivateTest": "test"', '"PublicTest": "test", "PrivateTest": "val"')],
+        ["fer.fer_loader"], "Q5", "y_val"),
+    "per-class F1 replaced by the macro average": (
+        [(N, "f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0)",
+          "f1_score(y_true, y_pred, labels=labels, average='macro', zero_division=0) * np.ones(num_classes)")],
+        ["fer.cnn_metrics"], "Q6", "macro average"),
+    "confusion matrix transposed": (
+        [(N, "confusion_matrix(y_true, y_pred, labels=labels)", "confusion_matrix(y_pred, y_true, labels=labels)")],
+        ["fer.cnn_metrics"], "Q6", "transpose"),
+}
+
+CORRECT = {
+    "linear and ReLU with np.dot / np.where": (
+        [(L, "out = X.reshape(X.shape[0], -1) @ W + b",
+          "out = np.dot(X.reshape(len(X), int(np.prod(X.shape[1:]))), W) + b[None, :]"),
+         (L, "out = np.maximum(X, 0)", "out = np.where(X > 0, X, 0.0)"),
+         (L, "dX = dout * (X > 0)", "dX = np.where(X > 0, dout, 0.0)")],
+        ["fer.linear_forward", "fer.linear_backward", "fer.relu_forward", "fer.relu_backward"]),
+    "dropout with a float mask": (
+        [(L, "mask = np.random.rand(*X.shape) > p\n    out = X * mask / (1 - p)",
+          "mask = (np.random.rand(*X.shape) > p).astype(X.dtype)\n    out = X * mask * (1.0 / (1 - p))")],
+        ["fer.dropout_forward", "fer.dropout_backward"]),
+    "softmax with scipy's logsumexp": (
+        [(C, "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+          "from scipy.special import logsumexp\n    log_probs = logits - logsumexp(logits, axis=1, keepdims=True)")],
+        ["fer.softmax"]),
+    "L2 with np.linalg.norm": (
+        [(F, 'loss += 0.5 * self.reg * sum(float(np.sum(self.params[f"W{i}"] ** 2)) for i in range(1, L + 1))',
+          'loss += 0.5 * self.reg * sum(np.linalg.norm(self.params[f"W{i}"]) ** 2 for i in range(1, L + 1))')],
+        ["fer.fcnet_loss_grads", "fer.fcnet_scores"]),
+    "stopping criterion written as a loop": (
+        [(S, "return max(h[-patience:]) <= max(h[:-patience]) + min_delta",
+          "best_before = max(h[:len(h) - patience])\n    "
+          "return all(v - best_before <= min_delta for v in h[len(h) - patience:])")],
+        ["fer.early_stopping"]),
+    "momentum updating w in place": (
+        [(O, "    next_w = w + v\n", "    w += v\n    next_w = w\n")],
+        ["fer.sgd_momentum"]),
+    "metrics computed by hand with numpy": (
+        [(N, """    return {
+        "confusion": confusion_matrix(y_true, y_pred, labels=labels),
+        "classification_rate": float(accuracy_score(y_true, y_pred)),
+        "f1": f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0),
+    }""", """    cm = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(cm, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    tp = np.diag(cm).astype(float)
+    denom = cm.sum(axis=0) + cm.sum(axis=1)
+    f1 = np.divide(2 * tp, denom, out=np.zeros(num_classes), where=denom > 0)
+    return {"confusion": cm, "classification_rate": tp.sum() / cm.sum(), "f1": f1}""")],
+        ["fer.cnn_metrics"]),
+}
+
+
+def test_enough_variants():
+    assert len(BUGGY) >= 15 and len(CORRECT) >= 5
+
+
+@pytest.mark.parametrize("name", sorted(BUGGY))
+def test_buggy_variant_loses_points_on_its_part(name, tmp_path):
+    patches, ids, part, words = BUGGY[name]
+    results = grade(make_tree(tmp_path, patches=patches, models=False), ids=ids)
+    lost = [r for r in results.values() if r.part == part and r.score < r.points]
+    assert lost, {i: (r.status, r.score, r.message) for i, r in results.items()}
+    for r in lost:
+        assert "internal grader error" not in r.message, r.log
+    assert any(words.lower() in r.message.lower() for r in lost), [r.message for r in lost]
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_correct_variant_gets_full_marks(name, tmp_path):
+    patches, ids = CORRECT[name]
+    results = grade(make_tree(tmp_path, patches=patches, models=False), ids=ids)
+    bad = {i: (r.status, r.message) for i, r in results.items() if r.score != r.points}
+    assert not bad
