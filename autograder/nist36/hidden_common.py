@@ -30,8 +30,11 @@ SHORT_N, SHORT_EPOCHS, SHORT_BATCH, SHORT_LR = 10800, 3, 32, 5e-3
 SHORT_THRESHOLD = 0.40
 SHORT_REFERENCE = "0.50-0.56"
 # Q5.3.2, handed-in autoencoder weights: validation PSNR floor
+# reference (the handout's schedule: 100 epochs, batch 36, lr 3e-5 x0.9 every 20, momentum 0.9; seed 0):
+# 15.87 dB (the handout reports about 15.8); training loss per image 80.0 / 32.7 / 28.8 / 26.8 after
+# 1 / 20 / 50 / 100 epochs. Baselines: untrained network 6.6 dB, the mean training image 11.5 dB.
 Q5_WEIGHTS = "q5_weights.npz"
-PSNR_FLOOR = 13.0
+PSNR_FLOOR = 14.0
 # Q4: detection (IoU >= 0.5) per page, and reading rate over the four pages together (the handout
 # asks ~100% / ~80%) with a lower floor per page. Reference (network of the default schedule, seed 0):
 # detection 1.0 on every page; read 0.809 / 1.0 / 0.963 / 1.0 (01_list / 02_letters / 03_haiku /
@@ -53,8 +56,10 @@ TORCH_CNN_THRESHOLD = 0.60
 TORCH_CNN_REFERENCE = "0.66-0.74"
 CIFAR_N, CIFAR_TEST = 2000, 1000
 CIFAR_RUN = dict(epochs=6, batch_size=32, lr=3e-3, optimizer="adam")
-CIFAR_THRESHOLD = 0.25
-CIFAR_REFERENCE = "see CARD.md"
+# reference CifarNet (Adam 3e-3, batch 32, 6 epochs on 2,000 images of the synthetic set, scored on
+# 1,000 test images), seeds 0 / 1: 0.535 / 0.286 (the run is short, so it varies); chance 0.10
+CIFAR_THRESHOLD = 0.20
+CIFAR_REFERENCE = "0.29-0.54"
 
 
 # ----------------------------------------------------------------------------------
