@@ -359,7 +359,19 @@ def start_local_cluster(n: int):
     from distributed import LocalCluster
 
     return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                        silence_logs=logging.ERROR, scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES})
+                        silence_logs=logging.ERROR, scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
+                        preload=[__name__])
+
+
+def dask_setup(worker) -> None:
+    """Preload of the ``--cluster local`` workers: Ctrl-C on the terminal reaches them as well as
+    the client; they ignore it (the client cancels the tasks and closes them), so it stops the
+    batch without a traceback from every worker."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class _Connection:
