@@ -3,8 +3,8 @@ settings on several seeds and prints their accuracies on the private test sets.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m tests.fer.calibrate --seeds 0 1 2 [--save] [--only fc,cnn,cifar]
 
-``--save`` writes the seed-0 models to ``tests/fixtures/samples/fer/models/`` (the
-model files of the perfect sample). Not run by CI (minutes of CPU).
+``--save`` writes the seed-0 models into the perfect sample (``tests/fixtures/samples/fer/perfect/files/starter/fer/``,
+the model files of the perfect sample). Not run by CI (minutes of CPU).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from solutions.fer import cnn, data_utils, fer_model
 from solutions.fer.fcnet import FullyConnectedNet
 from solutions.fer.solver import Solver
 
-OUT = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "fer" / "models"
+OUT = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "fer" / "perfect" / "files" / "starter" / "fer"
 
 # the settings the master notebook uses (keep in sync with solutions/fer/notebooks/make_notebook.py)
 FC_SETTINGS = dict(hidden_dims=[256], weight_scale=1e-2, dropout=0.0, reg=0.0, learning_rate=3e-2, momentum=0.9,

@@ -11,7 +11,7 @@ from autograder.engine import load_suite, run_check
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions" / "fer"
-MODELS = REPO / "tests" / "fixtures" / "samples" / "fer" / "models"  # reference model files
+MODELS = REPO / "tests" / "fixtures" / "samples" / "fer" / "perfect" / "files" / "starter" / "fer"  # reference models
 MODEL_FILES = ("cifar_two_layer.npz", "fer_model.npz", "fer_cnn.pt")
 MODEL_CHECKS = {"fer.two_layer_cifar", "fer.fer_model", "fer.test_fer_model", "fer.cnn_model", "fer.test_cnn_model"}
 TRAINING_CHECKS = {"fer.overfit"}
