@@ -129,7 +129,8 @@ def family(seeds):
                 r = run_check(chk, tree, PROBES)
             steps = re.search(r"trained (\d+) steps", r.message)
             print(f"family {name:48s} seed {seed}: acc {_acc(r.message):.3f} {r.status:7s} {r.duration:6.1f} s "
-                  f"({steps.group(1) if steps else '?'} steps, standardize={H.CNN_TRAIN_KW.get('standardize', False)})",
+                  f"({steps.group(1) if steps else '?'} steps, standardize={H.CNN_TRAIN_KW.get('standardize', False)}, "
+                  f"lr={H.CNN_TRAIN_KW['lr']})",
                   flush=True)
 
 
@@ -140,6 +141,8 @@ if __name__ == "__main__":
     what = sys.argv[1]
     if os.environ.get("CALIBRATE_STANDARDIZE") == "1":
         H.CNN_TRAIN_KW["standardize"] = True
+    if os.environ.get("CALIBRATE_LR"):
+        H.CNN_TRAIN_KW["lr"] = float(os.environ["CALIBRATE_LR"])
     if what in ("key", "family") and len(sys.argv) > 2 and not sys.argv[2].isdigit():
         ONLY.append(sys.argv.pop(2))
     seeds = [int(s) for s in sys.argv[2:]] or [0, 1, 2, 3, 4]
