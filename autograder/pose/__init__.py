@@ -1,0 +1,32 @@
+"""Grading suite of homework `pose` (3D human pose from 8-frame clips: CNN + LSTM).
+
+Checks live in ``public.py`` (shipped to students: small worked values, shapes) and
+``hidden.py`` (grading side: values against the reference on cases, the model's
+structure, a training run under a CPU budget scored on hidden clips, the handed-in
+weights scored on hidden clips). ``probes.py`` runs inside the sandbox.
+"""
+from autograder.engine import Suite
+
+DATASETS = ("h36m",)
+
+SUITE = Suite(
+    homework="pose",
+    title="3D human pose from video: MPJPE, a CNN + LSTM regressor in PyTorch",
+    parts={
+        "1": "MPJPE, the evaluation metric (mm)",
+        "2": "the training loss (sum of squared errors / batch)",
+        "3": "DeepDynamicModel: per-frame CNN + LSTM + MLP, inputs normalised inside",
+        "4": "training with Adam (grader-trained, MPJPE on hidden clips)",
+        "5": "the saved model on hidden clips",
+        "6": "loss and MPJPE curves (written)",
+        "7": "discussion: hyper-parameters, the LSTM's contribution (written)",
+    },
+    probes=("probes.py",),
+    secret_paths=("data/h36m/_grader",),
+    preload=("numpy", "torch"),
+    manual_points={
+        "pose-written-6_curves": ("6", 3),
+        "pose-written-7a_hyperparameters": ("7", 3),
+        "pose-written-7b_lstm": ("7", 3),
+    },
+)

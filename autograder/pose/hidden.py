@@ -1,0 +1,380 @@
+"""Hidden checks of `pose` (grading side only).
+
+* ``mpjpe`` and ``pose_loss`` against the reference on cases (random clips, a batch of
+  one, identical poses, float32 inputs, a single frame), with the usual mistakes named;
+* ``DeepDynamicModel`` built fresh in the sandbox: output shape on several batch
+  sizes, predictions independent of the other clips of a batch, frames aligned in time
+  (a change to frame t changes the prediction of frame t and none before it), and
+  predictions that depend on the clip;
+* the student's model class trained in the sandbox with the provided loop under a CPU
+  budget; it predicts the grader's hidden clips (inputs only) and the MPJPE is computed
+  here against a calibrated threshold;
+* the handed-in weights ``pose_model.pt`` loaded in the sandbox with
+  ``torch.load(weights_only=True)`` into the student's class; its predictions on the
+  hidden clips are scored here.
+
+Thresholds: see the calibration notes next to each constant and ``datasets/h36m/CARD.md``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.engine import Context, check
+
+PROBES = "probes"
+T, J = 8, 17
+
+
+# ----------------------------------------------------------------------------------
+# the metric and the loss
+# ----------------------------------------------------------------------------------
+def _ref_mpjpe(y, pred):
+    return float(np.linalg.norm(np.asarray(pred, np.float64) - np.asarray(y, np.float64), axis=-1).mean() * 1000)
+
+
+def _mpjpe_mistakes(y, pred):
+    d = np.asarray(pred, np.float64) - np.asarray(y, np.float64)
+    out = {
+        "returned metres: MPJPE is reported in millimetres (multiply by 1000)": np.linalg.norm(d, axis=-1).mean(),
+        "squared distances averaged (no square root): MPJPE averages Euclidean distances":
+            (d ** 2).sum(-1).mean() * 1000,
+        "root of the mean squared error (RMSE), not the mean of the per-joint distances":
+            np.sqrt((d ** 2).sum(-1).mean()) * 1000,
+        "absolute differences (L1) instead of the Euclidean distance": np.abs(d).sum(-1).mean() * 1000,
+        "mean of the absolute coordinate errors instead of the Euclidean distance": np.abs(d).mean() * 1000,
+    }
+    if d.ndim >= 2:
+        out["the distance is taken over the wrong axis (the joints instead of x, y, z): take the norm over the "
+            "last axis"] = np.linalg.norm(d, axis=-2).mean() * 1000
+    if d.ndim >= 3:
+        out["summed over the joints instead of averaged"] = np.linalg.norm(d, axis=-1).sum(-1).mean() * 1000
+    if d.ndim >= 4:
+        out["summed over the frames instead of averaged"] = np.linalg.norm(d, axis=-1).sum(-3).mean() * 1000
+    return out
+
+
+def mpjpe_cases(rng):
+    y = rng.normal(0, 0.3, size=(5, T, J, 3))
+    y1 = rng.normal(0, 0.3, size=(1, T, J, 3))
+    y32 = rng.normal(0, 0.3, size=(4, T, J, 3)).astype(np.float32)
+    yf = rng.normal(0, 0.3, size=(J, 3))
+    return [
+        ("random clips (5, 8, 17, 3)", y, y + rng.normal(0, 0.08, size=y.shape)),
+        ("a batch of one clip (1, 8, 17, 3)", y1, y1 + rng.normal(0, 0.15, size=y1.shape)),
+        ("identical poses (zero error)", y[:2], y[:2].copy()),
+        ("all-zero prediction", y[:3], np.zeros_like(y[:3])),
+        ("float32 inputs", y32, (y32 + rng.normal(0, 0.05, size=y32.shape)).astype(np.float32)),
+        ("a single frame (17, 3)", yf, yf + rng.normal(0, 0.1, size=yf.shape)),
+    ]
+
+
+@check("pose.mpjpe", part="1", points=4, timeout=60,
+       description="mpjpe matches the reference (mm, Euclidean per joint, mean over joints and frames)")
+def mpjpe_values(t: Context):
+    for name, y, pred in mpjpe_cases(t.rng):
+        with t.case(name):
+            got = t.call("pose.pose:mpjpe", y, pred)
+            arr = t.as_array(got, "MPJPE", what=f"mpjpe on {name}")
+            t.assert_true(arr.size == 1, f"mpjpe on {name} must return one number, got shape {arr.shape}",
+                          summary="mpjpe must return one number (the mean over every joint of every frame)")
+            ref = _ref_mpjpe(y, pred)
+            t.assert_close(float(arr.reshape(-1)[0]), ref, name="MPJPE (mm)", what=f"mpjpe on {name}",
+                           rtol=1e-5, atol=1e-6, mistakes=_mpjpe_mistakes(y, pred))
+
+
+def _loss_mistakes(y, pred):
+    d = np.asarray(pred, np.float64) - np.asarray(y, np.float64)
+    B = d.shape[0]
+    return {
+        "mean over every element (keras-style MSE): sum the squared errors of a clip, then divide by the "
+        "batch size only": (d ** 2).mean(),
+        "summed over the batch too (not divided by the batch size)": (d ** 2).sum(),
+        "divided by batch size x frames": (d ** 2).sum() / (B * d.shape[1]),
+        "sum of Euclidean distances instead of squared errors": np.linalg.norm(d, axis=-1).sum() / B,
+    }
+
+
+@check("pose.loss", part="2", points=4, timeout=60,
+       description="pose_loss is sum((pred - y)^2) / batch, differentiable with respect to pred")
+def loss_values(t: Context):
+    rng = t.rng
+    y = rng.normal(0, 0.3, size=(4, T, J, 3))
+    y1 = rng.normal(0, 0.3, size=(1, T, J, 3))
+    cases = [
+        ("a batch of 4 clips", y, y + rng.normal(0, 0.1, size=y.shape), "float64"),
+        ("a batch of one clip", y1, y1 + rng.normal(0, 0.1, size=y1.shape), "float64"),
+        ("a perfect prediction (zero loss)", y[:2], y[:2].copy(), "float64"),
+        ("float32 tensors, a batch of 3", y[:3], y[:3] + rng.normal(0, 0.2, size=y[:3].shape), "float32"),
+    ]
+    for name, yy, pp, dtype in cases:
+        with t.case(name):
+            out = t.probe(f"{PROBES}:loss_value_and_grad", yy, pp, dtype)
+            what = f"pose_loss on {name}"
+            if out["kind"] != "tensor":
+                t.fail(f"{what}: pose_loss must return a torch tensor (so that loss.backward() works), got a "
+                       f"{out['kind']}")
+            if out["shape"] not in ([], [1]):
+                t.fail(f"{what}: pose_loss must return a single number (a 0-d tensor), got shape "
+                       f"{tuple(out['shape'])}: sum over frames, joints and coordinates, average over the batch")
+            yy64, pp64 = np.asarray(yy, np.float64), np.asarray(pp, np.float64)
+            if dtype == "float32":
+                yy64, pp64 = yy64.astype(np.float32).astype(np.float64), pp64.astype(np.float32).astype(np.float64)
+            ref = float(((pp64 - yy64) ** 2).sum() / yy.shape[0])
+            value = np.asarray(out["value"], dtype=np.float64).reshape(-1)[0]
+            t.assert_close(np.asarray(value, dtype=dtype), ref, name="loss", what=what,
+                           mistakes=_loss_mistakes(yy64, pp64))
+            if out["grad"] is None:
+                t.fail(f"{what}: the loss is not differentiable with respect to the prediction (did you convert to "
+                       "numpy or call .item() / .detach()?)")
+            ref_grad = 2 * (pp64 - yy64) / yy.shape[0]
+            t.assert_close(out["grad"], ref_grad, name="d loss / d pred", what=what)
+
+
+# ----------------------------------------------------------------------------------
+# the model's structure (fresh, untrained, eval mode)
+# ----------------------------------------------------------------------------------
+IMAGE_SIZE = 32  # the provided data's frame size
+
+
+def _clips(rng, n, size=IMAGE_SIZE):
+    """Random-looking but structured uint8 clips: a smooth background with a moving blob."""
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    out = np.empty((n, T, size, size, 3), np.uint8)
+    for i in range(n):
+        base = rng.uniform(40, 200, size=3) + 40 * (xx[..., None] - 0.5) * rng.normal(size=3)
+        cx, cy = rng.uniform(0.3, 0.7, size=2)
+        vx, vy = rng.normal(0, 0.03, size=2)
+        col = rng.uniform(0, 255, size=3)
+        for k in range(T):
+            blob = np.exp(-(((xx - cx - k * vx) ** 2 + (yy - cy - k * vy) ** 2) / 0.01))[..., None]
+            img = base * (1 - blob) + col * blob + rng.normal(0, 6, size=(size, size, 3))
+            out[i, k] = np.clip(img, 0, 255).astype(np.uint8)
+    return out
+
+
+def _shape_problem(out, B):
+    arr = np.asarray(out)
+    if arr.shape != (B, T, J, 3):
+        hint = ""
+        if arr.shape == (B, T, J * 3):
+            hint = " (reshape the 51 outputs of every frame to (17, 3))"
+        elif arr.shape == (T, B, J, 3):
+            hint = " (the time and batch axes are swapped)"
+        elif arr.size == B * J * 3:
+            hint = " (one pose per clip: predict every frame, return_sequences in Keras terms)"
+        return f"expected predictions of shape {(B, T, J, 3)}, got {arr.shape}{hint}"
+    if not np.all(np.isfinite(arr)):
+        return "the predictions contain NaN or inf"
+    return None
+
+
+@check("pose.model_shapes", part="3", points=2, timeout=120,
+       description="DeepDynamicModel maps uint8 clips (B, 8, 32, 32, 3) to (B, 8, 17, 3)")
+def model_shapes(t: Context):
+    batches = {B: _clips(t.rng, B) for B in (1, 2, 5)}
+    for B, x in batches.items():
+        with t.case(f"a batch of {B} clip{'s' if B > 1 else ''}"):
+            out = t.probe(f"{PROBES}:model_outputs", [x])[0]
+            problem = _shape_problem(out, B)
+            if problem:
+                t.fail(f"DeepDynamicModel()(x) for uint8 x of shape {x.shape}: {problem}")
+
+
+@check("pose.model_batch_independent", part="3", points=3, timeout=120,
+       description="each clip's prediction is independent of the other clips in the batch (eval mode)")
+def model_batch_independent(t: Context):
+    x = _clips(t.rng, 4)
+    outs = t.probe(f"{PROBES}:model_outputs", [x, x[1:2], x[3:4], x[::-1].copy()])
+    whole = np.asarray(outs[0])
+    problem = _shape_problem(whole, 4)
+    if problem:
+        t.fail(f"DeepDynamicModel on a batch of 4 clips: {problem}")
+    cases = [("clip 1 alone vs in a batch of 4", outs[1][0], whole[1]),
+             ("clip 3 alone vs in a batch of 4", outs[2][0], whole[3]),
+             ("the batch in reverse order", np.asarray(outs[3])[::-1], whole)]
+    for name, alone, together in cases:
+        with t.case(name):
+            alone, together = np.asarray(alone), np.asarray(together)
+            scale = max(1e-3, float(np.abs(together).max()))
+            if alone.shape != together.shape or not np.allclose(alone, together, rtol=1e-4, atol=1e-4 * scale):
+                t.fail("the prediction for a clip changes with the other clips of the batch (model in eval mode). "
+                       "Likely mistake: the LSTM runs over the wrong axis (nn.LSTM expects (time, batch, features) "
+                       "unless batch_first=True), or a reshape mixes the batch and time axes (use permute / "
+                       "transpose, not view, to swap axes)")
+
+
+@check("pose.model_frames_aligned", part="3", points=3, timeout=120,
+       description="frames stay in order: changing frame t changes the prediction of frame t, not of earlier frames")
+def model_frames_aligned(t: Context):
+    x = _clips(t.rng, 2)
+    variants = []
+    for k in (0, 4, 7):
+        v = x.copy()
+        v[:, k] = _clips(t.rng, 2)[:, k]
+        variants.append((k, v))
+    outs = t.probe(f"{PROBES}:model_outputs", [x] + [v for _, v in variants])
+    base = np.asarray(outs[0])
+    problem = _shape_problem(base, 2)
+    if problem:
+        t.fail(f"DeepDynamicModel on a batch of 2 clips: {problem}")
+    scale = max(1e-6, float(np.abs(base).max()))
+    for (k, _), out in zip(variants, outs[1:]):
+        with t.case(f"only frame {k} changed"):
+            diff = np.abs(np.asarray(out) - base).max(axis=(0, 2, 3)) / scale  # per frame
+            if diff[k] < 1e-5:
+                t.fail(f"changing frame {k} of the clips did not change the prediction of frame {k}: the prediction "
+                       f"of a frame must come from that frame (are the frames shuffled or reversed inside the model?)")
+            earlier = diff[:k]
+            if earlier.size and earlier.max() > 1e-4:
+                first = int(np.argmax(earlier > 1e-4))
+                t.fail(f"changing frame {k} changed the prediction of the earlier frame {first}: the frames are out "
+                       f"of order inside the model (a reversed or shuffled time axis, or a reshape that mixes "
+                       f"frames), or the recurrence runs backwards; the handout's LSTM runs forwards over time")
+
+
+@check("pose.model_uses_input", part="3", points=2, timeout=120,
+       description="different clips get different predictions")
+def model_uses_input(t: Context):
+    x = _clips(t.rng, 3)
+    out = np.asarray(t.probe(f"{PROBES}:model_outputs", [x])[0])
+    problem = _shape_problem(out, 3)
+    if problem:
+        t.fail(f"DeepDynamicModel on a batch of 3 clips: {problem}")
+    spread = float(np.abs(out - out[:1]).max())
+    if spread < 1e-6 * max(1.0, float(np.abs(out).max())):
+        t.fail("three different clips got the same prediction: the model ignores its input (a constant, "
+               "mean-pose predictor)")
+
+
+# ----------------------------------------------------------------------------------
+# data (grader side): the hidden clips' joints never leave this process
+# ----------------------------------------------------------------------------------
+_CACHE: dict = {}
+
+
+def h36m_root():
+    from coursedata.h36m import default_dir
+
+    return default_dir()
+
+
+def _protect_secrets():
+    from autograder.engine.sandbox import protect
+
+    root = h36m_root()
+    protect([root / "_grader"])
+
+
+def load_train():
+    """``(videos, joints)`` of the public training split (tests replace this)."""
+    if "train" not in _CACHE:
+        from coursedata.h36m import ensure, load_clips
+
+        ensure()
+        v, j = load_clips("train", mmap=False)
+        _CACHE["train"] = (v, j)
+    return _CACHE["train"]
+
+
+def load_hidden():
+    """``(videos, joints)`` of the grader's hidden clips (tests replace this)."""
+    if "hidden" not in _CACHE:
+        from coursedata.h36m import ensure, load_clips
+
+        ensure()
+        v, j = load_clips("test", mmap=False)
+        _CACHE["hidden"] = (v[:HIDDEN_CLIPS], j[:HIDDEN_CLIPS])
+    return _CACHE["hidden"]
+
+
+HIDDEN_CLIPS = 400
+
+
+def _mean_pose_mpjpe(train_joints, joints):
+    return _ref_mpjpe(joints, np.broadcast_to(np.asarray(train_joints).mean(axis=0), joints.shape))
+
+
+def _score(t: Context, pred, joints, what):
+    pred = np.asarray(pred, dtype=np.float64)
+    if pred.shape != joints.shape:
+        t.fail(f"{what}: expected predictions of shape {joints.shape}, got {pred.shape}")
+    if not np.all(np.isfinite(pred)):
+        t.fail(f"{what}: the predictions contain NaN or inf")
+    return _ref_mpjpe(joints, pred)
+
+
+# ----------------------------------------------------------------------------------
+# training the student's model class in the sandbox (part 4)
+# ----------------------------------------------------------------------------------
+TRAIN_KW = dict(num_steps=600, batch_size=32, lr=2e-3, max_seconds=90.0)
+TRAIN_THRESHOLD_MM = 150.0  # placeholder, see calibration below
+
+
+def _hint_from_training(err, mean_mm, out):
+    loss = np.asarray(out.get("train_loss", []), dtype=np.float64)
+    if loss.size and not np.all(np.isfinite(loss)):
+        return " The training loss became NaN."
+    if abs(err - mean_mm) < 0.05 * mean_mm:
+        return (" That is about the error of always predicting the mean pose: the model learnt nothing from the "
+                "frames (does forward use its input? are the pixels normalised inside the model?).")
+    return ""
+
+
+@check("pose.train", part="4", points=10, timeout=240, memory_mb=8192,
+       description="DeepDynamicModel trained by the grader (Adam, CPU budget) reaches the MPJPE threshold on hidden clips")
+def train_check(t: Context):
+    _protect_secrets()
+    Xtr, Ytr = load_train()
+    Xh, Yh = load_hidden()
+    out = t.probe(f"{PROBES}:train_and_predict", Xtr, Ytr, Xh, seed=0, **TRAIN_KW)
+    if not isinstance(out, dict) or "pred" not in out:
+        t.fail(f"the training harness returned {type(out).__name__}")
+    err = _score(t, out["pred"], Yh, "your model after training")
+    mean_mm = _mean_pose_mpjpe(Ytr, Yh)
+    early = " (stopped at the time limit: your model is too slow for the budget, make it smaller)" \
+        if out.get("stopped_early") else ""
+    msg = (f"MPJPE on {len(Yh)} hidden clips after training: {err:.1f} mm (required: at most {TRAIN_THRESHOLD_MM:.0f} "
+           f"mm; the mean pose scores {mean_mm:.0f} mm); {out.get('steps_run')} Adam steps in "
+           f"{out.get('seconds', float('nan')):.0f} s{early}, {out.get('n_params')} parameters")
+    if err > TRAIN_THRESHOLD_MM:
+        t.fail(msg + "." + _hint_from_training(err, mean_mm, out),
+               summary="the MPJPE of your trained model on the hidden clips is above the threshold"
+                       + (" (training stopped at the time limit)" if early else ""))
+    t.note(msg)
+
+
+# ----------------------------------------------------------------------------------
+# the saved model (part 5)
+# ----------------------------------------------------------------------------------
+WEIGHTS_NAME = "pose_model.pt"
+MAX_WEIGHTS_BYTES = 20 << 20
+SAVED_THRESHOLD_MM = 150.0  # placeholder, see calibration below
+
+
+@check("pose.saved_model", part="5", points=8, timeout=180,
+       description="the handed-in weights (pose_model.pt) loaded into DeepDynamicModel reach the threshold on hidden clips")
+def saved_model(t: Context):
+    _protect_secrets()
+    path = t.submission_file(WEIGHTS_NAME, max_bytes=MAX_WEIGHTS_BYTES)
+    if path is None:
+        t.fail(f"no {WEIGHTS_NAME} in your submission (or larger than {MAX_WEIGHTS_BYTES >> 20} MiB): save your "
+               f"trained model with train.save_weights(model, '{WEIGHTS_NAME}') and hand the file in next to pose.py")
+    weights = np.frombuffer(path.read_bytes(), dtype=np.uint8)  # bytes only: never unpickled here
+    Xh, Yh = load_hidden()
+    out = t.probe(f"{PROBES}:predict_saved", weights, Xh)
+    if "error" in out:
+        t.fail(f"{WEIGHTS_NAME}: {out['error']}")
+    err = _score(t, out["pred"], Yh, f"{WEIGHTS_NAME}")
+    Xtr, Ytr = load_train()
+    mean_mm = _mean_pose_mpjpe(Ytr, Yh)
+    msg = (f"MPJPE of {WEIGHTS_NAME} on {len(Yh)} hidden clips: {err:.1f} mm (required: at most "
+           f"{SAVED_THRESHOLD_MM:.0f} mm; the mean pose scores {mean_mm:.0f} mm)")
+    if err > SAVED_THRESHOLD_MM:
+        hint = ""
+        if err > 1.5 * mean_mm:
+            hint = (" Far worse than the mean pose: does the model normalise the raw uint8 pixels itself? (the "
+                    "grader feeds raw clips, as the handout requires: no division by 255 outside the model)")
+        t.fail(msg + "." + hint, summary="the MPJPE of your saved model on the hidden clips is above the threshold"
+                                         + (" and far worse than the mean pose: are the raw pixels normalised "
+                                            "inside the model?" if hint else ""))
+    t.note(msg)

@@ -1,0 +1,128 @@
+"""Sandbox-side helpers of `pose` (no secrets: shipped with the public checks).
+
+They run in the student's process with the student's code (``starter.pose``) and
+return plain arrays, numbers and strings. They never receive the joints of the clips
+they predict, expected values or thresholds: the grader's process does all judging.
+"""
+import io
+import time
+
+import numpy as np
+
+
+def _torch():
+    import torch
+
+    torch.set_num_threads(1)
+    return torch
+
+
+def _as_number(v):
+    torch = _torch()
+    if torch.is_tensor(v):
+        v = v.item() if v.numel() == 1 else v.tolist()
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, (int, float, bool)):
+        return v
+    return repr(v)[:200]
+
+
+def loss_value_and_grad(y, pred, dtype="float64"):
+    """The student's ``pose_loss(y, pred)`` on tensors of ``dtype``: value and d loss / d pred."""
+    torch = _torch()
+    from starter.pose import pose
+
+    dt = {"float64": torch.float64, "float32": torch.float32}[dtype]
+    yt = torch.tensor(np.asarray(y), dtype=dt)
+    p = torch.tensor(np.asarray(pred), dtype=dt, requires_grad=True)
+    loss = pose.pose_loss(yt, p)
+    if not torch.is_tensor(loss):
+        return {"kind": type(loss).__name__, "value": _as_number(loss), "grad": None, "shape": None}
+    out = {"kind": "tensor", "shape": list(loss.shape), "grad": None,
+           "value": loss.detach().double().numpy() if loss.numel() else None}
+    if loss.numel() == 1 and loss.requires_grad:
+        loss.reshape(()).backward()
+        out["grad"] = p.grad.detach().numpy() if p.grad is not None else None
+    return out
+
+
+def _model(seed=0):
+    torch = _torch()
+    from starter.pose import pose
+
+    torch.manual_seed(seed)
+    return pose.DeepDynamicModel()
+
+
+def _forward(model, x):
+    torch = _torch()
+    with torch.no_grad():
+        out = model(torch.as_tensor(np.ascontiguousarray(x)))
+    if not torch.is_tensor(out):
+        raise TypeError(f"DeepDynamicModel.forward must return a tensor, got {type(out).__name__}")
+    return out.detach().double().numpy()
+
+
+def model_outputs(inputs, seed=0):
+    """A freshly built ``DeepDynamicModel()`` in eval mode on each uint8 clip batch of ``inputs``."""
+    model = _model(seed)
+    model.eval()
+    return [_forward(model, x) for x in inputs]
+
+
+def model_info(seed=0):
+    """Parameter count and the kinds of layers of a fresh model (for the feedback)."""
+    model = _model(seed)
+    kinds = sorted({type(m).__name__ for m in model.modules()})
+    return {"n_params": int(sum(p.numel() for p in model.parameters())), "layers": kinds}
+
+
+def train_and_predict(train_videos, train_joints, predict_videos, *, num_steps=600, batch_size=32, lr=2e-3,
+                      max_seconds=90.0, seed=0, use_student_loss=False):
+    """Train a fresh ``DeepDynamicModel()`` with the provided loop; predict ``predict_videos``.
+
+    The labels of ``predict_videos`` are never given. Returns the predictions (float32
+    ``(N, T, 17, 3)``), the training-loss curve, the steps run and the seconds spent.
+    """
+    torch = _torch()
+    from starter.pose import pose
+    from starter.pose import train as tr
+
+    tr.seed_everything(seed)
+    model = pose.DeepDynamicModel()
+    n_params = int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+    t0 = time.perf_counter()
+    loss_fn = pose.pose_loss if use_student_loss else None
+    hist = tr.train(model, train_videos, train_joints, None, None, loss_fn=loss_fn, num_steps=int(num_steps),
+                    batch_size=int(batch_size), lr=float(lr), max_seconds=float(max_seconds), seed=int(seed),
+                    threads=1, log=None)
+    pred = tr.predict(model, predict_videos, batch_size=64)
+    steps = int(hist["steps"][-1]) if hist["steps"] else 0
+    return {"pred": np.asarray(pred, dtype=np.float32), "train_loss": np.asarray(hist["train_loss"], np.float64),
+            "steps_run": steps, "stopped_early": bool(steps < int(num_steps)),
+            "seconds": float(time.perf_counter() - t0), "n_params": n_params}
+
+
+def predict_saved(weights, videos):
+    """Load the handed-in weights (bytes of a ``torch.save(state_dict)`` file) into a fresh
+    ``DeepDynamicModel()`` with ``torch.load(weights_only=True)`` and predict ``videos``."""
+    torch = _torch()
+    from starter.pose import pose
+    from starter.pose import train as tr
+
+    buf = io.BytesIO(np.asarray(weights, dtype=np.uint8).tobytes())
+    try:
+        state = torch.load(buf, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - reported to the student
+        return {"error": f"the weights file could not be read with torch.load(weights_only=True): "
+                         f"{type(exc).__name__}: {str(exc)[:300]}"}
+    if not isinstance(state, dict):
+        return {"error": f"the weights file holds a {type(state).__name__}, not a state_dict: save it with "
+                         f"train.save_weights(model, path) (torch.save(model.state_dict(), path))"}
+    model = pose.DeepDynamicModel()
+    try:
+        model.load_state_dict(state)
+    except Exception as exc:  # noqa: BLE001
+        return {"error": f"the weights do not fit DeepDynamicModel(): {str(exc)[:400]}"}
+    return {"pred": np.asarray(tr.predict(model, videos, batch_size=64), dtype=np.float32)}

@@ -1,0 +1,232 @@
+"""Render synthetic Human3.6M-style clips: 8 frames of a moving person and the 3D
+positions of the 17 Human3.6M joints in every frame.
+
+Labels are **root-relative, in the camera frame, in metres**: ``x`` to the right of
+the image, ``y`` down, ``z`` away from the camera, with the pelvis (joint 0, "Hip")
+at the origin in every frame (so ``joints[..., 0, :] == 0``).
+
+Everything comes from ``numpy.random.default_rng`` streams derived from
+``(seed, split, clip index)``, so a seed gives byte-identical files whatever the
+number of worker processes.
+"""
+from __future__ import annotations
+
+import colorsys
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from coursedata.body import (
+    BodyShape, Camera, H36M17_FROM_JOINTS, JOINT_INDEX, forward_kinematics_batch, render_body,
+)
+from coursedata.body.render import SEGMENT_ENDS
+
+from .motions import clip_trajectory, idx
+
+__all__ = ["PRESETS", "Preset", "SPLITS", "N_FRAMES", "N_JOINTS", "render_clip", "make_split", "generate",
+           "FORMAT_VERSION"]
+
+FORMAT_VERSION = "h36m-synthetic-1"
+N_FRAMES = 8
+N_JOINTS = 17
+FPS = 10.0
+# split name -> stream id (the grader's hidden clips use their own stream)
+SPLITS = {"train": 1, "valid": 2, "test": 3}
+# difficulty knobs (the card documents the values used)
+VIEW_RANGE = 110.0     # camera azimuth relative to the body's facing direction: +- this many degrees
+P_OCCLUDER = 0.5       # probability that an occluder crosses the clip
+P_BAD_FRAME = 0.12     # probability that a frame is degraded (blur, dark, noise)
+MAX_CLUTTER = 3        # at most this many objects in the room
+
+
+@dataclass(frozen=True)
+class Preset:
+    n_train: int
+    n_valid: int
+    n_test: int
+    size: int = 48
+
+
+PRESETS = {
+    "default": Preset(n_train=2000, n_valid=400, n_test=400),
+    "tiny": Preset(n_train=24, n_valid=8, n_test=8, size=32),  # for tests
+}
+
+
+def _hsv(h, s, v):
+    return np.array(colorsys.hsv_to_rgb(h % 1.0, float(np.clip(s, 0, 1)), float(np.clip(v, 0, 1))))
+
+
+def _materials(rng):
+    skin = [(0.96, 0.80, 0.66), (0.90, 0.70, 0.55), (0.76, 0.57, 0.42), (0.55, 0.38, 0.26),
+            (0.40, 0.27, 0.18)][rng.integers(5)]
+    skin = np.clip(np.array(skin) * rng.uniform(0.93, 1.07), 0, 1)
+    hair = [(0.08, 0.06, 0.05), (0.25, 0.15, 0.08), (0.55, 0.40, 0.20), (0.80, 0.70, 0.45),
+            (0.55, 0.55, 0.55)][rng.integers(5)]
+    mats = {
+        "skin": skin,
+        "hair": np.array(hair),
+        "shirt": _hsv(rng.uniform(), rng.uniform(0.1, 0.9), rng.uniform(0.25, 0.95)),
+        "pants": _hsv(rng.uniform(), rng.uniform(0.0, 0.7), rng.uniform(0.1, 0.7)),
+        "shoes": _hsv(rng.uniform(), rng.uniform(0.0, 0.6), rng.uniform(0.1, 0.95)),
+    }
+    if rng.uniform() < 0.25:  # shorts / short sleeves
+        mats["pants"] = mats["pants"] * 0.5 + skin * 0.5
+    return mats
+
+
+def _background(rng, S):
+    """A static room (S, S, 3) float: wall, floor, clutter, texture."""
+    img = np.empty((S, S, 3))
+    wall = _hsv(rng.uniform(), rng.uniform(0.0, 0.5), rng.uniform(0.25, 0.95))
+    floor = _hsv(rng.uniform(0.0, 0.15), rng.uniform(0.1, 0.6), rng.uniform(0.15, 0.8))
+    horizon = int(rng.uniform(0.55, 0.9) * S)
+    img[:horizon] = wall
+    img[horizon:] = floor
+    for _ in range(int(rng.integers(0, MAX_CLUTTER + 1))):
+        w, h = rng.uniform(0.1, 0.4) * S, rng.uniform(0.1, 0.5) * S
+        x0, y0 = rng.uniform(-0.1, 1.0) * S, rng.uniform(-0.1, 0.8) * horizon
+        xa, xb = int(np.clip(x0, 0, S)), int(np.clip(x0 + w, 0, S))
+        ya, yb = int(np.clip(y0, 0, S)), int(np.clip(y0 + h, 0, S))
+        img[ya:yb, xa:xb] = _hsv(rng.uniform(), rng.uniform(0, 0.8), rng.uniform(0.2, 1.0))
+    img += rng.normal(0, 0.015, size=(S, S, 1))
+    return img
+
+
+def render_clip(rng: np.random.Generator, S: int = 48, n_frames: int = N_FRAMES):
+    """One clip: frames uint8 (T, S, S, 3), joints float32 (T, 17, 3) and a dict of its factors."""
+    shape = BodyShape(height=float(np.clip(rng.normal(1.71, 0.09), 1.50, 1.96)), leg=rng.uniform(0.92, 1.08),
+                      arm=rng.uniform(0.92, 1.08), torso=rng.uniform(0.93, 1.07), width=rng.uniform(0.75, 1.3),
+                      head=rng.uniform(0.9, 1.1))
+    mats = _materials(rng)
+    vec, action, root = clip_trajectory(rng, n_frames, FPS)
+    X = forward_kinematics_batch(shape, vec, root_pos=root)  # (T, J, 3) world, pelvis at root
+    # camera: relative to the direction the body faces at the start of the clip
+    yaw0 = vec[0, idx("root", "yaw")]
+    view = rng.uniform(-VIEW_RANGE, VIEW_RANGE)  # 0: seen from the front, +-90: from the side
+    centre = X[:, JOINT_INDEX["pelvis"]].mean(0)
+    dist = rng.uniform(3.0, 7.0)
+    cam = Camera.orbit(centre, dist, 90.0 - yaw0 + view, rng.uniform(-5, 25), rng.normal(0, 3.0))
+    Xc = cam.to_camera(X)  # (T, J, 3) camera frame
+    # the crop: centred on the person's box over the clip with jitter, the body about
+    # fill * S pixels tall (like a person-centred crop of the real videos)
+    uv = Xc[..., :2] / Xc[..., 2:3]
+    lo, hi = uv.reshape(-1, 2).min(0), uv.reshape(-1, 2).max(0)
+    extent = max(hi[1] - lo[1], 0.55 * (hi[0] - lo[0]), 1e-3)
+    fill = rng.uniform(0.62, 0.88)
+    scale = fill * S / max(extent, (hi[0] - lo[0]) / 0.95)
+    mid = 0.5 * (lo + hi)
+    offset = np.array([S / 2, S / 2]) - mid * scale + rng.normal(0, 0.05 * S, size=2)
+    uv_px = uv * scale + offset
+    depth = Xc[..., 2]
+    radii = shape.radii() * scale / depth[:, SEGMENT_ENDS[:, 0]]  # (T, K) pixels
+    bg = _background(rng, S)
+    gain = rng.uniform(0.6, 1.25)
+    tint = rng.uniform(0.85, 1.15, size=3)
+    grad = rng.uniform(-0.4, 0.4, size=2)
+    yy, xx = np.mgrid[0:S, 0:S] / S - 0.5
+    light = (gain * (1 + grad[0] * xx + grad[1] * yy))[..., None] * tint
+    noise = rng.uniform(0.005, 0.03)
+    # an occluder passing in front of the person in some clips, and a few degraded
+    # frames (motion blur, a dark frame): single frames can be ambiguous, a clip is not
+    occluder = None
+    if rng.uniform() < P_OCCLUDER:
+        w = rng.uniform(0.15, 0.35) * S
+        h = rng.uniform(0.3, 1.0) * S
+        y0 = rng.uniform(0, S - h)
+        xs = np.linspace(rng.uniform(-0.3, 0.5) * S, rng.uniform(0.2, 1.0) * S, n_frames)
+        if rng.uniform() < 0.5:
+            xs = xs[::-1]
+        occluder = (xs, w, y0, h, _hsv(rng.uniform(), rng.uniform(0, 0.8), rng.uniform(0.1, 0.9)))
+    bad = rng.uniform(size=n_frames) < P_BAD_FRAME
+    frames = np.empty((n_frames, S, S, 3), np.uint8)
+    for t in range(n_frames):
+        img = bg.copy()
+        render_body(img, uv_px[t], depth[t], radii[t], mats, side_shade=0.78)
+        if occluder is not None:
+            xs, w, y0, h, col = occluder
+            xa, xb = int(np.clip(xs[t], 0, S)), int(np.clip(xs[t] + w, 0, S))
+            img[int(y0):int(y0 + h), xa:xb] = col
+        img = img * light
+        if bad[t]:
+            kind = rng.integers(3)
+            if kind == 0:  # horizontal motion blur
+                k = int(rng.integers(3, 7))
+                img = np.mean([np.roll(img, s, axis=1) for s in range(-k, k + 1)], axis=0)
+            elif kind == 1:  # dark, noisy frame
+                img = img * rng.uniform(0.15, 0.35) + rng.normal(0, 0.06, size=img.shape)
+            else:  # strong sensor noise
+                img = img + rng.normal(0, 0.15, size=img.shape)
+        img = img + rng.normal(0, noise, size=img.shape)
+        frames[t] = np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    J = Xc[:, H36M17_FROM_JOINTS]
+    J = J - J[:, :1]
+    info = {"action": action, "view": float(view), "dist": float(dist), "occluded": occluder is not None,
+            "bad_frames": int(bad.sum()), "height": shape.height}
+    return frames, J.astype(np.float32), info
+
+
+def _clip_rng(seed: int, split: str, i: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, 3606, SPLITS[split], i]))
+
+
+def _render_range(args):
+    seed, split, start, stop, S = args
+    vids = np.empty((stop - start, N_FRAMES, S, S, 3), np.uint8)
+    joints = np.empty((stop - start, N_FRAMES, N_JOINTS, 3), np.float32)
+    actions = []
+    for k, i in enumerate(range(start, stop)):
+        vids[k], joints[k], info = render_clip(_clip_rng(seed, split, i), S)
+        actions.append(info["action"])
+    return vids, joints, actions
+
+
+def make_split(n: int, split: str = "train", seed: int = 0, size: int = 48, workers: int | None = None):
+    """``(videos uint8 (n, 8, size, size, 3), joints float32 (n, 8, 17, 3) metres, actions)``."""
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    chunk = 100
+    jobs = [(seed, split, a, min(a + chunk, n), size) for a in range(0, n, chunk)]
+    if workers <= 1 or len(jobs) <= 1:
+        parts = [_render_range(j) for j in jobs]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
+            parts = list(ex.map(_render_range, jobs))
+    if not parts:
+        return (np.empty((0, N_FRAMES, size, size, 3), np.uint8), np.empty((0, N_FRAMES, N_JOINTS, 3), np.float32),
+                [])
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            [a for p in parts for a in p[2]])
+
+
+def generate(out, preset: str = "default", seed: int = 0, workers: int | None = None, progress: bool = True) -> Path:
+    """Write the real file layout into ``out``:
+
+    ``videoframes_clips_{train,valid}.npy`` and ``joint_3d_clips_{train,valid}.npy``, plus
+    the grader's hidden clips in ``_grader/`` (same names with ``test``) and
+    ``_info.json`` (format version, preset, seed, per-clip actions).
+    """
+    import json
+
+    p = PRESETS[preset]
+    out = Path(out)
+    (out / "_grader").mkdir(parents=True, exist_ok=True)
+    info = {"format": FORMAT_VERSION, "preset": preset, "seed": seed, "size": p.size,
+            "labels": "root-relative camera-frame joint positions in metres (x right, y down, z forward)"}
+    for split, n in (("train", p.n_train), ("valid", p.n_valid), ("test", p.n_test)):
+        t0 = time.perf_counter()
+        vids, joints, actions = make_split(n, split, seed, p.size, workers)
+        folder = out / "_grader" if split == "test" else out
+        np.save(folder / f"videoframes_clips_{split}.npy", vids, allow_pickle=False)
+        np.save(folder / f"joint_3d_clips_{split}.npy", joints, allow_pickle=False)
+        if split != "test":  # nothing about the hidden clips outside _grader/
+            info[f"actions_{split}"] = actions
+        if progress:
+            print(f"h36m {split}: {n} clips of {p.size}x{p.size} in {time.perf_counter() - t0:.1f} s")
+    (out / "_info.json").write_text(json.dumps(info))
+    return out

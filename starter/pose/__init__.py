@@ -1,0 +1,1 @@
+"""Homework pose: 3D human pose from video (CNN + LSTM in PyTorch)."""

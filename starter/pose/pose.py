@@ -1,0 +1,86 @@
+"""3D human pose from video: the metric, the loss and the CNN + LSTM model (your code).
+
+Shapes used throughout (``T = 8`` frames per clip, ``J = 17`` Human3.6M joints):
+
+* a batch of clips ``x``: uint8 ``(B, T, H, W, 3)``, raw RGB pixels in 0..255 (the model
+  normalises them itself: never divide the data by 255 outside the model);
+* joint positions ``y`` / predictions ``pred``: ``(B, T, J, 3)`` in **metres**,
+  root-relative (joint 0, the pelvis, at the origin) in the camera frame.
+
+Implement the three pieces marked TODO:
+
+* :func:`mpjpe`: the Mean Per Joint Position Error in **millimetres**;
+* :func:`pose_loss`: the training loss, the sum of squared errors divided by the batch size;
+* :class:`DeepDynamicModel`: a per-frame CNN applied to every frame (time-distributed),
+  an LSTM over the frames of each clip, and an MLP predicting the 17 x 3 joint
+  positions of every frame.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+N_FRAMES = 8
+N_JOINTS = 17
+IMAGE_SIZE = 32  # height = width of the provided clips' frames
+
+__all__ = ["N_FRAMES", "N_JOINTS", "IMAGE_SIZE", "mpjpe", "pose_loss", "DeepDynamicModel"]
+
+
+def mpjpe(y, pred) -> float:
+    """Mean Per Joint Position Error in millimetres.
+
+    ``y`` and ``pred``: arrays (numpy or torch) of the same shape ``(..., J, 3)``, e.g.
+    ``(N, T, J, 3)``, holding 3D joint positions in metres. The error of one joint in one
+    frame is the Euclidean distance between its true and predicted positions; MPJPE is the
+    mean of that distance over every joint of every frame (of every clip), times 1000.
+
+    Returns a Python float (mm).
+    """
+    # TODO: Euclidean distance over the last axis (x, y, z), mean over everything else, in mm.
+    raise NotImplementedError("mpjpe is not implemented yet (see the TODO above this line)")
+
+
+def pose_loss(y: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
+    """The training loss: squared errors summed over frames, joints and coordinates, averaged
+    over the batch.
+
+    ``y``, ``pred``: tensors ``(B, T, J, 3)`` (metres). Returns a 0-d tensor equal to
+    ``sum((pred - y) ** 2) / B`` that ``backward()`` can differentiate with respect to
+    ``pred``.
+    """
+    # TODO: one line of torch; keep it differentiable (no numpy, no .item()).
+    raise NotImplementedError("pose_loss is not implemented yet (see the TODO above this line)")
+
+
+class DeepDynamicModel(nn.Module):
+    """CNN (per frame) + LSTM (over the frames) + MLP (per frame) regressor.
+
+    ``forward(x)``: ``x`` uint8 (or float in 0..255) ``(B, T, H, W, 3)`` with ``H = W =
+    image_size`` -> joint positions ``(B, T, 17, 3)`` (metres, float32).
+
+    The architecture of the handout, scaled to the small frames of this course's data:
+
+    1. normalise the pixels inside the model: ``x / 255 - 0.5``, channels first;
+    2. the CNN, applied to the ``B * T`` frames as one batch: three blocks of
+       ``Conv2d(3x3, padding 1) -> BatchNorm2d -> ReLU -> MaxPool2d(2)`` with 16, 32 and 64
+       channels, flattened, then ``Linear(-> 128) -> ReLU``;
+    3. an LSTM with 128 hidden units run over the T frames of every clip (``batch_first``:
+       the time axis is axis 1), returning the hidden state of every frame;
+    4. the MLP, applied to every frame: ``Linear(128 -> 256) -> ReLU -> Linear(256 -> 51)``,
+       reshaped to ``(B, T, 17, 3)``.
+
+    Only the LSTM mixes frames, and nothing mixes clips: the prediction for a clip does
+    not depend on the other clips of the batch (in ``eval()`` mode).
+    """
+
+    def __init__(self, image_size: int = IMAGE_SIZE, hidden: int = 128):
+        super().__init__()
+        self.image_size = image_size
+        # TODO: create the layers (the CNN, the LSTM and the MLP).
+        raise NotImplementedError("DeepDynamicModel.__init__ is not implemented yet (see the TODO above this line)")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # TODO: normalise, run the CNN on every frame, the LSTM over time, the MLP on every frame.
+        raise NotImplementedError("DeepDynamicModel.forward is not implemented yet (see the TODO above this line)")
