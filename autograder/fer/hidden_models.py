@@ -265,6 +265,7 @@ def fer_model(t: Context):
 def _run_test_function(t: Context, path: Path, which: str, reference_preds):
     X, _y = secret_faces()
     data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+    preds = None
     with t.case("one label 0-6 per image, in list_images order"):
         preds = t.probe(f"{PROBES}:run_test_model", X, data, which=which, suffix=path.suffix)
         preds = t.as_array(preds, "predictions")
@@ -273,6 +274,8 @@ def _run_test_function(t: Context, path: Path, which: str, reference_preds):
         t.assert_true(np.all((preds >= 0) & (preds <= 6) & (preds == np.round(preds))),
                       "predictions must be integer labels 0-6")
     with t.case("agrees with the saved model"):
+        t.assert_true(preds is not None and preds.shape == reference_preds.shape,
+                      "no usable predictions (see the case above)")
         agree = float(np.mean(preds == reference_preds))
         t.assert_true(agree >= AGREEMENT, f"your function agrees with the grader's run of the same model file on "
                       f"{agree:.1%} of the images: preprocess like the training data (pixels / 255 - mean) and keep "

@@ -194,15 +194,13 @@ def load_cnn(path=CNN_PATH):
 
 def test_cnn_model(img_folder, model=CNN_PATH):
     """Predictions (int64 (N,)) of the CNN saved at ``model`` for the images under ``img_folder``,
-    in the order of ``coursedata.fer2013.list_images(img_folder)``."""
-    from coursedata.fer2013 import read_image_folder
-
-    from .data_utils import preprocess_faces
+    in the order of ``data_utils.list_images(img_folder)``."""
+    from .data_utils import load_image_folder, preprocess_faces
 
     # TODO: load the network, read and preprocess the images, predict.
     # BEGIN SOLUTION
     net, mean = load_cnn(model)
-    X, _, _names = read_image_folder(img_folder)
+    X, _names = load_image_folder(img_folder)
     preds = predict(net, preprocess_faces(X, mean))
     # END SOLUTION
     return preds

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["get_CIFAR10_data", "get_FER2013_data", "preprocess_faces"]
+__all__ = ["get_CIFAR10_data", "get_FER2013_data", "preprocess_faces", "list_images", "load_image_folder"]
+
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".pgm")
 
 
 def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000, subtract_mean=True, root=None):
@@ -44,6 +46,34 @@ def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000, sub
 def preprocess_faces(X, mean):
     """uint8 faces (N, 48, 48) -> float32 (N, 48, 48): ``X / 255 - mean`` (mean (48, 48) or a scalar)."""
     return (np.asarray(X, dtype=np.float32) / 255.0 - np.asarray(mean, dtype=np.float32)).astype(np.float32)
+
+
+def list_images(img_folder):
+    """Image files under ``img_folder`` (any depth) as sorted relative POSIX paths: the order of
+    ``load_image_folder`` and of the predictions of ``test_fer_model`` / ``test_cnn_model``."""
+    from pathlib import Path
+
+    root = Path(img_folder)
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+
+
+def load_image_folder(img_folder):
+    """``(X, names)``: every image under ``img_folder`` as uint8 (N, 48, 48) grey values, in
+    ``list_images`` order (colour images are converted to grey, other sizes resized to 48x48)."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    names = list_images(img_folder)
+    out = np.zeros((len(names), 48, 48), dtype=np.uint8)
+    for i, name in enumerate(names):
+        with Image.open(Path(img_folder) / name) as im:
+            im = im.convert("L")
+            if im.size != (48, 48):
+                im = im.resize((48, 48), Image.BILINEAR)
+            out[i] = np.asarray(im, dtype=np.uint8)
+    return out, names
 
 
 def get_FER2013_data(path=None, subtract_mean=True):

@@ -27,7 +27,7 @@ def train_two_layer(data, seed=0):
                               weight_scale=1e-2, reg=0.0, dtype=np.float32)
     solver = Solver(model, data, update_rule="sgd_momentum",
                     optim_config={"learning_rate": 2e-4, "momentum": 0.9}, lr_decay=0.95,
-                    num_epochs=12, batch_size=100, verbose=False, seed=seed)
+                    num_epochs=12, batch_size=100, patience=3, verbose=False, seed=seed)
     solver.train()
     # END SOLUTION
     return model, solver

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_utils import preprocess_faces
+from .data_utils import load_image_folder, preprocess_faces
 from .fcnet import FullyConnectedNet
 
 __all__ = ["MODEL_PATH", "CIFAR_MODEL_PATH", "save_fer_model", "load_fer_model", "test_fer_model"]
@@ -54,13 +54,11 @@ def load_fer_model(path=MODEL_PATH):
 def test_fer_model(img_folder, model=MODEL_PATH):
     """Predict the expression of every image under ``img_folder``.
 
-    ``img_folder``: a folder of 48x48 grayscale images (any sub-folders; see
-    ``coursedata.fer2013.read_image_folder``); ``model``: the path of a file written by
+    ``img_folder``: a folder of 48x48 grayscale images (any sub-folders; read them with
+    ``data_utils.load_image_folder``); ``model``: the path of a file written by
     ``save_fer_model``. Returns int64 predictions (N,) in the order of
-    ``coursedata.fer2013.list_images(img_folder)`` (sorted relative paths).
+    ``data_utils.list_images(img_folder)`` (sorted relative paths).
     """
-    from coursedata.fer2013 import read_image_folder
-
     # TODO: load the model, read the images, preprocess them like the training data,
     # return the arg-max class of each.
     raise NotImplementedError("test_fer_model is not implemented yet (see the TODO above this line)")

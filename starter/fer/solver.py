@@ -11,11 +11,13 @@ A model has ``model.params`` (a dict name -> array) and ``model.loss(X, y=None)`
 ``data`` holds ``X_train`` (N_train, ...), ``y_train`` (N_train,), ``X_val``, ``y_val``.
 After ``train()``: ``loss_history`` (one loss per iteration), ``train_acc_history`` and
 ``val_acc_history`` (one accuracy per epoch, plus one before training), ``best_val_acc``,
-``best_params`` (copied into ``model.params`` at the end), ``stopped_early`` and
-``epoch`` (epochs run).
+``best_params`` (the parameters of the epoch with the best validation accuracy),
+``stopped_early`` and ``epoch`` (epochs run).
 
 Stopping criterion (Q5): with ``patience`` set, training stops after the epoch at which
-``early_stopping(val_acc_history, patience, min_delta)`` becomes true.
+``early_stopping(val_acc_history, patience, min_delta)`` becomes true, and ``model.params``
+is set to ``best_params`` at the end. Without ``patience`` the model keeps the parameters of
+the last step.
 """
 from __future__ import annotations
 
@@ -137,5 +139,6 @@ class Solver:
                 if self.verbose:
                     print(f"stopping early after epoch {self.epoch}: no improvement for {self.patience} epochs")
                 break
-        self.model.params = self.best_params
+        if self.patience is not None:
+            self.model.params = self.best_params
         return self

@@ -25,7 +25,7 @@ OUT = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "fer" / "pe
 FC_SETTINGS = dict(hidden_dims=[256], weight_scale=1e-2, dropout=0.0, reg=0.0, learning_rate=3e-2, momentum=0.9,
                    lr_decay=0.95, num_epochs=20, batch_size=100, patience=5)
 CIFAR_SETTINGS = dict(hidden_dims=[100], weight_scale=1e-2, learning_rate=2e-4, momentum=0.9, lr_decay=0.95,
-                      num_epochs=12, batch_size=100)
+                      num_epochs=12, batch_size=100, patience=3)
 CNN_SETTINGS = dict(epochs=8, lr=1e-3, batch_size=64, weight_decay=1e-4)
 
 
@@ -46,8 +46,8 @@ def train_cifar(data, seed, s=CIFAR_SETTINGS):
     model = FullyConnectedNet(s["hidden_dims"], weight_scale=s["weight_scale"])
     solver = Solver(model, data, update_rule="sgd_momentum",
                     optim_config={"learning_rate": s["learning_rate"], "momentum": s["momentum"]},
-                    lr_decay=s["lr_decay"], num_epochs=s["num_epochs"], batch_size=s["batch_size"], verbose=False,
-                    seed=seed)
+                    lr_decay=s["lr_decay"], num_epochs=s["num_epochs"], batch_size=s["batch_size"],
+                    patience=s["patience"], verbose=False, seed=seed)
     solver.train()
     return model, solver
 

@@ -284,11 +284,13 @@ def build(folder: Path | str | None = None, preset: str = "default", seed: int =
     return write_batches(folder, X_train, y_train, X_test, y_test)
 
 
-def ensure(preset: str = "default", seed: int = SEED, force: bool = False, root: Path | str | None = None) -> Path:
-    """`course data cifar10`: the batch folder, generated unless it exists (real or current synthetic)."""
+def ensure(preset: str = "default", seed: int = 0, force: bool = False, root: Path | str | None = None) -> Path:
+    """`course data cifar10`: the batch folder, generated unless it exists (real or current synthetic).
+
+    ``seed`` is an offset to the documented generator seed (0: the default set of the card)."""
     folder = cifar_dir(root)
     if force or _stale(folder):
-        build(folder, preset=preset, seed=seed)
+        build(folder, preset=preset, seed=SEED + seed)
     return folder
 
 
