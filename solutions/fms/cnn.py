@@ -45,7 +45,10 @@ class Net(nn.Module):
 
     ``Net()`` must work without arguments. ``forward`` takes a float tensor
     ``(N, 3, H, W)`` and returns unnormalised class scores (logits) ``(N, num_classes)``;
-    the softmax belongs to the loss, not to the model.
+    the softmax belongs to the loss, not to the model. (The notebook feeds frames in
+    [0, 1]; the grader's key-frame check standardises every channel with the training
+    frames' mean and standard deviation first, and trains 800 Adam steps with the
+    optimiser settings of ``TRAIN_SETTINGS`` when you give them.)
 
     Hints: a few blocks of convolution -> (batch norm) -> ReLU -> max pooling, then a
     small fully-connected head. ``nn.AdaptiveAvgPool2d`` before the head makes the

@@ -35,7 +35,7 @@ def toy_split(monkeypatch):
     monkeypatch.setattr(H, "load_keyframe_split", lambda: (X_train, y_train, X_val, y_val))
     monkeypatch.setattr(H, "KEYFRAME_THRESHOLD", 0.6)
     monkeypatch.setattr(H, "CNN_TRAIN_KW", dict(num_steps=120, batch_size=32, lr=3e-3, lr_decay=1.0,
-                                                decay_times=1, max_seconds=60.0, flip=False))
+                                                decay_times=1, max_seconds=60.0, flip=False, standardize=True))
     monkeypatch.setattr(H, "_protect_secrets", lambda: None)
 
 
