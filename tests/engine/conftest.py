@@ -20,8 +20,15 @@ LEVELS = ["namespaces", "fallback"] if ROOT else ["fallback"]
 @pytest.fixture(params=LEVELS)
 def level(request, monkeypatch):
     """Run a test once per isolation level this machine offers (namespaces need root)."""
+    from autograder.engine.sandbox import SandboxUnavailable, current_isolation
+
     monkeypatch.setenv("NNCOURSE_ISOLATION", request.param)
     reset_isolation()
+    try:
+        current_isolation()
+    except SandboxUnavailable as exc:  # e.g. the fallback, with the project inside a 0700 folder
+        reset_isolation()
+        pytest.skip(f"isolation level {request.param!r} cannot start on this machine: {exc}")
     yield request.param
     reset_isolation()
 

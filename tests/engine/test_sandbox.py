@@ -258,3 +258,18 @@ def test_libraries_inside_a_private_folder_under_tmp_are_reachable_with_namespac
         iso.reset()
         shutil.rmtree(private, ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@needs_root
+def test_namespaces_start_under_a_private_umask(monkeypatch):
+    """`course grade` runs with umask 077: the sandbox's new root must still be traversable."""
+    from autograder.engine.sandbox import current_isolation, reset_isolation
+
+    monkeypatch.setenv("NNCOURSE_ISOLATION", "namespaces")
+    old = os.umask(0o077)
+    reset_isolation()
+    try:
+        assert current_isolation().level == "namespaces"
+    finally:
+        os.umask(old)
+        reset_isolation()

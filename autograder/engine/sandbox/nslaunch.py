@@ -163,6 +163,7 @@ def _forward(pid, signum):
 
 
 def main(argv):
+    os.umask(0o022)  # the new root's folders must be traversable by the sandbox user (the grader may run with 077)
     spec_fd, info_fd = int(argv[1]), int(argv[2])
     with os.fdopen(spec_fd, "rb") as fh:
         spec = json.loads(fh.read(1 << 20))
