@@ -359,7 +359,9 @@ def start_local_cluster(n: int):
     from distributed import LocalCluster
 
     return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                        silence_logs=logging.ERROR, scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
+                        silence_logs=logging.ERROR,
+                        # no dashboard; its HTTP endpoint on a free local port (no clash with other clusters)
+                        scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES, "dashboard_address": "127.0.0.1:0"},
                         preload=[__name__])
 
 
