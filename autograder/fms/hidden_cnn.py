@@ -318,7 +318,7 @@ CNN_TRAIN_KW = dict(num_steps=800, batch_size=32, lr=2e-3, lr_decay=0.5, decay_t
 # ``python -m tests.fms.calibrate_cnn family|key`` (CALIBRATE_STANDARDIZE=1, and
 # CALIBRATE_NO_BUDGET=1 so that the 2-core machine's heavy load did not cut runs short),
 # see CARD.md "CNN reference scores". A family of reasonable architectures, seeds 0-2:
-#   reference Net (BN, 4 blocks, avg-pool 4x4 head):  0.446 0.431 (seed 2: see CARD.md)
+#   reference Net (BN, 4 blocks, avg-pool 4x4 head):  0.446 0.431 0.500
 #   reference Net without batch norm:                 0.354 0.342 0.365   (without standardising: 0.154)
 #   LeNet-5 style (5x5 convs 6-16, FC 120-84):        0.465 0.492 0.535   (without standardising: 0.346)
 #   BN + global average pooling to 1x1 (16-32-64):    0.277 (seed 0; lr 1e-2: 0.185): no better than a

@@ -747,7 +747,7 @@ for name, make in ARCHITECTURES.items():
            "twice, or the optimiser settings you put in `TRAIN_SETTINGS` in `cnn.py`) on the key frames and "
            "their mirrored copies, every channel standardised with the training frames' mean and standard "
            "deviation, and checks the accuracy on the validation key frames (at least 0.30; the reference "
-           "reaches about 0.43-0.45, a LeNet-5-style network 0.47-0.54). It takes one to three minutes."),
+           "reaches 0.43-0.50, a LeNet-5-style network 0.47-0.54). It takes one to three minutes."),
         graded("fms.cnn_keyframe_accuracy", " (your Net, trained by the grader)"),
         ask("""
 **Question (a).** Describe the architectures you tried for the key-frame classifier (layers, sizes,
