@@ -38,10 +38,13 @@ FPS = 10.0
 # split name -> stream id (the grader's hidden clips use their own stream)
 SPLITS = {"train": 1, "valid": 2, "test": 3}
 # difficulty knobs (the card documents the values used)
-VIEW_RANGE = 110.0     # camera azimuth relative to the body's facing direction: +- this many degrees
-P_OCCLUDER = 0.5       # probability that an occluder crosses the clip
-P_BAD_FRAME = 0.12     # probability that a frame is degraded (blur, dark, noise)
-MAX_CLUTTER = 3        # at most this many objects in the room
+VIEW_RANGE = 70.0      # camera azimuth relative to the body's facing direction: +- this many degrees
+P_OCCLUDER = 0.4       # probability that an occluder crosses the clip
+P_BAD_FRAME = 0.10     # probability that a frame is degraded (blur, dark, noise)
+MAX_CLUTTER = 2        # at most this many objects in the room
+THICKNESS = (1.5, 2.2)  # limb radius multiplier range (cartoon-thick limbs)
+FILL = (0.7, 0.85)     # body height as a fraction of the frame
+JITTER = 0.02          # crop centre jitter (fraction of the frame)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Preset:
 
 
 PRESETS = {
-    "default": Preset(n_train=2000, n_valid=400, n_test=400),
+    "default": Preset(n_train=2000, n_valid=400, n_test=400, size=32),
     "tiny": Preset(n_train=24, n_valid=8, n_test=8, size=32),  # for tests
 }
 
@@ -113,18 +116,19 @@ def render_clip(rng: np.random.Generator, S: int = 48, n_frames: int = N_FRAMES)
     dist = rng.uniform(3.0, 7.0)
     cam = Camera.orbit(centre, dist, 90.0 - yaw0 + view, rng.uniform(-5, 25), rng.normal(0, 3.0))
     Xc = cam.to_camera(X)  # (T, J, 3) camera frame
-    # the crop: centred on the person's box over the clip with jitter, the body about
-    # fill * S pixels tall (like a person-centred crop of the real videos)
+    # the crop: a person-centred crop of the video (like the preprocessed real clips): the
+    # pelvis track's centre near the middle, the body about `fill` of the frame tall
     uv = Xc[..., :2] / Xc[..., 2:3]
-    lo, hi = uv.reshape(-1, 2).min(0), uv.reshape(-1, 2).max(0)
-    extent = max(hi[1] - lo[1], 0.55 * (hi[0] - lo[0]), 1e-3)
-    fill = rng.uniform(0.62, 0.88)
-    scale = fill * S / max(extent, (hi[0] - lo[0]) / 0.95)
-    mid = 0.5 * (lo + hi)
-    offset = np.array([S / 2, S / 2]) - mid * scale + rng.normal(0, 0.05 * S, size=2)
+    pel = uv[:, 0].mean(0)
+    tall = (uv[:, :, 1].max(1) - uv[:, :, 1].min(1)).max()
+    wide = (uv[:, :, 0].max() - uv[:, :, 0].min())
+    fill = rng.uniform(FILL[0], FILL[1])
+    scale = fill * S / max(tall, wide / 0.95, 1e-3)
+    offset = np.array([S / 2, S / 2]) - pel * scale + rng.normal(0, JITTER * S, size=2)
     uv_px = uv * scale + offset
     depth = Xc[..., 2]
-    radii = shape.radii() * scale / depth[:, SEGMENT_ENDS[:, 0]]  # (T, K) pixels
+    thick = rng.uniform(THICKNESS[0], THICKNESS[1])  # limbs drawn thicker than life: visible at low resolution
+    radii = thick * shape.radii() * scale / depth[:, SEGMENT_ENDS[:, 0]]  # (T, K) pixels
     bg = _background(rng, S)
     gain = rng.uniform(0.6, 1.25)
     tint = rng.uniform(0.85, 1.15, size=3)
@@ -136,7 +140,7 @@ def render_clip(rng: np.random.Generator, S: int = 48, n_frames: int = N_FRAMES)
     # frames (motion blur, a dark frame): single frames can be ambiguous, a clip is not
     occluder = None
     if rng.uniform() < P_OCCLUDER:
-        w = rng.uniform(0.15, 0.35) * S
+        w = rng.uniform(0.12, 0.3) * S
         h = rng.uniform(0.3, 1.0) * S
         y0 = rng.uniform(0, S - h)
         xs = np.linspace(rng.uniform(-0.3, 0.5) * S, rng.uniform(0.2, 1.0) * S, n_frames)

@@ -18,7 +18,7 @@ import numpy as np
 
 from coursedata.body import ROTATING_JOINTS
 
-POSTURE_SD = 5.0  # degrees of personal posture offset on every angle
+POSTURE_SD = 3.0  # degrees of personal posture offset on every angle
 
 __all__ = ["ACTIONS", "DIM", "idx", "neutral_vector", "action_trajectory", "clip_trajectory"]
 

@@ -1,0 +1,83 @@
+"""Known-buggy versions of the student code lose points on their own part, with a message
+naming the mistake; correct-but-different versions get full marks (structure checks;
+the training runs are in test_pose_training.py)."""
+import pytest
+
+from .helpers import grade, make_tree
+
+P = "pose.py"
+MPJPE = "    return float(np.linalg.norm(pred - y, axis=-1).mean() * 1000.0)\n"
+LOSS = "    return ((pred - y) ** 2).sum() / y.shape[0]\n"
+LSTM = "        self.lstm = nn.LSTM(hidden, hidden, batch_first=True)\n"
+RUN_LSTM = "        seq, _ = self.lstm(feats)                                    # (B, T, hidden)\n"
+FEATS = "        feats = self.cnn(frames).reshape(B, T, -1)                  # (B, T, hidden)\n"
+FRAMES = "        frames = frames.permute(0, 1, 4, 2, 3).reshape(B * T, C, H, W)\n"
+
+# name: (patches, check id, words the failure message must contain)
+BUGGY = {
+    "mpjpe_in_metres": ([(P, MPJPE, "    return float(np.linalg.norm(pred - y, axis=-1).mean())\n")],
+                        "pose.mpjpe", "millimetres"),
+    "mpjpe_norm_over_joints": ([(P, MPJPE, "    return float(np.linalg.norm(pred - y, axis=-2).mean() * 1000.0)\n")],
+                               "pose.mpjpe", "wrong axis"),
+    "mpjpe_squared_distance": ([(P, MPJPE, "    return float(((pred - y) ** 2).sum(-1).mean() * 1000.0)\n")],
+                               "pose.mpjpe", "no square root"),
+    "mpjpe_sum_over_joints": ([(P, MPJPE, "    return float(np.linalg.norm(pred - y, axis=-1).sum(-1).mean() * 1000.0)\n")],
+                              "pose.mpjpe", "summed over the joints"),
+    "loss_keras_mean": ([(P, LOSS, "    return ((pred - y) ** 2).mean()\n")], "pose.loss", "mean over every element"),
+    "loss_not_divided": ([(P, LOSS, "    return ((pred - y) ** 2).sum()\n")], "pose.loss", "not divided by the batch"),
+    "loss_detached": ([(P, LOSS, "    return torch.tensor(float(((pred - y) ** 2).sum() / y.shape[0]))\n")],
+                      "pose.loss", "not differentiable"),
+    "lstm_over_the_batch_axis": ([(P, LSTM, "        self.lstm = nn.LSTM(hidden, hidden)\n")],
+                                 "pose.model_batch_independent", "wrong axis"),
+    "frames_reversed_in_the_model": ([(P, RUN_LSTM, "        seq, _ = self.lstm(feats.flip(1))\n")],
+                                     "pose.model_frames_aligned", "out of order"),
+    "frames_mixed_by_a_reshape": ([(P, FRAMES, "        frames = frames.permute(1, 0, 4, 2, 3).reshape(B * T, C, H, W)\n")],
+                                  "pose.model_frames_aligned", "out of order"),
+    "mean_pose_predictor": ([(P, FEATS, "        feats = torch.zeros(B, T, self.lstm.hidden_size)\n")],
+                            "pose.model_uses_input", "mean-pose"),
+    "one_pose_per_clip": ([(P, "        return self.head(seq).reshape(B, T, N_JOINTS, 3)\n",
+                            "        return self.head(seq[:, -1]).reshape(B, N_JOINTS, 3)\n")],
+                          "pose.model_shapes", "one pose per clip"),
+}
+
+MODEL_CHECKS = ("pose.model_shapes", "pose.model_batch_independent", "pose.model_frames_aligned",
+                "pose.model_uses_input")
+FUNCTION_CHECKS = ("pose.public.mpjpe", "pose.mpjpe", "pose.public.loss", "pose.loss")
+# correct-but-different: every check of its part passes
+CORRECT = {
+    "gru_instead_of_lstm": [(P, LSTM, "        self.lstm = nn.GRU(hidden, hidden, batch_first=True)\n")],
+    "time_major_lstm_with_transposes": [
+        (P, LSTM, "        self.lstm = nn.LSTM(hidden, hidden)\n"),
+        (P, RUN_LSTM, "        seq = self.lstm(feats.transpose(0, 1))[0].transpose(0, 1)\n")],
+    "another_small_cnn": [(P, "            blocks += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(), "
+                              "nn.MaxPool2d(2)]\n",
+                           "            blocks += [nn.Conv2d(c_in, c_out, 4, stride=2, padding=1), nn.ReLU()]\n")],
+    "mpjpe_in_torch_and_loss_via_mse": [
+        (P, MPJPE, "    return float(torch.as_tensor(pred).sub(torch.as_tensor(y)).pow(2).sum(-1).sqrt().mean()) * 1000\n"),
+        (P, LOSS, "    return nn.functional.mse_loss(pred, y, reduction='sum') / len(y)\n")],
+    "float32_inside_mpjpe": [(P, MPJPE, "    d = (np.float32(1) * pred - y).astype(np.float32)\n"
+                                        "    return float(np.sqrt((d * d).sum(-1)).mean()) * 1e3\n")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUGGY))
+def test_buggy_variant_is_caught(name, tmp_path):
+    patches, check_id, hint = BUGGY[name]
+    result = grade(make_tree(tmp_path, patches), ids=[check_id])[check_id]
+    assert result.status in ("failed", "error"), f"{name} passed {check_id}"
+    assert "internal grader error" not in result.message, result.log
+    assert hint in result.message, f"{name}: message lacks {hint!r}:\n{result.message}"
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_correct_variant_gets_full_marks(name, tmp_path):
+    patched = "".join(new for _, _, new in CORRECT[name])
+    ids = MODEL_CHECKS if "self." in patched else FUNCTION_CHECKS
+    res = grade(make_tree(tmp_path, CORRECT[name]), ids=list(ids))
+    bad = {i: (r.status, r.message) for i, r in res.items() if r.status != "passed"}
+    assert not bad, bad
+
+
+def test_variants_are_many_and_distinct():
+    assert len(BUGGY) >= 10 and len(CORRECT) >= 4
+    assert len({tuple(map(tuple, v[0])) for v in BUGGY.values()}) == len(BUGGY)
