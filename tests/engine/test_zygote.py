@@ -138,7 +138,7 @@ def test_torch_is_imported_once_by_the_zygote(subdir):
 
 @pytest.mark.parametrize("fixture", ["os_exit", "sys_exit", "raise_keyboardinterrupt", "stdout_flood",
                                      "monkeypatch_numpy", "forged_results"])
-def test_forked_checks_grade_exactly_like_fresh_interpreters(fixture, monkeypatch, level):
+def test_forked_checks_grade_exactly_like_fresh_interpreters(fixture, monkeypatch):
     results = {}
     for mode in ("0", "always"):
         monkeypatch.setenv("NNCOURSE_ZYGOTE", mode)
@@ -151,7 +151,7 @@ def test_forked_checks_grade_exactly_like_fresh_interpreters(fixture, monkeypatc
     assert results["0"] == results["always"]
 
 
-def test_the_reference_grades_the_same_both_ways(monkeypatch, tmp_path, level):
+def test_the_reference_grades_the_same_both_ways(monkeypatch, tmp_path):
     results = {}
     for mode in ("0", "always"):
         monkeypatch.setenv("NNCOURSE_ZYGOTE", mode)
