@@ -22,7 +22,8 @@ PROBES = "probes"
 # thresholds (embedded default set: 10,800 / 3,600 / 1,800; see the dataset card)
 # ----------------------------------------------------------------------------------
 # Q3.1, handed-in weights: the handout's bar. Reference with the notebook's default schedule
-# (64 hidden, batch 32, lr 5e-3, 50 epochs): see CARD.md for the seeds.
+# (64 hidden, batch 32, lr 5e-3, 50 epochs), seeds 0-4: 0.814 / 0.804 / 0.813 / 0.796 / 0.814;
+# linear softmax regression 0.693, constant 0.028.
 Q3_WEIGHTS = "q3_weights.npz"
 Q3_THRESHOLD = 0.75
 # Q3.1, short run inside the sandbox: SHORT_N training rows, SHORT_EPOCHS epochs
