@@ -483,22 +483,20 @@ def run_on_cluster(target, order, args, done, homework, by_student, out, formats
             fut = next(ac)
             s = futures.pop(fut)
             path = str(args(s)[1])
+            result = why = None
             try:
-                answer = fut.result()
+                result = decode(fut.result(), path)
             except FutureCancelledError as exc:
-                finish(s, why=f"the cluster cancelled this submission's task ({exc})")
+                why = f"the cluster cancelled this submission's task ({exc})"
+            except RemoteGradingError as exc:  # a refusal, a grader error on the worker
+                why = str(exc)
+            except (ValueError, KeyError, TypeError) as exc:
+                why = f"unreadable answer from the worker: {type(exc).__name__}: {exc}"
             except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler ...
                 why = f"{type(exc).__name__}: {exc}"
                 if type(exc).__name__ == "KilledWorker":
-                    why = f"the grading worker died each time it graded this submission: {exc}"
-                finish(s, why=why)
-            else:
-                try:
-                    finish(s, result=decode(answer, path))
-                except RemoteGradingError as exc:
-                    finish(s, why=str(exc))
-                except (ValueError, KeyError, TypeError) as exc:
-                    finish(s, why=f"unreadable answer from the worker: {type(exc).__name__}: {exc}")
+                    why = f"the grading worker died each time it graded this submission (KilledWorker): {exc}"
+            finish(s, result=result, why=why)  # once per submission, whatever happened
             fut.release()
             submit_some()
     finally:
