@@ -18,6 +18,15 @@
    (a complete ``fms`` submission takes 12-18 s on one core).
 
 Timings depend on the machine's load (printed): the figures are wall-clock seconds.
+
+Measured 2026-11-28 on the 2-CPU development machine under a load average of 15-22 (two runs):
+--jobs 1 108.0 / 79.6 s, --jobs 2 63.8 / 42.8 s (1.69x / 1.86x), LocalCluster of 2 workers
+63.8 / 45.2 s (1.69x / 1.76x; start-up 7.7 / 5.4 s once); cluster path minus --jobs 2:
+-0.001 / +0.059 s per submission (goal < 0.5 s); its parts: pack 1-2 ms, suite hash (cached)
+3-8 ms, unpack 3-7 ms, task round trip 45-53 ms. The client's gradebook rebuild after each
+submission: 24-28 ms with 40 records, 430-480 ms with 1,000. Projection for 1,000 submissions on
+20 workers: `example` (2-2.7 s each) about 4 min, bound by the client's rebuilds (3.6-4.0 min);
+15 s each (fms) about 12.6 min, worker-bound (one process: 4.2 h).
 """
 from __future__ import annotations
 
