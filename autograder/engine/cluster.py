@@ -134,23 +134,42 @@ def datasets_read(homework: str, repo: Path = REPO) -> list[str]:
     return [n for n in names if re.search(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])", text)]
 
 
+DATA_TTL = 300.0  # seconds a process reuses a dataset's hash (walking 20,000 files takes a second or more)
+_DATA_CACHE: dict[tuple, tuple[float, str]] = {}
+_NAMES: dict[tuple, list[str]] = {}
+
+
+def _data_hash(path: Path) -> str:
+    key = (str(path),)
+    hit = _DATA_CACHE.get(key)
+    if hit is not None and time.monotonic() - hit[0] < DATA_TTL:
+        return hit[1]
+    h = tree_hash(path, data=True)
+    _DATA_CACHE[key] = (time.monotonic(), h)
+    return h
+
+
 def suite_fingerprint(homework: str, repo: Path = REPO) -> dict[str, str]:
     """Content hashes of what grading ``homework`` depends on besides the engine: its suite
     (``autograder/<hw>/``), the reference tree (``solutions/<hw>/``), the provided files a
     submission is laid over (``starter/<hw>/``), the suite's grading-only paths and the
-    datasets it reads (under ``coursedata.paths.data_root()``)."""
+    datasets it reads (under ``coursedata.paths.data_root()``). The code is checked on every
+    call (cached by file sizes and times); a dataset's hash is reused for ``DATA_TTL`` seconds."""
     from .checks import load_suite
 
     suite = load_suite(homework)
     fp = {f"{d}/{homework}/": tree_hash(repo / d / homework) for d in ("autograder", "solutions", "starter")}
     for p in suite.secret_paths:
-        fp[p] = tree_hash(repo / p, data=True)
-    names = datasets_read(homework, repo)
+        fp[p] = _data_hash(repo / p)
+    key = (homework, str(repo), fp[f"autograder/{homework}/"])
+    if key not in _NAMES:
+        _NAMES[key] = datasets_read(homework, repo)
+    names = _NAMES[key]
     if names:
         from coursedata.paths import data_root
 
         for n in names:
-            fp[f"data/{n}/"] = tree_hash(data_root() / n, data=True)
+            fp[f"data/{n}/"] = _data_hash(data_root() / n)
     return fp
 
 

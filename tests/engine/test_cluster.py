@@ -250,3 +250,24 @@ def test_a_submission_that_kills_every_worker_becomes_an_internal_error(tmp_path
     assert "KilledWorker" in rec["checks"][0]["log"] and "died" in rec["checks"][0]["log"]
     assert f"{cl.ALLOWED_FAILURES + 1} " in rec["checks"][0]["log"]  # tried on three workers, then given up
     assert "grader error" in (out / "grades.csv").read_text()
+
+
+def test_fingerprint_covers_suite_reference_starter_and_data(tmp_path):
+    assert set(cl.suite_fingerprint("example")) == {"autograder/example/", "solutions/example/", "starter/example/"}
+    assert "data/mnist/" in cl.suite_fingerprint("lenet")  # lenet's hidden training check reads MNIST
+    tree = tmp_path / "t"
+    (tree / "__pycache__").mkdir(parents=True)
+    (tree / "a.py").write_text("x = 1\n")
+    before = cl.tree_hash(tree)
+    (tree / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"cache")  # caches do not count
+    assert cl.tree_hash(tree) == before
+    (tree / "a.py").write_text("x = 2\n")
+    assert cl.tree_hash(tree) != before
+    big = tmp_path / "d"
+    big.mkdir()
+    (big / "x.bin").write_bytes(bytes(3 << 20))
+    h = cl.tree_hash(big, data=True)
+    with open(big / "x.bin", "r+b") as fh:  # a change in the last 64 KiB of a large data file counts
+        fh.seek((3 << 20) - 10)
+        fh.write(b"1")
+    assert cl.tree_hash(big, data=True) != h
