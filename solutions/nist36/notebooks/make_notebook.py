@@ -510,7 +510,10 @@ plt.show()
 ### Q6.1.3 A CNN on CIFAR-10
 
 The real CIFAR-10 python batches are used when present in `data/cifar10/cifar-10-batches-py/`,
-otherwise the project's synthetic 32x32 colour set in the same format. A few minutes.
+otherwise the project's synthetic 32x32 colour set in the same format (10,000 training and 2,000
+test images). `CifarNet`, Adam 3e-3, batch 32, 8 epochs: expect about 0.79 test accuracy on the
+synthetic set (reference 0.145 after one epoch, 0.787 after eight; 6 minutes on the loaded
+machine). On the real CIFAR-10 this small network reaches roughly 0.6-0.65.
 """),
         code("""
 from coursedata.cifar10 import load_cifar10
