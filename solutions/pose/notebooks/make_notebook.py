@@ -6,7 +6,8 @@
 Built with nbformat from the cells below and executed with nbclient, like lenet's.
 Written questions are markdown answer cells (nbgrader, graded by hand) under a prompt
 cell giving the question and its points. Graded cells call
-``autograder.notebook.grade_cell`` for one check each. ``POSE_FAST=1`` makes every
+``autograder.notebook.grade_cell`` for one check each (not run when the master copy is
+executed: they grade ``starter/pose``, the stubs). ``POSE_FAST=1`` makes every
 training run tiny so CI can execute the notebook top to bottom in well under a minute.
 """
 from __future__ import annotations
@@ -272,33 +273,41 @@ def build():
     return nb
 
 
-def execute(nb, timeout=900, env_fast=False):
-    """Run ``nb`` in a folder whose ``starter/pose`` is the reference (graded cells grade it)."""
+def is_graded_test(cell) -> bool:
+    m = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
+
+
+def execute(nb, timeout: int = 1800, cwd: Path | None = None, fast: bool = False):
+    """Run every cell except the graded test cells (they grade ``starter/pose``, the stubs
+    in this repository, not the reference) in ``cwd`` (default: a temporary folder, where
+    ``pose_model.pt`` is written). ``fast``: with ``POSE_FAST=1`` (tiny training runs).
+    Outputs are written into ``nb`` in place."""
     import os
 
     from nbclient import NotebookClient
 
-    work = Path(tempfile.mkdtemp(prefix="pose-nb-"))
+    run = nbformat.from_dict(nb)
+    run.cells = [c for c in run.cells if not is_graded_test(c)]
+    work = Path(cwd) if cwd is not None else Path(tempfile.mkdtemp(prefix="pose-nb-"))
+    old = os.environ.get("POSE_FAST")
+    if fast:
+        os.environ["POSE_FAST"] = "1"
     try:
-        dest = work / "starter" / "pose"
-        dest.mkdir(parents=True)
-        (work / "starter" / "__init__.py").write_text("")
-        for p in (REPO / "solutions" / "pose").glob("*.py"):
-            shutil.copy2(p, dest / p.name)
-        old = os.environ.get("POSE_FAST")
-        if env_fast:
-            os.environ["POSE_FAST"] = "1"
-        try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(dest)}}).execute()
-        finally:
-            if env_fast:
-                if old is None:
-                    os.environ.pop("POSE_FAST", None)
-                else:
-                    os.environ["POSE_FAST"] = old
+        NotebookClient(run, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if fast:
+            if old is None:
+                os.environ.pop("POSE_FAST", None)
+            else:
+                os.environ["POSE_FAST"] = old
+        if cwd is None:
+            shutil.rmtree(work, ignore_errors=True)
+    done = {c["id"]: c for c in run.cells}
+    for c in nb.cells:
+        if c.get("id") in done:
+            c.outputs = done[c["id"]].get("outputs", [])
+            c.execution_count = done[c["id"]].get("execution_count")
     return nb
 
 

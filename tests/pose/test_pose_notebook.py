@@ -1,0 +1,52 @@
+"""The master notebook: in sync with its generator, one graded cell per check, executes in
+fast mode (POSE_FAST=1: tiny training runs), and yields a student version without answers."""
+import json
+
+import nbformat
+import pytest
+
+from autograder.build.notebooks import student_notebook
+from autograder.engine import load_suite
+from solutions.pose.notebooks import make_notebook as mk
+
+
+def test_graded_cells_follow_the_suite():
+    checks = {c.id: c for c in load_suite("pose").checks()}
+    nb = mk.build()
+    seen = {}
+    for cell in nb.cells:
+        if mk.is_graded_test(cell):
+            (cid,) = [c for c in checks if f'grade_cell("pose", "{c}")' in cell.source]
+            assert cid not in seen
+            seen[cid] = cell
+            assert cell.metadata["nbgrader"]["points"] == checks[cid].points
+            assert ("BEGIN HIDDEN TESTS" in cell.source) == checks[cid].hidden
+    assert sorted(seen) == sorted(checks)
+    written = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")}
+    assert written == {g: p for g, (_, p) in load_suite("pose").manual().items()}
+
+
+def test_student_notebook_has_no_answers():
+    saved = mk.NOTEBOOK if mk.NOTEBOOK.is_file() else None
+    if saved is None:
+        pytest.skip("master notebook not written yet")
+    student = nbformat.reads(student_notebook(mk.NOTEBOOK, "pose"), as_version=4)
+    src = "\n".join(c.source for c in student.cells)
+    assert "solutions." not in src and "starter.pose" in src
+    assert "carries the body's appearance" not in src  # written answers are cleared
+    assert "Likely" not in src
+
+
+@pytest.mark.slow
+def test_notebook_executes_in_fast_mode(tmp_path):
+    from coursedata.h36m import ensure
+
+    ensure()
+    nb = mk.execute(mk.build(), timeout=300, cwd=tmp_path, fast=True)
+    ran = [c for c in nb.cells if c.cell_type == "code" and not mk.is_graded_test(c)]
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in ran for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
+    text = json.dumps(nb)
+    assert "mean-pose MPJPE" in text and "image/png" in text and "per-frame CNN" in text
+    assert (tmp_path / "pose_model.pt").is_file()

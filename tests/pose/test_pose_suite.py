@@ -1,0 +1,51 @@
+"""The pose suite through the real engine: the reference passes every structural and value
+check, the blank starter fails every implementation check cleanly, the metadata holds."""
+import pytest
+
+from autograder.engine import load_suite
+
+from .helpers import grade, make_tree
+
+
+@pytest.fixture(scope="module")
+def reference_results(tmp_path_factory):
+    return grade(make_tree(tmp_path_factory.mktemp("ref")))
+
+
+@pytest.fixture(scope="module")
+def blank_results(tmp_path_factory):
+    return grade(make_tree(tmp_path_factory.mktemp("blank"), blank=True))
+
+
+def test_reference_passes_every_check(reference_results):
+    bad = {i: (r.status, r.message, r.log) for i, r in reference_results.items() if r.status != "passed"}
+    assert not bad
+
+
+def test_blank_starter_fails_without_crashing_the_grader(blank_results):
+    for i, r in blank_results.items():
+        assert r.status in ("failed", "error"), i
+        assert "internal grader error" not in r.message, (i, r.log)
+        assert r.score == 0
+    assert "not implemented yet" in blank_results["pose.mpjpe"].message
+
+
+def test_suite_metadata():
+    suite = load_suite("pose")
+    checks = suite.checks()
+    ids = {c.id for c in checks}
+    assert {"pose.mpjpe", "pose.loss", "pose.model_shapes", "pose.model_batch_independent",
+            "pose.model_frames_aligned", "pose.model_uses_input", "pose.train", "pose.saved_model"} <= ids
+    assert all(c.part in suite.parts for c in checks)
+    per_part = {}
+    for c in checks:
+        per_part[c.part] = per_part.get(c.part, 0) + c.points
+    assert per_part == {"1": 5, "2": 5, "3": 12, "4": 10, "5": 8}
+    assert set(suite.manual().values()) == {("6", 3.0), ("7", 3.0)}
+    public = [c for c in checks if not c.hidden]
+    assert public and all(c.func.__module__ == "autograder.pose.public" for c in public)
+
+
+def test_public_checks_and_probes_do_not_import_the_reference(repo):
+    for name in ("public.py", "probes.py"):
+        assert "solutions" not in (repo / "autograder" / "pose" / name).read_text()
