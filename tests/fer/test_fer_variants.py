@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import grade, make_tree
+from .helpers import MODEL_CHECKS, grade, make_tree
 
 L, C, F, O, S, D, M, N = ("layers.py", "classifiers.py", "fcnet.py", "optim.py", "solver.py", "data_utils.py",
                           "fer_model.py", "cnn.py")
@@ -77,6 +77,9 @@ BUGGY = {
     "FER loader swaps the PublicTest and PrivateTest splits": (
         [(D, '"PublicTest": "val", "PrivateTest": "test"', '"PublicTest": "test", "PrivateTest": "val"')],
         ["fer.fer_loader"], "Q5", "y_val"),
+    "test_fer_model forgets the training mean": (
+        [(M, "scores = net.loss(preprocess_faces(X, mean))", "scores = net.loss(np.asarray(X, np.float32) / 255.0)")],
+        ["fer.test_fer_model"], "Q5", "preprocess like the training data"),
     "per-class F1 replaced by the macro average": (
         [(N, "f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0)",
           "f1_score(y_true, y_pred, labels=labels, average='macro', zero_division=0) * np.ones(num_classes)")],
@@ -135,7 +138,7 @@ def test_enough_variants():
 @pytest.mark.parametrize("name", sorted(BUGGY))
 def test_buggy_variant_loses_points_on_its_part(name, tmp_path):
     patches, ids, part, words = BUGGY[name]
-    results = grade(make_tree(tmp_path, patches=patches, models=False), ids=ids)
+    results = grade(make_tree(tmp_path, patches=patches, models=bool(MODEL_CHECKS & set(ids))), ids=ids)
     lost = [r for r in results.values() if r.part == part and r.score < r.points]
     assert lost, {i: (r.status, r.score, r.message) for i, r in results.items()}
     for r in lost:
