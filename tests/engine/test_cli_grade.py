@@ -348,8 +348,19 @@ def test_progress_in_a_log_is_one_line_per_submission(tmp_path, capsys):
     assert "[1/1] alice: 1/7" in err and "\r" not in err
 
 
+def _slow_correct(tmp_path, name="zz_slow", seconds=2.0):
+    """A correct submission whose every call sleeps first: a batch holding it cannot finish
+    before an interrupt sent as soon as the first record appears (timing-independent tests)."""
+    d = tmp_path / "subs" / name / "example"
+    shutil.copytree(REPO / "solutions" / "example", d)
+    ops = d / "ops.py"
+    text = ops.read_text().replace("import numpy as np", f"import numpy as np\nimport time as _t\n_t.sleep({seconds})", 1)
+    ops.write_text(text)
+    return str(d.parent)
+
+
 def test_sigint_says_how_to_resume(tmp_path):
-    subs = copies(tmp_path, 4)
+    subs = copies(tmp_path, 2) + [_slow_correct(tmp_path, seconds=5.0)]
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder", "grade", "example", *subs, "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -139,6 +139,10 @@ def test_a_worker_with_another_suite_refuses(tmp_path, client, monkeypatch, caps
 
 def test_resume_after_the_client_is_interrupted(tmp_path, client):
     subs = [_perfect(tmp_path / "subs" / f"s{i}") for i in range(6)]
+    # the last one is correct but slow (its module sleeps on import): the batch cannot finish
+    # before the interrupt, however loaded the machine
+    ops = Path(subs[-1]) / "starter" / "example" / "ops.py"
+    ops.write_text(ops.read_text().replace("import numpy as np", "import numpy as np\nimport time as _t\n_t.sleep(4)", 1))
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder", "grade", "example", *subs, "--out", str(out), "--no-progress",
            "--scheduler", client.scheduler.address]
