@@ -309,8 +309,21 @@ def _score(t: Context, pred, joints, what):
 # ----------------------------------------------------------------------------------
 # training the student's model class in the sandbox (part 4)
 # ----------------------------------------------------------------------------------
+# Budget: 600 Adam steps of 32 clips (lr 2e-3) on the 2,000 training clips, 2 torch threads,
+# stopped at 90 s of training; the check's time limit also covers importing torch and
+# sending the clips. The reference needs 97-111 s of CPU for the 600 steps on ONE thread of a
+# heavily loaded 2-core machine (load average 15-20), i.e. well under 90 s on two idle cores.
 TRAIN_KW = dict(num_steps=600, batch_size=32, lr=2e-3, max_seconds=90.0)
-TRAIN_THRESHOLD_MM = 150.0  # placeholder, see calibration below
+# Calibration (MPJPE on the 400 hidden clips, default preset, seed 0), measured with
+# ``python -m tests.pose.calibrate VARIANT --seeds ...`` (same run without the time limit):
+#   reference DeepDynamicModel, seeds 0-1:   137.4 138.4  (see CARD.md for more seeds)
+#   mean pose of the training clips:        167.2
+#   ridge regression on 16x16 pixels:       152.4  (per frame; alpha 100, the best of 1/10/100)
+# Threshold 150 mm (the handout's target): 11.6 mm over the reference's worst seed, 17 mm
+# under the mean pose; a linear model on the pixels does not clear it either.
+TRAIN_THRESHOLD_MM = 150.0
+REFERENCE_TRAIN_MAX_MM = 138.4
+MEAN_POSE_HIDDEN_MM = 167.2
 
 
 def _hint_from_training(err, mean_mm, out):
@@ -351,7 +364,12 @@ def train_check(t: Context):
 # ----------------------------------------------------------------------------------
 WEIGHTS_NAME = "pose_model.pt"
 MAX_WEIGHTS_BYTES = 20 << 20
-SAVED_THRESHOLD_MM = 150.0  # placeholder, see calibration below
+# Calibration: the notebook's run (10 epochs = 620 steps, seed 0) saved as
+# tests/fixtures/samples/pose/perfect/files/starter/pose/pose_model.pt scores 139.4 mm on
+# the hidden clips; its model without the input normalisation (pixels divided by 255 in the
+# notebook instead) scores 174.2 mm. Threshold 150 mm, as for the training check.
+SAVED_THRESHOLD_MM = 150.0
+REFERENCE_SAVED_MM = 139.4
 
 
 @check("pose.saved_model", part="5", points=8, timeout=180,
@@ -374,10 +392,10 @@ def saved_model(t: Context):
            f"{SAVED_THRESHOLD_MM:.0f} mm; the mean pose scores {mean_mm:.0f} mm)")
     if err > SAVED_THRESHOLD_MM:
         hint = ""
-        if err > 1.5 * mean_mm:
-            hint = (" Far worse than the mean pose: does the model normalise the raw uint8 pixels itself? (the "
+        if err > mean_mm:
+            hint = (" Worse than the mean pose: does the model normalise the raw uint8 pixels itself? (the "
                     "grader feeds raw clips, as the handout requires: no division by 255 outside the model)")
         t.fail(msg + "." + hint, summary="the MPJPE of your saved model on the hidden clips is above the threshold"
-                                         + (" and far worse than the mean pose: are the raw pixels normalised "
+                                         + (" and worse than the mean pose: are the raw pixels normalised "
                                             "inside the model?" if hint else ""))
     t.note(msg)
