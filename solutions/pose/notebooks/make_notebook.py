@@ -162,8 +162,9 @@ print("parameters:", n_params, "| output:", tuple(out.shape))
 ## 4. Training (10 points)
 
 Adam, learning rate 2e-3, batches of 32 clips, 10 epochs (620 steps; about 1-2 minutes
-on two cores). Expect the validation MPJPE to fall well below the mean-pose baseline
-(see the numbers printed per epoch). The grader trains your `DeepDynamicModel` class
+on two cores). Expect the validation MPJPE to stay near the mean pose (about 160 mm) for
+two or three epochs, then to fall to about 135 mm after 10 epochs (measured: 135.8 mm; the
+hidden clips: 139.4 mm). The grader trains your `DeepDynamicModel` class
 itself, with this loop, for 600 steps under a CPU budget (at most 90 s), and scores its
 predictions on hidden clips: the model must learn fast enough.
 """),
@@ -187,7 +188,10 @@ fig = show_clip(Xva[1], Yva[1], pred[1], frames=(0, 2, 4, 7))
 
 The same network with the LSTM replaced by a per-frame layer sees one frame at a time.
 Occluders and degraded frames (blur, darkness, noise) make single frames ambiguous; the
-LSTM can carry information from earlier frames.
+LSTM can carry information from earlier frames, but it also has to learn more. Compare
+both at the same budget (measured on the hidden clips at 600 steps: mean pose 167 mm,
+per-frame CNN 134 mm, CNN + LSTM 137-138 mm: at this short budget the LSTM does not pay
+off yet).
 """),
         code("""
 class PerFrameModel(pose.DeepDynamicModel):
@@ -257,11 +261,14 @@ are noisier; the defaults work.
 does the LSTM help on these clips, and what would a bidirectional LSTM change?
 """, 3),
         written("pose-written-7b_lstm", 3, """
-The CNN + LSTM has the lowest error, the per-frame CNN sits between it and the mean pose.
-A frame that is occluded, blurred or dark is ambiguous on its own; the LSTM carries the
-body's appearance and pose from the earlier frames of the clip (poses change smoothly),
-and it can also average out per-frame noise. A forward LSTM cannot help the first
-frames; a bidirectional one would use later frames too (but needs the whole clip).
+Both networks beat the mean pose by about 30 mm. At this short budget the per-frame CNN
+is as good as (here slightly better than) the CNN + LSTM: the LSTM adds parameters and
+gates that slow the first few hundred steps. The LSTM can help where single frames are
+ambiguous (an occluder or a blurred / dark frame): it carries the body's pose from the
+earlier frames of the clip, and poses change smoothly; its advantage should show with
+longer training or more degraded frames (compare the errors on the clips with hard frames).
+A forward LSTM cannot help the first frames of a clip; a bidirectional one would use
+later frames too (but needs the whole clip before predicting).
 """),
     ]
 
