@@ -3,8 +3,9 @@ settings on several seeds and prints their accuracies on the private test sets.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m tests.fer.calibrate --seeds 0 1 2 [--save] [--only fc,cnn,cifar]
 
-``--save`` writes the seed-0 models into the perfect sample (``tests/fixtures/samples/fer/perfect/files/starter/fer/``,
-the model files of the perfect sample). Not run by CI (minutes of CPU).
+``--save`` writes the models of the first seed into the perfect sample
+(``tests/fixtures/samples/fer/perfect/files/starter/fer/``). Not run by CI (minutes of CPU;
+the reference numbers are recorded in ``datasets/fer2013/CARD.md``).
 """
 from __future__ import annotations
 
