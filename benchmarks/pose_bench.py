@@ -34,6 +34,8 @@ def main(argv=None):
     total = time.perf_counter() - t0
     for c in res.checks:
         print(f"  {c.id:34s} {c.status:7s} {c.score:4.1f}/{c.points:<4.1f} {c.duration:6.1f} s")
+        if c.id == "pose.train" or c.status != "passed":
+            print("     ", (c.message or "").replace("\n", " ")[:400])
     print(f"course grade pose (reference): {sum(c.score for c in res.checks):.0f}/"
           f"{sum(c.points for c in res.checks):.0f} points in {total:.1f} s")
 
