@@ -19,6 +19,7 @@ from pathlib import Path
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-train", action="store_true", help="skip pose.train")
+    ap.add_argument("--only-train", action="store_true", help="run pose.train only")
     a = ap.parse_args(argv)
     from autograder.engine import grade_submission, load_suite
     from autograder.instructor.samples import load_samples
@@ -29,6 +30,8 @@ def main(argv=None):
     sample = next(s for s in load_samples("pose") if s.name == "perfect")
     sub = sample.materialize(Path(tempfile.mkdtemp()) / "perfect")
     only = [c.id for c in load_suite("pose").checks() if not (a.no_train and c.id == "pose.train")]
+    if a.only_train:
+        only = ["pose.train"]
     t0 = time.perf_counter()
     res = grade_submission("pose", sub, only=only)
     total = time.perf_counter() - t0
