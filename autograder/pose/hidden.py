@@ -330,6 +330,9 @@ def _hint_from_training(err, mean_mm, out):
     loss = np.asarray(out.get("train_loss", []), dtype=np.float64)
     if loss.size and not np.all(np.isfinite(loss)):
         return " The training loss became NaN."
+    if out.get("stopped_early") and int(out.get("steps_run") or 0) < 0.5 * TRAIN_KW["num_steps"]:
+        return (" Training stopped after fewer than half of the steps: your model (or the grading machine) is too "
+                "slow; the reference needs well under the budget on two idle cores.")
     if abs(err - mean_mm) < 0.05 * mean_mm:
         return (" That is about the error of always predicting the mean pose: the model learnt nothing from the "
                 "frames (does forward use its input? are the pixels normalised inside the model?).")
