@@ -190,7 +190,7 @@ The same network with the LSTM replaced by a per-frame layer sees one frame at a
 Occluders and degraded frames (blur, darkness, noise) make single frames ambiguous; the
 LSTM can carry information from earlier frames, but it also has to learn more. Compare
 both at the same budget (measured on the hidden clips at 600 steps: mean pose 167 mm,
-per-frame CNN 134 mm, CNN + LSTM 137-138 mm: at this short budget the LSTM does not pay
+per-frame CNN 134 mm, CNN + LSTM 130-138 mm (mean 135): at this short budget the LSTM does not pay
 off yet).
 """),
         code("""
