@@ -78,8 +78,11 @@ def grading_files(hw: str, repo: Path = REPO) -> list[Path]:
 def allowed_lines(hw: str, repo: Path = REPO) -> set[str]:
     """Normalized lines students see anyway (the starter, public checks, open notebook text)."""
     ok: set[str] = set()
-    roots = [repo / "starter" / hw, repo / "autograder" / "engine", repo / "autograder" / "build"]
-    files = [repo / "autograder" / "notebook.py"]
+    # everything a release ships besides the homework's own files is public code: its lines are no secret
+    roots = [repo / "starter" / hw, repo / "autograder" / "engine", repo / "autograder" / "build",
+             repo / "autograder" / "cli", repo / "datasets" / "coursedata"]
+    files = [repo / "autograder" / "notebook.py", repo / "autograder" / "__init__.py",
+             repo / "autograder" / "__main__.py"]
     for r in roots:
         files += sorted(r.rglob("*.py")) if r.is_dir() else []
     hwdir = repo / "autograder" / hw
