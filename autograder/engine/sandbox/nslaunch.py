@@ -212,9 +212,13 @@ def main(argv):
         except InterruptedError:
             continue
     code = os.waitstatus_to_exitcode(status)
-    if code < 0:
-        signal.signal(-code, signal.SIG_DFL)
+    if code < 0:  # end the same way (SIGKILL and SIGSTOP keep their default action anyway)
+        try:
+            signal.signal(-code, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
         os.kill(os.getpid(), -code)
+        return 128 - code
     return code
 
 

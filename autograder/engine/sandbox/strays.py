@@ -123,10 +123,13 @@ def kill_strays(rounds: int = 50) -> int:
             pid = stack.pop()
             if pid in LIVE or pid in ZYGOTES:
                 continue
+            # descend only through sandboxed processes: another grader below us (a `course grade`
+            # subprocess, nbgrader) is not ours to clean, and its sandboxes are its own
+            if not (_is_sandboxed(pid, table[pid][1], is_box_uid) or (table[pid][2] == "Z" and _has_live_threads(pid))):
+                continue
             found.append(pid)
             stack.extend(children.get(pid, []))
-        victims = [p for p in found if _is_sandboxed(p, table[p][1], is_box_uid)
-                   or (table[p][2] == "Z" and _has_live_threads(p))]
+        victims = found
         if not victims:
             break
         alive = [p for p in victims if table[p][2] != "Z" or _has_live_threads(p)]
