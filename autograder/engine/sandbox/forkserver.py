@@ -22,7 +22,7 @@ from pathlib import Path
 from . import isolation as iso
 from .identity import Identity, sandbox_user
 from .limits import chown_tree, limiter, sandbox_env, site_dirs
-from .strays import LIVE, ZYGOTES, become_subreaper, host_pid, kill_strays, pid_namespace
+from .strays import LIVE, ZYGOTES, become_subreaper, host_pid, kill_now, kill_strays, pid_namespace
 
 ENGINE_DIR = Path(__file__).resolve().parents[1]
 
@@ -186,20 +186,7 @@ class Zygote:
             self._sock.close()
             self._sock = None
         if self.proc is not None:
-            for pid in (self.proc.pid, self._inner):
-                if pid:
-                    try:
-                        os.killpg(pid, signal.SIGKILL)
-                    except (ProcessLookupError, PermissionError):
-                        pass
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except (ProcessLookupError, PermissionError):
-                        pass
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                pass
+            kill_now((self.proc.pid, self._inner), self.proc)
             ZYGOTES.discard(self.proc.pid)
             self.proc = None
             self._inner = self._ns = None

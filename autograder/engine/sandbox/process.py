@@ -25,7 +25,7 @@ from . import isolation as iso
 from .identity import Identity, sandbox_user
 from .limits import (Limits, SandboxCrashed, SandboxTimeout, StudentError, chown_tree, limiter, rlimits_for,
                      sandbox_env, site_dirs, tail)
-from .strays import LIVE, become_subreaper, count_procs, kill_strays
+from .strays import LIVE, become_subreaper, count_procs, kill_now, kill_strays
 
 ENGINE_DIR = Path(__file__).resolve().parents[1]
 MAX_ANSWER_JSON = 8 << 20  # bytes of an answer's JSON part (arrays travel in the .npz)
@@ -121,16 +121,7 @@ class Sandbox:
     def kill(self):
         pids = [p for p in (getattr(self.proc, "pid", None), self._inner) if p]
         if self.proc is not None and self.proc.poll() is None:
-            for pid in pids:
-                for kill in (os.killpg, os.kill):  # os.kill: a forked check may not lead its group yet
-                    try:
-                        kill(pid, signal.SIGKILL)
-                    except (ProcessLookupError, PermissionError):
-                        pass
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                pass
+            kill_now(pids, self.proc)
         elif self.proc is not None:
             # the leader exited; stragglers (fork bombs) may still hold the group
             for pid in pids:

@@ -37,6 +37,24 @@ def become_subreaper() -> None:
     _SUBREAPER = True
 
 
+def kill_now(pids, wait_for=None) -> None:
+    """SIGKILL each pid's process group and the process itself (a forked check may not lead its
+    group yet), then wait up to 5 s for ``wait_for`` (a Popen-like object) to end."""
+    for pid in pids:
+        if not pid:
+            continue
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    if wait_for is not None:
+        try:
+            wait_for.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - TimeoutExpired: nothing more to do here
+            pass
+
+
 def proc_table() -> dict[int, tuple[int, int, str]]:
     """pid -> (ppid, real uid, state) for every process visible in /proc."""
     table = {}
