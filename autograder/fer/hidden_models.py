@@ -156,7 +156,7 @@ def read_cnn_file(path: Path):
     if not isinstance(blob, dict) or not {"arch", "state_dict", "mean"} <= set(blob):
         raise ModelFileError("it must be a dict with 'arch', 'state_dict' and 'mean' (see save_cnn)")
     try:
-        model = ref_cnn.build_cnn(blob["arch"])
+        model = ref_cnn.build_cnn(blob["arch"]).float()  # float32 whatever the process default
         model.load_state_dict(blob["state_dict"])
     except Exception as exc:  # noqa: BLE001 - bad spec or weights that do not fit it
         raise ModelFileError(f"the architecture or weights are not usable: {exc}") from None

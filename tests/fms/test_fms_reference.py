@@ -8,7 +8,16 @@ from hypothesis import strategies as st
 
 from solutions.fms import conv, fc_net, gradient_check, layers, solver
 
-torch.set_default_dtype(torch.float64)
+
+
+@pytest.fixture(autouse=True)
+def _float64_torch():
+    # torch's default dtype is process-wide: set it for these tests only, so that
+    # the graders that later run in this pytest process build float32 models
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
 
 
 def num_grad(f, x, dout):
