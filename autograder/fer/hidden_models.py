@@ -55,7 +55,7 @@ def _cached(dataset: str, name: str, make):
     path = _grader_dir(dataset) / name
     if not path.is_file():
         X, y = make()
-        tmp = path.with_name(path.name + ".tmp.npz")
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # concurrent graders: one temp file each
         np.savez(tmp, X=X, y=y)
         tmp.replace(path)
     protect([path.parent, path])

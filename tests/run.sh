@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite in two phases (see tests/conftest.py).
+#   1. every test file not marked `serial`, on $TEST_JOBS pytest-xdist workers (default: the
+#      number of CPUs; one file per worker at a time, so module fixtures are built once);
+#   2. the `serial` files alone (they train under wall-clock budgets).
+# Extra arguments go to both phases, e.g. `make test PYTEST_ARGS="tests/engine -x"`.
+# Exit status: the first failing phase's; 5 (no tests) only when neither phase ran any.
+set -u
+py=${PYTHON:-.venv/bin/python}
+jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+par=()
+if [ "$jobs" -gt 1 ] && "$py" -c "import xdist" 2>/dev/null; then
+  par=(-n "$jobs" --dist loadfile)
+fi
+start=$(date +%s)
+echo "== phase 1: tests that may run side by side (${jobs} worker(s))"
+"$py" -m pytest -p no:cacheprovider "${par[@]}" -m "not serial" "$@"; a=$?
+echo "== phase 2: tests that run alone (wall-clock training budgets)"
+NNCOURSE_TEST_NO_PREWARM= "$py" -m pytest -p no:cacheprovider -m serial "$@"; b=$?
+echo "== tests: $(( $(date +%s) - start )) s in all (phase 1: exit $a, phase 2: exit $b)"
+for rc in "$a" "$b"; do
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then exit "$rc"; fi
+done
+if [ "$a" -eq 5 ] && [ "$b" -eq 5 ]; then exit 5; fi
+exit 0
