@@ -12,6 +12,7 @@ that do not use nbgrader.
 """
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 import zipfile
@@ -297,6 +298,13 @@ def release(hw: str, out: Path | None = None, repo: Path = REPO, *, log=None) ->
     course.generate_assignment(hw)
     for junk in report.release.rglob("__pycache__"):
         shutil.rmtree(junk, ignore_errors=True)
+    hook = getattr(importlib.import_module(f"autograder.{hw}"), "release_data", None)
+    if callable(hook):  # data that ships with the release (fms: test frames made from the grader's seed),
+        note = hook(report.release / "data")  # added after nbgrader, whose config ignores data/ folders
+        for d in (report.release, course.root / "source" / hw):
+            if note:
+                with open(d / "DATA.md", "a") as f:
+                    f.write(note)
     log(f"{hw}: scanning the release for reference code and hidden tests")
     findings = leaks.scan(report.release, leaks.fingerprints(hw, repo), hw, repo)
     if findings:
