@@ -16,7 +16,14 @@ start=$(date +%s)
 echo "== phase 1: tests that may run side by side (${jobs} worker(s))"
 "$py" -m pytest -p no:cacheprovider "${par[@]}" -m "not serial" "$@"; a=$?
 echo "== phase 2: tests that run alone (wall-clock training budgets)"
-NNCOURSE_TEST_NO_PREWARM= "$py" -m pytest -p no:cacheprovider -m serial "$@"; b=$?
+args=("$@")
+has_path=0
+for a in "$@"; do case "$a" in tests*|*/*|*.py*) has_path=1 ;; esac; done
+if [ "$has_path" -eq 0 ]; then  # collect only the files that hold serial tests (tests/conftest.py SERIAL)
+  read -r -a files <<< "$("$py" -c 'import tests.conftest as c; print(" ".join(sorted({s.split("::")[0] for s in c.SERIAL})))')"
+  args+=("${files[@]}")
+fi
+"$py" -m pytest -p no:cacheprovider -m serial "${args[@]}"; b=$?
 echo "== tests: $(( $(date +%s) - start )) s in all (phase 1: exit $a, phase 2: exit $b)"
 for rc in "$a" "$b"; do
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then exit "$rc"; fi
