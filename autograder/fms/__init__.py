@@ -59,3 +59,32 @@ SUITE = Suite(
         "fms-written-4g_kaggle": ("4g", 1),
     },
 )
+
+
+def prepare_data():
+    """`course data` hook: the MDS189 train/validation splits and, on the grading side, the
+    test split drawn from the grader's seed (frames and hidden labels), made once here before
+    any check's time limit runs."""
+    import coursedata.mds189 as mds
+
+    mds.ensure()
+    try:
+        from .hidden_cnn import prepare_test_split
+    except ImportError:  # a student release has no hidden suite (its test frames came with it)
+        return
+    prepare_test_split()
+
+
+def release_data(dest):
+    """`course release` hook: the test frames made from the grader's seed (no labels) go into
+    the release's ``data/mds189/``; returns a note for the release's DATA.md."""
+    from pathlib import Path
+
+    from .hidden_cnn import release_test_frames
+
+    release_test_frames(Path(dest) / "mds189")
+    return ("\nThe Kaggle-style test frames of part 4 (`data/mds189/test_kaggle_frames/`,\n"
+            "`videoframe_data_test.txt`, `kaggle_submission_format.csv`) come with this folder and\n"
+            "cannot be generated: their labels stay with the grader. `python -m autograder data mds189`\n"
+            "writes the training and validation data next to them and leaves them in place\n"
+            "(even with `--force`); if you delete them, take them again from the release.\n")

@@ -2,7 +2,9 @@
 
 The data set lives in one folder (``data/mds189`` of the course checkout, or
 ``$NNCOURSE_DATA/mds189``); :func:`ensure_data` creates the synthetic copy there
-the first time it is needed. The layout (see ``datasets/mds189/FORMAT.md``)::
+the first time it is needed (the training and validation data; the test frames
+come with the homework's release and are never generated here: their labels stay
+with the grader). The layout (see ``datasets/mds189/FORMAT.md``)::
 
     trainval/<person>/labels/<movement>.json      key-frame poses: gt_pose, gt_pose_align
     trainval/<person>/key_frames/<movement>_<side>.jpg
@@ -312,7 +314,8 @@ class Mds189Test(_Dataset):
         files = [p for p in d.glob("*.jpg") if p.stem.isdigit()]
         files.sort(key=lambda p: int(p.stem))
         if not files:
-            raise FileNotFoundError(f"no numbered .jpg test frames in {d}")
+            raise FileNotFoundError(f"no numbered .jpg test frames in {d}: they come with the homework's "
+                                    "release (data/mds189/test_kaggle_frames); the generator does not make them")
         self.paths = files
         self.ids = np.array([int(p.stem) for p in files], dtype=np.int64)
         self.transform = transform

@@ -1,7 +1,6 @@
 """Synthetic MDS189: generator, folder format, loaders, submission files, difficulty."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from pathlib import Path
@@ -21,30 +20,96 @@ def _digest(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+TEST_SEED = 0x5EC12E7  # a stand-in for the grader's seed (autograder/fms/hidden_cnn.GRADER_SEED)
+
+
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
+def tiny_public(tmp_path_factory) -> Path:
+    """What the public generator writes: the train and validation splits only."""
     return gen.generate(tmp_path_factory.mktemp("mds") / "mds189", preset="tiny", seed=3, workers=2)
 
 
+@pytest.fixture(scope="module")
+def tiny_split(tmp_path_factory):
+    """A tiny test split from another seed, in its own folder: (folder, TestSplit)."""
+    root = tmp_path_factory.mktemp("mds-test") / "mds189"
+    return root, gen.generate_test(root, TEST_SEED, preset="tiny", workers=1)
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_public, tiny_split) -> Path:
+    """A full copy as students have it: the public generator's output plus the shipped test frames."""
+    import shutil
+
+    for name in gen.TEST_ITEMS:
+        src = tiny_split[0] / name
+        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, tiny_public / name)
+    return tiny_public
+
+
 # ----------------------------------------------------------------------- generator
-def test_same_seed_gives_identical_bytes_whatever_the_workers(tiny, tmp_path):
+def test_same_seed_gives_identical_bytes_whatever_the_workers(tiny_public, tmp_path):
     again = gen.generate(tmp_path / "again", preset="tiny", seed=3, workers=1)
-    assert _digest(again) == _digest(tiny)
+    assert _digest(again) == {k: v for k, v in _digest(tiny_public).items()
+                              if k.split("/")[0] not in gen.TEST_ITEMS}
 
 
-def test_cli_writes_the_format_and_other_seeds_differ(tiny, tmp_path):
-    from coursedata.mds189.__main__ import main
-    out = tmp_path / "x"
-    assert main(["--preset", "tiny", "--seed", "4", "--out", str(out), "--quiet", "--workers", "1"]) == 0
-    assert (out / "meta.json").is_file() and not (tmp_path / "x.partial").exists()
-    assert json.loads((out / "meta.json").read_text())["seed"] == 4
-    assert (out / "keyframe_data_train.txt").read_text() != (tiny / "keyframe_data_train.txt").read_text()
+def test_public_generator_writes_no_test_split_and_no_labels(tmp_path):
+    out = gen.generate(tmp_path / "pub", preset="tiny", seed=0, workers=1)
+    names = {p.name for p in out.iterdir()}
+    assert names == set(gen.TRAINVAL_ITEMS)
+    assert not list(out.rglob("_grader")) and not list(out.glob("*test*"))
+    everything = " ".join(p.read_text() for p in out.glob("*.*") if p.is_file())
+    assert "test_kaggle" not in everything and "test" not in json.loads((out / "meta.json").read_text())["subjects"]
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_test_split_depends_on_its_seed_only_and_returns_its_labels(tiny_split, tmp_path):
+    root, split = tiny_split
+    again = gen.generate_test(tmp_path / "again", TEST_SEED, preset="tiny", workers=2)
+    assert again.labels == split.labels and again.digest == split.digest == gen.test_digest(root)
+    np.testing.assert_array_equal(again.pose_X, split.pose_X)
+    # the public seed (or any other) gives other people, other frames and other labels
+    public = gen.generate_test(tmp_path / "public", 0, preset="tiny", workers=1)
+    assert public.digest != split.digest
+    frames = {p.read_bytes() for p in (root / "test_kaggle_frames").glob("*.jpg")}
+    assert not frames & {p.read_bytes() for p in (tmp_path / "public" / "test_kaggle_frames").glob("*.jpg")}
+    # only the frames and their lists are written: the labels stay with the caller
+    assert sorted(p.name for p in root.iterdir()) == sorted(gen.TEST_ITEMS)
+    assert not list(root.rglob("_grader"))
+
+
+def test_each_generator_keeps_the_others_files(tiny_split, tmp_path, monkeypatch):
+    """`course data mds189 --force` (ensure(force=True)) regenerates the train/val part and keeps
+    the shipped test frames; writing a test split keeps the train/val part."""
+    import shutil
+
+    import coursedata.mds189 as pkg
+
+    root = tmp_path / "mds189"
+    shutil.copytree(tiny_split[0], root)
+    (root / "notes.txt").write_text("mine")
+    before = _digest(root)
+    monkeypatch.setattr(pkg, "default_dir", lambda: root)
+    assert pkg.ensure(preset="tiny", seed=5, force=True) == root
+    after = _digest(root)
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert gen.test_digest(root) == tiny_split[1].digest
+    tv = {k: v for k, v in after.items() if k not in before}
+    assert any(k.startswith("trainval/") for k in tv) and "meta.json" in tv
+    gen.generate_test(root, TEST_SEED + 1, preset="tiny", workers=1)
+    assert {k: v for k, v in _digest(root).items() if k in tv} == tv
+    assert gen.test_digest(root) not in (None, tiny_split[1].digest)
+    assert pkg.ensure(preset="tiny", seed=5) == root  # an existing copy is kept as it is
+    with pytest.raises(FileExistsError):
+        gen.generate(root, preset="tiny", seed=5, overwrite=False)
+    assert not list(tmp_path.glob("*.partial"))
 
 
 def test_layout_and_sizes(tiny):
     meta = json.loads((tiny / "meta.json").read_text())
     splits = json.loads((tiny / "splits.json").read_text())
-    assert meta["subjects"] == {"train": TINY.n_train, "val": TINY.n_val, "test": TINY.n_test}
+    assert meta["subjects"] == {"train": TINY.n_train, "val": TINY.n_val}
     assert splits["reference"] in splits["train"]
     people = sorted(p.name for p in (tiny / "trainval").iterdir())
     assert people == sorted(splits["train"] + splits["val"])  # test subjects have no folder
@@ -89,21 +154,20 @@ def test_layout_and_sizes(tiny):
             assert im.mode == "RGB" and 56 <= min(im.size) and max(im.size) <= 96
 
 
-def test_test_frames_submission_format_and_hidden_labels(tiny):
+def test_test_frames_submission_format_and_hidden_labels(tiny, tiny_split):
     frames = sorted((tiny / "test_kaggle_frames").glob("*.jpg"))
     ids = [int(p.stem) for p in frames]
     assert ids == list(range(1, len(ids) + 1)) and frames[0].name == "00001.jpg"
     rows = D.read_list(tiny / "videoframe_data_test.txt")
     assert len(rows) == len(ids) and {lab for _, lab in rows} == {"label"}
-    with open(tiny / "_grader" / "test_labels.csv", newline="") as f:
-        hidden = list(csv.reader(f))
-    assert hidden[0] == ["Id", "Category"]
-    assert sorted(int(i) for i, _ in hidden[1:]) == ids
-    assert {c for _, c in hidden[1:]} == set(gen.LABELS)
+    hidden = tiny_split[1].labels
+    assert [i for i, _ in hidden] == ids
+    assert {c for _, c in hidden} == set(gen.LABELS)
     sample = D.validate_submission(tiny / "kaggle_submission_format.csv", root=tiny)
     assert sorted(sample) == ids
-    npz = np.load(tiny / "_grader" / "test_poses.npz")
-    assert npz["X"].shape == (16 * TINY.n_test, 75) and npz["y"].shape == (16 * TINY.n_test,)
+    split = tiny_split[1]
+    assert split.pose_X.shape == (16 * TINY.n_test, 75) and split.pose_y.shape == (16 * TINY.n_test,)
+    assert not (tiny / "_grader").exists()
 
 
 # ------------------------------------------------------------------------- loaders

@@ -139,3 +139,33 @@ def test_a_finished_homework_checks_clean_and_submits_a_zip_that_grades(tmp_path
         assert {"starter/example/ops.py", "example.ipynb"} <= set(zf.namelist())
     r = grade_submission(hw, zpath)
     assert r.score == r.max_score == 7 and not r.error
+
+
+def test_fms_release_ships_the_graders_test_frames_without_labels(released, tmp_path, monkeypatch):
+    """fms part 4g: the test frames the grader scores (drawn from its own seed) come with the
+    release, their labels do not, and the student's `data mds189 --force` keeps the frames."""
+    hw, rep = released
+    if hw != "fms":
+        pytest.skip("only fms ships data with its release")
+    from autograder.fms import hidden_cnn as H
+    from coursedata.mds189 import TEST_ITEMS, TRAINVAL_ITEMS, test_digest
+
+    data = rep.release / "data" / "mds189"
+    assert sorted(p.name for p in data.iterdir()) == sorted(TEST_ITEMS)
+    assert H._split_is_current(H.mds189_root())
+    shipped = test_digest(data)
+    assert shipped is not None and shipped == test_digest(H.mds189_root())
+    labels = H.hidden_labels_path().read_bytes()
+    for p in rep.release.rglob("*"):
+        assert "_grader" not in p.parts and "test_labels" not in p.name and "test_poses" not in p.name, p
+        if p.is_file() and p.suffix != ".jpg":
+            assert labels[:2000] not in p.read_bytes(), p
+    # as a student: write the training data next to the shipped frames (tiny preset: fast)
+    student = tmp_path / "student"
+    shutil.copytree(rep.release, student)
+    monkeypatch.delenv("NNCOURSE_DATA", raising=False)  # the student's own data/ folder, never the grader's
+    proc = course_cmd(student, hw, "data", "mds189", "--preset", "tiny", "--force")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    mine = student / "data" / "mds189"
+    assert sorted(p.name for p in mine.iterdir()) == sorted(TEST_ITEMS + TRAINVAL_ITEMS)
+    assert test_digest(mine) == shipped

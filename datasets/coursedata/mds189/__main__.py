@@ -1,4 +1,7 @@
-"""Command line: ``python -m coursedata.mds189 [--preset P] [--seed N] [--out DIR]``."""
+"""Command line: ``python -m coursedata.mds189 [--preset P] [--seed N] [--out DIR]``.
+
+Writes the train and validation splits; the test frames (shipped with the release) are kept.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +13,8 @@ def main(argv=None) -> int:
     from . import PRESETS, default_dir, generate
 
     ap = argparse.ArgumentParser(prog="python -m coursedata.mds189",
-                                 description="Generate the synthetic MDS189 dataset.")
+                                 description="Generate the synthetic MDS189 dataset (train and validation splits; "
+                                 "test frames already in the folder are kept).")
     ap.add_argument("--preset", default="default", choices=sorted(PRESETS))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None, help="output folder (default: <data_root>/mds189)")

@@ -8,6 +8,7 @@ the same seed and preset whatever the number of worker processes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -190,51 +191,91 @@ def _write_csv(path: Path, rows, header=None) -> None:
         w.writerows(rows)
 
 
-def generate(out: str | os.PathLike, preset: str = "default", seed: int = 0,
-             workers: int | None = None, overwrite: bool = True, progress: bool = False) -> Path:
-    """Generate the dataset into ``out``; returns the path. See FORMAT.md."""
-    t0 = time.perf_counter()
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")
-    p = PRESETS[preset]
-    root = Path(out)
-    if root.exists():
-        if not overwrite:
-            raise FileExistsError(root)
-        shutil.rmtree(root)
-    tmp = root.with_name(root.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    (tmp / "trainval").mkdir(parents=True)
+# what generate() writes (the train/val part) and what generate_test() writes (the test frames,
+# without labels); each leaves the other's files, and anything else in the folder, in place
+TRAINVAL_ITEMS = ("trainval", "keyframe_data_train.txt", "keyframe_data_val.txt", "videoframe_data_train.txt",
+                  "videoframe_data_val.txt", "splits.json", "meta.json")
+TEST_ITEMS = ("test_kaggle_frames", "videoframe_data_test.txt", "kaggle_submission_format.csv")
 
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 189]))
-    ids = _person_ids(rng, p.n_train - 1 + p.n_val + p.n_test)
-    train_ids = [REFERENCE_ID] + ids[: p.n_train - 1]
-    val_ids = ids[p.n_train - 1: p.n_train - 1 + p.n_val]
-    test_ids = ids[p.n_train - 1 + p.n_val:]
 
-    # the reference subject comes first: every other key pose is aligned to it
-    ref = simulate_person(seed, 0, REFERENCE_ID, canonical=True)
-    ref_gt = {m: ref["movements"][m]["label"]["gt_pose"] for m in LABELS}
-    rows_by_pid = {REFERENCE_ID: _write_person(ref, tmp / "trainval" / REFERENCE_ID, ref_gt)}
-
-    jobs = []
-    for i, pid in enumerate(train_ids[1:] + val_ids + test_ids, start=1):
-        split = "train" if pid in train_ids else ("val" if i < p.n_train + p.n_val else "test")
-        jobs.append((seed, i, pid, split, str(tmp), ref_gt))
+def _run_jobs(jobs, workers, progress):
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     results = {}
-    if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("spawn")) as ex:
             it = ex.map(_job, jobs, chunksize=2)
             for r in _maybe_tqdm(it, len(jobs), progress):
                 results[r["pid"]] = r
     else:
         for r in _maybe_tqdm(map(_job, jobs), len(jobs), progress):
             results[r["pid"]] = r
-    for pid, r in results.items():
-        if r["split"] != "test":
-            rows_by_pid[pid] = r["rows"]
+    return results
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _swap_in(tmp: Path, root: Path, items, last: str | None = None) -> None:
+    """Replace ``items`` of ``root`` by those built in ``tmp`` (``last`` goes in last: a reader
+    that waits for it never sees a half-written copy); other files of ``root`` stay."""
+    root.mkdir(parents=True, exist_ok=True)
+    order = [i for i in items if i != last] + ([last] if last else [])
+    if last:
+        _remove(root / last)
+    for name in order:
+        _remove(root / name)
+        if (tmp / name).exists():
+            os.replace(tmp / name, root / name)
+    shutil.rmtree(tmp)
+
+
+def _fresh_tmp(root: Path, tag: str) -> Path:
+    tmp = root.with_name(f"{root.name}.{tag}.partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def generate(out: str | os.PathLike, preset: str = "default", seed: int = 0,
+             workers: int | None = None, overwrite: bool = True, progress: bool = False) -> Path:
+    """Generate the train and validation splits into ``out``; returns the path. See FORMAT.md.
+
+    Only the files listed in ``TRAINVAL_ITEMS`` are written (replaced when ``overwrite``);
+    the test frames (``TEST_ITEMS``, shipped with the homework's release and made by
+    :func:`generate_test` with a seed the public tools do not know) and anything else in
+    ``out`` are left as they are.
+    """
+    t0 = time.perf_counter()
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")
+    p = PRESETS[preset]
+    root = Path(out)
+    if (root / "trainval").exists() and not overwrite:
+        raise FileExistsError(root / "trainval")
+    tmp = _fresh_tmp(root, "trainval")
+    (tmp / "trainval").mkdir()
+
+    # the ids of the test people are drawn too (and never used), so that the train and validation
+    # people are the same whatever the test split is
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 189]))
+    ids = _person_ids(rng, p.n_train - 1 + p.n_val + p.n_test)
+    train_ids = [REFERENCE_ID] + ids[: p.n_train - 1]
+    val_ids = ids[p.n_train - 1: p.n_train - 1 + p.n_val]
+
+    # the reference subject comes first: every other key pose is aligned to it
+    ref = simulate_person(seed, 0, REFERENCE_ID, canonical=True)
+    ref_gt = {m: ref["movements"][m]["label"]["gt_pose"] for m in LABELS}
+    rows_by_pid = {REFERENCE_ID: _write_person(ref, tmp / "trainval" / REFERENCE_ID, ref_gt)}
+
+    jobs = [(seed, i, pid, "train" if i < p.n_train else "val", str(tmp), ref_gt)
+            for i, pid in enumerate(train_ids[1:] + val_ids, start=1)]
+    for pid, r in _run_jobs(jobs, workers, progress).items():
+        rows_by_pid[pid] = r["rows"]
 
     for split, pids in (("train", train_ids), ("val", val_ids)):
         _write_csv(tmp / f"keyframe_data_{split}.txt",
@@ -242,56 +283,102 @@ def generate(out: str | os.PathLike, preset: str = "default", seed: int = 0,
         _write_csv(tmp / f"videoframe_data_{split}.txt",
                    [("trainval/" + a, b) for pid in pids for a, b in rows_by_pid[pid]["video"]])
 
-    # test frames: pooled over the test subjects, shuffled, numbered from 1
-    pool = [fm for pid in test_ids for fm in results[pid]["frames"]]
-    perm = np.random.default_rng(np.random.SeedSequence([seed, 189, 7])).permutation(len(pool))
-    tdir = tmp / "test_kaggle_frames"
-    tdir.mkdir()
-    hidden = []
-    for new_id, j in enumerate(perm, start=1):
-        data, movement = pool[j]
-        (tdir / f"{new_id:05d}.jpg").write_bytes(data)
-        hidden.append((new_id, movement))
-    _write_csv(tmp / "videoframe_data_test.txt",
-               [(f"test_kaggle_frames/{i:05d}.jpg", "label") for i, _ in hidden])
-    _write_csv(tmp / "kaggle_submission_format.csv", [(i, LABELS[0]) for i, _ in hidden],
-               header=("Id", "Category"))
-    gdir = tmp / "_grader"
-    gdir.mkdir()
-    _write_csv(gdir / "test_labels.csv", hidden, header=("Id", "Category"))
-    test_poses = [(kp, m) for pid in test_ids for kp, m, _ in results[pid]["poses"]]
-    np.savez_compressed(
-        gdir / "test_poses.npz",
-        X=np.array([np.asarray(kp).ravel() for kp, _ in test_poses], dtype=np.float64).reshape(-1, 75),
-        y=np.array([LABELS.index(m) for _, m in test_poses], dtype=np.int64),
-    )
-    (gdir / "README.txt").write_text(
-        "Instructor-only files: hidden labels of the test split.\n"
-        "test_labels.csv: Id,Category for every frame in ../test_kaggle_frames.\n"
-        "test_poses.npz: X (N, 75) raw key-frame poses of the test subjects, y (N,) label indices\n"
-        "(label order: " + ", ".join(LABELS) + ").\n"
-        "Remove this folder before handing the data to students.\n")
-
     (tmp / "splits.json").write_text(json.dumps(
-        {"train": train_ids, "val": val_ids, "test_count": len(test_ids), "reference": REFERENCE_ID},
-        indent=1))
+        {"train": train_ids, "val": val_ids, "reference": REFERENCE_ID}, indent=1))
     meta = {
         "name": "MDS189 (synthetic)", "format": FORMAT_VERSION, "preset": preset, "seed": seed,
         "labels": list(LABELS), "keypoints": list(BODY25_NAMES),
-        "subjects": {"train": len(train_ids), "val": len(val_ids), "test": len(test_ids)},
+        "subjects": {"train": len(train_ids), "val": len(val_ids)},
         "counts": {
             "key_frames_train": sum(len(rows_by_pid[i]["key"]) for i in train_ids),
             "key_frames_val": sum(len(rows_by_pid[i]["key"]) for i in val_ids),
             "video_frames_train": sum(len(rows_by_pid[i]["video"]) for i in train_ids),
             "video_frames_val": sum(len(rows_by_pid[i]["video"]) for i in val_ids),
-            "test_frames": len(hidden),
         },
+        "test_split": "not generated from this seed: the test frames ship with the homework's release",
     }
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    os.replace(tmp, root)
+    _swap_in(tmp, root, TRAINVAL_ITEMS, last="meta.json")
     if progress:
         print(f"wrote {root} in {time.perf_counter() - t0:.1f}s")
     return root
+
+
+@dataclass
+class TestSplit:
+    """What :func:`generate_test` returns: the labels stay with the caller (the grader)."""
+    labels: list  # [(Id, movement)] for every frame of test_kaggle_frames, by Id
+    pose_X: np.ndarray  # (N, 75) raw key-frame poses of the test people
+    pose_y: np.ndarray  # (N,) label indices
+    digest: str  # test_digest() of the frames written
+
+
+def generate_test(out: str | os.PathLike, seed: int, preset: str = "default",
+                  workers: int | None = None, progress: bool = False) -> TestSplit:
+    """Write the Kaggle-style test frames of ``preset``'s test people, drawn from ``seed``, into
+    ``out`` (``TEST_ITEMS``: the frames, ``videoframe_data_test.txt`` and
+    ``kaggle_submission_format.csv``; other files stay). Their labels are returned, never written.
+
+    The people come from their own streams of ``seed`` (not those of :func:`generate`), so the
+    test split of a course is as secret as the seed its grader keeps.
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")
+    n_test = PRESETS[preset].n_test
+    root = Path(out)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 189, 2]))
+    test_ids = _person_ids(rng, n_test)
+    jobs = [(seed, 10_000 + i, pid, "test", "", None) for i, pid in enumerate(test_ids)]
+    results = _run_jobs(jobs, workers, progress)
+
+    # test frames: pooled over the test people, shuffled, numbered from 1
+    pool = [fm for pid in test_ids for fm in results[pid]["frames"]]
+    perm = np.random.default_rng(np.random.SeedSequence([seed, 189, 7])).permutation(len(pool))
+    tmp = _fresh_tmp(root, "test")
+    tdir = tmp / "test_kaggle_frames"
+    tdir.mkdir()
+    labels = []
+    for new_id, j in enumerate(perm, start=1):
+        data, movement = pool[j]
+        (tdir / f"{new_id:05d}.jpg").write_bytes(data)
+        labels.append((new_id, movement))
+    _write_csv(tmp / "videoframe_data_test.txt",
+               [(f"test_kaggle_frames/{i:05d}.jpg", "label") for i, _ in labels])
+    _write_csv(tmp / "kaggle_submission_format.csv", [(i, LABELS[0]) for i, _ in labels],
+               header=("Id", "Category"))
+    digest = test_digest(tmp)
+    _swap_in(tmp, root, TEST_ITEMS)
+    poses = [(kp, m) for pid in test_ids for kp, m, _ in results[pid]["poses"]]
+    return TestSplit(
+        labels=labels,
+        pose_X=np.array([np.asarray(kp).ravel() for kp, _ in poses], dtype=np.float64).reshape(-1, 75),
+        pose_y=np.array([LABELS.index(m) for _, m in poses], dtype=np.int64),
+        digest=digest,
+    )
+
+
+def test_digest(root: str | os.PathLike) -> str | None:
+    """SHA-256 over the test split's list file and every test frame (None if there is none)."""
+    root = Path(root)
+    listing = root / "videoframe_data_test.txt"
+    if not listing.is_file():
+        return None
+    h = hashlib.sha256(listing.read_bytes())
+    for line in listing.read_text().splitlines():
+        rel = line.split(",")[0].strip()
+        if not rel:
+            continue
+        path = root / rel
+        if not path.is_file():
+            return None
+        data = path.read_bytes()
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+test_digest.__test__ = False  # not a pytest test (its name starts with test_)
+TestSplit.__test__ = False
 
 
 def _maybe_tqdm(it, total, on):

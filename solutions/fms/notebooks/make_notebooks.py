@@ -905,6 +905,9 @@ plausible movement with the same body orientation.
 
 Train your best random-frame model (improve it as you like), predict every frame in
 `test_kaggle_frames/` and write `predictions.csv` (header `Id,Category`, one line per frame).
+The test frames come with the homework (`data/mds189/test_kaggle_frames/`): they show other
+people than the training and validation data, the data generator does not make them, and
+their labels stay with the grader.
 
 **Hand in `predictions.csv` with your code.** The cell below writes it next to your `cnn.py`,
 i.e. `starter/fms/predictions.csv`, so it travels with your submission; the grader scores that
