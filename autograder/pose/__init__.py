@@ -30,3 +30,16 @@ SUITE = Suite(
         "pose-written-7b_lstm": ("7", 3),
     },
 )
+
+
+def prepare_data(log=None):
+    """`course data` hook: the public clips, and on the grading side the hidden clips (rendered
+    from the grader's own seed, once, before any check's time limit runs)."""
+    from coursedata.h36m import ensure
+
+    ensure()
+    try:
+        from .hidden import prepare_data as hidden_prepare
+    except ImportError:  # a student release has no hidden suite
+        return
+    hidden_prepare(log=log)

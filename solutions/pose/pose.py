@@ -13,7 +13,7 @@ Implement the three pieces marked TODO:
 * :func:`pose_loss`: the training loss, the sum of squared errors divided by the batch size;
 * :class:`DeepDynamicModel`: a per-frame CNN applied to every frame (time-distributed),
   an LSTM over the frames of each clip, and an MLP predicting the 17 x 3 joint
-  positions of every frame.
+  positions of every frame from the frame's CNN features and the LSTM's state.
 """
 from __future__ import annotations
 
@@ -71,11 +71,18 @@ class DeepDynamicModel(nn.Module):
     1. normalise the pixels inside the model: ``x / 255 - 0.5``, channels first;
     2. the CNN, applied to the ``B * T`` frames as one batch: three blocks of
        ``Conv2d(3x3, padding 1) -> BatchNorm2d -> ReLU -> MaxPool2d(2)`` with 16, 32 and 64
-       channels, flattened, then ``Linear(-> 128) -> ReLU``;
-    3. an LSTM with 128 hidden units run over the T frames of every clip (``batch_first``:
-       the time axis is axis 1), returning the hidden state of every frame;
-    4. the MLP, applied to every frame: ``Linear(128 -> 256) -> ReLU -> Linear(256 -> 51)``,
+       channels, flattened, then ``Linear(-> 128) -> ReLU``: the features ``(B, T, 128)``;
+    3. an LSTM with 128 hidden units run forwards over the T frames of every clip
+       (``batch_first``: the time axis is axis 1), returning the hidden state of every frame;
+    4. a skip connection around the LSTM: concatenate every frame's CNN features and its
+       LSTM hidden state, ``(B, T, 128 + 128)``;
+    5. the MLP, applied to every frame: ``Linear(256 -> 256) -> ReLU -> Linear(256 -> 51)``,
        reshaped to ``(B, T, 17, 3)``.
+
+    The skip connection gives the MLP a frame's own features directly, while the LSTM
+    adds what the earlier frames of the clip showed (useful when a frame is blurred, dark
+    or occluded). The handout's plain version, the MLP on the LSTM's hidden state only
+    (``Linear(128 -> 256)``), is correct too and gets full marks.
 
     Only the LSTM mixes frames, and nothing mixes clips: the prediction for a clip does
     not depend on the other clips of the batch (in ``eval()`` mode).
@@ -93,16 +100,18 @@ class DeepDynamicModel(nn.Module):
         side = image_size // 8
         self.cnn = nn.Sequential(*blocks, nn.Flatten(), nn.Linear(chans[-1] * side * side, hidden), nn.ReLU())
         self.lstm = nn.LSTM(hidden, hidden, batch_first=True)
-        self.head = nn.Sequential(nn.Linear(hidden, 256), nn.ReLU(), nn.Linear(256, N_JOINTS * 3))
+        self.head = nn.Sequential(nn.Linear(2 * hidden, 256), nn.ReLU(), nn.Linear(256, N_JOINTS * 3))
         # END SOLUTION
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # TODO: normalise, run the CNN on every frame, the LSTM over time, the MLP on every frame.
+        # TODO: normalise, run the CNN on every frame, the LSTM over time, the MLP on every frame
+        # (on the frame's CNN features concatenated with its LSTM state).
         # BEGIN SOLUTION
         B, T, H, W, C = x.shape
         frames = x.float().div(255.0).sub(0.5)                      # (B, T, H, W, 3) in [-0.5, 0.5]
         frames = frames.permute(0, 1, 4, 2, 3).reshape(B * T, C, H, W)
         feats = self.cnn(frames).reshape(B, T, -1)                  # (B, T, hidden)
         seq, _ = self.lstm(feats)                                    # (B, T, hidden)
-        return self.head(seq).reshape(B, T, N_JOINTS, 3)
+        both = torch.cat([feats, seq], dim=-1)                       # (B, T, 2 * hidden): the skip connection
+        return self.head(both).reshape(B, T, N_JOINTS, 3)
         # END SOLUTION

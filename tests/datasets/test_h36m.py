@@ -8,6 +8,9 @@ from coursedata import h36m
 from coursedata.h36m import clips
 
 
+GRADER_SEED = 987654  # a stand-in for the grader's own seed (autograder/pose holds the real one)
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("h36m")
@@ -17,13 +20,51 @@ def tiny(tmp_path_factory):
 
 def test_real_format_files_and_shapes(tiny):
     p = h36m.PRESETS["tiny"]
-    for split, n in (("train", p.n_train), ("valid", p.n_valid), ("test", p.n_test)):
+    for split, n in (("train", p.n_train), ("valid", p.n_valid)):
         v, j = h36m.load_clips(split, tiny)
         assert v.dtype == np.uint8 and v.shape == (n, 8, p.size, p.size, 3)
         assert j.shape == (n, 8, 17, 3) and j.dtype == np.float32
     assert (tiny / "videoframes_clips_train.npy").is_file() and (tiny / "joint_3d_clips_valid.npy").is_file()
-    assert (tiny / "_grader" / "joint_3d_clips_test.npy").is_file()
-    assert not (tiny / "joint_3d_clips_test.npy").exists()  # hidden labels only under _grader/
+    assert h36m.synthetic_info(tiny)["format"] == h36m.FORMAT_VERSION
+
+
+def test_public_generator_writes_no_hidden_clips(tiny, tmp_path):
+    from coursedata.h36m.__main__ import main
+
+    assert not (tiny / "_grader").exists()
+    assert not any("test" in f.name for f in tiny.rglob("*"))
+    main(["--preset", "tiny", "--out", str(tmp_path / "cli"), "--quiet", "--workers", "1"])
+    assert sorted(f.name for f in (tmp_path / "cli").iterdir()) == [
+        "_info.json", "joint_3d_clips_train.npy", "joint_3d_clips_valid.npy", "videoframes_clips_train.npy",
+        "videoframes_clips_valid.npy"]
+    with pytest.raises(FileNotFoundError):
+        h36m.load_clips("test", tiny)
+
+
+def test_hidden_clips_come_from_the_grader_seed_only(tiny, tmp_path):
+    import json
+
+    p = h36m.PRESETS["tiny"]
+    folder = h36m.generate_hidden(tiny, GRADER_SEED, preset="tiny", progress=False)
+    try:
+        assert folder == tiny / "_grader" and (folder.stat().st_mode & 0o077) == 0  # owner only
+        v, j = h36m.load_clips("test", tiny)
+        assert v.shape == (p.n_test, 8, p.size, p.size, 3) and j.shape == (p.n_test, 8, 17, 3)
+        assert not (tiny / "joint_3d_clips_test.npy").exists()  # hidden labels only under _grader/
+        info = json.loads((folder / "_info.json").read_text())
+        assert info == h36m.hidden_info(GRADER_SEED, "tiny") and str(GRADER_SEED) not in json.dumps(info)
+        # nothing the public seed renders (train, valid, even a "test" split of the public seed) is a hidden clip
+        public = [h36m.load_clips(s, tiny)[1] for s in ("train", "valid")]
+        public.append(h36m.make_split(p.n_test, "test", seed=3, size=p.size, workers=1)[1])
+        pub = {c.tobytes() for arr in public for c in arr}
+        assert not any(c.tobytes() in pub for c in j)
+        # the same grader seed renders the same clips (the cache can be rebuilt)
+        again = h36m.make_split(p.n_test, "test", seed=GRADER_SEED, size=p.size, workers=1)
+        assert np.array_equal(again[0], v) and np.array_equal(again[1], j)
+    finally:
+        import shutil
+
+        shutil.rmtree(tiny / "_grader")
 
 
 def test_labels_are_root_relative_metres_with_fixed_bones(tiny):

@@ -3,9 +3,13 @@ on the hidden clips (not part of the test suite; minutes per run).
 
     .venv/bin/python -m tests.pose.calibrate reference --seeds 0 1 2 3 4
     .venv/bin/python -m tests.pose.calibrate per_frame --seeds 0 1 2
+    .venv/bin/python -m tests.pose.calibrate plain_cnn_lstm_without_skip --seeds 0 1 2
     .venv/bin/python -m tests.pose.calibrate mean_pose
 
-Each variant is the reference with a patch (see VARIANTS); the run uses the check's
+Each variant is the reference with a patch (see VARIANTS: ``per_frame`` replaces the LSTM
+by a per-frame layer of the same width, so the network sees one frame at a time; the
+correct-but-different variants of test_pose_variants.py, e.g. the plain CNN + LSTM without
+the skip connection, are there too); the run uses the check's
 TRAIN_KW (without its time limit, so a loaded machine measures the same thing) and
 prints the hidden-clip MPJPE, the steps and the CPU seconds of the training.
 """
@@ -47,6 +51,9 @@ def run(variant: str, seed: int, steps: int | None = None):
     c0, t0 = time.process_time(), time.time()
     out = probes.train_and_predict(Xtr, Ytr, Xh, seed=seed, **kw)
     sys.path.remove(str(tree))
+    per_t = np.linalg.norm(np.asarray(out["pred"], np.float64) - np.asarray(Yh, np.float64), axis=-1).mean(axis=(0, 2))
+    print(f"{variant} seed {seed}: MPJPE per frame of the clip (mm): " + " ".join(f"{e * 1000:.1f}" for e in per_t),
+          flush=True)
     return hidden._ref_mpjpe(Yh, out["pred"]), out["steps_run"], time.process_time() - c0, time.time() - t0
 
 

@@ -34,7 +34,7 @@ def test_student_notebook_has_no_answers():
     student = nbformat.reads(student_notebook(mk.NOTEBOOK, "pose"), as_version=4)
     src = "\n".join(c.source for c in student.cells)
     assert "solutions." not in src and "starter.pose" in src
-    assert "gates that slow the first few hundred steps" not in src  # written answers are cleared
+    assert "accumulate what is constant over the clip" not in src  # written answers are cleared
     assert "Likely" not in src
 
 

@@ -49,3 +49,34 @@ def test_suite_metadata():
 def test_public_checks_and_probes_do_not_import_the_reference(repo):
     for name in ("public.py", "probes.py"):
         assert "solutions" not in (repo / "autograder" / "pose" / name).read_text()
+
+
+def test_hidden_clips_come_from_the_grader_seed(tmp_path, monkeypatch):
+    """The grader renders its hidden clips from its own seed into _grader/ (once; again when
+    the generator changes); nothing the public seed renders is among them."""
+    import json
+
+    import numpy as np
+
+    from autograder.pose import hidden
+    from coursedata import h36m
+
+    monkeypatch.setenv("NNCOURSE_DATA", str(tmp_path))
+    root = tmp_path / "h36m"
+    h36m.generate(root, preset="tiny", seed=0, workers=1, progress=False)
+    assert not (root / "_grader").exists()
+    folder = hidden.ensure_hidden()
+    assert folder == root / "_grader" and (folder.stat().st_mode & 0o077) == 0
+    v, j = h36m.load_clips("test", root)
+    ref = h36m.make_split(len(j), "test", seed=hidden.GRADER_SEED, size=v.shape[2], workers=1)
+    assert np.array_equal(ref[0], v) and np.array_equal(ref[1], j)
+    public = {c.tobytes() for s in ("train", "valid") for c in h36m.load_clips(s, root)[0]}
+    public |= {c.tobytes() for c in h36m.make_split(len(v), "test", seed=0, size=v.shape[2], workers=1)[0]}
+    assert not any(c.tobytes() in public for c in v)
+    stamp = (folder / "videoframes_clips_test.npy").stat().st_mtime_ns
+    hidden.ensure_hidden()  # current: kept
+    assert (folder / "videoframes_clips_test.npy").stat().st_mtime_ns == stamp
+    info = json.loads((folder / "_info.json").read_text())
+    (folder / "_info.json").write_text(json.dumps(dict(info, format="h36m-synthetic-0")))
+    hidden.ensure_hidden()  # stale (another generator version): rendered again
+    assert json.loads((folder / "_info.json").read_text()) == info

@@ -12,6 +12,9 @@ LSTM = "        self.lstm = nn.LSTM(hidden, hidden, batch_first=True)\n"
 RUN_LSTM = "        seq, _ = self.lstm(feats)                                    # (B, T, hidden)\n"
 FEATS = "        feats = self.cnn(frames).reshape(B, T, -1)                  # (B, T, hidden)\n"
 FRAMES = "        frames = frames.permute(0, 1, 4, 2, 3).reshape(B * T, C, H, W)\n"
+HEAD = "        self.head = nn.Sequential(nn.Linear(2 * hidden, 256), nn.ReLU(), nn.Linear(256, N_JOINTS * 3))\n"
+SKIP = "        both = torch.cat([feats, seq], dim=-1)                       # (B, T, 2 * hidden): the skip connection\n"
+RETURN = "        return self.head(both).reshape(B, T, N_JOINTS, 3)\n"
 
 # name: (patches, check id, words the failure message must contain)
 BUGGY = {
@@ -35,8 +38,7 @@ BUGGY = {
                                   "pose.model_frames_aligned", "out of order"),
     "mean_pose_predictor": ([(P, FEATS, "        feats = torch.zeros(B, T, self.lstm.hidden_size)\n")],
                             "pose.model_uses_input", "mean-pose"),
-    "one_pose_per_clip": ([(P, "        return self.head(seq).reshape(B, T, N_JOINTS, 3)\n",
-                            "        return self.head(seq[:, -1]).reshape(B, N_JOINTS, 3)\n")],
+    "one_pose_per_clip": ([(P, RETURN, "        return self.head(both[:, -1]).reshape(B, N_JOINTS, 3)\n")],
                           "pose.model_shapes", "one pose per clip"),
 }
 
@@ -45,6 +47,10 @@ MODEL_CHECKS = ("pose.model_shapes", "pose.model_batch_independent", "pose.model
 FUNCTION_CHECKS = ("pose.public.mpjpe", "pose.mpjpe", "pose.public.loss", "pose.loss")
 # correct-but-different: every check of its part passes
 CORRECT = {
+    # the handout's plain CNN -> LSTM -> MLP, without the skip connection (also trained in calibrate.py)
+    "plain_cnn_lstm_without_skip": [
+        (P, HEAD, "        self.head = nn.Sequential(nn.Linear(hidden, 256), nn.ReLU(), nn.Linear(256, N_JOINTS * 3))\n"),
+        (P, SKIP, "        both = seq\n")],
     "gru_instead_of_lstm": [(P, LSTM, "        self.lstm = nn.GRU(hidden, hidden, batch_first=True)\n")],
     "time_major_lstm_with_transposes": [
         (P, LSTM, "        self.lstm = nn.LSTM(hidden, hidden)\n"),

@@ -12,7 +12,12 @@ synthetic copy in exactly that format with the articulated body model of
 :mod:`coursedata.body` (see ``datasets/h36m/CARD.md``). A real copy placed in
 ``default_dir()`` is used as is.
 
-``python -m coursedata.h36m [--preset default|tiny] [--seed N] [--out DIR]``
+The public generator writes the training and validation splits only. The grader's hidden
+clips (``_grader/``) come from a seed that only the grading side holds
+(``autograder/pose``): ``generate_hidden(root, grader_seed)``, or ``--grader-seed N`` on the
+command line.
+
+``python -m coursedata.h36m [--preset default|tiny] [--seed N] [--out DIR] [--grader-seed N]``
 """
 from __future__ import annotations
 
@@ -20,10 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .clips import FORMAT_VERSION, N_FRAMES, N_JOINTS, PRESETS, generate, make_split, render_clip
+from .clips import (FORMAT_VERSION, N_FRAMES, N_JOINTS, PRESETS, generate, generate_hidden, hidden_info, make_split,
+                    render_clip)
 
 __all__ = ["FORMAT_VERSION", "N_FRAMES", "N_JOINTS", "PRESETS", "JOINT_NAMES", "PARENTS", "default_dir",
-           "ensure", "generate", "make_split", "render_clip", "load_clips", "clip_paths"]
+           "ensure", "generate", "generate_hidden", "hidden_info", "make_split", "render_clip", "load_clips",
+           "clip_paths", "synthetic_info"]
 
 JOINT_NAMES = ("Hip", "RHip", "RKnee", "RFoot", "LHip", "LKnee", "LFoot", "Spine", "Thorax", "Neck/Nose",
                "Head", "LShoulder", "LElbow", "LWrist", "RShoulder", "RElbow", "RWrist")
@@ -72,13 +79,24 @@ def load_clips(split: str = "train", root=None, mmap: bool | None = None):
     return videos, joints
 
 
-def ensure(preset: str = "default", seed: int = 0, force: bool = False) -> Path:
-    """`course data h36m`: generate the synthetic copy into ``default_dir()`` unless present."""
-    import shutil
+def synthetic_info(root=None) -> dict | None:
+    """The ``_info.json`` of a synthetic copy (None for real files or a broken record)."""
+    import json
 
+    path = (Path(root) if root is not None else default_dir()) / "_info.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def ensure(preset: str = "default", seed: int = 0, force: bool = False) -> Path:
+    """`course data h36m`: generate the synthetic training and validation clips into
+    ``default_dir()`` unless present (a synthetic copy of an older generator version is
+    rendered again; real files are kept). No hidden clips: the grader makes its own."""
     root = default_dir()
-    if force and (root / "_info.json").is_file():
-        shutil.rmtree(root)
-    if not all(p.is_file() for s in ("train", "valid", "test") for p in clip_paths(s, root)):
+    info = synthetic_info(root)
+    stale = info is not None and info.get("format") != FORMAT_VERSION
+    if force or stale or not all(p.is_file() for s in ("train", "valid") for p in clip_paths(s, root)):
         generate(root, preset=preset, seed=seed)
     return root

@@ -29,18 +29,19 @@ from coursedata.body.render import SEGMENT_ENDS
 from .motions import clip_trajectory, idx
 
 __all__ = ["PRESETS", "Preset", "SPLITS", "N_FRAMES", "N_JOINTS", "render_clip", "make_split", "generate",
-           "FORMAT_VERSION"]
+           "generate_hidden", "hidden_info", "FORMAT_VERSION"]
 
-FORMAT_VERSION = "h36m-synthetic-1"
+FORMAT_VERSION = "h36m-synthetic-2"
 N_FRAMES = 8
 N_JOINTS = 17
 FPS = 10.0
-# split name -> stream id (the grader's hidden clips use their own stream)
+# split name -> stream id (the grader's hidden clips use their own stream, and their own seed)
 SPLITS = {"train": 1, "valid": 2, "test": 3}
 # difficulty knobs (the card documents the values used)
 VIEW_RANGE = 70.0      # camera azimuth relative to the body's facing direction: +- this many degrees
 P_OCCLUDER = 0.4       # probability that an occluder crosses the clip
-P_BAD_FRAME = 0.10     # probability that a frame is degraded (blur, dark, noise)
+P_BAD_FRAME = 0.30     # probability that a frame is degraded (blur, dark, noise): a single frame says
+                       # little then, the clip's other frames (temporal context) say more
 MAX_CLUTTER = 2        # at most this many objects in the room
 THICKNESS = (1.5, 2.2)  # limb radius multiplier range (cartoon-thick limbs)
 FILL = (0.7, 0.85)     # body height as a fraction of the frame
@@ -159,13 +160,14 @@ def render_clip(rng: np.random.Generator, S: int = 48, n_frames: int = N_FRAMES)
         img = img * light
         if bad[t]:
             kind = rng.integers(3)
-            if kind == 0:  # horizontal motion blur
-                k = int(rng.integers(3, 7))
-                img = np.mean([np.roll(img, s, axis=1) for s in range(-k, k + 1)], axis=0)
+            if kind == 0:  # strong motion blur (any direction)
+                k = int(rng.integers(4, 9))
+                axis = int(rng.integers(2))
+                img = np.mean([np.roll(img, s, axis=axis) for s in range(-k, k + 1)], axis=0)
             elif kind == 1:  # dark, noisy frame
-                img = img * rng.uniform(0.15, 0.35) + rng.normal(0, 0.06, size=img.shape)
+                img = img * rng.uniform(0.08, 0.25) + rng.normal(0, 0.07, size=img.shape)
             else:  # strong sensor noise
-                img = img + rng.normal(0, 0.15, size=img.shape)
+                img = img + rng.normal(0, 0.25, size=img.shape)
         img = img + rng.normal(0, noise, size=img.shape)
         frames[t] = np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
     J = Xc[:, H36M17_FROM_JOINTS]
@@ -208,29 +210,72 @@ def make_split(n: int, split: str = "train", seed: int = 0, size: int = 48, work
             [a for p in parts for a in p[2]])
 
 
-def generate(out, preset: str = "default", seed: int = 0, workers: int | None = None, progress: bool = True) -> Path:
+def _save_atomic(path: Path, arr) -> None:
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}.npy")
+    np.save(tmp, arr, allow_pickle=False)
+    tmp.replace(path)
+
+
+def generate(out, preset: str = "default", seed: int = 0, workers: int | None = None, progress: bool = True,
+             grader_seed: int | None = None) -> Path:
     """Write the real file layout into ``out``:
 
-    ``videoframes_clips_{train,valid}.npy`` and ``joint_3d_clips_{train,valid}.npy``, plus
-    the grader's hidden clips in ``_grader/`` (same names with ``test``) and
-    ``_info.json`` (format version, preset, seed, per-clip actions).
+    ``videoframes_clips_{train,valid}.npy`` and ``joint_3d_clips_{train,valid}.npy`` and
+    ``_info.json`` (format version, preset, seed, per-clip actions), from ``seed``.
+
+    The grader's hidden clips are **not** written unless ``grader_seed`` is given: they come
+    from a seed only the grading side holds (see :func:`generate_hidden`), so that nobody can
+    render them from the public seed.
     """
     import json
 
     p = PRESETS[preset]
     out = Path(out)
-    (out / "_grader").mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     info = {"format": FORMAT_VERSION, "preset": preset, "seed": seed, "size": p.size,
             "labels": "root-relative camera-frame joint positions in metres (x right, y down, z forward)"}
-    for split, n in (("train", p.n_train), ("valid", p.n_valid), ("test", p.n_test)):
+    for split, n in (("train", p.n_train), ("valid", p.n_valid)):
         t0 = time.perf_counter()
         vids, joints, actions = make_split(n, split, seed, p.size, workers)
-        folder = out / "_grader" if split == "test" else out
-        np.save(folder / f"videoframes_clips_{split}.npy", vids, allow_pickle=False)
-        np.save(folder / f"joint_3d_clips_{split}.npy", joints, allow_pickle=False)
-        if split != "test":  # nothing about the hidden clips outside _grader/
-            info[f"actions_{split}"] = actions
+        _save_atomic(out / f"videoframes_clips_{split}.npy", vids)
+        _save_atomic(out / f"joint_3d_clips_{split}.npy", joints)
+        info[f"actions_{split}"] = actions
         if progress:
             print(f"h36m {split}: {n} clips of {p.size}x{p.size} in {time.perf_counter() - t0:.1f} s")
     (out / "_info.json").write_text(json.dumps(info))
+    if grader_seed is not None:
+        generate_hidden(out, grader_seed, preset=preset, workers=workers, progress=progress)
     return out
+
+
+def hidden_info(grader_seed: int, preset: str = "default", n: int | None = None) -> dict:
+    """What ``_grader/_info.json`` records: enough to tell a stale hidden split, never the seed."""
+    import hashlib
+
+    p = PRESETS[preset]
+    digest = hashlib.sha256(f"h36m-grader:{int(grader_seed)}".encode()).hexdigest()[:16]
+    return {"format": FORMAT_VERSION, "preset": preset, "size": p.size, "n": p.n_test if n is None else int(n),
+            "seed_digest": digest}
+
+
+def generate_hidden(out, grader_seed: int, preset: str = "default", n: int | None = None,
+                    workers: int | None = None, progress: bool = True) -> Path:
+    """Write the grader's hidden clips ``out/_grader/{videoframes,joint_3d}_clips_test.npy``
+    (and ``_grader/_info.json``) from ``grader_seed``; the folder is created readable by its
+    owner only. Returns the ``_grader`` folder."""
+    import json
+
+    p = PRESETS[preset]
+    n = p.n_test if n is None else int(n)
+    folder = Path(out) / "_grader"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    t0 = time.perf_counter()
+    vids, joints, _ = make_split(n, "test", int(grader_seed), p.size, workers)
+    (folder / "_info.json").unlink(missing_ok=True)  # written last: a half-written split is never current
+    _save_atomic(folder / "videoframes_clips_test.npy", vids)
+    _save_atomic(folder / "joint_3d_clips_test.npy", joints)
+    (folder / "_info.json").write_text(json.dumps(hidden_info(grader_seed, preset, n)))
+    if progress:
+        print(f"h36m hidden test split: {n} clips of {p.size}x{p.size} in {time.perf_counter() - t0:.1f} s")
+    return folder
