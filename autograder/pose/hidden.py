@@ -367,7 +367,7 @@ TRAIN_KW = dict(num_steps=600, batch_size=32, lr=2e-3, max_seconds=90.0)
 # h36m-synthetic-2), measured with ``python -m tests.pose.calibrate VARIANT --seeds ...``
 # (the same run without the time limit), training seeds:
 #   reference DeepDynamicModel (CNN + LSTM, skip connection), seeds 0-2:        138.0 137.6 137.4 (mean 137.7)
-#   the handout's plain CNN -> LSTM -> MLP (no skip), seed 0:                   138.9
+#   the handout's plain CNN -> LSTM -> MLP (no skip), seeds 0-1:                138.9 138.3
 #   per-frame CNN (the LSTM replaced by a per-frame layer), seeds 0-2:          145.4 143.3 146.6 (mean 145.1)
 #   mean pose of the training clips:                                            162.1
 #   ridge regression on 16x16 pixels, per frame (alpha 1 / 10 / 100):           156.3 / 153.4 / 150.3
