@@ -359,10 +359,13 @@ def _score(t: Context, pred, joints, what):
 # training the student's model class in the sandbox (part 4)
 # ----------------------------------------------------------------------------------
 # Budget: 600 Adam steps of 32 clips (lr 2e-3) on the 2,000 training clips, 2 torch threads,
-# stopped at 90 s of training; the check's time limit also covers importing torch and
-# sending the clips. The reference needs 97-111 s of CPU for the 600 steps on ONE thread of a
-# heavily loaded 2-core machine (load average 15-20); with 2 threads at load ~8: 74 s of wall time.
-TRAIN_KW = dict(num_steps=600, batch_size=32, lr=2e-3, max_seconds=90.0)
+# stopped after 300 s of CPU time of the sandboxed process (all threads). CPU time, not wall
+# time, so that a busy grading machine (a batch at --jobs 2, other graders) slows the run
+# down without cutting it short: the check's wall-clock limit (480 s) only catches hangs.
+# Measured (generator h36m-synthetic-2, reference, seed 0, nearly idle 2-core machine):
+# 600 steps in 157 s of CPU, 83 s of wall time, so the budget is 1.9x the reference's need.
+TRAIN_KW = dict(num_steps=600, batch_size=32, lr=2e-3, max_cpu_seconds=300.0)
+REFERENCE_TRAIN_CPU_S = 157.0
 # Calibration (MPJPE on the grader's 400 hidden clips, default preset, generator
 # h36m-synthetic-2), measured with ``python -m tests.pose.calibrate VARIANT --seeds ...``
 # (the same run without the time limit), training seeds:
@@ -376,8 +379,8 @@ TRAIN_KW = dict(num_steps=600, batch_size=32, lr=2e-3, max_seconds=90.0)
 # Threshold 150 mm (the handout's target): 11.1 mm over the worst LSTM run measured (plain
 # CNN + LSTM), 12.0 mm over the reference's worst seed, 12.1 mm under the mean pose. A
 # per-frame CNN clears it too (a working, only weaker, model); the best closed-form linear
-# model is 0.3 mm above it. Time: 600 reference steps took 130 s of wall time (203 s CPU) at
-# load average 2.4 on this 2-core machine, i.e. over the 90 s cap when the cores are busy.
+# model is 0.3 mm above it. Time: see the budget above (CPU time: 157 s idle; 203 s at load 2.4,
+# where the wall time was 130 s).
 TRAIN_THRESHOLD_MM = 150.0
 REFERENCE_TRAIN_MAX_MM = 138.0
 PLAIN_LSTM_TRAIN_MAX_MM = 138.9
@@ -389,15 +392,16 @@ def _hint_from_training(err, mean_mm, out):
     if loss.size and not np.all(np.isfinite(loss)):
         return " The training loss became NaN."
     if out.get("stopped_early") and int(out.get("steps_run") or 0) < 0.5 * TRAIN_KW["num_steps"]:
-        return (" Training stopped after fewer than half of the steps: your model (or the grading machine) is too "
-                "slow; the reference needs well under the budget on two idle cores.")
+        return (f" Training stopped after fewer than half of the steps: your model is too slow for the budget of "
+                f"{TRAIN_KW['max_cpu_seconds']:.0f} s of CPU time (the reference needs about "
+                f"{REFERENCE_TRAIN_CPU_S:.0f} s for the {TRAIN_KW['num_steps']} steps); make it smaller.")
     if abs(err - mean_mm) < 0.05 * mean_mm:
         return (" That is about the error of always predicting the mean pose: the model learnt nothing from the "
                 "frames (does forward use its input? are the pixels normalised inside the model?).")
     return ""
 
 
-@check("pose.train", part="4", points=10, timeout=240, memory_mb=8192,
+@check("pose.train", part="4", points=10, timeout=480, memory_mb=8192,
        description="DeepDynamicModel trained by the grader (Adam, CPU budget) reaches the MPJPE threshold on hidden clips")
 def train_check(t: Context):
     _protect_secrets()
@@ -408,15 +412,16 @@ def train_check(t: Context):
         t.fail(f"the training harness returned {type(out).__name__}")
     err = _score(t, out["pred"], Yh, "your model after training")
     mean_mm = _mean_pose_mpjpe(Ytr, Yh)
-    early = " (stopped at the time limit: your model is too slow for the budget, make it smaller)" \
+    early = " (stopped at the CPU-time budget: your model is too slow for it, make it smaller)" \
         if out.get("stopped_early") else ""
     msg = (f"MPJPE on {len(Yh)} hidden clips after training: {err:.1f} mm (required: at most {TRAIN_THRESHOLD_MM:.0f} "
            f"mm; the mean pose scores {mean_mm:.0f} mm); {out.get('steps_run')} Adam steps in "
-           f"{out.get('seconds', float('nan')):.0f} s{early}, {out.get('n_params')} parameters")
+           f"{out.get('cpu_seconds', float('nan')):.0f} s of CPU ({out.get('seconds', float('nan')):.0f} s of wall "
+           f"time){early}, {out.get('n_params')} parameters")
     if err > TRAIN_THRESHOLD_MM:
         t.fail(msg + "." + _hint_from_training(err, mean_mm, out),
                summary="the MPJPE of your trained model on the hidden clips is above the threshold"
-                       + (" (training stopped at the time limit)" if early else ""))
+                       + (" (training stopped at the CPU-time budget)" if early else ""))
     t.note(msg)
 
 

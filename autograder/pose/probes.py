@@ -79,12 +79,13 @@ def model_info(seed=0):
 
 
 def train_and_predict(train_videos, train_joints, predict_videos, *, num_steps=600, batch_size=32, lr=2e-3,
-                      max_seconds=90.0, seed=0, use_student_loss=False, threads=2):
+                      max_cpu_seconds=300.0, seed=0, use_student_loss=False, threads=2):
     """Train a fresh ``DeepDynamicModel()`` with the provided loop; predict ``predict_videos``.
 
     The labels of ``predict_videos`` are never given. Returns the predictions (float32
     ``(N, T, 17, 3)``), the training-loss curve, the steps run and the seconds spent.
-    ``threads``: torch's intra-op threads (the budget is "90 s on 2 cores").
+    ``threads``: torch's intra-op threads; ``max_cpu_seconds``: the budget, in CPU seconds of
+    this process (all threads), so that a busy grading machine does not cut the run short.
     """
     torch = _torch()
     from starter.pose import pose
@@ -96,13 +97,14 @@ def train_and_predict(train_videos, train_joints, predict_videos, *, num_steps=6
     t0 = time.perf_counter()
     loss_fn = pose.pose_loss if use_student_loss else None
     hist = tr.train(model, train_videos, train_joints, None, None, loss_fn=loss_fn, num_steps=int(num_steps),
-                    batch_size=int(batch_size), lr=float(lr), max_seconds=float(max_seconds), seed=int(seed),
+                    batch_size=int(batch_size), lr=float(lr), max_cpu_seconds=float(max_cpu_seconds), seed=int(seed),
                     threads=int(threads), log=None)
     pred = tr.predict(model, predict_videos, batch_size=64)
     steps = int(hist["steps"][-1]) if hist["steps"] else 0
     return {"pred": np.asarray(pred, dtype=np.float32), "train_loss": np.asarray(hist["train_loss"], np.float64),
             "steps_run": steps, "stopped_early": bool(steps < int(num_steps)),
-            "seconds": float(time.perf_counter() - t0), "n_params": n_params}
+            "seconds": float(time.perf_counter() - t0), "cpu_seconds": float(hist.get("cpu_seconds", float("nan"))),
+            "n_params": n_params}
 
 
 def predict_saved(weights, videos):

@@ -64,18 +64,19 @@ def predict(model: nn.Module, videos, batch_size: int = 64) -> np.ndarray:
 
 def train(model: nn.Module, train_videos, train_joints, valid_videos=None, valid_joints=None, *,
           loss_fn=None, epochs: int = 5, num_steps: int | None = None, batch_size: int = 32, lr: float = 2e-3,
-          betas=(0.9, 0.999), max_seconds: float | None = None, seed: int = 0, threads: int | None = 2,
-          log=print) -> dict:
+          betas=(0.9, 0.999), max_seconds: float | None = None, max_cpu_seconds: float | None = None,
+          seed: int = 0, threads: int | None = 2, log=print) -> dict:
     """Train ``model`` with Adam on the clips; return the history.
 
     ``loss_fn(y, pred)``: the training loss (default: sum of squared errors / batch, i.e.
     ``pose.pose_loss``). ``epochs`` passes over the shuffled training clips, or exactly
-    ``num_steps`` mini-batches when given. ``max_seconds`` stops early (the history says
-    so). ``log``: a print-like function for one line per epoch, or None.
+    ``num_steps`` mini-batches when given. ``max_seconds`` (wall-clock) or ``max_cpu_seconds``
+    (CPU time of this process, all threads: what the grader's budget counts, so a busy
+    machine does not cut the run short) stops early (the history says so). ``log``: a print-like function for one line per epoch, or None.
 
     History keys: ``epoch`` (1, 2, ...), ``train_loss``, ``train_mpjpe``, ``valid_loss``,
     ``valid_mpjpe`` (one value per epoch; the validation entries are NaN without a
-    validation set), ``steps`` (steps done by the end of each epoch), ``seconds``,
+    validation set), ``steps`` (steps done by the end of each epoch), ``seconds``, ``cpu_seconds``,
     ``stopped_early``.
     """
     configure_torch(threads)
@@ -91,7 +92,12 @@ def train(model: nn.Module, train_videos, train_joints, valid_videos=None, valid
     gen = np.random.default_rng(seed)
     hist = {k: [] for k in ("epoch", "train_loss", "train_mpjpe", "valid_loss", "valid_mpjpe", "steps")}
     hist["stopped_early"] = False
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
+
+    def out_of_time():
+        return (max_seconds is not None and time.perf_counter() - t0 > max_seconds) or \
+            (max_cpu_seconds is not None and time.process_time() - c0 > max_cpu_seconds)
+
     step = 0
     for epoch in range(1, epochs + 1):
         model.train()
@@ -109,8 +115,7 @@ def train(model: nn.Module, train_videos, train_joints, valid_videos=None, valid
             losses.append(float(loss.detach()))
             errors.append(_mpjpe_mm(yb, pred))
             step += 1
-            if (num_steps is not None and step >= num_steps) or \
-                    (max_seconds is not None and time.perf_counter() - t0 > max_seconds):
+            if (num_steps is not None and step >= num_steps) or out_of_time():
                 break
         hist["epoch"].append(epoch)
         hist["train_loss"].append(float(np.mean(losses)))
@@ -132,10 +137,11 @@ def train(model: nn.Module, train_videos, train_joints, valid_videos=None, valid
                 f"({time.perf_counter() - t0:.0f} s)")
         if num_steps is not None and step >= num_steps:
             break
-        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+        if out_of_time():
             hist["stopped_early"] = True
             break
     hist["seconds"] = time.perf_counter() - t0
+    hist["cpu_seconds"] = time.process_time() - c0
     return hist
 
 

@@ -45,7 +45,7 @@ def run(variant: str, seed: int, steps: int | None = None):
     spec.loader.exec_module(probes)
     Xtr, Ytr = hidden.load_train()
     Xh, Yh = hidden.load_hidden()
-    kw = dict(hidden.TRAIN_KW, max_seconds=1e9)
+    kw = dict(hidden.TRAIN_KW, max_cpu_seconds=1e9)
     if steps:
         kw["num_steps"] = steps
     c0, t0 = time.process_time(), time.time()
