@@ -369,7 +369,8 @@ REFERENCE_TRAIN_CPU_S = 157.0
 # Calibration (MPJPE on the grader's 400 hidden clips, default preset, generator
 # h36m-synthetic-2), measured with ``python -m tests.pose.calibrate VARIANT --seeds ...``
 # (the same run without the time limit), training seeds:
-#   reference DeepDynamicModel (CNN + LSTM, skip connection), seeds 0-2:        138.0 137.6 137.4 (mean 137.7)
+#   reference DeepDynamicModel (CNN + LSTM, skip connection), seeds 0-4:        138.0 137.6 137.4 143.3 137.1
+#                                                                (mean 138.7, max 143.3)
 #   the handout's plain CNN -> LSTM -> MLP (no skip), seeds 0-1:                138.9 138.3
 #   per-frame CNN (the LSTM replaced by a per-frame layer), seeds 0-2:          145.4 143.3 146.6 (mean 145.1)
 #   mean pose of the training clips:                                            162.1
@@ -377,12 +378,12 @@ REFERENCE_TRAIN_CPU_S = 157.0
 #   (per frame of the clip, reference: about 144 mm at frame 0, which has no past, and
 #   134-138 mm at frames 1-7; per-frame CNN: 141-149 mm at every frame)
 # Threshold 150 mm (the handout's target): 11.1 mm over the worst LSTM run measured (plain
-# CNN + LSTM), 12.0 mm over the reference's worst seed, 12.1 mm under the mean pose. A
+# CNN + LSTM), 6.7 mm over the reference's worst seed (seed 3), 12.1 mm under the mean pose. A
 # per-frame CNN clears it too (a working, only weaker, model); the best closed-form linear
 # model is 0.3 mm above it. Time: see the budget above (CPU time: 157 s idle; 203 s at load 2.4,
 # where the wall time was 130 s).
 TRAIN_THRESHOLD_MM = 150.0
-REFERENCE_TRAIN_MAX_MM = 138.0
+REFERENCE_TRAIN_MAX_MM = 143.3  # worst of seeds 0-4
 PLAIN_LSTM_TRAIN_MAX_MM = 138.9
 MEAN_POSE_HIDDEN_MM = 162.1
 
