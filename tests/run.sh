@@ -18,7 +18,7 @@ echo "== phase 1: tests that may run side by side (${jobs} worker(s))"
 echo "== phase 2: tests that run alone (wall-clock training budgets)"
 args=("$@")
 has_path=0
-for a in "$@"; do case "$a" in tests*|*/*|*.py*) has_path=1 ;; esac; done
+for arg in "$@"; do case "$arg" in tests*|*/*|*.py*) has_path=1 ;; esac; done
 if [ "$has_path" -eq 0 ]; then  # collect only the files that hold serial tests (tests/conftest.py SERIAL)
   read -r -a files <<< "$("$py" -c 'import tests.conftest as c; print(" ".join(sorted({s.split("::")[0] for s in c.SERIAL})))')"
   args+=("${files[@]}")
