@@ -47,6 +47,7 @@ SUITE = Suite(
         "Q6.1.2": "a CNN on NIST36",
         "Q6.1.3": "a CNN on CIFAR-10",
         "Q6.1.4": "CNN versus the earlier models (written)",
+        "Q6.3": "extra credit: the CIFAR CNN on a handheld video of one class (plot, written)",
     },
     probes=("probes.py",),
     preload=("numpy", "torch", "skimage.measure", "scipy.ndimage"),
@@ -68,6 +69,7 @@ SUITE = Suite(
         "nist36-written-q5_2": ("Q5.2", 5),
         "nist36-written-q5_3_1": ("Q5.3.1", 5),
         "nist36-written-q6_1_4": ("Q6.1.4", 10),
+        "nist36-written-q6_3": ("Q6.3", 20),
     },
 )
 

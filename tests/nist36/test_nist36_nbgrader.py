@@ -24,6 +24,6 @@ def test_partial_submission_through_nbgrader(graded):
     sample, res = graded
     score = res["partial"].score
     assert score.code_score == sample.expect["nbgrader"]
-    assert score.max_code_score == 96 and score.max_written_score == 59
+    assert score.max_code_score == 96 and score.max_written_score == 79
     cells = res["partial"].cells
     assert cells["test_nist36_forward"] == (3.0, 3.0) and cells["test_nist36_backwards"] == (0.0, 7.0)

@@ -3,6 +3,8 @@
     python solutions/nist36/notebooks/make_notebook.py            # write + execute (fast mode)
     python solutions/nist36/notebooks/make_notebook.py --full     # execute with the default schedules
     python solutions/nist36/notebooks/make_notebook.py --no-run   # write only
+    python solutions/nist36/notebooks/make_notebook.py --full --keep /tmp/hw   # ... and keep the hand-in
+    python solutions/nist36/notebooks/make_notebook.py --sync-text  # refresh only the text cells
 
 The notebook is built with nbformat from the cells below and executed with nbclient in
 a working folder whose ``starter/nist36/`` is the reference (graded cells grade that
@@ -546,6 +548,95 @@ so a stroke detector learned in one place works everywhere: the network is toler
 shifts, slants and distortions of the handwriting, which the FC network must learn separately for
 every position. Pooling adds more tolerance to small displacements.
 """),
+        md("""
+### Q6.3 (extra credit) Neural networks in the real world, offline
+
+The handout's version takes an ImageNet-pretrained torchvision model, measures its validation
+accuracy on one category, then films a real object of that category with some movement,
+classifies every frame, and compares. This course runs offline (no downloads, no torchvision),
+so here **your `CifarNet` of Q6.1.3 replaces the pretrained model** and **a generated clip replaces
+the filmed video**: `coursedata.cifar10.video.handheld_video(label, n_frames=60, seed=0)` renders an
+object of one class of the CIFAR-10-style set as if filmed with a handheld camera: it drifts, zooms,
+turns, is smeared by motion blur (more when the light is dim and the shutter stays open longer) and
+the light and its colour change. It returns the uint8 frames `(60, 32, 32, 3)` and, per frame, the
+object's centre, scale, angle, blur length (pixels) and light. (On the real CIFAR-10 the class index
+names a real category; the clip still shows the synthetic silhouette of that index.)
+
+The cell below picks one class, measures the network's validation (test-set) accuracy on that
+class, classifies every frame of the clip and plots, per frame, the predicted class and the
+network's confidence, next to what the camera did (it runs in a second or two).
+"""),
+        code("""
+from coursedata.cifar10 import label_names
+from coursedata.cifar10.video import handheld_video
+
+CLASS = 3  # the class to film (index into the class names: 3 is "ring" on the synthetic set)
+names = label_names()
+pred_te = run_q6.predict(cif, run_q6.cifar_images(Xte))
+class_acc = np.mean(pred_te[yte == CLASS] == CLASS)
+clip = handheld_video(CLASS, n_frames=60, seed=0)
+frames = clip["frames"]
+cif.eval()
+with torch.no_grad():
+    probs = torch.softmax(cif(torch.as_tensor(run_q6.cifar_images(frames))), dim=1).numpy()
+pred_v = probs.argmax(1)
+video_acc = np.mean(pred_v == CLASS)
+print(f"class {CLASS} ({names[CLASS]}): validation accuracy {class_acc:.3f} on {np.sum(yte == CLASS)} images, "
+      f"video accuracy {video_acc:.3f} on {len(frames)} frames")
+print("frames predicted as:", {names[c]: int(k) for c, k in zip(*np.unique(pred_v, return_counts=True))})
+
+fig = plt.figure(figsize=(12, 7.5))
+show = np.arange(0, len(frames), 5)
+for j, i in enumerate(show):
+    ax = fig.add_subplot(4, len(show), j + 1)
+    ax.imshow(frames[i])
+    ax.set_title(f"{i}: {names[pred_v[i]]}", fontsize=7, color="green" if pred_v[i] == CLASS else "red")
+    ax.axis("off")
+fr = np.arange(len(frames))
+ax = fig.add_subplot(4, 1, 2)
+ax.plot(fr, probs[:, CLASS], "g-", label=f"p({names[CLASS]})")
+ax.plot(fr, probs.max(1), "k:", label="confidence of the prediction")
+wrong = pred_v != CLASS
+ax.scatter(fr[wrong], probs.max(1)[wrong], c="red", s=12, label="wrong prediction", zorder=3)
+ax.axhline(class_acc, color="gray", lw=0.8, ls="--", label="validation accuracy of the class")
+ax.set_ylim(0, 1.05)
+ax.set_ylabel("probability")
+ax.legend(fontsize=7, loc="lower left", ncol=4)
+ax = fig.add_subplot(4, 1, 3, sharex=ax)
+ax.scatter(fr, pred_v, c=np.where(wrong, "red", "green"), s=12)
+ax.set_yticks(range(len(names)))
+ax.set_yticklabels(names, fontsize=6)
+ax.set_ylabel("predicted class")
+ax = fig.add_subplot(4, 1, 4, sharex=ax)
+ax.plot(fr, clip["blur"], label="motion blur (px)")
+ax.plot(fr, clip["scale"] * 4, label="scale x4")
+ax.plot(fr, np.abs(clip["angle"]) / 10, label="|angle| / 10 deg")
+ax.plot(fr, clip["light"] * 4, label="light x4")
+ax.set_xlabel("frame")
+ax.legend(fontsize=7, ncol=4)
+plt.tight_layout()
+plt.show()
+"""),
+        ask("""
+**Q6.3** Report the network's validation accuracy on the class you picked and its accuracy on the
+frames of the clip, with the plot above. Why do they differ? Which frames fail, and what was the
+camera doing then? Suggest ways to make the network more robust to such footage (the training data,
+the architecture, the use of several frames). *Extra credit.*
+""", 20),
+        written("nist36-written-q6_3", 20, """
+**Q6.3** The network is clearly worse on the clip than on the validation images of the class (the
+numbers printed above the plot; see the reference run). The validation images come from the same
+distribution as the training images, so their accuracy says nothing about images from elsewhere. The
+clip leaves that distribution: the object grows beyond the largest training objects and drifts
+further from the centre, it is smeared by motion blur (every training image is sharp), and the light
+dims and changes colour. The failing frames are the ones where the camera moved fast in dim light
+(long blur: the ring's hole fills in and it becomes a disc, or a smeared ring looks like a crescent)
+or zoomed far in or out. Ways to make the network more robust: train on what the camera does
+(augmentation with wider scale, shift and rotation ranges, blur kernels, brightness, contrast and
+colour jitter, noise), or add frames from real footage to the training set; give the network more
+invariance and capacity (more data, global pooling); and use time: average the class probabilities
+over neighbouring frames or track the object instead of trusting one blurred frame.
+"""),
     ]
     return out
 
@@ -570,12 +661,14 @@ def is_graded_test(cell) -> bool:
     return cell.cell_type == "code" and bool(meta.get("grade"))
 
 
-def execute(nb, timeout: int = 1800, fast: bool = True, graded: bool | None = None):
+def execute(nb, timeout: int = 1800, fast: bool = True, graded: bool | None = None, keep: Path | None = None):
     """Run the cells in a temporary working folder (weight files written into its starter/nist36/).
 
     ``graded`` (default: not ``fast``): also run the graded test cells. In fast mode the
     training runs are too short for the thresholds, so the graded cells are skipped (their
-    outputs stay empty), as in the other homeworks' notebook tests.
+    outputs stay empty), as in the other homeworks' notebook tests. ``keep``: copy the
+    working folder there afterwards (the reference code with the weight files the notebook
+    saved, i.e. what a student hands in: grade it with ``course grade nist36 KEEP``).
     """
     from nbclient import NotebookClient
 
@@ -594,6 +687,9 @@ def execute(nb, timeout: int = 1800, fast: bool = True, graded: bool | None = No
                                     resources={"metadata": {"path": str(work)}})
             client.execute()
         finally:
+            if keep is not None:
+                shutil.copytree(work, keep, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
             for k, v in old.items():
                 if v is None:
                     os.environ.pop(k, None)
@@ -604,19 +700,68 @@ def execute(nb, timeout: int = 1800, fast: bool = True, graded: bool | None = No
         if cell["id"] in done and cell.cell_type == "code":
             cell.outputs = done[cell["id"]].outputs
             cell.execution_count = done[cell["id"]].execution_count
+            if "execution" in done[cell["id"]].metadata:
+                cell.metadata["execution"] = done[cell["id"]].metadata["execution"]
     return nb
+
+
+def cell_times(nb) -> list[tuple[float, str]]:
+    """(seconds, first source line) of every executed code cell, from nbclient's timing metadata."""
+    from datetime import datetime
+
+    out = []
+    for cell in nb.cells:
+        ex = cell.metadata.get("execution", {})
+        a, b = ex.get("iopub.execute_input"), ex.get("shell.execute_reply")
+        if cell.cell_type == "code" and a and b:
+            sec = (datetime.fromisoformat(b.replace("Z", "+00:00")) - datetime.fromisoformat(a.replace("Z", "+00:00")))
+            out.append((sec.total_seconds(), next((ln for ln in cell.source.splitlines() if ln.strip()), "")))
+    return out
+
+
+def sync_text(path: Path = NOTEBOOK) -> int:
+    """Refresh the text (markdown) cells of the saved, executed notebook from the generator
+    without executing it again; refuse when a code cell changed (that needs a new run)."""
+    saved = nbformat.read(str(path), as_version=4)
+    built = build()
+    if [c.cell_type for c in saved.cells] != [c.cell_type for c in built.cells] or \
+            [c.source for c in saved.cells if c.cell_type == "code"] != \
+            [c.source for c in built.cells if c.cell_type == "code"]:
+        print("the code cells changed: execute the notebook again instead")
+        return 1
+    n = 0
+    for old, new in zip(saved.cells, built.cells):
+        if old.cell_type == "markdown" and (old.source != new.source or old.metadata != new.metadata):
+            old.source, old.metadata = new.source, new.metadata
+            n += 1
+    nbformat.write(saved, str(path))
+    print(f"{n} text cell(s) refreshed in {path.relative_to(REPO)}")
+    return 0
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--no-run", action="store_true", help="write without executing")
     ap.add_argument("--full", action="store_true", help="execute with the default schedules (not fast mode)")
+    ap.add_argument("--timeout", type=int, default=None,
+                    help="seconds allowed per cell (default 1800; 7200 with --full: the autoencoder cell alone "
+                         "can take half an hour on a busy machine)")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="copy the working folder (reference code + the weight files the notebook saved) here")
+    ap.add_argument("--sync-text", action="store_true",
+                    help="only refresh the markdown cells of the saved notebook (no execution)")
     args = ap.parse_args(argv)
+    if args.sync_text:
+        return sync_text()
     nb = build()
     if not args.no_run:
+        timeout = args.timeout or (7200 if args.full else 1800)
         start = time.perf_counter()
-        execute(nb, fast=not args.full)
+        execute(nb, timeout=timeout, fast=not args.full, keep=args.keep)
         print(f"executed in {time.perf_counter() - start:.1f} s")
+        for sec, first in cell_times(nb):
+            if sec >= 5:
+                print(f"  {sec:8.1f} s  {first[:90]}")
     for cell in nb.cells:  # stable files: drop per-run timing metadata
         cell.metadata.pop("execution", None)
     nbformat.write(nb, str(NOTEBOOK))
