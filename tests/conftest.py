@@ -1,10 +1,13 @@
-"""Shared fixtures and the suite's two phases. ``tests`` is a package so a site-packages
+"""Shared fixtures and the suite's scheduling. ``tests`` is a package so a site-packages
 ``tests`` (hershey-fonts installs one) can't shadow it.
 
-``make test`` (``tests/run.sh``) runs the suite in two phases: every file not marked
-``serial`` on several pytest-xdist workers (one file per worker at a time), then the
-``serial`` files alone. A file is serial when what it measures has a wall-clock budget that
-another test running beside it could eat (the pose training check stops at 90 s).
+``make test`` (``tests/run.sh``) runs the suite on several pytest-xdist workers
+(``--dist loadfile``): the tests of one file go to one worker (module fixtures are built
+once), except the sample submissions of tests/instructor/test_samples.py, one unit per
+homework (``pytest_xdist_make_scheduler`` below). Units start longest first (``LONGEST_FIRST``), so the run does not end with one
+worker busy on a long file the other could have shared. A test listed in ``SERIAL`` runs
+alone afterwards, in a second phase; none needs to at present (the pose training check
+counts CPU time, which a test running beside it cannot eat).
 """
 from __future__ import annotations
 
@@ -15,22 +18,76 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-# tests whose checks train under a wall-clock budget (node ids, or a whole file): they run
-# alone, after the rest
-SERIAL = (
-    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[pose]",
-    "tests/pose/test_pose_training.py",  # the grader's 90 s pose training run
+# tests whose checks have a wall-clock budget another test beside them could eat (node ids,
+# or a whole file): they run alone, after the rest
+SERIAL: tuple[str, ...] = ()
+
+# the longest work units, in the order they should start (wall seconds on 2 busy cores,
+# measured 2026-11-28 with `--durations=0`; only the order matters). Everything else follows
+# in collection order.
+LONGEST_FIRST = (
+    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[pose]",  # trains twice
+    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[fms]",  # 290 s
+    "tests/fms/test_fms_nbgrader.py",  # 270 s
+    "tests/instructor/test_student_release.py",  # 225 s
+    "tests/pose/test_pose_variants.py",  # 185 s
+    "tests/nist36/test_nist36_nbgrader.py",  # 145 s
+    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[lenet]",  # 136 s
+    "tests/fms/test_cnn_checks.py",  # 134 s
+    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[nist36]",  # 124 s
+    "tests/fms/test_fms_notebooks.py",  # 122 s
+    "tests/lenet/test_lenet_notebook.py",  # 108 s
+    "tests/pose/test_pose_suite.py",  # 105 s
+    "tests/instructor/test_nbgrader.py",  # 95 s
+    "tests/pose/test_pose_training.py",
+    "tests/fms/test_cnn_training.py",  # 88 s
+    "tests/fer/test_fer_notebook.py",  # 87 s
+    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[fer]",  # 80 s
 )
+SAMPLES = "tests/instructor/test_samples.py"
+
+
+def _node(item) -> str | None:
+    """The item's node id relative to the repository (None outside it)."""
+    path = Path(item.path).resolve()
+    if not path.is_relative_to(REPO):
+        return None
+    return path.relative_to(REPO).as_posix() + item.nodeid[len(item.nodeid.split("::")[0]):]
+
+
+def _matches(node: str, spec: str) -> bool:
+    return node == spec or node.startswith(spec + "::")
 
 
 def pytest_collection_modifyitems(config, items):
+    nodes = {id(item): _node(item) for item in items}
     for item in items:
-        path = Path(item.path).resolve()
-        if not path.is_relative_to(REPO):
-            continue
-        node = path.relative_to(REPO).as_posix() + item.nodeid[len(item.nodeid.split("::")[0]):]
-        if any(node == s or node.startswith(s + "::") for s in SERIAL):
+        node = nodes[id(item)]
+        if node is not None and any(_matches(node, s) for s in SERIAL):
             item.add_marker(pytest.mark.serial)
+
+    def rank(item):
+        node = nodes[id(item)] or ""
+        return next((i for i, s in enumerate(LONGEST_FIRST) if _matches(node, s)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the rest keep their order (xdist keeps it: --no-loadscope-reorder)
+
+
+try:
+    from xdist.scheduler import LoadFileScheduling
+except ImportError:  # no pytest-xdist: plain serial runs
+    pass
+else:
+    class _FileOrSampleScheduling(LoadFileScheduling):
+        """``--dist loadfile``, except that each homework's samples test is a unit of its own."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if nodeid.startswith(SAMPLES + "::") else super()._split_scope(nodeid)
+
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") == "loadfile":
+            return _FileOrSampleScheduling(config, log)
+        return None
 
 
 def _data_groups(homeworks):

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite in two phases (see tests/conftest.py).
-#   1. every test file not marked `serial`, on $TEST_JOBS pytest-xdist workers (default: the
-#      number of CPUs; one file per worker at a time, so module fixtures are built once);
-#   2. the `serial` files alone (they train under wall-clock budgets).
+#   1. every test not marked `serial`, on $TEST_JOBS pytest-xdist workers (default: the number
+#      of CPUs; the tests of one file go to one worker, so module fixtures are built once;
+#      the longest units start first: tests/conftest.py);
+#   2. the `serial` tests alone (wall-clock budgets), skipped while tests/conftest.py's
+#      SERIAL is empty.
 # Extra arguments go to both phases, e.g. `make test PYTEST_ARGS="tests/engine -x"`.
 # Exit status: the first failing phase's; 5 (no tests) only when neither phase ran any.
 set -u
@@ -10,20 +12,25 @@ py=${PYTHON:-.venv/bin/python}
 jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 par=()
 if [ "$jobs" -gt 1 ] && "$py" -c "import xdist" 2>/dev/null; then
-  par=(-n "$jobs" --dist loadfile)
+  par=(-n "$jobs" --dist loadfile --no-loadscope-reorder)
 fi
 start=$(date +%s)
 echo "== phase 1: tests that may run side by side (${jobs} worker(s))"
 "$py" -m pytest -p no:cacheprovider "${par[@]}" -m "not serial" "$@"; a=$?
-echo "== phase 2: tests that run alone (wall-clock training budgets)"
 args=("$@")
 has_path=0
 for arg in "$@"; do case "$arg" in tests*|*/*|*.py*) has_path=1 ;; esac; done
+b=5
 if [ "$has_path" -eq 0 ]; then  # collect only the files that hold serial tests (tests/conftest.py SERIAL)
   read -r -a files <<< "$("$py" -c 'import tests.conftest as c; print(" ".join(sorted({s.split("::")[0] for s in c.SERIAL})))')"
-  args+=("${files[@]}")
+  if [ "${#files[@]}" -gt 0 ]; then
+    echo "== phase 2: tests that run alone (wall-clock budgets)"
+    "$py" -m pytest -p no:cacheprovider -m serial "${args[@]}" "${files[@]}"; b=$?
+  fi
+else
+  echo "== phase 2: tests that run alone (wall-clock budgets)"
+  "$py" -m pytest -p no:cacheprovider -m serial "${args[@]}"; b=$?
 fi
-"$py" -m pytest -p no:cacheprovider -m serial "${args[@]}"; b=$?
 echo "== tests: $(( $(date +%s) - start )) s in all (phase 1: exit $a, phase 2: exit $b)"
 for rc in "$a" "$b"; do
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then exit "$rc"; fi
