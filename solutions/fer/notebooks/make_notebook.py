@@ -335,7 +335,7 @@ def run(hidden=(256,), lr=3e-2, dropout=0.0, reg=0.0, seed=0, epochs=EPOCHS):
     start = time.time()
     solver.train()
     print(f"hidden={list(hidden)} lr={lr:g} dropout={dropout} reg={reg}: best val {solver.best_val_acc:.3f} "
-          f"after {solver.epoch} epochs{' (stopped early)' if solver.stopped_early else ''} ({time.time() - start:.0f} s)")
+          f"after {solver.epoch} epochs{' (stopped early)' if solver.stopped_early and solver.epoch < epochs else ''} ({time.time() - start:.0f} s)")
     return model, solver
 
 def curves(runs, title):
