@@ -3,7 +3,7 @@ reference code + the notebook-trained weights), with the time of every check.
 
 Target: the whole grading <= 60 s of work on 2 idle cores apart from the training check,
 whose training run the grader caps at 300 s of CPU time (600 Adam steps; the reference
-needs about 157 s of CPU, 83 s of wall time with two threads on 2 idle cores). The load average is printed first: on a shared machine the numbers grow with it.
+needs about 116 s of CPU, 119 s of wall time with the grader's one thread on 2 idle cores). The load average is printed first: on a shared machine the numbers grow with it.
 
 Usage: ``python benchmarks/pose_bench.py [--no-train]``.
 """

@@ -79,7 +79,7 @@ def model_info(seed=0):
 
 
 def train_and_predict(train_videos, train_joints, predict_videos, *, num_steps=600, batch_size=32, lr=2e-3,
-                      max_cpu_seconds=300.0, seed=0, use_student_loss=False, threads=2):
+                      max_cpu_seconds=300.0, seed=0, use_student_loss=False, threads=1):
     """Train a fresh ``DeepDynamicModel()`` with the provided loop; predict ``predict_videos``.
 
     The labels of ``predict_videos`` are never given. Returns the predictions (float32

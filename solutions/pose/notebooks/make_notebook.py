@@ -178,7 +178,7 @@ Adam, learning rate 2e-3, batches of 32 clips, 10 epochs (620 steps; about 1-2 m
 on two cores). Expect the validation MPJPE to stay near the mean pose (about 160 mm) for
 two or three epochs, then to fall to about 135 mm after 10 epochs (measured with seed 0:
 134.4 mm; the hidden clips: 133.9 mm). The grader trains your `DeepDynamicModel` class
-itself, with this loop, for 600 steps under a CPU budget (300 s of CPU time; the reference needs about 160 s), and scores its
+itself, with this loop, for 600 steps under a CPU budget (300 s of CPU time; the reference needs about 120 s), and scores its
 predictions on hidden clips: the model must learn fast enough.
 """),
         code("""
