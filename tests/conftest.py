@@ -4,9 +4,9 @@
 ``make test`` (``tests/run.sh``) runs the suite on several pytest-xdist workers
 (``--dist loadfile``): the tests of one file go to one worker (module fixtures are built
 once), except the sample submissions of tests/instructor/test_samples.py, one unit per
-homework (``pytest_xdist_make_scheduler`` below). Units start longest first (``LONGEST_FIRST``), so the run does not end with one
-worker busy on a long file the other could have shared. A test listed in ``SERIAL`` runs
-alone afterwards, in a second phase; none needs to at present (the pose training check
+homework (``pytest_xdist_make_scheduler`` below). Units start longest first
+(``LONGEST_FIRST``), so the run does not end with one worker busy on a long file the
+other could have shared. A test listed in ``SERIAL`` runs alone afterwards, in a second phase; none needs to at present (the pose training check
 counts CPU time, which a test running beside it cannot eat).
 """
 from __future__ import annotations

@@ -23,11 +23,9 @@ for arg in "$@"; do case "$arg" in tests*|*/*|*.py*) has_path=1 ;; esac; done
 b=5
 if [ "$has_path" -eq 0 ]; then  # collect only the files that hold serial tests (tests/conftest.py SERIAL)
   read -r -a files <<< "$("$py" -c 'import tests.conftest as c; print(" ".join(sorted({s.split("::")[0] for s in c.SERIAL})))')"
-  if [ "${#files[@]}" -gt 0 ]; then
-    echo "== phase 2: tests that run alone (wall-clock budgets)"
-    "$py" -m pytest -p no:cacheprovider -m serial "${args[@]}" "${files[@]}"; b=$?
-  fi
-else
+  args+=("${files[@]}")
+fi
+if [ "$has_path" -eq 1 ] || [ "${#args[@]}" -gt "$#" ]; then  # nothing to collect: no serial tests
   echo "== phase 2: tests that run alone (wall-clock budgets)"
   "$py" -m pytest -p no:cacheprovider -m serial "${args[@]}"; b=$?
 fi
