@@ -6,8 +6,9 @@
 once), except the sample submissions of tests/instructor/test_samples.py, one unit per
 homework (``pytest_xdist_make_scheduler`` below). Units start longest first
 (``LONGEST_FIRST``), so the run does not end with one worker busy on a long file the
-other could have shared. A test listed in ``SERIAL`` runs alone afterwards, in a second phase; none needs to at present (the pose training check
-counts CPU time, which a test running beside it cannot eat).
+other could have shared. A test listed in ``SERIAL`` runs alone afterwards, in a second
+phase; none needs to at present (the pose training check counts CPU time, which a test
+running beside it cannot eat).
 """
 from __future__ import annotations
 
