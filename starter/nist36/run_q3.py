@@ -14,7 +14,7 @@ from .run_q2 import network_loss, train_step
 HIDDEN_SIZE = 64
 BATCH_SIZE = 32
 LEARNING_RATE = 5e-3
-MAX_ITERS = 50  # epochs
+MAX_ITERS = 100  # epochs
 
 
 def init_network(in_size=1024, hidden_size=HIDDEN_SIZE, out_size=36, seed=0):

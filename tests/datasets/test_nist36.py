@@ -67,3 +67,39 @@ def test_page_ground_truth_boxes_hold_the_ink():
     assert np.percentile(gray[~inside], 1) > 120  # outside the boxes: paper (noise, no ink)
     # reading order: the second line's boxes lie below the first's
     assert boxes[4:, 0].min() > boxes[:4, 2].max() - 10
+
+
+def test_writers_mix_lowercase_letters_under_the_capitals_label(monkeypatch):
+    """More than one letter form per class: some writers write some letters in lowercase;
+    the label stays the capital's and digits have one form."""
+    from coursedata.nist36 import glyphs
+
+    drawn = []
+    monkeypatch.setattr(glyphs, "render_glyph", lambda ch, w, rng: drawn.append(ch) or np.ones((32, 32), np.float32))
+    _, labels = glyphs.make_split(200, np.random.default_rng(1))
+    per_writer = np.array(drawn).reshape(200, 36)
+    assert all(CLASSES[k] == d.upper() for k, d in zip(labels, drawn))
+    assert not any(d.islower() for d in per_writer[:, 26:].ravel())  # digits
+    lower = np.char.islower(per_writer[:, :26])
+    share = lower.mean()  # expected 0.3 * 0.3 + 0.2 * 0.75 = 0.24
+    assert 0.18 < share < 0.30, share
+    all_caps = (lower.sum(axis=1) == 0).mean()  # half the writers, plus a few who drew no lowercase
+    assert 0.4 < all_caps < 0.65, all_caps
+
+
+def test_cli_and_first_use_write_the_same_set(tmp_path):
+    """`course data nist36` (seed 0 = offset 0) and generate()'s default are the card's seed 36."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NNCOURSE_DATA=str(tmp_path / "cli"))
+    proc = subprocess.run([sys.executable, "-m", "autograder", "data", "nist36", "--preset", "tiny"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cn.generate(tmp_path / "direct", preset="tiny", pages=False)
+    for split in cn.SPLITS:
+        a = scipy.io.loadmat(str(tmp_path / "cli" / "nist36" / f"nist36_{split}.mat"))
+        b = scipy.io.loadmat(str(tmp_path / "direct" / f"nist36_{split}.mat"))
+        assert np.array_equal(a[f"{split}_data"], b[f"{split}_data"])
+        assert str(np.squeeze(a["coursedata_source"])).endswith(f"seed {cn.SEED}")

@@ -1,6 +1,6 @@
 """Synthetic handwritten characters drawn from Hershey single-stroke vector fonts.
 
-A *writer* is a random style: a font family, a slant, a stroke width, a size, an
+A *writer* is a random style: a font family, how often they write a letter in lowercase, a slant, a stroke width, a size, an
 aspect ratio, how shaky the pen is (jitter of the glyph's control points through a
 smooth random field plus a little independent noise) and how much the paper
 "breathes" (an elastic distortion of the rendered image, Simard et al. 2003, with
@@ -22,6 +22,14 @@ import numpy as np
 FAMILY_WEIGHTS = np.array([3, 2, 3, 2, 2, 2, 1]) / 15.0
 CLASSES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"  # label order of the .mat files
 FAMILIES = ("futural", "futuram", "rowmans", "rowmand", "timesr", "timesi", "scripts")
+# Mixed case: half the writers write every letter as a capital; the others write a letter in
+# lowercase with probability 0.3 or 0.75 (the label stays the capital's). Most classes then have
+# two or more letter forms, which a linear model on the pixels cannot average well.
+CASE_MIX = (0.0, 0.3, 0.75)
+CASE_WEIGHTS = (0.5, 0.3, 0.2)
+# per-character offset of the glyph's centre from the canvas centre (standard deviation, as a
+# fraction of the canvas: 1.6 px at 32x32)
+POSITION_SD = 0.05
 
 
 @lru_cache(maxsize=None)
@@ -171,12 +179,12 @@ def render_glyph(char: str, writer: Writer, rng: np.random.Generator, size: int 
 
     The glyph's height is ``writer.height * size`` (with a per-sample variation) and
     its centre ``centre`` (pixels, (row, col)); by default the canvas centre moved
-    by a random offset of a few percent of the canvas.
+    by a random offset (``POSITION_SD`` of the canvas in each direction).
     """
     strokes = glyph_strokes(char, writer, rng)
     h = writer.height * size * np.exp(rng.normal(0.0, 0.07))
     if centre is None:
-        centre = (size / 2 + rng.normal(0.0, 0.045 * size), size / 2 + rng.normal(0.0, 0.045 * size))
+        centre = (size / 2 + rng.normal(0.0, POSITION_SD * size), size / 2 + rng.normal(0.0, POSITION_SD * size))
     cy, cx = centre
     pix = [np.column_stack([p[:, 0] * h + cx, p[:, 1] * h + cy]) for p in strokes]
     width = max(0.9, writer.stroke * h * np.exp(rng.normal(0.0, 0.1)))
@@ -190,13 +198,19 @@ def render_glyph(char: str, writer: Writer, rng: np.random.Generator, size: int 
     return (1.0 - writer.ink * cov).astype(np.float32)
 
 
-def make_split(n_writers: int, rng: np.random.Generator, difficulty: float = 0.75,
+def make_split(n_writers: int, rng: np.random.Generator, difficulty: float = 0.55,
                chars: str = CLASSES) -> tuple[np.ndarray, np.ndarray]:
-    """Every writer writes every character once: images (n, 32, 32) and labels (n,)."""
+    """Every writer writes every character once: images (n, 32, 32) and labels (n,).
+
+    A writer writes a letter in lowercase with their own probability (``CASE_MIX``); the
+    label is the capital's.
+    """
     imgs, labels = [], []
     for _ in range(n_writers):
         w = random_writer(rng, difficulty)
+        lower = float(rng.choice(CASE_MIX, p=CASE_WEIGHTS))
         for ch in chars:
-            imgs.append(render_glyph(ch, w, rng))
+            drawn = ch.lower() if ch.isalpha() and rng.random() < lower else ch
+            imgs.append(render_glyph(drawn, w, rng))
             labels.append(CLASSES.index(ch))
     return np.stack(imgs), np.asarray(labels, dtype=np.int64)
