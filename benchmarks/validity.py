@@ -1,18 +1,20 @@
 """Validity benchmark: does the grader give the right grade to every kept variant?
 
 Grades, through the real engine (sandboxed children, hidden checks included):
-* every **buggy** variant the project keeps (``tests/fms/test_fms_variants.py``,
-  ``tests/lenet/test_lenet_variants.py``: one realistic mistake each): *caught* when its
-  target check loses points (score < points);
-* every **correct-but-different** variant (``tests/fms/variants_correct.py``,
-  ``tests/lenet/variants_correct.py``: loops, einsum, float32 inside, extra dict keys,
-  in-place updates of its own input, other valid tie rules): a *false positive* when any
-  check of the functions it changes loses a point on any seed.
+* every **buggy** variant the project keeps (``tests/<hw>/``: one realistic mistake each):
+  *caught* when one of its target checks loses points (for fer: a check of its part);
+* every **correct-but-different** variant (loops, einsum, float32 inside, extra dict keys,
+  in-place updates of its own input, other valid tie rules, ...): a *false positive* when any
+  check of the functions it changes loses a point on any seed;
+* with ``--reference``, the ``perfect`` sample (reference code and its weight / model files)
+  graded whole on every seed: full marks each time, or the checks that lost points.
 
 Prints the catch rate and the false-positive rate (and every miss / false positive).
 
-Usage: ``python benchmarks/validity.py [--seeds 5] [--only fms|lenet] [--json out.json]``.
-A variant whose patch no longer applies to the reference is reported as "n/a".
+Usage: ``python benchmarks/validity.py [--seeds 5] [--only fms|lenet|nist36|fer|pose]
+[--reference] [--json out.json]``. A variant whose patch no longer applies to the reference
+is reported as "n/a". The pose reference pass trains the network once per seed (about two
+minutes each).
 """
 from __future__ import annotations
 
@@ -27,50 +29,86 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
+HOMEWORKS = ("fms", "lenet", "nist36", "fer", "pose")
+
+
 def _homework(hw):
+    """``buggy`` (name -> (patches, check ids, part or None)), ``correct`` (name -> (patches,
+    check ids)), ``make_tree(root, patches)`` and the suite's check ids, from the tests."""
     from autograder.engine import load_suite
 
     if hw == "fms":
         from tests.fms import test_fms_variants as tv
         from tests.fms import variants_correct as vc
         from tests.fms.helpers import make_tree
-    else:
+        buggy = {name: (v[0], [v[1]], None) for name, v in tv.VARIANTS.items()}
+        correct = dict(vc.CORRECT)
+    elif hw == "lenet":
         from tests.lenet import test_lenet_variants as tv
         from tests.lenet import variants_correct as vc
         from tests.lenet.helpers import make_tree
-    buggy = {name: (v[0], v[1]) for name, v in tv.VARIANTS.items()}
-    correct = dict(vc.CORRECT)
+        buggy = {name: (v[0], [v[1]], None) for name, v in tv.VARIANTS.items()}
+        correct = dict(vc.CORRECT)
+    elif hw == "nist36":
+        from tests.nist36 import variants as tv
+        from tests.nist36.helpers import make_tree
+        buggy = {name: (patches, [cid], None) for name, (patches, cid, _words) in tv.BUGGY.items()}
+        correct = dict(tv.CORRECT)
+    elif hw == "fer":
+        from tests.fer import helpers as fh
+        from tests.fer import test_fer_variants as tv
+
+        def make_tree(root, patches, models=False):
+            return fh.make_tree(root, patches=patches, models=models)
+
+        buggy = {name: (patches, list(ids), part) for name, (patches, ids, part, _w) in tv.BUGGY.items()}
+        correct = dict(tv.CORRECT)
+    elif hw == "pose":
+        from tests.pose import test_pose_variants as tv
+        from tests.pose.helpers import make_tree
+        buggy = {name: (patches, [cid], None) for name, (patches, cid, _words) in tv.BUGGY.items()}
+        correct = {name: (patches, list(tv.MODEL_CHECKS if "self." in "".join(n for _f, _o, n in patches)
+                                        else tv.FUNCTION_CHECKS)) for name, patches in tv.CORRECT.items()}
+    else:
+        raise ValueError(f"unknown homework {hw!r}")
     known = {c.id for c in load_suite(hw).checks()}
     return buggy, correct, make_tree, known
 
 
-def _grade(hw, make_tree, patches, ids, seed):
+def _grade(hw, make_tree, patches, ids, seed, **tree_kw):
     from autograder.engine import grade_submission
 
     with tempfile.TemporaryDirectory() as d:
         try:
-            make_tree(Path(d), patches)
+            make_tree(Path(d), patches, **tree_kw)
         except AssertionError as exc:  # the patch no longer applies
             return None, str(exc)
         r = grade_submission(hw, d, only=list(ids), seed=seed)
         return {c.id: c for c in r.checks}, ""
 
 
-def run(homeworks, seeds, verbose=True):
-    out = {"buggy": [], "correct": []}
+def run(homeworks, seeds, verbose=True, reference=False):
+    out = {"buggy": [], "correct": [], "reference": []}
+    fer_models = set()
     for hw in homeworks:
         buggy, correct, make_tree, known = _homework(hw)
-        for name, (patches, cid) in sorted(buggy.items()):
-            res, why = _grade(hw, make_tree, patches, [cid], seed=0)
-            if res is None or cid not in res:
-                row = {"hw": hw, "name": name, "check": cid, "status": "n/a", "why": why or "unknown check"}
+        if hw == "fer":
+            from tests.fer.helpers import MODEL_CHECKS as fer_models
+        for name, (patches, cids, part) in sorted(buggy.items()):
+            kw = {"models": bool(fer_models & set(cids))} if hw == "fer" else {}
+            res, why = _grade(hw, make_tree, patches, cids, seed=0, **kw)
+            if res is None or not set(cids) <= set(res):
+                row = {"hw": hw, "name": name, "check": ",".join(cids), "status": "n/a",
+                       "why": why or "unknown check"}
             else:
-                c = res[cid]
-                row = {"hw": hw, "name": name, "check": cid, "caught": c.score < c.points - 1e-9,
-                       "score": c.score, "points": c.points, "status": c.status}
+                lost = [c for c in (res[i] for i in cids)
+                        if c.score < c.points - 1e-9 and (part is None or c.part == part)]
+                row = {"hw": hw, "name": name, "check": ",".join(cids), "caught": bool(lost),
+                       "score": sum(res[i].score for i in cids), "points": sum(res[i].points for i in cids),
+                       "status": ",".join(sorted({res[i].status for i in cids}))}
             out["buggy"].append(row)
             if verbose:
-                print(f"  buggy   {hw:5s} {name:40s} {row.get('caught', row['status'])}", flush=True)
+                print(f"  buggy   {hw:6s} {name[:48]:48s} {row.get('caught', row['status'])}", flush=True)
         for name, (patches, ids) in sorted(correct.items()):
             ids = [i for i in ids if i in known]
             worst = []
@@ -89,9 +127,36 @@ def run(homeworks, seeds, verbose=True):
                    "full_marks": not worst and not na, "losses": worst, "why": na}
             out["correct"].append(row)
             if verbose:
-                print(f"  correct {hw:5s} {name:40s} {'n/a' if na else ('ok' if not worst else 'LOST POINTS')}",
+                print(f"  correct {hw:6s} {name[:48]:48s} {'n/a' if na else ('ok' if not worst else 'LOST POINTS')}",
                       flush=True)
+        if reference:
+            out["reference"].extend(_reference(hw, seeds, verbose))
     return out
+
+
+def _reference(hw, seeds, verbose):
+    """The ``perfect`` sample graded whole (every check, hidden ones included) on each seed."""
+    from autograder.engine import grade_submission
+    from autograder.instructor.samples import load_samples
+
+    perfect = next((s for s in load_samples(hw) if s.name == "perfect"), None)
+    if perfect is None:
+        return [{"hw": hw, "seed": None, "status": "n/a", "why": "no perfect sample"}]
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        sub = perfect.materialize(Path(d) / "perfect")
+        for seed in seeds:
+            start = time.monotonic()
+            r = grade_submission(hw, sub, seed=seed)
+            lost = [f"{c.id} {c.score:g}/{c.points:g}" for c in r.checks if c.score < c.points - 1e-9]
+            rows.append({"hw": hw, "seed": seed, "status": "graded", "score": sum(c.score for c in r.checks),
+                         "points": sum(c.points for c in r.checks), "lost": lost,
+                         "seconds": round(time.monotonic() - start, 1)})
+            if verbose:
+                row = rows[-1]
+                print(f"  perfect {hw:6s} seed {seed}: {row['score']:g}/{row['points']:g} ({row['seconds']} s)"
+                      + (f"  lost: {'; '.join(lost)}" if lost else ""), flush=True)
+    return rows
 
 
 def summary(out) -> dict:
@@ -99,20 +164,25 @@ def summary(out) -> dict:
     c = [r for r in out["correct"] if r["status"] != "n/a"]
     caught = sum(r["caught"] for r in b)
     fp = sum(not r["full_marks"] for r in c)
+    ref = [r for r in out.get("reference", []) if r["status"] == "graded"]
     return {"buggy": len(b), "caught": caught, "catch_rate": caught / len(b) if b else float("nan"),
             "correct": len(c), "false_positives": fp, "false_positive_rate": fp / len(c) if c else float("nan"),
-            "not_applicable": len(out["buggy"]) + len(out["correct"]) - len(b) - len(c)}
+            "not_applicable": len(out["buggy"]) + len(out["correct"]) - len(b) - len(c),
+            "reference_runs": len(ref), "reference_full_marks": sum(not r["lost"] for r in ref)}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5, help="run seeds for the correct variants (default 5)")
-    ap.add_argument("--only", choices=["fms", "lenet"], action="append")
+    ap.add_argument("--only", choices=list(HOMEWORKS), action="append")
+    ap.add_argument("--reference", action="store_true",
+                    help="also grade each homework's perfect sample whole on every seed")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     start = time.monotonic()
-    out = run(args.only or ["fms", "lenet"], list(range(args.seeds)), verbose=not args.quiet)
+    homeworks = args.only or list(HOMEWORKS)
+    out = run(homeworks, list(range(args.seeds)), verbose=not args.quiet, reference=args.reference)
     s = summary(out)
     print()
     for r in out["buggy"]:
@@ -124,8 +194,10 @@ def main(argv=None):
                   f"{loss['score']}/{loss['points']}: {loss['message'][:160]!r}")
     print(f"\ncatch rate: {s['caught']}/{s['buggy']} = {s['catch_rate']:.1%}   "
           f"false-positive rate: {s['false_positives']}/{s['correct']} = {s['false_positive_rate']:.1%}   "
-          f"(n/a: {s['not_applicable']}; {len(args.only or ['fms', 'lenet'])} homework(s), "
+          f"(n/a: {s['not_applicable']}; {len(homeworks)} homework(s), "
           f"{args.seeds} seeds, {time.monotonic() - start:.0f} s)")
+    if args.reference:
+        print(f"perfect samples with full marks: {s['reference_full_marks']}/{s['reference_runs']} gradings")
     if args.json:
         args.json.write_text(json.dumps({"summary": s, **out}, indent=1))
     return 0
