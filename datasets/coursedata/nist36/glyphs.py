@@ -1,9 +1,10 @@
 """Synthetic handwritten characters drawn from Hershey single-stroke vector fonts.
 
-A *writer* is a random style: a font family, how often they write a letter in lowercase, a slant, a stroke width, a size, an
-aspect ratio, how shaky the pen is (jitter of the glyph's control points through a
-smooth random field plus a little independent noise) and how much the paper
-"breathes" (an elastic distortion of the rendered image, Simard et al. 2003, with
+A *writer* is a random style: a font family, how often they write a letter in
+lowercase (``make_split``), a slant, a stroke width, a size, an aspect ratio, how
+shaky the pen is (jitter of the glyph's control points through a smooth random
+field plus a little independent noise) and how much the paper "breathes" (an
+elastic distortion of the rendered image, Simard et al. 2003, with
 ``scipy.ndimage``). Every character a writer writes adds its own small variation
 of size, position and rotation on top of the style.
 
