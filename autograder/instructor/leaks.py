@@ -127,7 +127,18 @@ def fingerprints(hw: str, repo: Path = REPO) -> dict[str, str]:
             add(line, f"{nb.relative_to(repo)} (hidden tests)")
     for n in allowed_lines(hw, repo):
         fps.pop(n, None)
+    # a reference line the open notebook text quotes (the handout spelling out a formula, e.g.
+    # "draw `mask = np.random.rand(*X.shape) > p`") is shown to students anyway
+    quoted = open_text(hw, repo)
+    for n in [k for k in fps if k in quoted]:
+        del fps[n]
     return fps
+
+
+def open_text(hw: str, repo: Path = REPO) -> str:
+    """The student-visible text of the master notebooks, normalized, markdown code marks removed."""
+    return "\n".join(norm(line).replace("`", "") for nb in nbs.master_notebooks(hw, repo)
+                     for line in nbs.open_lines(nb))
 
 
 @dataclass

@@ -132,3 +132,17 @@ def test_a_traceback_quoting_the_starter_is_not_a_leak_but_quoting_the_reference
     page.write_text("<pre>---&gt; 35 da = float(np.sum(dout * x))\n</pre>\n")
     found = leaks.scan(page, fps, "example")
     assert len(found) == 1 and "solutions/example/ops.py" in str(found[0])
+
+
+def test_a_reference_line_the_notebook_text_quotes_is_not_a_leak(tmp_path):
+    """fer's notebook spells out the dropout mask (`mask = np.random.rand(*X.shape) > p`), so its
+    rendered feedback holds that reference line; a reference line the text does not quote still counts."""
+    fps = leaks.fingerprints("fer")
+    assert "mask = np.random.rand(*X.shape) > p" not in fps
+    page = tmp_path / "feedback.html"
+    page.write_text("<p><code>p</code> is the probability of <strong>dropping</strong> a unit. In training, draw "
+                    "<code>mask = np.random.rand(*X.shape) &gt; p</code></p>\n")
+    assert leaks.scan(page, fps, "fer") == []
+    secret = next(k for k, v in fps.items() if v.startswith("solutions/fer/layers.py") and len(k) >= 20)
+    page.write_text(f"<pre>{secret}</pre>\n")
+    assert len(leaks.scan(page, fps, "fer")) == 1
