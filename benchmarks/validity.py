@@ -6,6 +6,11 @@ Grades, through the real engine (sandboxed children, hidden checks included):
 * every **correct-but-different** variant (loops, einsum, float32 inside, extra dict keys,
   in-place updates of its own input, other valid tie rules, ...): a *false positive* when any
   check of the functions it changes loses a point on any seed;
+* every **correct code written for the handout** variant (``HANDOUT`` in the same test
+  modules: the conventions a student following the original handout may use, such as a
+  scaled dropout mask, momentum with dampening, a loop-based conv layer, a loss with another
+  constant factor, an OCR detector tuned for the handout's photographs): graded like the
+  correct variants, a *false positive* when it loses a point on any seed;
 * with ``--reference``, the ``perfect`` sample (reference code and its weight / model files)
   graded whole on every seed: full marks each time, or the checks that lost points.
 
@@ -71,6 +76,19 @@ def _homework(hw):
     return buggy, correct, make_tree, known
 
 
+_HANDOUT_MODULES = {"fms": "tests.fms.variants_correct", "lenet": "tests.lenet.variants_correct",
+                    "nist36": "tests.nist36.variants", "fer": "tests.fer.test_fer_variants",
+                    "pose": "tests.pose.test_pose_variants"}
+
+
+def _handout(hw) -> dict:
+    """``name -> (patches, check ids)``: the homework's "correct code written for the handout"
+    variants (``HANDOUT`` in its variants module; empty where it keeps none)."""
+    import importlib
+
+    return dict(getattr(importlib.import_module(_HANDOUT_MODULES[hw]), "HANDOUT", {}))
+
+
 def _grade(hw, make_tree, patches, ids, seed):
     from autograder.engine import grade_submission
 
@@ -84,7 +102,7 @@ def _grade(hw, make_tree, patches, ids, seed):
 
 
 def run(homeworks, seeds, verbose=True, reference=False):
-    out = {"buggy": [], "correct": [], "reference": []}
+    out = {"buggy": [], "correct": [], "handout": [], "reference": []}
     for hw in homeworks:
         buggy, correct, make_tree, known = _homework(hw)
         for name, (patches, cids, part) in sorted(buggy.items()):
@@ -101,29 +119,34 @@ def run(homeworks, seeds, verbose=True, reference=False):
             out["buggy"].append(row)
             if verbose:
                 print(f"  buggy   {hw:6s} {name[:48]:48s} {row.get('caught', row['status'])}", flush=True)
-        for name, (patches, ids) in sorted(correct.items()):
-            ids = [i for i in ids if i in known]
-            worst = []
-            na = ""
-            for seed in seeds:
-                res, why = _grade(hw, make_tree, patches, ids, seed=seed)
-                if res is None:
-                    na = why
-                    break
-                for i in ids:
-                    c = res[i]
-                    if c.score < c.points - 1e-9:
-                        worst.append({"seed": seed, "check": i, "score": c.score, "points": c.points,
-                                      "message": c.message[:300]})
-            row = {"hw": hw, "name": name, "checks": ids, "status": "n/a" if na else "graded",
-                   "full_marks": not worst and not na, "losses": worst, "why": na}
-            out["correct"].append(row)
-            if verbose:
-                print(f"  correct {hw:6s} {name[:48]:48s} {'n/a' if na else ('ok' if not worst else 'LOST POINTS')}",
-                      flush=True)
+        for kind, variants in (("correct", correct), ("handout", _handout(hw))):
+            for name, (patches, ids) in sorted(variants.items()):
+                row = _grade_correct(hw, make_tree, name, patches, [i for i in ids if i in known], seeds)
+                out[kind].append(row)
+                if verbose:
+                    print(f"  {kind:7s} {hw:6s} {name[:48]:48s} "
+                          f"{'n/a' if row['why'] else ('ok' if row['full_marks'] else 'LOST POINTS')}", flush=True)
         if reference:
             out["reference"].extend(_reference(hw, seeds, verbose))
     return out
+
+
+def _grade_correct(hw, make_tree, name, patches, ids, seeds) -> dict:
+    """One correct variant on every seed: its row (``full_marks`` unless a check lost points)."""
+    worst = []
+    na = ""
+    for seed in seeds:
+        res, why = _grade(hw, make_tree, patches, ids, seed=seed)
+        if res is None:
+            na = why
+            break
+        for i in ids:
+            c = res[i]
+            if c.score < c.points - 1e-9:
+                worst.append({"seed": seed, "check": i, "score": c.score, "points": c.points,
+                              "message": c.message[:300]})
+    return {"hw": hw, "name": name, "checks": ids, "status": "n/a" if na else "graded",
+            "full_marks": not worst and not na, "losses": worst, "why": na}
 
 
 def _reference(hw, seeds, verbose):
@@ -156,10 +179,13 @@ def summary(out) -> dict:
     c = [r for r in out["correct"] if r["status"] != "n/a"]
     caught = sum(r["caught"] for r in b)
     fp = sum(not r["full_marks"] for r in c)
+    h = [r for r in out.get("handout", []) if r["status"] != "n/a"]
     ref = [r for r in out.get("reference", []) if r["status"] == "graded"]
     return {"buggy": len(b), "caught": caught, "catch_rate": caught / len(b) if b else float("nan"),
             "correct": len(c), "false_positives": fp, "false_positive_rate": fp / len(c) if c else float("nan"),
-            "not_applicable": len(out["buggy"]) + len(out["correct"]) - len(b) - len(c),
+            "handout": len(h), "handout_full_marks": sum(r["full_marks"] for r in h),
+            "not_applicable": (len(out["buggy"]) + len(out["correct"]) + len(out.get("handout", []))
+                               - len(b) - len(c) - len(h)),
             "reference_runs": len(ref), "reference_full_marks": sum(not r["lost"] for r in ref)}
 
 
@@ -180,7 +206,7 @@ def main(argv=None):
     for r in out["buggy"]:
         if r["status"] != "n/a" and not r["caught"]:
             print(f"MISSED  {r['hw']}.{r['name']}: {r['check']} gave {r['score']}/{r['points']}")
-    for r in out["correct"]:
+    for r in out["correct"] + out["handout"]:
         for loss in r["losses"][:2]:
             print(f"FALSE+  {r['hw']}.{r['name']} seed {loss['seed']}: {loss['check']} "
                   f"{loss['score']}/{loss['points']}: {loss['message'][:160]!r}")
@@ -188,6 +214,8 @@ def main(argv=None):
           f"false-positive rate: {s['false_positives']}/{s['correct']} = {s['false_positive_rate']:.1%}   "
           f"(n/a: {s['not_applicable']}; {len(homeworks)} homework(s), "
           f"{args.seeds} seeds, {time.monotonic() - start:.0f} s)")
+    print(f"correct code written for the handout: {s['handout_full_marks']}/{s['handout']} with full marks   "
+          f"buggy code caught: {s['caught']}/{s['buggy']}")
     if args.reference:
         print(f"perfect samples with full marks: {s['reference_full_marks']}/{s['reference_runs']} gradings")
     if args.json:

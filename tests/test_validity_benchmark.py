@@ -25,6 +25,8 @@ def test_every_variant_targets_checks_of_the_suite(hw):
     for name, (patches, ids) in correct.items():
         assert patches and set(ids) & known, (name, ids)
     assert callable(make_tree)
+    for name, (patches, ids) in validity._handout(hw).items():
+        assert patches and ids and set(ids) <= known, (name, ids)
 
 
 def test_summary_counts_misses_and_false_positives():
@@ -32,7 +34,10 @@ def test_summary_counts_misses_and_false_positives():
     out = {"buggy": [{"status": "failed", "caught": True}, {"status": "passed", "caught": False},
                      {"status": "n/a"}],
            "correct": [{"status": "graded", "full_marks": True}, {"status": "graded", "full_marks": False}],
+           "handout": [{"status": "graded", "full_marks": True}, {"status": "graded", "full_marks": False},
+                       {"status": "n/a"}],
            "reference": [{"status": "graded", "lost": []}, {"status": "graded", "lost": ["x 0/1"]}]}
     s = validity.summary(out)
-    assert (s["buggy"], s["caught"], s["correct"], s["false_positives"], s["not_applicable"]) == (2, 1, 2, 1, 1)
+    assert (s["handout"], s["handout_full_marks"], s["not_applicable"]) == (2, 1, 2)
+    assert (s["buggy"], s["caught"], s["correct"], s["false_positives"]) == (2, 1, 2, 1)
     assert (s["reference_runs"], s["reference_full_marks"]) == (2, 1)
