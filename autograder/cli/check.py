@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import ast
+import re
 import shutil
 import textwrap
 
@@ -21,16 +22,47 @@ def default_path() -> Path:
     return Path(starter.__file__).resolve().parent.parent
 
 
-def _raises_not_implemented(stmt) -> bool:
-    exc = getattr(stmt, "exc", None)
+# the text `course build` writes in place of a solution region (autograder/build/markers.py):
+# raise NotImplementedError("<function> is not implemented yet ...")
+STUB_TEXT = re.compile(r"^\s*(?P<func>[A-Za-z_][\w.]*) is not implemented yet\b")
+
+
+def _not_implemented(node) -> tuple[bool, str | None]:
+    """(raises NotImplementedError, the message when it is a plain string)."""
+    if not isinstance(node, ast.Raise):
+        return False, None
+    exc = node.exc
+    args = []
     if isinstance(exc, ast.Call):
-        exc = exc.func
-    return isinstance(stmt, ast.Raise) and isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+        args, exc = exc.args, exc.func
+    if not (isinstance(exc, ast.Name) and exc.id == "NotImplementedError"):
+        return False, None
+    msg = args[0].value if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str) else None
+    return True, msg
+
+
+def _own_nodes(func):
+    """Every node inside ``func``'s body, nested functions and classes excluded (they are visited
+    on their own)."""
+    todo = list(func.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                todo.append(child)
 
 
 def stubs_in(source: str) -> list[str]:
-    """Functions (``Class.method`` for methods) whose body still raises NotImplementedError
-    unconditionally: the stubs of the starter not filled in yet."""
+    """Functions (``Class.method`` for methods) that still hold a stub of the starter.
+
+    A stub is what ``course build`` writes in place of a solution region: ``raise
+    NotImplementedError("<function> is not implemented yet ...")``, wherever it sits in the
+    function (a region inside a loop or a branch leaves its ``raise`` there too, e.g.
+    ``train_nist36``'s per-epoch body). A bare ``raise NotImplementedError`` directly in a
+    function's body (a hand-written stub) counts as well; one nested in a branch with another
+    message (a student's own "unsupported option") does not.
+    """
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
@@ -40,14 +72,34 @@ def stubs_in(source: str) -> list[str]:
     def visit(node, prefix=""):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if any(_raises_not_implemented(st) for st in child.body):
-                    out.append(prefix + child.name)
-                visit(child, prefix + child.name + ".")
+                name = prefix + child.name
+                stub = False
+                for n in _own_nodes(child):
+                    raises, msg = _not_implemented(n)
+                    if raises and msg is not None and STUB_TEXT.match(msg):
+                        stub = True
+                        break
+                if not stub:
+                    stub = any(_not_implemented(st)[0] for st in child.body)
+                if stub:
+                    out.append(name)
+                visit(child, name + ".")
             elif isinstance(child, ast.ClassDef):
                 visit(child, prefix + child.name + ".")
 
     visit(tree)
     return out
+
+
+def syntax_error(source: str, filename: str) -> str | None:
+    """``file, line N: message`` when ``source`` does not parse, else None."""
+    try:
+        ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        return f"{filename}, line {exc.lineno}: {exc.msg}"
+    except ValueError as exc:  # null bytes
+        return f"{filename}: {exc}"
+    return None
 
 
 def find_stubs(homework: str, path: Path) -> dict[str, list[str]]:

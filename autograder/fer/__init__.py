@@ -12,6 +12,16 @@ from autograder.engine import Suite
 
 DATASETS = ("cifar10", "fer2013")
 
+# files the hidden checks read besides the code (the notebook saves them next to it, in
+# starter/fer/): name -> (check id, part, points) of each check that reads it.
+# `course submit` refuses to pack without them; tests/instructor/test_submit.py keeps this
+# in step with the suite.
+SUBMIT_FILES = {
+    "cifar_two_layer.npz": (("fer.two_layer_cifar", "Q4", 1),),
+    "fer_model.npz": (("fer.fer_model", "Q5", 8), ("fer.test_fer_model", "Q5", 2)),
+    "fer_cnn.pt": (("fer.cnn_model", "Q6", 6), ("fer.test_cnn_model", "Q6", 2)),
+}
+
 SUITE = Suite(
     homework="fer",
     title="Dropout, fully-connected networks and facial expressions (CIFAR-10, FER-2013)",

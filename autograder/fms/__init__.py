@@ -6,6 +6,14 @@ inside the sandbox.
 """
 from autograder.engine import Suite
 
+# files the hidden checks read besides the code (part 4 writes it next to cnn.py, in
+# starter/fms/): name -> (check id, part, points) of each check that reads it.
+# `course submit` refuses to pack without them; tests/instructor/test_submit.py keeps this
+# in step with the suite.
+SUBMIT_FILES = {
+    "predictions.csv": (("fms.cnn_test_predictions", "4g", 3),),
+}
+
 SUITE = Suite(
     homework="fms",
     title="MDS189: fully-connected nets, convolution by hand, CNNs",

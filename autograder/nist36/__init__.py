@@ -11,6 +11,15 @@ from autograder.engine import Suite
 
 DATASETS = ("nist36", "cifar10")
 
+# files the hidden checks read besides the code (the notebook saves them next to it, in
+# starter/nist36/): name -> (check id, part, points) of each check that reads it.
+# `course submit` refuses to pack without them; tests/instructor/test_submit.py keeps this
+# in step with the suite.
+SUBMIT_FILES = {
+    "q3_weights.npz": (("nist36.trained_weights", "Q3.1", 3),),
+    "q5_weights.npz": (("nist36.ae_weights", "Q5.3.2", 3),),
+}
+
 SUITE = Suite(
     homework="nist36",
     title="16-720 HW5: neural networks for recognition (NIST36 OCR)",

@@ -9,6 +9,13 @@ from autograder.engine import Suite
 
 DATASETS = ("h36m",)
 
+# files the hidden checks read besides the code (saved next to it, in starter/pose/):
+# name -> (check id, part, points) of each check that reads it. `course submit` refuses to
+# pack without them; tests/instructor/test_submit.py keeps this in step with the suite.
+SUBMIT_FILES = {
+    "pose_model.pt": (("pose.saved_model", "5", 8),),
+}
+
 SUITE = Suite(
     homework="pose",
     title="3D human pose from video: MPJPE, a CNN + LSTM regressor in PyTorch",
