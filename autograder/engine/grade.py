@@ -23,6 +23,7 @@ import time
 import traceback
 from pathlib import Path
 
+from . import graderdata
 from .checks import Check, Context, Suite, load_suite
 from .compare import CheckFailed, redact
 from .results import ERROR, FAILED, PASSED, TIMEOUT, CheckResult, SubmissionResult
@@ -58,7 +59,7 @@ def secret_paths(suite: Suite, repo: Path = REPO) -> list[Path]:
     paths = [repo / "solutions", repo / "autograder" / suite.homework / "hidden.py"]
     paths += sorted((repo / "autograder" / suite.homework).glob("hidden*"))
     paths += [repo / p for p in suite.secret_paths]
-    return paths
+    return paths + graderdata.secret_paths(suite.homework)
 
 
 def _student_error_message(exc: StudentError) -> str:

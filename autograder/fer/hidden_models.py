@@ -5,8 +5,8 @@ pass (``solutions.fer``) on weights that came back as arrays: from the student's
 function run in the sandbox (overfitting 50 images), or from the model files handed in
 (``cifar_two_layer.npz``, ``fer_model.npz`` read with ``np.load(allow_pickle=False)``;
 ``fer_cnn.pt`` read with ``torch.load(weights_only=True)``). The private test sets are
-generated here with a grader-only seed (``$FER_GRADER_SEED`` overrides the default) and
-cached under ``<data_root>/<dataset>/_grader/`` (unreadable to the sandbox user); the
+generated here from the grader's secret seeds (``engine.graderdata.secret_seed``: 128 bits
+drawn once and kept with the grader's private data) and cached under ``<data_root>/<dataset>/_grader/`` (unreadable to the sandbox user); the
 sandbox only ever receives their images, never their labels.
 
 Thresholds are calibrated in ``datasets/fer2013/CARD.md`` (reference models over seeds,
@@ -15,18 +15,16 @@ constant and linear baselines).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from autograder.engine import Context, check
-from autograder.engine.sandbox.identity import protect
+from autograder.engine.graderdata import cached_arrays, private_dir, secret_seed, seed_tag
 from solutions.fer import cnn as ref_cnn
 from solutions.fer import fcnet as ref_fc
 
 PROBES = "probes"
-GRADER_SEED = int(os.environ.get("FER_GRADER_SEED", "731205"))
 N_SECRET_FACES = 600
 N_SECRET_CIFAR = 1000
 
@@ -43,40 +41,26 @@ MAX_FC_PARAMS = 8_000_000
 # ----------------------------------------------------------------------------------
 # private test sets
 # ----------------------------------------------------------------------------------
-def _grader_dir(dataset: str) -> Path:
-    from coursedata.paths import data_root
-
-    d = data_root() / dataset / "_grader"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-def _cached(dataset: str, name: str, make):
-    path = _grader_dir(dataset) / name
-    if not path.is_file():
-        X, y = make()
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # concurrent graders: one temp file each
-        np.savez(tmp, X=X, y=y)
-        tmp.replace(path)
-    protect([path.parent, path])
-    with np.load(path, allow_pickle=False) as f:
-        return f["X"], f["y"]
+def _cached(dataset: str, name: str, n: int, make):
+    """The private set ``name`` of ``dataset`` (n items) made by ``make(n, seed)`` from the grader's
+    secret seed, cached under ``<data_root>/<dataset>/_grader/`` (the file names the seed by a hash)."""
+    seed = secret_seed("fer", name)
+    path = private_dir(dataset) / f"secret_{name}_{seed_tag('fer', name)}_{n}.npz"
+    return cached_arrays(path, lambda: make(n, seed))
 
 
 def secret_faces():
     """The private FER test split: uint8 (N, 48, 48) faces and their labels (grader only)."""
     from coursedata.fer2013 import generate
 
-    return _cached("fer2013", f"secret_{GRADER_SEED}_{N_SECRET_FACES}.npz",
-                   lambda: generate(N_SECRET_FACES, GRADER_SEED))
+    return _cached("fer2013", "faces", N_SECRET_FACES, generate)
 
 
 def secret_cifar():
     """The private CIFAR-10-style test set: uint8 (N, 32, 32, 3) and labels (grader only)."""
     from coursedata.cifar10 import generate
 
-    return _cached("cifar10", f"secret_{GRADER_SEED}_{N_SECRET_CIFAR}.npz",
-                   lambda: generate(N_SECRET_CIFAR, GRADER_SEED + 1))
+    return _cached("cifar10", "cifar", N_SECRET_CIFAR, generate)
 
 
 # ----------------------------------------------------------------------------------

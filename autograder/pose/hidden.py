@@ -17,7 +17,6 @@ Thresholds: see the calibration notes next to each constant and ``datasets/h36m/
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -256,11 +255,24 @@ def model_uses_input(t: Context):
 # data (grader side): the hidden clips' joints never leave this process
 # ----------------------------------------------------------------------------------
 # The hidden clips are rendered by the public generator from this grader-only seed (not
-# shipped to students; ``$POSE_GRADER_SEED`` overrides it) into <data_root>/h36m/_grader/,
+# in the source: ``grader_seed()``, see engine/graderdata.py) into <data_root>/h36m/_grader/,
 # readable by the grader only. They are made once, before any check's clock runs: by
 # ``autograder.pose.prepare_data()`` (``course data`` hooks, ``make demo``, the Gradescope
 # setup, the tests' session fixture), or else on first use in a check before the sandbox starts.
-GRADER_SEED = int(os.environ.get("POSE_GRADER_SEED", "461793"))
+def grader_seed() -> int:
+    """The hidden clips' seed: 128 bits drawn once and kept with the grader's private data
+    (``engine.graderdata``), never a constant in this file."""
+    from autograder.engine.graderdata import secret_seed
+
+    return secret_seed("pose", "hidden_clips")
+
+
+def __getattr__(name):  # ``GRADER_SEED`` reads the grader's secret seed (tests, calibration scripts)
+    if name == "GRADER_SEED":
+        return grader_seed()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 HIDDEN_CLIPS = 400
 _CACHE: dict = {}
 
@@ -295,7 +307,8 @@ def ensure_hidden(root=None, log=None):
     if info is None:  # real files: the instructor provides the hidden split
         return folder
     preset = info.get("preset", "default")
-    want = hidden_info(GRADER_SEED, preset, HIDDEN_CLIPS if preset == "default" else None)
+    seed = grader_seed()
+    want = hidden_info(seed, preset, HIDDEN_CLIPS if preset == "default" else None)
 
     def current():
         try:
@@ -310,7 +323,7 @@ def ensure_hidden(root=None, log=None):
             if not current():
                 if log is not None:
                     log("rendering the hidden pose clips (once) ...")
-                generate_hidden(root, GRADER_SEED, preset=preset, n=want["n"], progress=False)
+                generate_hidden(root, seed, preset=preset, n=want["n"], progress=False)
     _protect_secrets(folder)
     return folder
 
