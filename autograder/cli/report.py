@@ -21,6 +21,10 @@ def register(sub):
     p.add_argument("--roster", metavar="CSV", help="class list in Canvas's gradebook layout")
     p.add_argument("--due", metavar="TIME", help="deadline for the late flag (ISO; UTC unless a zone is given)")
     p.add_argument("--nbgrader", metavar="COURSE_DIR", help="nbgrader course directory with hand-graded scores")
+    p.add_argument("--class", dest="class_view", action="store_true",
+                   help="write the class view instead: class.html and class.md in OUT (score histograms per part, "
+                   "share passing each check and case, named mistakes ranked by students, hand-graded questions, "
+                   "late submissions, internal errors), from the records alone")
     return p
 
 
@@ -35,7 +39,13 @@ def run(args) -> int:
             raise UsageError(f"{out} holds no {args.homework} records (grade with `course grade {args.homework} "
                              f"... --out {out}`)")
         opts = common_options(args)
-        written = render_report(args.homework, out, formats, **opts)
+        if getattr(args, "class_view", False):
+            from ..instructor.classreport import MD_NAME, write_class_report
+
+            page = write_class_report(args.homework, out, manual=opts["manual"], due=opts["due"])
+            written = [page, page.with_name(MD_NAME)]
+        else:
+            written = render_report(args.homework, out, formats, **opts)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
