@@ -5,7 +5,7 @@ import argparse
 import importlib
 import sys
 
-VERBS = ["list_", "build", "data", "check", "grade", "report", "release", "submit", "export"]
+VERBS = ["list_", "build", "data", "check", "grade", "report", "release", "submit", "export", "similarity"]
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     old_umask = None
-    if args.verb in ("grade", "report", "release", "export"):
+    if args.verb in ("grade", "report", "release", "export", "similarity"):
         # what these write (results, feedback, nbgrader's source and gradebook, the Gradescope
         # zip) holds hidden material: private to the grader's user
         old_umask = os.umask(0o077)
