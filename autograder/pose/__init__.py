@@ -21,7 +21,7 @@ SUITE = Suite(
     title="3D human pose from video: MPJPE, a CNN + LSTM regressor in PyTorch",
     parts={
         "1": "MPJPE, the evaluation metric (mm)",
-        "2": "the training loss (sum of squared errors / batch)",
+        "2": "the training loss (squared errors: a sum, sum / batch or mean; any positive multiple)",
         "3": "DeepDynamicModel: per-frame CNN + LSTM + MLP, inputs normalised inside",
         "4": "training with Adam (grader-trained, MPJPE on hidden clips)",
         "5": "the saved model on hidden clips",

@@ -1,7 +1,9 @@
 """Hidden checks of `pose` (grading side only).
 
-* ``mpjpe`` and ``pose_loss`` against the reference on cases (random clips, a batch of
-  one, identical poses, float32 inputs, a single frame), with the usual mistakes named;
+* ``mpjpe`` against the reference on cases (random clips, a batch of one, identical poses,
+  float32 inputs, a single frame), with the usual mistakes named; ``pose_loss`` against its
+  contract (any positive multiple of the handout's sum, sum / batch or mean of squared errors,
+  one scale for every batch size, the gradient along ``pred - y``);
 * ``DeepDynamicModel`` built fresh in the sandbox: output shape on several batch
   sizes, predictions independent of the other clips of a batch, frames aligned in time
   (a change to frame t changes the prediction of frame t and none before it), and
@@ -88,16 +90,28 @@ def _loss_mistakes(y, pred):
     d = np.asarray(pred, np.float64) - np.asarray(y, np.float64)
     B = d.shape[0]
     return {
-        "mean over every element (keras-style MSE): sum the squared errors of a clip, then divide by the "
-        "batch size only": (d ** 2).mean(),
-        "summed over the batch too (not divided by the batch size)": (d ** 2).sum(),
-        "divided by batch size x frames": (d ** 2).sum() / (B * d.shape[1]),
         "sum of Euclidean distances instead of squared errors": np.linalg.norm(d, axis=-1).sum() / B,
+        "absolute errors (L1) instead of squared errors": np.abs(d).sum() / B,
+        "root of the mean squared error (RMSE) instead of a sum or mean of squared errors":
+            np.sqrt((d ** 2).mean()),
     }
 
 
+# The handout leaves the loss's constant factor open: its write-up gives a plain sum of squared
+# errors, its code Keras' MeanSquaredError (a mean over every element), this course's notebook
+# the sum divided by the batch size. Adam's steps do not change when the loss is multiplied by a
+# positive constant, so every positive constant multiple of those forms is correct: the value
+# must be c * S / D with S the sum of squared errors, D = 1 (a sum) or D = the batch size (sum /
+# batch, or a mean over every element: the frames, joints and coordinates are fixed numbers), and
+# c > 0 the same constant for every batch size; the gradient must point along (pred - y),
+# d loss / d pred = 2 * loss / S * (pred - y), which holds only for a scaled squared error.
+LOSS_FORMS = {"a sum of squared errors": lambda B: 1.0, "squared errors divided by the batch size "
+              "(sum / batch or a mean over every element)": lambda B: 1.0 / B}
+
+
 @check("pose.loss", part="2", points=4, timeout=60,
-       description="pose_loss is sum((pred - y)^2) / batch, differentiable with respect to pred")
+       description="pose_loss is a positive multiple of the squared error (sum, sum / batch or mean), "
+                   "differentiable with respect to pred")
 def loss_values(t: Context):
     rng = t.rng
     y = rng.normal(0, 0.3, size=(4, T, J, 3))
@@ -108,6 +122,7 @@ def loss_values(t: Context):
         ("a perfect prediction (zero loss)", y[:2], y[:2].copy(), "float64"),
         ("float32 tensors, a batch of 3", y[:3], y[:3] + rng.normal(0, 0.2, size=y[:3].shape), "float32"),
     ]
+    ratios = {}  # case -> (batch size, loss / sum of squared errors)
     for name, yy, pp, dtype in cases:
         with t.case(name):
             out = t.probe(f"{PROBES}:loss_value_and_grad", yy, pp, dtype)
@@ -117,19 +132,43 @@ def loss_values(t: Context):
                        f"{out['kind']}")
             if out["shape"] not in ([], [1]):
                 t.fail(f"{what}: pose_loss must return a single number (a 0-d tensor), got shape "
-                       f"{tuple(out['shape'])}: sum over frames, joints and coordinates, average over the batch")
+                       f"{tuple(out['shape'])}: sum (or average) over the clips, frames, joints and coordinates")
             yy64, pp64 = np.asarray(yy, np.float64), np.asarray(pp, np.float64)
             if dtype == "float32":
                 yy64, pp64 = yy64.astype(np.float32).astype(np.float64), pp64.astype(np.float32).astype(np.float64)
-            ref = float(((pp64 - yy64) ** 2).sum() / yy.shape[0])
-            value = np.asarray(out["value"], dtype=np.float64).reshape(-1)[0]
-            t.assert_close(np.asarray(value, dtype=dtype), ref, name="loss", what=what,
-                           mistakes=_loss_mistakes(yy64, pp64))
+            d = pp64 - yy64
+            S = float((d ** 2).sum())
+            value = float(np.asarray(out["value"], dtype=np.float64).reshape(-1)[0])
             if out["grad"] is None:
                 t.fail(f"{what}: the loss is not differentiable with respect to the prediction (did you convert to "
                        "numpy or call .item() / .detach()?)")
-            ref_grad = 2 * (pp64 - yy64) / yy.shape[0]
-            t.assert_close(out["grad"], ref_grad, name="d loss / d pred", what=what)
+            grad = np.asarray(out["grad"], dtype=np.float64)
+            if S == 0:
+                t.assert_close(np.asarray(value, dtype=dtype), 0.0, name="loss", what=what, atol=1e-12)
+                t.assert_close(grad, np.zeros_like(d), name="d loss / d pred", what=what, atol=1e-12)
+                continue
+            if not (np.isfinite(value) and value > 0):
+                t.fail(f"{what}: the loss is {value:g}; a squared error is positive when the prediction is off",
+                       summary=f"{what}: the loss must be positive when the prediction is off")
+            r = value / S
+            mistakes = _loss_mistakes(yy64, pp64)
+            for label, v in mistakes.items():
+                if np.isclose(value, v, rtol=1e-4 if dtype == "float32" else 1e-7):
+                    t.fail(f"{what}: {label}", summary=f"{what}: {label}")
+            # the direction (and the size, given the value) of the gradient: 2 * loss / S * (pred - y)
+            t.assert_close(grad.astype(dtype), 2 * r * d, name="d loss / d pred", what=what
+                           + " (for a loss c * sum((pred - y)^2) the gradient is 2 * c * (pred - y))")
+            ratios[name] = (yy.shape[0], r)
+    if len(ratios) >= 2:
+        with t.case("one scale for every batch size"):
+            consistent = [form for form, g in LOSS_FORMS.items()
+                          if np.ptp(np.log([r / g(B) for B, r in ratios.values()])) < 1e-4]
+            if not consistent:
+                per = ", ".join(f"batch of {B}: {r:.4g}" for B, r in ratios.values())
+                t.fail("pose_loss / sum((pred - y)^2) changes with the batch size in a way no valid form does "
+                       f"({per}): use the sum of squared errors, the sum divided by the batch size, or the mean "
+                       "over every element", summary="the loss's scale changes with the batch size: use the sum of "
+                       "squared errors, the sum divided by the batch size, or the mean over every element")
 
 
 # ----------------------------------------------------------------------------------

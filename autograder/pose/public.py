@@ -38,14 +38,31 @@ def public_loss(t: Context):
     pred = np.zeros((2, T, J, 3))
     pred[0, 0, 0] = (1.0, 2.0, 2.0)  # squared error 9
     pred[1, 5, 9] = (0.0, 3.0, 0.0)  # squared error 9
+    # The handout's forms (and any positive multiple of them) are all correct: the sum of the
+    # squared errors (18), the sum divided by the batch size (9), the mean over every element
+    # (18 / (2 * 8 * 17 * 3)). The gradient is 2 * loss / 18 * (pred - y) for each of them.
     with t.case("two clips, two joints off"):
         out = t.probe("probes:loss_value_and_grad", y, pred)
         if out["kind"] != "tensor":
             t.fail(f"pose_loss must return a torch tensor, got a {out['kind']}")
-        t.assert_close(np.asarray(out["value"], dtype=np.float64).reshape(-1)[:1], [9.0], name="loss",
-                       what="pose_loss on the example ((9 + 9) / 2 clips)", rtol=1e-6, atol=1e-9,
-                       mistakes={"mean over every element instead of the sum divided by the batch size":
-                                 [18.0 / (2 * T * J * 3)], "not divided by the batch size": [18.0]})
+        t.assert_true(out["shape"] in ([], [1]), f"pose_loss must return one number, got shape {out['shape']}")
+        value = float(np.asarray(out["value"], dtype=np.float64).reshape(-1)[0])
+        forms = {"the sum of squared errors": 18.0, "the sum divided by the batch size": 9.0,
+                 "the mean over every element": 18.0 / (2 * T * J * 3)}
+        t.assert_true(value > 0, f"pose_loss on the example is {value:g}: a squared error is positive here "
+                                 f"({', '.join(f'{k}: {v:g}' for k, v in forms.items())})")
+        t.assert_true(out["grad"] is not None, "pose_loss is not differentiable with respect to pred (no numpy, "
+                                               "no .item() / .detach())")
+        t.assert_close(np.asarray(out["grad"], dtype=np.float64), 2 * value / 18.0 * (pred - y),
+                       name="d loss / d pred", what=f"the gradient of pose_loss on the example (loss {value:g}; "
+                       f"expected one of {', '.join(f'{k}: {v:g}' for k, v in forms.items())}, or a constant "
+                       "multiple; the gradient of c * sum((pred - y)^2) is 2 * c * (pred - y))")
+    with t.case("identical poses"):
+        out = t.probe("probes:loss_value_and_grad", y, y.copy())
+        if out["kind"] != "tensor":
+            t.fail(f"pose_loss must return a torch tensor, got a {out['kind']}")
+        t.assert_close(np.asarray(out["value"], dtype=np.float64).reshape(-1)[:1], [0.0], name="loss",
+                       what="pose_loss of a perfect prediction", rtol=0, atol=1e-12)
 
 
 @check("pose.public.model_shape", part="3", points=2, hidden=False, timeout=120,

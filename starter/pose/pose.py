@@ -48,7 +48,9 @@ def pose_loss(y: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
 
     ``y``, ``pred``: tensors ``(B, T, J, 3)`` (metres). Returns a 0-d tensor equal to
     ``sum((pred - y) ** 2) / B`` that ``backward()`` can differentiate with respect to
-    ``pred``.
+    ``pred``. (The handout's write-up sums without dividing and its Keras code takes the mean
+    over every element: Adam trains the same with any positive constant multiple, and the
+    grader accepts the sum, the sum / B and the mean.)
     """
     # TODO: one line of torch; keep it differentiable (no numpy, no .item()).
     raise NotImplementedError("pose_loss is not implemented yet (see the TODO above this line)")

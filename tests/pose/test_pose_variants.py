@@ -26,8 +26,12 @@ BUGGY = {
                                "pose.mpjpe", "no square root"),
     "mpjpe_sum_over_joints": ([(P, MPJPE, "    return float(np.linalg.norm(pred - y, axis=-1).sum(-1).mean() * 1000.0)\n")],
                               "pose.mpjpe", "summed over the joints"),
-    "loss_keras_mean": ([(P, LOSS, "    return ((pred - y) ** 2).mean()\n")], "pose.loss", "mean over every element"),
-    "loss_not_divided": ([(P, LOSS, "    return ((pred - y) ** 2).sum()\n")], "pose.loss", "not divided by the batch"),
+    "loss_euclidean_distance": ([(P, LOSS, "    return torch.linalg.vector_norm(pred - y, dim=-1).sum() / y.shape[0]\n")],
+                                "pose.loss", "Euclidean distances"),
+    "loss_absolute_errors": ([(P, LOSS, "    return (pred - y).abs().sum() / y.shape[0]\n")], "pose.loss", "L1"),
+    "loss_rmse": ([(P, LOSS, "    return ((pred - y) ** 2).mean().sqrt()\n")], "pose.loss", "RMSE"),
+    "loss_scale_depends_on_the_batch_size": ([(P, LOSS, "    return ((pred - y) ** 2).sum() / y.shape[0] ** 2\n")],
+                                             "pose.loss", "changes with the batch size"),
     "loss_detached": ([(P, LOSS, "    return torch.tensor(float(((pred - y) ** 2).sum() / y.shape[0]))\n")],
                       "pose.loss", "not differentiable"),
     "lstm_over_the_batch_axis": ([(P, LSTM, "        self.lstm = nn.LSTM(hidden, hidden)\n")],
@@ -65,6 +69,29 @@ CORRECT = {
                                         "    return float(np.sqrt((d * d).sum(-1)).mean()) * 1e3\n")],
 }
 
+LOSS_CHECKS = ("pose.public.loss", "pose.loss")
+# correct code written for the handout (its own conventions where it leaves a choice): full marks
+# on the checks of the functions it changes. name: (patches, check ids). The handout's write-up
+# gives the loss as a plain sum of squared errors and its code uses Keras' MeanSquaredError (a mean
+# over every element); any positive constant multiple of those is correct (Adam's steps do not change).
+HANDOUT = {
+    "loss_plain_sum_as_in_the_writeup": ([(P, LOSS, "    return ((pred - y) ** 2).sum()\n")], LOSS_CHECKS),
+    "loss_keras_mse_mean_over_elements": ([(P, LOSS, "    return ((pred - y) ** 2).mean()\n")], LOSS_CHECKS),
+    "loss_torch_mse_module": ([(P, LOSS, "    return nn.MSELoss()(pred, y)\n")], LOSS_CHECKS),
+    "loss_mean_over_clips_and_frames": ([(P, LOSS, "    return ((pred - y) ** 2).sum(dim=(-1, -2)).mean()\n")],
+                                        LOSS_CHECKS),
+    "loss_half_sum_of_squares": ([(P, LOSS, "    return 0.5 * torch.sum(torch.square(y - pred))\n")], LOSS_CHECKS),
+    "loss_per_clip_loop": ([(P, LOSS, "    return sum(((p - t) ** 2).sum() for p, t in zip(pred, y)) / len(y)\n")],
+                           LOSS_CHECKS),
+    # the handout's LSTM has a ReLU activation (Keras LSTM(activation='relu')): ReLU on its output
+    "lstm_output_through_relu_as_in_keras": ([(P, RUN_LSTM, "        seq = torch.relu(self.lstm(feats)[0])\n")],
+                                             MODEL_CHECKS),
+    # the handout normalises with x / 255 only (no centring)
+    "pixels_divided_by_255_only": ([(P, "        frames = x.float().div(255.0).sub(0.5)                      "
+                                        "# (B, T, H, W, 3) in [-0.5, 0.5]\n",
+                                     "        frames = x.float() / 255.0\n")], MODEL_CHECKS),
+}
+
 
 @pytest.mark.parametrize("name", sorted(BUGGY))
 def test_buggy_variant_is_caught(name, tmp_path):
@@ -87,3 +114,11 @@ def test_correct_variant_gets_full_marks(name, tmp_path):
 def test_variants_are_many_and_distinct():
     assert len(BUGGY) >= 10 and len(CORRECT) >= 4
     assert len({tuple(map(tuple, v[0])) for v in BUGGY.values()}) == len(BUGGY)
+
+
+@pytest.mark.parametrize("name", sorted(HANDOUT))
+def test_code_written_for_the_handout_gets_full_marks(name, tmp_path):
+    patches, ids = HANDOUT[name]
+    res = grade(make_tree(tmp_path, patches), ids=list(ids))
+    bad = {i: (r.status, r.message) for i, r in res.items() if r.status != "passed"}
+    assert not bad, bad

@@ -147,6 +147,9 @@ print(f"mean-pose MPJPE on the validation clips: {baseline:.1f} mm")
 $L = \\frac{1}{B}\\sum_{b=1}^{B} \\sum_{t, j, c} (y_{btjc} - \\hat y_{btjc})^2$: squared
 errors summed over frames, joints and coordinates, averaged over the clips of the batch.
 Implement `pose_loss(y, pred)` with torch operations so that `loss.backward()` works.
+(The handout's write-up uses the plain sum and its Keras code the mean over every element:
+Adam's steps do not change when the loss is multiplied by a positive constant, so those
+forms are accepted too.)
 """),
         graded("pose.public.loss", 1, hidden=False),
         graded("pose.loss", 4, hidden=True),
