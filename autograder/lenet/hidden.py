@@ -479,17 +479,39 @@ def sgd_momentum(t: Context):
 # ----------------------------------------------------------------------------------
 # 5.5: training LeNet (calibrated threshold)
 # ----------------------------------------------------------------------------------
-TRAIN_ITERS = 400  # SGD steps of the reduced run (batch 64, the handout's settings)
+TRAIN_ITERS = 100  # SGD steps of the reduced run (batch 64, the handout's settings)
 TRAIN_SEED = 0
 # Calibration (reference solution; embedded subset: 17,500 training rows = 4,000 digits and
-# their one-pixel shifts minus the validation split, 1,000 test digits; 400 steps; seeds 0-4):
-# test accuracy 0.955 0.955 0.957 0.960 0.963 (min 0.955; one thread, 15-30 s per run on a
-# loaded two-core machine). Broken implementations (same run, seed 0): uphill SGD step
-# (w + theta) and ReLU mask taken from the output gradient diverge (NaN after 46 and 25
-# steps: accuracy 0.100); momentum term subtracted: 0.676. Pooling gradient sent to every
-# window entry and missing weight decay still train (0.958 each): those mistakes are caught
-# by lenet.pool_backward and lenet.sgd_momentum, not here. See datasets/mnist/CARD.md.
-TRAIN_THRESHOLD = 0.93
+# their one-pixel shifts minus the validation split, 1,000 test digits; 100 steps; seeds 0-4):
+# test accuracy 0.885 0.893 0.893 0.892 0.904 (min 0.885; 2.8-3.7 CPU s per run, one thread).
+# Broken implementations (same run, seeds 0-4): momentum term subtracted (theta = -mu*theta + ...)
+# 0.327 0.182 0.296 0.288 0.158; uphill SGD step (w + theta) and ReLU mask taken from the output
+# gradient diverge (accuracy 0.100). Pooling gradient sent to every window entry and missing
+# weight decay still train: those mistakes are caught by lenet.pool_backward and
+# lenet.sgd_momentum, not here. Shorter runs are too noisy (60 steps: 0.701-0.761); 150 steps
+# give 0.912-0.935. See datasets/mnist/CARD.md.
+TRAIN_THRESHOLD = 0.80
+# Budget in CPU seconds, sized for the slowest code the handout tolerates: loop-based layers
+# (its own provided convolution loops over the batch; "less than an hour" to 97% on the small
+# set) take up to about 1.5 CPU s per step. A step may use STEP_CPU_LIMIT (twice that), so the
+# run may use TRAIN_ITERS * STEP_CPU_LIMIT CPU seconds. Measured (one step, batch 64, one
+# thread, loaded two-core machine): reference 0.03 s; pooling written per image with the
+# handout's im2col (tests/lenet/handout_solution.py) 0.13 s; pooling with Python loops over
+# example, channel, row and column (HANDOUT["pool_naive_loops"]) 1.8-2.0 s.
+STEP_CPU_LIMIT = 3.0
+TRAIN_CPU_BUDGET = TRAIN_ITERS * STEP_CPU_LIMIT
+# the wall-clock limit only catches hangs: a loaded grading machine stretches CPU time
+TRAIN_WALL_LIMIT = 1800
+
+
+def step_verdict(spent: dict) -> str | None:
+    """None when one step's CPU seconds (``spent``: per function, from the probe
+    ``time_lenet_step``) fit the budget; else the name of the slowest student function."""
+    per_step = float(sum(spent.values()))
+    if per_step <= STEP_CPU_LIMIT:
+        return None
+    named = [k for k in spent if not k.startswith("(")]
+    return max(named, key=spent.get) if named else "(everything else)"
 
 
 def _mnist():
@@ -510,31 +532,35 @@ def _predict_with_reference(trained, xtest):
         return np.full(xtest.shape[1], -1)
 
 
-@check("lenet.train", part="5.5", points=5, timeout=300, memory_mb=4096)
+@check("lenet.train", part="5.5", points=5, timeout=TRAIN_WALL_LIMIT, memory_mb=4096)
 def train(t: Context):
     """LeNet trained with your layers and sgd_momentum for a short run reaches the calibrated test accuracy"""
     xtrain, ytrain, _xv, _yv, xtest, ytest = _mnist()
-    # time one step first: a correct but slow layer is named instead of timing out anonymously
+    # time one step first (CPU time): a layer too slow even for loop-based code is named
+    # instead of running out of budget anonymously
     spent = t.probe(f"{PROBES}:time_lenet_step", xtrain[:, :64].astype(np.float32), ytrain[:64])
     per_step = float(sum(spent.values()))
-    budget = 0.8 * t.check.timeout
-    if per_step * TRAIN_ITERS > budget:
-        slow = max((k for k in spent if not k.startswith("(")), key=spent.get)
-        t.fail(f"one training step takes {per_step:.2f} s, so the {TRAIN_ITERS} steps of this check would need about "
-               f"{per_step * TRAIN_ITERS:.0f} s (budget {budget:.0f} s); {slow} takes {spent[slow]:.2f} s of each "
-               f"step: vectorise it (no Python loops over examples or pixels)",
-               summary=f"training would take longer than the time budget: {slow} is the slowest of your functions; "
-                       "vectorise it (no Python loops over examples or pixels)")
+    slow = step_verdict(spent)
+    if slow is not None:
+        t.fail(f"one training step takes {per_step:.2f} CPU s (allowed: {STEP_CPU_LIMIT:.1f} s, twice what loop-based "
+               f"layers need); {slow} takes {spent[slow]:.2f} s of each step: loop over fewer things (whole "
+               "windows, channels or examples at once)",
+               summary=f"one training step takes more CPU time than allowed: {slow} is the slowest of your functions; "
+                       "loop over fewer things (whole windows, channels or examples at once)")
     out = t.probe(f"{PROBES}:train_lenet", xtrain.astype(np.float32), ytrain, xtest.astype(np.float32),
-                  max_iter=TRAIN_ITERS, seed=TRAIN_SEED)
+                  max_iter=TRAIN_ITERS, seed=TRAIN_SEED, cpu_budget=TRAIN_CPU_BUDGET)
     t.assert_true(isinstance(out, dict) and isinstance(out.get("params"), list), "the training run returned nothing usable")
+    if out.get("stopped") == "cpu budget":
+        t.fail(f"the training run used its CPU budget ({TRAIN_CPU_BUDGET:.0f} s for {TRAIN_ITERS} steps) after "
+               f"{out.get('iterations')} steps: your layers take more than {STEP_CPU_LIMIT:.1f} CPU s per step",
+               summary="the training run used up its CPU budget: your layers are too slow even for loop-based code")
     # the accuracy is measured here, with the reference forward on the weights trained in the
     # sandbox: a replaced training loop or predictor in the student's process decides nothing
     pred = _predict_with_reference(out["params"], xtest)
     t.assert_true(pred.shape == ytest.shape, f"predictions have shape {pred.shape}, expected {ytest.shape}")
     acc = float(np.mean(pred == ytest))
     t.note(f"test accuracy after {out.get('iterations')} SGD steps: {acc:.3f} (needed: {TRAIN_THRESHOLD:.3f}; "
-           f"the reference reaches 0.955-0.963 in this short run)")
+           f"the reference reaches 0.885-0.904 in this short run; {out.get('cpu_seconds', 0.0):.1f} CPU s)")
     if out.get("stopped") == "diverged":
         t.fail(f"training diverged (the cost became NaN or inf after {out.get('iterations')} steps): check the "
                "sign of the update in sgd_momentum and the gradients of your backward functions",

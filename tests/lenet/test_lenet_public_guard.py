@@ -1,5 +1,6 @@
-"""Public gradient checks refuse a wrong forward pass (they differentiate it): they say to fix the
-forward first instead of blaming the backward."""
+"""Public gradient checks never charge a forward's mistake to the backward: on a forward that
+fails its hand-worked example they judge the backward alone, on values worked from the
+layer's formula, and say to fix the forward first (one mistake, one charge)."""
 import shutil
 from pathlib import Path
 
@@ -21,16 +22,46 @@ relu_forward = _zeroed(relu_forward)
 '''
 
 
-def test_gradcheck_on_a_constant_forward_fails_with_a_clear_message(tmp_path):
+def test_gradcheck_on_a_constant_forward_judges_the_backward_alone(tmp_path):
     sub = tmp_path / "sub"
     shutil.copytree(REPO / "solutions" / "lenet", sub / "lenet", ignore=shutil.ignore_patterns("notebooks", "__pycache__"))
     mod = sub / "lenet" / "cnn_lenet.py"
     mod.write_text(mod.read_text() + ZERO_FORWARD)
-    res = grade_submission("lenet", sub, only=["lenet.public.pool_gradcheck", "lenet.public.relu_gradcheck"])
-    assert [c.status for c in res.checks] == ["failed", "failed"]
-    for c in res.checks:
-        assert "first" in c.message and "forward" in c.message, c.message
-        assert "fix" in c.safe_message and "first" in c.safe_message, c.safe_message
+    res = grade_submission("lenet", sub, only=["lenet.public.pool_forward", "lenet.public.relu",
+                                               "lenet.public.pool_gradcheck", "lenet.public.relu_gradcheck"])
+    by = {c.id: c for c in res.checks}
+    assert by["lenet.public.pool_forward"].score == 0 and by["lenet.public.relu"].score == 0
+    for cid in ("lenet.public.pool_gradcheck", "lenet.public.relu_gradcheck"):
+        c = by[cid]
+        assert c.status == "passed" and c.score == c.points, (cid, c.message)  # the backward is right
+        assert "Fix" in c.message and "first" in c.message and "forward" in c.message, c.message
+
+
+WRONG_FORWARD_AND_BACKWARD = '''
+
+def _zeroed(forward):
+    def wrapper(*args):
+        out = forward(*args)
+        out["data"] = out["data"] * 0
+        return out
+    return wrapper
+
+
+relu_forward = _zeroed(relu_forward)
+
+
+def relu_backward(output, input, layer):
+    return output["diff"] * (output["diff"] > 0)
+'''
+
+
+def test_a_wrong_backward_still_fails_when_the_forward_is_wrong_too(tmp_path):
+    sub = tmp_path / "sub"
+    shutil.copytree(REPO / "solutions" / "lenet", sub / "lenet", ignore=shutil.ignore_patterns("notebooks", "__pycache__"))
+    mod = sub / "lenet" / "cnn_lenet.py"
+    mod.write_text(mod.read_text() + WRONG_FORWARD_AND_BACKWARD)
+    res = grade_submission("lenet", sub, only=["lenet.public.relu_gradcheck"])
+    assert res.checks[0].score == 0, res.checks[0].message
 
 
 FLIPPED_BACKWARD_OK_FORWARD_BROKEN = '''
@@ -56,5 +87,6 @@ def test_a_wrong_forward_is_not_blamed_on_the_backward(tmp_path):
                                                "lenet.relu_backward"])
     by = {c.id: c for c in res.checks}
     assert by["lenet.public.relu"].score == 0
-    assert "fix relu_forward first" in by["lenet.public.relu_gradcheck"].message
+    gc = by["lenet.public.relu_gradcheck"]
+    assert "Fix relu_forward first" in gc.message and gc.score == gc.points, gc.message
     assert by["lenet.relu_backward"].score == by["lenet.relu_backward"].points  # backward judged on our forward

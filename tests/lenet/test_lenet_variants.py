@@ -6,7 +6,7 @@ apply exactly once), graded through the real engine (sandboxed child).
 import pytest
 
 from .helpers import grade, make_tree
-from .variants_correct import CORRECT
+from .variants_correct import CORRECT, HANDOUT
 
 C = "cnn_lenet.py"
 T = "toy.py"
@@ -120,5 +120,17 @@ def test_correct_alternative_gets_full_marks(name, tmp_path):
     (benchmarks/validity.py grades them on five seeds)."""
     patches, ids = CORRECT[name]
     results = grade(make_tree(tmp_path, patches), ids=ids, seed=1)
+    for cid, r in results.items():
+        assert r.score == r.points, (cid, r.status, r.message)
+
+
+@pytest.mark.parametrize("name", sorted(HANDOUT))
+def test_code_written_for_the_handout_gets_full_marks(name, tmp_path):
+    """Correct code written for the original handout (its conventions, its loop-based speed): full
+    marks on every check of the functions it changes. lenet.train is graded for these in
+    tests/lenet/test_lenet_training.py (the per-image variant end to end, the naive loops' CPU time
+    per step) and by benchmarks/validity.py."""
+    patches, ids = HANDOUT[name]
+    results = grade(make_tree(tmp_path, patches), ids=[i for i in ids if i != "lenet.train"], seed=1)
     for cid, r in results.items():
         assert r.score == r.points, (cid, r.status, r.message)

@@ -89,3 +89,112 @@ CORRECT = {
           '    input_od = output["diff"] * (input["data"] >= 0)\n')],
         ["lenet.relu_backward", "lenet.public.relu_gradcheck"]),
 }
+
+# ----------------------------------------------------------------------------------------
+# Correct code written for the original handout (10-601 HW7): its conventions where it
+# leaves a choice, and the loop-based speed it tolerates. Same format as CORRECT; read by
+# tests/lenet/test_lenet_variants.py and by benchmarks/validity.py (column "correct code
+# written for the handout").
+# ----------------------------------------------------------------------------------------
+POOL_FWD_SOLUTION = ("    col = im2col_conv(input[\"data\"], layer, h_in, w_in, c, h_out, w_out, pad_value=-np.inf)\n"
+                     "    col = col.reshape(k * k, c, h_out * w_out, batch)\n"
+                     "    pooled = col.max(axis=0)  # (c, h_out*w_out, batch)\n"
+                     "    data = pooled.transpose(1, 0, 2).reshape(h_out * w_out * c, batch)\n")
+POOL_BWD_SOLUTION = (
+    "    col = im2col_conv(input[\"data\"], layer, h_in, w_in, c, h_out, w_out, pad_value=-np.inf)\n"
+    "    col = col.reshape(k * k, c, h_out * w_out, batch)\n"
+    + POOL_BWD +
+    "    dout = output[\"diff\"].reshape(h_out * w_out, c, batch).transpose(1, 0, 2)  # (c, P, batch)\n"
+    "    dcol = first * dout[None]\n"
+    "    input_od = col2im_conv(dcol.reshape(k * k * c, h_out * w_out, batch), input, layer, h_out, w_out)\n")
+
+# the slowest code the handout tolerates: Python loops over example, channel, row and column
+# (about 1.3-2 CPU s per LeNet step, 60 times the reference); lenet.train budgets for it
+NAIVE_POOL_FWD = (
+    "    data = np.zeros((h_out * w_out * c, batch))\n"
+    "    for n in range(batch):\n"
+    "        img = input[\"data\"][:, n].reshape(h_in, w_in, c)\n"
+    "        out = np.zeros((h_out, w_out, c))\n"
+    "        for ch in range(c):\n"
+    "            for i in range(h_out):\n"
+    "                for j in range(w_out):\n"
+    "                    out[i, j, ch] = np.max(img[i * stride:i * stride + k, j * stride:j * stride + k, ch])\n"
+    "        data[:, n] = out.reshape(-1)\n")
+NAIVE_POOL_BWD = (
+    "    input_od = np.zeros(input[\"data\"].shape)\n"
+    "    for n in range(batch):\n"
+    "        img = input[\"data\"][:, n].reshape(h_in, w_in, c)\n"
+    "        d = output[\"diff\"][:, n].reshape(h_out, w_out, c)\n"
+    "        grad = np.zeros((h_in, w_in, c))\n"
+    "        for ch in range(c):\n"
+    "            for i in range(h_out):\n"
+    "                for j in range(w_out):\n"
+    "                    win = img[i * stride:i * stride + k, j * stride:j * stride + k, ch]\n"
+    "                    dy, dx = np.unravel_index(np.argmax(win), win.shape)\n"
+    "                    grad[i * stride + dy, j * stride + dx, ch] += d[i, j, ch]\n"
+    "        input_od[:, n] = grad.reshape(-1)\n")
+# one image at a time through the handout's im2col_conv(input_n, layer, h_out, w_out) form,
+# as the handout's own conv_layer_forward does
+PER_IMAGE_POOL_FWD = (
+    "    data = np.zeros((h_out * w_out * c, batch))\n"
+    "    for n in range(batch):\n"
+    "        input_n = {'height': h_in, 'width': w_in, 'channel': c, 'data': input['data'][:, n]}\n"
+    "        col = np.reshape(im2col_conv(input_n, layer, h_out, w_out), (k * k, c, h_out * w_out))\n"
+    "        data[:, n] = np.max(col, axis=0).T.flatten()\n")
+PER_IMAGE_POOL_BWD = (
+    "    input_od = np.zeros(input['data'].shape)\n"
+    "    for n in range(batch):\n"
+    "        input_n = {'height': h_in, 'width': w_in, 'channel': c, 'data': input['data'][:, n]}\n"
+    "        col = np.reshape(im2col_conv(input_n, layer, h_out, w_out), (k * k, c, h_out * w_out))\n"
+    "        diff = np.reshape(output['diff'][:, n], (h_out * w_out, c)).T\n"
+    "        col_diff = np.zeros(col.shape)\n"
+    "        best = np.argmax(col, axis=0)\n"
+    "        for ch in range(c):\n"
+    "            for p in range(h_out * w_out):\n"
+    "                col_diff[best[ch, p], ch, p] = diff[ch, p]\n"
+    "        input_od[:, n] = np.reshape(col2im_conv(col_diff, input, layer, h_out, w_out), -1)\n")
+RELU_BWD_SOLUTION = '    input_od = output["diff"] * (input["data"] > 0)\n'
+SGD_SOLUTION = ('    for i in params:\n'
+                '        w, b = params[i]["w"], params[i]["b"]\n'
+                '        inc_w = mu * param_winc[i]["w"] + w_rate * (param_grad[i]["w"] + decay * w)\n'
+                '        inc_b = mu * param_winc[i]["b"] + b_rate * param_grad[i]["b"]\n'
+                '        param_winc_[i] = {"w": inc_w, "b": inc_b}\n'
+                '        params_[i] = {"w": w - inc_w, "b": b - inc_b}\n')
+
+HANDOUT = {
+    "pool_naive_loops": (
+        [(C, POOL_FWD_SOLUTION, NAIVE_POOL_FWD), (C, POOL_BWD_SOLUTION, NAIVE_POOL_BWD)],
+        ["lenet.pool_forward", "lenet.pool_backward", "lenet.public.pool_forward", "lenet.public.pool_gradcheck",
+         "lenet.train"]),
+    "pool_per_image_handout_im2col": (
+        [(C, POOL_FWD_SOLUTION, PER_IMAGE_POOL_FWD), (C, POOL_BWD_SOLUTION, PER_IMAGE_POOL_BWD)],
+        ["lenet.pool_forward", "lenet.pool_backward", "lenet.public.pool_forward", "lenet.public.pool_gradcheck",
+         "lenet.train"]),
+    # the kink of the ReLU: any value in [0, 1] of the gradient at exactly 0 is a subgradient
+    "relu_backward_half_at_the_kink": (
+        [(C, RELU_BWD_SOLUTION,
+          '    x = input["data"]\n'
+          '    input_od = output["diff"] * np.where(x > 0, 1.0, np.where(x == 0, 0.5, 0.0))\n')],
+        ["lenet.relu_backward", "lenet.public.relu_gradcheck"]),
+    "relu_backward_index_assignment_as_the_handout": (
+        [(C, RELU_BWD_SOLUTION,
+          "    input_od = np.zeros(input['data'].shape)\n"
+          "    idx = np.where(input['data'] >= 0)\n"
+          "    input_od[idx] = output['diff'][idx]\n")],
+        ["lenet.relu_backward", "lenet.public.relu_gradcheck"]),
+    "ip_forward_np_dot_of_the_transpose": (
+        [(C, '    data = param["w"].T @ input["data"] + np.reshape(param["b"], (-1, 1))\n',
+          "    data = np.dot(input['data'].T, param['w']).T + np.reshape(param['b'], (param['w'].shape[1], 1))\n")],
+        ["lenet.ip_forward", "lenet.public.ip_forward", "lenet.public.ip_gradcheck"]),
+    "sgd_momentum_deepcopy_in_place": (
+        [(C, SGD_SOLUTION,
+          '    import copy\n'
+          '    params_ = copy.deepcopy(params)\n'
+          '    param_winc_ = copy.deepcopy(param_winc)\n'
+          '    for i in params_:\n'
+          '        param_winc_[i]["w"] = mu * param_winc_[i]["w"] + w_rate * (param_grad[i]["w"] + decay * params_[i]["w"])\n'
+          '        param_winc_[i]["b"] = mu * param_winc_[i]["b"] + b_rate * param_grad[i]["b"]\n'
+          '        params_[i]["w"] = params_[i]["w"] - param_winc_[i]["w"]\n'
+          '        params_[i]["b"] = params_[i]["b"] - param_winc_[i]["b"]\n')],
+        ["lenet.sgd_momentum", "lenet.public.sgd_momentum", "lenet.train"]),
+}
