@@ -132,7 +132,7 @@ def summarize(homework: str, records: dict[str, dict], *, manual: dict | None = 
     man_scores: dict[str, list] = {gid: [] for gid in man}
     for student in sorted(records):
         d = records[student]
-        res = SubmissionResult.from_dict(d)
+        cks = d.get("checks", [])
         meta = d.get("record", {}) or {}
         sub_at = meta.get("submitted_at") or ""
         is_late = meta.get("late")
@@ -147,47 +147,60 @@ def summarize(homework: str, records: dict[str, dict], *, manual: dict | None = 
             if v is not None:
                 man_scores[gid].append(float(v))
         if meta.get("grader_error"):
-            first = next((c for c in res.checks if c.log), None)
-            internal.append((student, "", _one_line(first.log if first else res.error)))
+            first = next((c.get("log") for c in cks if c.get("log")), None)
+            internal.append((student, "", _one_line(first or d.get("error", ""))))
             continue
-        why = unreadable_reason(res)
+        why = unreadable_reason(SubmissionResult.from_dict(d)) if d.get("error") else None
         if why:
             unreadable.append((student, _one_line(why)))
             continue
         if not is_complete(d):
             partial.append(student)
         graded.append(student)
-        totals.append(res.score)
-        for part, (s, m) in res.by_part().items():
-            part_scores.setdefault(part, []).append(s)
-            part_max[part] = max(part_max.get(part, 0.0), m)
-        for c in res.checks:
-            if c.status == SKIPPED and c.message == NOT_GRADED_YET:
+        # the record's dicts as stored (all_records has validated them): the fields SubmissionResult
+        # reads, without building a dataclass per check (a 1,000-student class has 30,000+ of them)
+        by_part: dict[str, list] = {}
+        for c in cks:
+            bp = by_part.setdefault(c["part"], [0.0, 0.0])
+            bp[0] += float(c.get("score", 0.0))
+            bp[1] += float(c.get("points", 0.0))
+        totals.append(round(sum(v[0] for v in by_part.values()), 6))
+        for part, (sc, mx) in by_part.items():
+            part_scores.setdefault(part, []).append(round(sc, 6))
+            part_max[part] = max(part_max.get(part, 0.0), round(mx, 6))
+        for c in cks:
+            status, message = c.get("status", ""), c.get("message", "") or ""
+            if status == SKIPPED and message == NOT_GRADED_YET:
                 continue
-            st = checks.get(c.id)
+            cid = c["id"]
+            st = checks.get(cid)
             if st is None:  # a check the suite no longer has
-                st = checks[c.id] = CheckStats(c.id, c.name, c.part, float(c.points), c.hidden)
+                st = checks[cid] = CheckStats(cid, c.get("name", cid), c["part"], float(c.get("points", 0.0)),
+                                              bool(c.get("hidden")))
+            passed = status == PASSED
             st.graded += 1
-            st.passed += c.passed
-            st.score += c.score
-            st.statuses[c.status] = st.statuses.get(c.status, 0) + 1
-            if INTERNAL in (c.message or ""):
-                internal.append((student, c.id, _one_line(c.log.splitlines()[0] if c.log else c.message)))
-            for case in c.cases or []:
+            st.passed += passed
+            st.score += float(c.get("score", 0.0))
+            st.statuses[status] = st.statuses.get(status, 0) + 1
+            if INTERNAL in message:
+                log = c.get("log") or ""
+                internal.append((student, cid, _one_line(log.splitlines()[0] if log else message)))
+            cases = c.get("cases") or []
+            for case in cases:
                 rec = st.cases.setdefault(case.get("name", ""), [0, 0])
                 rec[0] += bool(case.get("passed"))
                 rec[1] += 1
             failures = ([(case.get("safe_message", ""), case.get("message", ""), f"case '{case.get('name', '')}'")
-                         for case in c.cases if not case.get("passed")] if c.cases
-                        else ([(c.safe_message, c.message, "")] if not c.passed else []))
+                         for case in cases if not case.get("passed")] if cases
+                        else ([(c.get("safe_message", ""), message, "")] if not passed else []))
             for safe, full, where in failures:
                 for name in mistake_names(safe, full):
                     mk = mistakes.setdefault(name, Mistake(name))
                     mk.students.add(student)
-                    mk.checks.setdefault(c.id, set()).add(student)
+                    mk.checks.setdefault(cid, set()).add(student)
                     if not mk.example:
                         mk.example = _one_line(full or safe)
-                        mk.example_where = c.id + (f", {where}" if where else "")
+                        mk.example_where = cid + (f", {where}" if where else "")
     ranked = sorted(mistakes.values(), key=lambda m: (-len(m.students), m.name))
     parts = {p: suite.parts.get(p, "") for p in order if p in part_scores}
     manual_rows = [(gid, part, pts, man_scores[gid]) for gid, (part, pts) in man.items()]
@@ -225,14 +238,15 @@ def _counts(values, maximum: float):
     return edges[:-1], heights, float(edges[1] - edges[0]), "edge"
 
 
-def histogram_png(values, maximum: float, title: str, *, width: float = 3.6, height: float = 2.0) -> bytes:
+def histogram_png(values, maximum: float, title: str, *, width: float = 3.6, height: float = 2.0,
+                  xlabel: str = "") -> bytes:
     """A histogram of scores from 0 to ``maximum`` as PNG bytes (matplotlib's Agg canvas, no display).
     Fixed margins and few ticks: text layout is most of a small figure's drawing time."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(width, height), dpi=80)
-    fig.subplots_adjust(left=0.16, right=0.97, bottom=0.2, top=0.86)
+    fig.subplots_adjust(left=0.16, right=0.97, bottom=0.2 if xlabel else 0.12, top=0.86)
     ax = fig.add_subplot()
     vals = [float(v) for v in values]
     if vals:
@@ -243,10 +257,11 @@ def histogram_png(values, maximum: float, title: str, *, width: float = 3.6, hei
         ax.axvline(mean, color="#c33", linewidth=1.5)
         title = f"{title} (mean {mean:.3g})"
     ax.set_title(title, fontsize=9)
-    ax.set_xlabel("score", fontsize=8, labelpad=1)
+    if xlabel:
+        ax.set_xlabel(xlabel, fontsize=8, labelpad=1)
     ax.tick_params(labelsize=7, pad=1)
     ax.xaxis.set_major_locator(MaxNLocator(5))
-    ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
     top = max(maximum, max(vals, default=0.0), 1e-9)
     ax.set_xlim(-0.05 * top, 1.05 * top)
     buf = io.BytesIO()
@@ -298,9 +313,8 @@ def render_html(s: ClassSummary) -> str:
     mean, med, lo, hi = _stats(s.totals)
     out.append(f"<h2>Autograded total (max {writers.pts(s.max_total)})</h2>")
     out.append(f"<p>mean {mean}, median {med}, min {lo}, max {hi}</p>")
-    out.append('<div class="grid"><figure>' + _img(histogram_png(s.totals, s.max_total, "autograded total",
-                                                                 width=6, height=2.6), "histogram of totals")
-               + "</figure></div>")
+    total_png = histogram_png(s.totals, s.max_total, "autograded total", width=6, height=2.6, xlabel="score")
+    out.append(f'<div class="grid"><figure>{_img(total_png, "histogram of totals")}</figure></div>')
     out.append("<h2>Parts</h2>")
     rows, figs = [], []
     for p, ptitle in s.parts.items():
