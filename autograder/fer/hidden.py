@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.engine import Context, check
+from autograder.engine.sandbox import StudentError
 from solutions.fer import classifiers as ref_cls
 from solutions.fer import data_utils as ref_data
 from solutions.fer import fcnet as ref_fc
@@ -87,7 +88,7 @@ RELU_SHAPES = [("(4, 5) with exact zeros", (4, 5)), ("4-D (2, 3, 2, 2)", (2, 3, 
 
 def _relu_input(t: Context, shape):
     X = t.rng.standard_normal(shape)
-    X.flat[:: 3] = 0.0  # exact zeros: the gradient there is 0
+    X.flat[:: 3] = 0.0  # exact zeros: the kink, where any subgradient in [0, 1] is right
     return X
 
 
@@ -100,86 +101,209 @@ def relu_forward(t: Context):
                            mistakes={"returned X unchanged": X, "computed min(0, X)": np.minimum(X, 0)})
 
 
+def _relu_accept_kink(got, expected, X, dout):
+    """At X == 0 ReLU has no derivative: any value between 0 and dout (a subgradient in [0, 1]
+    times dout) is right there; elsewhere ``expected`` stands."""
+    try:
+        a = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return expected
+    if a.shape != expected.shape:
+        return expected
+    out = np.array(expected, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        share = np.where(dout != 0, a / np.where(dout != 0, dout, 1.0), 0.0)
+    ok = (X == 0) & np.isfinite(a) & ((np.abs(a) <= 1e-12) | ((share >= -1e-9) & (share <= 1 + 1e-9)))
+    out[ok] = a[ok]
+    return out
+
+
 @check("fer.relu_backward", part="Q1", points=1, timeout=60,
-       description="relu_backward passes dout where X > 0 only (0 at X == 0)")
+       description="relu_backward passes dout where X > 0, none where X < 0 (any subgradient in [0, 1] at X == 0)")
 def relu_backward(t: Context):
     for name, shape in RELU_SHAPES:
         with t.case(name):
             X = _relu_input(t, shape)
             dout = t.rng.standard_normal(shape)
-            t.assert_close(t.call("fer.layers:relu_backward", dout, X), ref.relu_backward(dout, X), name="dX",
-                           what=name, mistakes={"let the gradient through where X == 0 too (use X > 0)": dout * (X >= 0),
-                                                "returned dout unchanged": dout,
+            got = t.call("fer.layers:relu_backward", dout, X)
+            arr = t.as_array(got, "dX", what=name)
+            if arr.shape == X.shape and not np.all(np.isfinite(arr[X == 0])):
+                t.fail(f"{name}: dX is NaN or inf where X is exactly 0 (dividing by X?); any value between 0 and "
+                       "dout is right there", summary="dX is NaN or inf where X is exactly 0 (dividing by X?)")
+            t.assert_close(got, _relu_accept_kink(got, ref.relu_backward(dout, X), X, dout), name="dX",
+                           what=name, mistakes={"returned dout unchanged": dout,
                                                 "multiplied dout by max(0, X) instead of by the mask": dout * np.maximum(X, 0)})
 
 
 # ----------------------------------------------------------------------------------
 # Q2: dropout
 # ----------------------------------------------------------------------------------
-DROPOUT_CASES = [  # (name, shape, p, seed)
-    ("p=0.5, seed 42, X (30, 20)", (30, 20), 0.5, 42),
-    ("p=0.2, seed 7, 4-D X (4, 3, 5, 5)", (4, 3, 5, 5), 0.2, 7),
-    ("p=0.8, seed 123, X (50, 10)", (50, 10), 0.8, 123),
-    ("p=0 (keep everything), seed 1", (6, 7), 0.0, 1),
+DROPOUT_CASES = [  # (name, shape, p)
+    ("p=0.5, X (30, 20)", (30, 20), 0.5),
+    ("p=0.2, 4-D X (4, 3, 5, 5)", (4, 3, 5, 5), 0.2),
+    ("p=0.8, X (50, 10)", (50, 10), 0.8),
+    ("p=0.35, X (40, 25)", (40, 25), 0.35),
+    ("p=0 (keep everything)", (6, 7), 0.0),
 ]
 
 
-def _mask(shape, p, seed):
-    np.random.seed(seed)
-    return np.random.rand(*shape) > p
+def _dropout_x(t: Context, shape):
+    """Standard-normal inputs without exact zeros (a kept unit is told from a dropped one)."""
+    X = t.rng.standard_normal(shape)
+    X[np.abs(X) < 1e-3] = 0.5
+    return X
 
 
-def _dropout_mistakes(X, p, seed):
-    m = _mask(X.shape, p, seed)
-    out = {"kept the units with rand < p (p is the probability of dropping a unit)": X * (~m) / (1 - p),
-           "did not rescale the kept units by 1/(1-p)": X * m}
+def _kept(out, X):
+    """The units a training forward kept: a nonzero output where the input is nonzero."""
+    out = np.asarray(out, dtype=np.float64)
+    return np.isfinite(out) & (out != 0)
+
+
+def _keep_fraction_ok(k, n, p):
+    """A kept count ``k`` of ``n`` units is plausible for keep probability 1 - p (a binomial count
+    within 4.5 standard deviations: a correct draw fails it with probability < 1e-5)."""
+    q = 1 - p
+    return abs(k / n - q) <= 4.5 * np.sqrt(p * q / n) + 1.0 / n
+
+
+def _judge_dropout_train(t: Context, out, X, p, what):
+    """The training forward's contract: each unit dropped (0) or kept and scaled by 1/(1-p);
+    about a fraction 1-p kept. Returns the kept units."""
+    out = t.as_array(out, "out", what=what)
+    t.assert_shape(out, X.shape, name="out", what=what)
+    keep = _kept(out, X)
+    mistakes = {"did not rescale the kept units by 1/(1-p)": X * keep}
     if p > 0:
-        out["scaled the kept units by 1/p instead of 1/(1-p)"] = X * m / p
-        out["scaled the kept units by p instead of 1/(1-p)"] = X * m * p
-        out["scaled by (1-p) instead of dividing by it"] = X * m * (1 - p)
-    return out
+        mistakes.update({"scaled the kept units by p instead of 1/(1-p)": X * keep * p,
+                         "scaled the kept units by 1/p instead of 1/(1-p)": X * keep / p,
+                         "scaled the kept units by (1-p) instead of dividing by it": X * keep * (1 - p)})
+    t.assert_close(out, X * keep / (1 - p), name="out", mistakes=mistakes,
+                   what=f"{what}: every unit is either dropped (0) or kept and scaled by 1/(1-p)")
+    k, n = int(keep.sum()), keep.size
+    if not _keep_fraction_ok(k, n, p):
+        hint = ""
+        if abs(p - 0.5) > 0.1 and _keep_fraction_ok(k, n, 1 - p):
+            hint = (" p is the probability of *dropping* a unit: it looks like the units were kept with "
+                    "probability p (kept with rand < p?)")
+        elif k == n:
+            hint = " (nothing was dropped)"
+        t.fail(f"{what}: {k} of {n} units kept ({k / n:.1%}); with p={p} about {1 - p:.0%} should be kept.{hint}",
+               summary=f"{what}: the fraction of kept units is far from 1-p.{hint}")
+    return keep
 
 
 @check("fer.dropout_forward", part="Q2", points=3, timeout=60,
-       description="inverted dropout: the seeded mask, 1/(1-p) scaling in training, identity at test time")
+       description="inverted dropout: about 1-p of the units kept, kept units scaled by 1/(1-p), the same mask "
+                   "for the same seed, identity at test time")
 def dropout_forward(t: Context):
-    for name, shape, p, seed in DROPOUT_CASES:
+    for name, shape, p in DROPOUT_CASES:
         with t.case(f"training, {name}"):
-            X = t.rng.standard_normal(shape)
-            out, mask = _tuple(t, t.call("fer.layers:dropout_forward", X, p=p, train=True, seed=seed), 2,
-                               "dropout_forward")
-            exp_out, exp_mask = ref.dropout_forward(X, p=p, train=True, seed=seed)
-            t.assert_close(out, exp_out, name="out", what=f"training, {name}", mistakes=_dropout_mistakes(X, p, seed))
-            t.assert_close(np.asarray(mask, dtype=float), exp_mask.astype(float), name="mask",
-                           what=f"training, {name}: mask = np.random.rand(*X.shape) > p (True where a unit is kept)")
+            X = _dropout_x(t, shape)
+            seed = int(t.rng.integers(1, 2 ** 31 - 1))
+            out = _tuple(t, t.call("fer.layers:dropout_forward", X, p=p, train=True, seed=seed), 2,
+                         "dropout_forward")[0]
+            keep = _judge_dropout_train(t, out, X, p, f"training, {name}")
+            again = _tuple(t, t.call("fer.layers:dropout_forward", X, p=p, train=True, seed=seed), 2,
+                           "dropout_forward")[0]
+            t.assert_true(np.array_equal(_kept(again, X), keep),
+                          f"training, {name}: two calls with the same seed dropped different units; seed numpy's "
+                          "generator with the given seed (np.random.seed(seed)) before drawing the mask",
+                          summary="two calls with the same seed dropped different units (seed before drawing)")
+            if 0 < p:
+                other = _tuple(t, t.call("fer.layers:dropout_forward", X, p=p, train=True, seed=seed + 1), 2,
+                               "dropout_forward")[0]
+                t.assert_true(not np.array_equal(_kept(other, X), keep),
+                              f"training, {name}: seeds {seed} and {seed + 1} dropped exactly the same units: draw "
+                              "the mask at random after seeding numpy's generator with the given seed "
+                              "(np.random.seed(seed))",
+                              summary="two different seeds dropped the same units: draw the mask at random after "
+                                      "np.random.seed(seed)")
     for p in (0.5, 0.3):
         with t.case(f"test time (train=False), p={p}"):
-            X = t.rng.standard_normal((8, 9))
+            X = _dropout_x(t, (8, 9))
             out = _tuple(t, t.call("fer.layers:dropout_forward", X, p=p, train=False, seed=5), 2, "dropout_forward")[0]
+            arr = t.as_array(out, "out", what=f"train=False, p={p}")
+            keep = _kept(arr, X) if arr.shape == X.shape else np.ones(X.shape, bool)
             t.assert_close(out, X, name="out", what=f"train=False, p={p}: inverted dropout leaves X unchanged",
-                           mistakes={"applied the training mask at test time": X * _mask(X.shape, p, 5) / (1 - p),
+                           mistakes={"applied the training mask at test time": X * keep / (1 - p),
+                                     "applied a mask at test time": X * keep,
                                      "scaled by (1-p) at test time (that is plain, not inverted, dropout)": X * (1 - p),
                                      "divided by (1-p) at test time": X / (1 - p)})
 
 
+def _reference_mask(shape, p, seed):
+    np.random.seed(seed)
+    return np.random.rand(*shape) > p
+
+
+def _dropout_forward_ok(out, X, p) -> bool:
+    """The student's training forward keeps the contract on this input (0 or X / (1-p) per unit)."""
+    try:
+        out = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if out.shape != X.shape or not np.all(np.isfinite(out)):
+        return False
+    keep = out != 0
+    return bool(np.allclose(out, X * keep / (1 - p), rtol=1e-4, atol=1e-6))
+
+
 @check("fer.dropout_backward", part="Q2", points=2, timeout=60,
-       description="dropout_backward: dout * mask / (1-p) in training, dout at test time")
+       description="dropout_backward with the mask your own dropout_forward returned: dout / (1-p) on the kept "
+                   "units, 0 on the dropped ones; dout at test time")
 def dropout_backward(t: Context):
-    for name, shape, p, seed in DROPOUT_CASES[:3]:
-        with t.case(f"training, {name}"):
-            mask = _mask(shape, p, seed)
-            dout = t.rng.standard_normal(shape)
-            got = t.call("fer.layers:dropout_backward", dout, mask, p=p, train=True)
-            t.assert_close(got, ref.dropout_backward(dout, mask, p=p, train=True), name="dX", what=f"training, {name}",
-                           mistakes={"did not rescale by 1/(1-p)": dout * mask,
-                                     "scaled by p instead of 1/(1-p)": dout * mask * p,
-                                     "scaled by 1/p instead of 1/(1-p)": dout * mask / p,
+    for name, shape, p in DROPOUT_CASES[:4]:
+        what = f"training, {name}"
+        with t.case(what):
+            X, dout = _dropout_x(t, shape), t.rng.standard_normal(shape)
+            seed = int(t.rng.integers(1, 2 ** 31 - 1))
+            res = t.probe(f"{PROBES}:dropout_pair", X, dout, p, seed)
+            if "forward_error" not in res and _dropout_forward_ok(res["out"], X, p):
+                keep = _kept(res["out"], X)  # the units your own forward kept, with your own mask
+                exp = dout * keep / (1 - p)
+                t.assert_close(res["dX"], exp, name="dX",
+                               what=f"{what}, with the mask your dropout_forward returned: dX = dout / (1-p) on the "
+                                    "units it kept, 0 on the ones it dropped",
+                               mistakes={"did not rescale by 1/(1-p)": dout * keep,
+                                         "scaled by 1/(1-p) twice (the mask was already scaled)": exp / (1 - p),
+                                         "scaled by p instead of 1/(1-p)": dout * keep * p,
+                                         "scaled by 1/p instead of 1/(1-p)": dout * keep / p,
+                                         "returned dout unchanged": dout})
+                continue
+            # your forward fails (see fer.dropout_forward): judged on the reference's mask, stored either
+            # as 0/1 or already scaled by 1/(1-p); either convention is accepted
+            keep = _reference_mask(shape, p, seed)
+            exp = dout * keep / (1 - p)
+            tries = [t.call("fer.layers:dropout_backward", dout, m, p=p, train=True)
+                     for m in (keep, keep / (1 - p))]
+            if any(_close_quiet(g, exp) for g in tries):
+                continue
+            t.assert_close(tries[0], exp, name="dX",
+                           what=f"{what} (your dropout_forward fails, so the mask given is a 0/1 keep-mask, "
+                                "also tried scaled by 1/(1-p)): dX = dout * mask / (1-p)",
+                           mistakes={"did not rescale by 1/(1-p)": dout * keep,
+                                     "scaled by p instead of 1/(1-p)": dout * keep * p,
+                                     "scaled by 1/p instead of 1/(1-p)": dout * keep / p,
                                      "returned dout unchanged": dout})
     with t.case("test time (train=False)"):
-        dout = t.rng.standard_normal((5, 6))
-        got = t.call("fer.layers:dropout_backward", dout, None, p=0.5, train=False)
-        t.assert_close(got, dout, name="dX", what="train=False: the gradient passes unchanged",
+        X, dout = _dropout_x(t, (5, 6)), t.rng.standard_normal((5, 6))
+        res = t.probe(f"{PROBES}:dropout_pair", X, dout, 0.5, 3, train=False)
+        if "forward_error" in res:
+            got = t.call("fer.layers:dropout_backward", dout, None, p=0.5, train=False)
+        else:
+            got = res["dX"]
+        t.assert_close(got, dout, name="dX", what="train=False (with the mask your forward returned at test "
+                                                  "time): the gradient passes unchanged",
                        mistakes={"divided by (1-p) at test time": dout / 0.5})
+
+
+def _close_quiet(got, exp) -> bool:
+    try:
+        a = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == exp.shape and bool(np.allclose(a, exp, rtol=1e-5, atol=1e-8))
 
 
 # ----------------------------------------------------------------------------------
@@ -303,6 +427,56 @@ FC_LOSS_CASES = [  # (name, hidden, reg, dropout, seed, dtype)
 ]
 
 
+def _student_keeps(t: Context, shapes, p, seed):
+    """The units the student's ``dropout_forward`` keeps for each hidden layer's shape with this
+    seed (called on ones, as the network calls it), or None when that forward breaks the contract."""
+    keeps = []
+    for shape in shapes:
+        ones = np.ones(shape)
+        try:
+            out = t.call("fer.layers:dropout_forward", ones, p=p, train=True, seed=seed)[0]
+        except StudentError:  # a failing forward is charged in fer.dropout_forward
+            return None
+        if not _dropout_forward_ok(out, ones, p):
+            return None
+        keeps.append(np.asarray(out, dtype=np.float64) != 0)
+    return keeps
+
+
+def _ref_loss_with_keeps(params, X, y, reg, p, keeps):
+    """The reference network's loss and gradients (float64) with given keep-masks, one per hidden layer."""
+    L = len(keeps) + 1
+    h, caches = X.astype(np.float64), []
+    for i in range(1, L):
+        a = ref.linear_forward(h, params[f"W{i}"], params[f"b{i}"])
+        r = ref.relu_forward(a) * keeps[i - 1] / (1 - p)
+        caches.append((h, a))
+        h = r
+    scores = ref.linear_forward(h, params[f"W{L}"], params[f"b{L}"])
+    loss, ds = ref_cls.softmax(scores, y)
+    loss += 0.5 * reg * sum(float(np.sum(params[f"W{i}"] ** 2)) for i in range(1, L + 1))
+    grads = {}
+    dh, dW, db = ref.linear_backward(ds, h, params[f"W{L}"], params[f"b{L}"])
+    grads[f"W{L}"], grads[f"b{L}"] = dW + reg * params[f"W{L}"], db
+    for i in range(L - 1, 0, -1):
+        h_in, a = caches[i - 1]
+        da = ref.relu_backward(dh * keeps[i - 1] / (1 - p), a)
+        dh, dW, db = ref.linear_backward(da, h_in, params[f"W{i}"], params[f"b{i}"])
+        grads[f"W{i}"], grads[f"b{i}"] = dW + reg * params[f"W{i}"], db
+    return loss, grads
+
+
+def _fcnet_self_consistent(t: Context, name, hidden, input_dim, C, params, X, y, reg, p, seed):
+    """With a dropout_forward that is wrong (charged in Q2), the network's gradients are judged
+    against central differences of the student's own loss (float64, fixed seed)."""
+    res = t.probe(f"{PROBES}:fcnet_numeric", hidden, input_dim, C, params, X, y, reg=reg, dropout=p, seed=seed)
+    t.note(f"{name}: your dropout_forward is wrong (see fer.dropout_forward), so this case checks your "
+           "gradients against your own loss")
+    for k in sorted(params):
+        t.assert_close(res["grads"][k], res["numeric"][k], name=f"grads['{k}']", fd=True,
+                       what=f"{name}: compared with central differences of your own loss")
+
+
 @check("fer.fcnet_loss_grads", part="Q4", points=3, timeout=90,
        description="FullyConnectedNet.loss(X, y): loss with L2 (0.5 * reg * sum W^2) and every gradient")
 def fcnet_loss_grads(t: Context):
@@ -313,8 +487,18 @@ def fcnet_loss_grads(t: Context):
             X, y = t.rng.standard_normal((6, 10)), t.rng.integers(0, 4, 6)
             net = _student_net(t, hidden, 10, 4, params, dtype=dtype, reg=reg, dropout=dropout, seed=seed)
             got = _tuple(t, t.call(net.attr("loss"), X, y), 2, "model.loss(X, y)")
-            rnet = _ref_net(hidden, 10, 4, params, dtype=np.float64, reg=reg, dropout=dropout, seed=seed)
-            loss, grads = rnet.loss(X.astype(np.float64), y)
+            if dropout:
+                # how the mask is drawn is the student's choice (Q2): the reference runs with the units
+                # the student's own dropout_forward keeps for this seed, or, when that forward is wrong
+                # (charged in fer.dropout_forward), the gradients are checked against the student's own loss
+                keeps = _student_keeps(t, [(6, h) for h in hidden], dropout, seed)
+                if keeps is None:
+                    _fcnet_self_consistent(t, name, hidden, 10, 4, params, X, y, reg, dropout, seed)
+                    continue
+                loss, grads = _ref_loss_with_keeps(params, X, y, reg, dropout, keeps)
+            else:
+                rnet = _ref_net(hidden, 10, 4, params, dtype=np.float64, reg=reg, dropout=dropout, seed=seed)
+                loss, grads = rnet.loss(X.astype(np.float64), y)
             l2 = sum(float(np.sum(params[f"W{i}"] ** 2)) for i in range(1, len(sizes)))
             mistakes = {}
             if reg:
@@ -337,31 +521,83 @@ def fcnet_loss_grads(t: Context):
 # ----------------------------------------------------------------------------------
 # Q5: optimiser, stopping criterion, FER-2013 loader
 # ----------------------------------------------------------------------------------
+def _momentum_steps(t: Context, shape, config, grads, what):
+    """Successive calls of the student's sgd_momentum, each with the config the previous returned;
+    returns the steps w_k - w_{k-1}, flattened."""
+    w = t.rng.standard_normal(shape)
+    cfg, steps = (None if config is None else dict(config)), []
+    for k, g in enumerate(grads):
+        out = _tuple(t, t.call("fer.optim:sgd_momentum", w.copy(), g, cfg), 2, "sgd_momentum")
+        nw = t.as_array(out[0], "next_w", what=f"{what}, step {k + 1}")
+        t.assert_shape(nw, w.shape, name="next_w", what=f"{what}, step {k + 1}")
+        t.assert_true(isinstance(out[1], dict), "sgd_momentum must return (next_w, config), config a dict")
+        steps.append((nw.astype(np.float64) - w).ravel())
+        w, cfg = nw.astype(np.float64), out[1]
+    return steps
+
+
+def _momentum_mix(step, grads):
+    """Least-squares coefficients c with step = -(c_1 g_1 + ... + c_k g_k), and the relative residual."""
+    G = np.stack([g.ravel() for g in grads], axis=1)
+    c, *_ = np.linalg.lstsq(G, -step, rcond=None)
+    res = np.linalg.norm(G @ c + step) / max(np.linalg.norm(step), 1e-300)
+    return c, res
+
+
 @check("fer.sgd_momentum", part="Q5", points=2, timeout=60,
-       description="sgd_momentum over several steps (velocity carried in config), defaults, any shape")
+       description="sgd_momentum: plain SGD at momentum 0, the velocity carried in config (each earlier gradient "
+                   "weighted by momentum per step), descent on a quadratic; any of the usual momentum forms")
 def sgd_momentum(t: Context):
-    cases = [("3 steps, lr 0.05, momentum 0.9, W (4, 3)", (4, 3), {"learning_rate": 0.05, "momentum": 0.9}, 3),
-             ("4 steps, lr 0.2, momentum 0.5, b (6,)", (6,), {"learning_rate": 0.2, "momentum": 0.5}, 4),
-             ("2 steps with the default config (config=None)", (3, 2), None, 2)]
-    for name, shape, config, steps in cases:
+    with t.case("momentum 0 is plain SGD: 2 steps, lr 0.05, W (4, 3)"):
+        grads = [t.rng.standard_normal((4, 3)) for _ in range(2)]
+        steps = _momentum_steps(t, (4, 3), {"learning_rate": 0.05, "momentum": 0.0}, grads, "momentum 0")
+        for k, (st, g) in enumerate(zip(steps, grads)):
+            t.assert_close(st, -0.05 * g.ravel(), name="next_w - w", what=f"momentum 0, step {k + 1}: w - lr * dw",
+                           mistakes={"moved along +gradient (the step must be -learning_rate * dw)": 0.05 * g.ravel()})
+    for lr, mu, shape in [(0.2, 0.5, (12,)), (0.05, 0.9, (3, 5))]:
+        name = f"velocity carried: 4 steps, lr {lr}, momentum {mu}, shape {shape}"
         with t.case(name):
-            w = t.rng.standard_normal(shape)
-            grads = [t.rng.standard_normal(shape) for _ in range(steps)]
-            cfg_s = None if config is None else dict(config)
-            cfg_r = None if config is None else dict(config)
-            w_s, w_r = w.copy(), w.copy()
-            lr = (config or {}).get("learning_rate", 1e-2)
-            for k, g in enumerate(grads):
-                w_in = w_s.copy()
-                out = _tuple(t, t.call("fer.optim:sgd_momentum", w_s, g, cfg_s), 2, "sgd_momentum")
-                w_s, cfg_s = np.asarray(out[0]), out[1]
-                t.assert_true(isinstance(cfg_s, dict), "sgd_momentum must return (next_w, config), config a dict")
-                w_r, cfg_r = ref_optim.sgd_momentum(w_r.copy(), g, cfg_r)
-                mistakes = {"moved along +gradient (the step must be -learning_rate * dw)": w_in + lr * g}
-                if k:
-                    mistakes["the velocity is not carried from one call to the next (store it in "
-                             "config['velocity'])"] = w_in - lr * g
-                t.assert_close(w_s, w_r, name="next_w", what=f"{name}, after step {k + 1}", mistakes=mistakes)
+            grads = [t.rng.standard_normal(shape) for _ in range(4)]
+            steps = _momentum_steps(t, shape, {"learning_rate": lr, "momentum": mu}, grads, name)
+            scale = None
+            for k, st in enumerate(steps):
+                c, res = _momentum_mix(st, grads[:k + 1])
+                t.assert_true(res < 1e-6, f"{name}, step {k + 1}: the step is not a combination of the gradients "
+                              f"seen so far (relative residual {res:.2g})",
+                              summary="a step is not a combination of the gradients seen so far")
+                t.assert_true(c[-1] > 0, f"{name}, step {k + 1}: the step moves along +gradient (the step must be "
+                              "against the gradient: -learning_rate * dw)",
+                              summary="the step moves along +gradient (it must be -learning_rate * dw)")
+                scale = c[-1] if scale is None else scale
+                t.assert_true(abs(c[-1] / scale - 1) < 1e-6, f"{name}, step {k + 1}: the current gradient's weight "
+                              f"changed from {scale:.6g} to {c[-1]:.6g} at a constant learning rate",
+                              summary="the current gradient's weight changes between steps at a constant learning rate")
+                if k == 0:
+                    continue
+                want = c[-1] * mu ** np.arange(k, -1, -1)
+                if abs(c[-2]) < 1e-9 * abs(c[-1]):
+                    t.fail(f"{name}, step {k + 1}: the previous gradients have no effect: the velocity is not "
+                           "carried from one call to the next (store it in config['velocity'])",
+                           summary="the velocity is not carried from one call to the next (store it in "
+                                   "config['velocity'])")
+                t.assert_close(c, want, name="weights of the gradients in the step", rtol=1e-6, atol=1e-12,
+                               what=f"{name}, step {k + 1}: each earlier gradient counts momentum times less per step "
+                                    "(v = momentum * v - learning_rate * dw, or an equivalent form)")
+    with t.case("descends on a quadratic: 60 steps, lr 0.1, momentum 0.9"):
+        curv = np.linspace(0.5, 2.0, 8)
+        f = t.probe(f"{PROBES}:momentum_quadratic", curv, t.rng.standard_normal(8),
+                    {"learning_rate": 0.1, "momentum": 0.9}, 60)
+        f = t.as_array(f, "f")
+        t.assert_true(np.all(np.isfinite(f)) and f[-1] < 0.05 * f[0],
+                      f"f(w) = 0.5 * sum(a * w^2) went from {f[0]:.3g} to {f[-1]:.3g} in 60 steps; momentum SGD "
+                      "should bring it below 5% of the start",
+                      summary="momentum SGD does not descend on a quadratic")
+    with t.case("the default config (config=None): 2 steps against the gradient"):
+        grads = [t.rng.standard_normal((3, 2)) for _ in range(2)]
+        steps = _momentum_steps(t, (3, 2), None, grads, "config=None")
+        c, res = _momentum_mix(steps[0], grads[:1])
+        t.assert_true(res < 1e-6 and c[0] > 0, "config=None: the first step must be -learning_rate * dw (with the "
+                      "default learning rate)", summary="config=None: the first step is not against the gradient")
 
 
 @check("fer.early_stopping", part="Q5", points=2, timeout=60,

@@ -46,6 +46,33 @@ def relu_numeric(X, dout, h=1e-6):
     return _central(lambda: float(np.sum(dout * np.asarray(L.relu_forward(X)))), X, h)
 
 
+def dropout_pair(X, dout, p, seed, train=True):
+    """The student's ``dropout_forward`` and then ``dropout_backward`` with the forward's *own*
+    mask (whatever it stores: 0/1, boolean or already scaled). ``forward_error`` is set (and
+    the backward not run) when the forward raised."""
+    L = _fer("layers")
+    try:
+        res = L.dropout_forward(np.array(X), p=p, train=train, seed=seed)
+        out, mask = res
+    except Exception as exc:  # noqa: BLE001 - reported by the grader as "your forward failed"
+        return {"forward_error": type(exc).__name__}
+    dX = L.dropout_backward(np.array(dout), mask, p=p, train=train)
+    return {"out": np.asarray(out), "dX": np.asarray(dX)}
+
+
+def momentum_quadratic(curv, w0, config, steps):
+    """``steps`` calls of the student's ``sgd_momentum`` on f(w) = 0.5 * sum(curv * w**2) (the
+    config each call returns goes into the next); returns f before and after every step."""
+    O = _fer("optim")
+    w, cfg = np.array(w0, dtype=np.float64), dict(config)
+    fs = [float(0.5 * np.sum(curv * w ** 2))]
+    for _ in range(int(steps)):
+        w, cfg = O.sgd_momentum(w, curv * w, cfg)
+        w = np.array(w, dtype=np.float64)
+        fs.append(float(0.5 * np.sum(curv * w ** 2)))
+    return np.array(fs)
+
+
 def softmax_numeric(logits, y, h=1e-6):
     C = _fer("classifiers")
     z = np.array(logits, dtype=np.float64)

@@ -71,21 +71,28 @@ def relu(t: Context):
 
 @check("fer.public.dropout", part="Q2", points=1, hidden=False, timeout=60)
 def dropout(t: Context):
-    """dropout_forward/backward: identity at test time, the seeded mask and the 1/(1-p) scaling in training"""
+    """dropout_forward/backward: identity at test time; in training about 1-p of the units kept and scaled
+    by 1/(1-p), and the backward (with your forward's own mask) matching it"""
     X = t.rng.standard_normal((50, 40))
+    X[np.abs(X) < 1e-3] = 0.5
     with t.case("test time, p=0.5"):
         out = _pair(t, t.call("fer.layers:dropout_forward", X, p=0.5, train=False), "dropout_forward")
         t.assert_close(out[0], X, name="out", what="train=False must return X unchanged")
     with t.case("training, p=0.3, seed=42"):
-        np.random.seed(42)
-        mask = np.random.rand(*X.shape) > 0.3  # as specified in the docstring
-        out, m = _pair(t, t.call("fer.layers:dropout_forward", X, p=0.3, train=True, seed=42), "dropout_forward")
-        t.assert_close(np.asarray(m, dtype=float), mask.astype(float), name="mask",
-                       what="np.random.seed(42); mask = np.random.rand(*X.shape) > p")
-        t.assert_close(out, X * mask / 0.7, name="out", what="training output X * mask / (1 - p)")
         dout = t.rng.standard_normal(X.shape)
-        t.assert_close(t.call("fer.layers:dropout_backward", dout, mask, p=0.3, train=True), dout * mask / 0.7,
-                       name="dX", what="dropout_backward in training")
+        res = t.probe(f"{PROBES}:dropout_pair", X, dout, 0.3, 42)
+        t.assert_true("forward_error" not in res, f"dropout_forward raised {res.get('forward_error')}")
+        out = t.as_array(res["out"], "out")
+        t.assert_shape(out, X.shape, name="out")
+        keep = np.isfinite(out) & (out != 0)
+        t.assert_close(out, X * keep / 0.7, name="out",
+                       what="each unit is dropped (0) or kept and scaled by 1/(1-p) = 1/0.7")
+        frac = float(keep.mean())  # 2000 units: a correct draw keeps 0.7 +- 0.01
+        t.assert_true(abs(frac - 0.7) < 0.05, f"{frac:.1%} of the units kept; with p=0.3 (the probability of "
+                      "dropping a unit) about 70% should be kept")
+        t.assert_close(res["dX"], dout * keep / 0.7, name="dX",
+                       what="dropout_backward with the mask your forward returned: dout / (1-p) on the kept units, "
+                            "0 on the dropped ones")
 
 
 @check("fer.public.softmax", part="Q3", points=1, hidden=False, timeout=60)
@@ -125,19 +132,27 @@ def fcnet(t: Context):
 
 @check("fer.public.sgd_momentum", part="Q5", points=1, hidden=False, timeout=60)
 def sgd_momentum(t: Context):
-    """sgd_momentum: two steps worked by hand (the velocity must carry over)"""
+    """sgd_momentum: plain SGD at momentum 0 (by hand); the velocity carried to the second step"""
     w, dw = np.array([1.0, -2.0]), np.array([0.5, 1.0])
-    config = {"learning_rate": 0.1, "momentum": 0.9}
-    with t.case("first step from zero velocity"):
-        out = _pair(t, t.call("fer.optim:sgd_momentum", w, dw, config), "sgd_momentum")
-        t.assert_close(out[0], np.array([0.95, -2.1]), name="next_w", what="w=[1,-2], dw=[0.5,1], lr=0.1, mu=0.9")
-        t.assert_true(isinstance(out[1], dict) and "velocity" in out[1], "config must hold 'velocity' after a step")
-    with t.case("second step with the velocity of the first"):
-        w1, c1 = _pair(t, t.call("fer.optim:sgd_momentum", w, dw, dict(config)), "sgd_momentum")
+    with t.case("momentum 0: one plain SGD step"):
+        out = _pair(t, t.call("fer.optim:sgd_momentum", w, dw, {"learning_rate": 0.1, "momentum": 0.0}),
+                    "sgd_momentum")
+        t.assert_close(out[0], np.array([0.95, -2.1]), name="next_w", what="w=[1,-2], dw=[0.5,1], lr=0.1, mu=0")
+    with t.case("second step with the config the first returned (lr 0.1, momentum 0.9)"):
+        dw2 = np.array([1.0, -1.0])
+        w1, c1 = _pair(t, t.call("fer.optim:sgd_momentum", w, dw, {"learning_rate": 0.1, "momentum": 0.9}),
+                       "sgd_momentum")
         t.assert_true(isinstance(c1, dict), "sgd_momentum must return (next_w, config) with config a dict")
-        out = _pair(t, t.call("fer.optim:sgd_momentum", np.asarray(w1), dw, c1), "sgd_momentum")
-        t.assert_close(out[0], np.array([0.855, -2.29]), name="next_w",
-                       what="second step with the config the first returned: v = 0.9 * v1 - 0.1 * dw")
+        w1 = np.asarray(w1, dtype=float)
+        w2 = np.asarray(_pair(t, t.call("fer.optim:sgd_momentum", w1, dw2, c1), "sgd_momentum")[0], dtype=float)
+        # the second step is -(a * dw + b * dw2): the first gradient counts momentum (0.9) times the second
+        a, b = np.linalg.solve(np.stack([dw, dw2], axis=1), -(w2 - w1))
+        t.assert_true(b > 0, "the second step moves along +dw2: the step must be against the gradient")
+        t.assert_true(abs(a) > 1e-9, "the second step ignores the first gradient: the velocity is not carried "
+                      "from one call to the next (store it in config['velocity'])")
+        t.assert_close(a / b, 0.9, name="weight of the first gradient / weight of the second", rtol=1e-6,
+                       what="v = mu * v - lr * dw (or an equivalent form): the earlier gradient counts mu = 0.9 "
+                            "times the new one")
 
 
 @check("fer.public.early_stopping", part="Q5", points=1, hidden=False, timeout=60)

@@ -58,9 +58,10 @@ def relu_forward(X):
 
 
 def relu_backward(dout, X):
-    """Backward pass of ReLU: ``dX = dout`` where ``X > 0``, 0 elsewhere (X == 0 included).
+    """Backward pass of ReLU: ``dX = dout`` where ``X > 0``, 0 where ``X < 0``.
 
-    dout and X have the same shape; returns dX of that shape.
+    At ``X == 0`` ReLU has no derivative: any subgradient is right (a value between 0 and
+    dout; this one gives 0). dout and X have the same shape; returns dX of that shape.
     """
     # TODO: let the gradient through where the input was positive.
     # BEGIN SOLUTION
@@ -74,14 +75,17 @@ def dropout_forward(X, p=0.5, train=True, seed=42):
 
     ``p`` is the probability of *dropping* a unit (keep probability ``q = 1 - p``).
     In training (``train=True``): seed numpy's global generator with ``np.random.seed(seed)``
-    unless ``seed`` is None, draw ``mask = np.random.rand(*X.shape) > p`` (True = kept) and
-    return ``out = X * mask / q``. At test time (``train=False``) the layer is the identity:
-    ``out = X`` and ``mask = None``.
+    unless ``seed`` is None (the same seed must give the same mask), keep each unit with
+    probability q (e.g. ``np.random.rand(*X.shape) > p``, ``< q`` or
+    ``np.random.binomial(1, q, X.shape)``: any of them) and return ``out`` with the kept units
+    scaled by ``1 / q`` and the dropped ones 0. At test time (``train=False``) the layer is the
+    identity: ``out = X`` (mask None, say).
 
-    Inputs: X of any shape; 0 <= p < 1. Returns ``(out, mask)``: out like X, mask a boolean
-    array like X (None at test time).
+    Inputs: X of any shape; 0 <= p < 1. Returns ``(out, mask)``: out like X; mask whatever
+    ``dropout_backward`` needs (a 0/1 keep-mask, or one already scaled by 1/q): the grader hands
+    your backward the mask your own forward returned.
     """
-    # TODO: seed, draw the keep-mask with np.random.rand(*X.shape) > p, scale the kept units by 1/q.
+    # TODO: seed, draw a keep-mask (probability q = 1 - p per unit), scale the kept units by 1/q.
     # BEGIN SOLUTION
     if not train:
         return X, None
@@ -94,8 +98,11 @@ def dropout_forward(X, p=0.5, train=True, seed=42):
 
 
 def dropout_backward(dout, mask, p=0.5, train=True):
-    """Backward pass of ``dropout_forward``: ``dX = dout * mask / (1 - p)`` in training,
-    ``dX = dout`` at test time. dout and mask have the shape of X; returns dX of that shape."""
+    """Backward pass of ``dropout_forward``: in training the gradient flows through the kept
+    units with the same 1/(1-p) scaling (``dX = dout * mask / (1 - p)`` for a 0/1 mask,
+    ``dout * mask`` for a mask your forward already scaled), 0 through the dropped ones;
+    ``dX = dout`` at test time. dout has the shape of X, mask is what your dropout_forward
+    returned; returns dX of X's shape."""
     # TODO: the gradient flows through the kept units with the same 1/q scaling.
     # BEGIN SOLUTION
     if not train:

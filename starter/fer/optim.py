@@ -27,7 +27,10 @@ def sgd(w, dw, config=None):
 def sgd_momentum(w, dw, config=None):
     """Stochastic gradient descent with momentum.
 
-    ``v = momentum * v - learning_rate * dw``; ``next_w = w + v``.
+    This one: ``v = momentum * v - learning_rate * dw``; ``next_w = w + v``. Equivalent forms
+    are fine (``v = momentum * v + dw``, ``next_w = w - learning_rate * v``; or with dampening
+    ``v = momentum * v - (1 - momentum) * learning_rate * dw``): at momentum 0 each is plain
+    SGD, and every earlier gradient counts ``momentum`` times less with each step.
 
     config: ``learning_rate`` (default 1e-2), ``momentum`` (default 0.9), ``velocity``
     (array like w; zeros when missing). The updated velocity is stored back in

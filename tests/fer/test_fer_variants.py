@@ -21,15 +21,26 @@ BUGGY = {
     "linear backward, db averaged over the batch": (
         [(L, "db = dout.sum(axis=0)", "db = dout.mean(axis=0)")],
         ["fer.linear_backward"], "Q1", "averaged"),
-    "relu backward lets the gradient through at X == 0": (
-        [(L, "dX = dout * (X > 0)", "dX = dout * (X >= 0)")],
-        ["fer.relu_backward"], "Q1", "X == 0"),
+    "relu backward divides by X (NaN at X == 0)": (
+        [(L, "dX = dout * (X > 0)", "dX = dout * (X + np.abs(X)) / (2 * X)")],
+        ["fer.relu_backward"], "Q1", "dividing by X"),
     "dropout scaled by p instead of 1/(1-p)": (
         [(L, "out = X * mask / (1 - p)", "out = X * mask * p")],
         ["fer.dropout_forward"], "Q2", "scaled the kept units by p"),
     "dropout keeps units with rand < p": (
         [(L, "    mask = np.random.rand(*X.shape) > p\n", "    mask = np.random.rand(*X.shape) < p\n")],
         ["fer.dropout_forward"], "Q2", "rand < p"),
+    "dropout ignores the seed": (
+        [(L, "    if seed is not None:\n        np.random.seed(seed)\n", "")],
+        ["fer.dropout_forward"], "Q2", "np.random.seed(seed)"),
+    "dropout keeps a fixed pattern instead of a random one": (
+        [(L, "    mask = np.random.rand(*X.shape) > p\n",
+          "    mask = (np.arange(X.size).reshape(X.shape) % 100) >= 100 * p\n")],
+        ["fer.dropout_forward"], "Q2", "same units"),
+    "dropout backward scales twice (the forward stored the scaled mask)": (
+        [(L, "    mask = np.random.rand(*X.shape) > p\n    out = X * mask / (1 - p)\n",
+          "    mask = (np.random.rand(*X.shape) > p) / (1 - p)\n    out = X * mask\n")],
+        ["fer.dropout_backward"], "Q2", "twice"),
     "dropout mask kept at test time": (
         [(L, "    if not train:\n        return X, None\n",
           "    if not train:\n        np.random.seed(seed)\n        keep = np.random.rand(*X.shape) > p\n"
@@ -151,4 +162,50 @@ def test_correct_variant_gets_full_marks(name, tmp_path):
     patches, ids = CORRECT[name]
     results = grade(make_tree(tmp_path, patches=patches, models=False), ids=ids)
     bad = {i: (r.status, r.message) for i, r in results.items() if r.score != r.points}
+    assert not bad
+
+# correct code written for the handout (other conventions where it leaves a choice): every
+# check it touches gives full marks. name -> (patches, checks); read by benchmarks/validity.py
+_DROPOUT_IDS = ["fer.dropout_forward", "fer.dropout_backward", "fer.public.dropout", "fer.fcnet_loss_grads",
+                "fer.fcnet_scores", "fer.public.fcnet"]
+_MOMENTUM_IDS = ["fer.sgd_momentum", "fer.public.sgd_momentum"]
+HANDOUT = {
+    "dropout returning the scaled mask keep/(1-p), backward dout * mask": (
+        [(L, "    mask = np.random.rand(*X.shape) > p\n    out = X * mask / (1 - p)\n",
+          "    mask = (np.random.rand(*X.shape) > p) / (1 - p)\n    out = X * mask\n"),
+         (L, "    dX = dout * mask / (1 - p)\n", "    dX = dout * mask\n")],
+        _DROPOUT_IDS),
+    "dropout drawn with np.random.binomial(1, 1-p)": (
+        [(L, "    mask = np.random.rand(*X.shape) > p\n", "    mask = np.random.binomial(1, 1 - p, size=X.shape)\n")],
+        _DROPOUT_IDS),
+    "dropout drawn with rand < 1-p": (
+        [(L, "    mask = np.random.rand(*X.shape) > p\n", "    mask = np.random.rand(*X.shape) < 1 - p\n")],
+        _DROPOUT_IDS),
+    "dropout as in CS231n: mask = (rand < q) / q, backward dout * mask": (
+        [(L, "    mask = np.random.rand(*X.shape) > p\n    out = X * mask / (1 - p)\n",
+          "    q = 1 - p\n    mask = (np.random.rand(*X.shape) < q) / q\n    out = X * mask\n"),
+         (L, "    dX = dout * mask / (1 - p)\n", "    dX = dout * mask\n")],
+        _DROPOUT_IDS),
+    "momentum with dampening: v = mu * v - (1 - mu) * lr * dw": (
+        [(O, 'v = config["momentum"] * v - config["learning_rate"] * dw',
+          'v = config["momentum"] * v - (1 - config["momentum"]) * config["learning_rate"] * dw')],
+        _MOMENTUM_IDS),
+    "momentum as v = mu * v + dw, w -= lr * v": (
+        [(O, '    v = config["momentum"] * v - config["learning_rate"] * dw\n    next_w = w + v\n',
+          '    v = config["momentum"] * v + dw\n    next_w = w - config["learning_rate"] * v\n')],
+        _MOMENTUM_IDS),
+    "relu backward passes the gradient at X == 0 (X >= 0)": (
+        [(L, "dX = dout * (X > 0)", "dX = dout * (X >= 0)")],
+        ["fer.relu_backward", "fer.public.relu", "fer.fcnet_loss_grads"]),
+    "relu backward with gradient 1/2 at X == 0": (
+        [(L, "dX = dout * (X > 0)", "dX = dout * np.where(X > 0, 1.0, np.where(X == 0, 0.5, 0.0))")],
+        ["fer.relu_backward", "fer.public.relu"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HANDOUT))
+def test_handout_variant_gets_full_marks(name, tmp_path):
+    patches, ids = HANDOUT[name]
+    results = grade(make_tree(tmp_path, patches=patches, models=False), ids=ids)
+    bad = {i: (r.status, r.score, r.points, r.message) for i, r in results.items() if r.score != r.points}
     assert not bad

@@ -167,10 +167,11 @@ print("relu dX:", rel_error(layers.relu_backward(dz, Z), numeric_grad(lambda: np
         md("""
 ## Q2: inverted dropout
 
-`p` is the probability of **dropping** a unit. In training, draw `mask = np.random.rand(*X.shape) > p`
-after `np.random.seed(seed)` and scale the kept units by `1 / (1 - p)`; at test time the layer is the
-identity. The cell below checks that the expected output is unchanged by dropout and that test mode
-is the identity.
+`p` is the probability of **dropping** a unit. In training, after `np.random.seed(seed)`, keep each unit
+with probability `1 - p` (any way of drawing that mask is fine) and scale the kept units by `1 / (1 - p)`;
+at test time the layer is the identity. What the forward returns as `mask` is yours to choose (0/1, or
+already scaled): the grader hands your `dropout_backward` the mask your own forward returned. The cell
+below checks that the expected output is unchanged by dropout and that test mode is the identity.
 """),
         code("""
 X = rng.standard_normal((500, 500)) + 10
@@ -178,7 +179,7 @@ for p in (0.25, 0.5, 0.75):
     out, mask = layers.dropout_forward(X, p=p, train=True, seed=1)
     test_out, _ = layers.dropout_forward(X, p=p, train=False)
     print(f"p={p}: mean in {X.mean():.3f}, train out {out.mean():.3f}, test out {test_out.mean():.3f}, "
-          f"kept {mask.mean():.3f}")
+          f"kept {(out != 0).mean():.3f}")
 """),
         graded("fer.public.dropout", 1, hidden=False),
         graded("fer.dropout_forward", 3, hidden=True),
