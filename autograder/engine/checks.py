@@ -101,6 +101,34 @@ class Suite:
         return {name: base / name for name in self.probes}
 
 
+def public_checks_calling(chk: Check, target: str | None) -> tuple[str, ...]:
+    """Ids of the public checks of ``chk``'s homework whose code names the function ``target``
+    (``"pkg.module:name"``; the grader's string, never the student's), else those of its part:
+    where a student sees the traceback of an error a hidden check may only name."""
+    hw = chk.id.split(".", 1)[0]
+    public = [c for c in _REGISTRY.get(f"autograder.{hw}.public", []) if not c.hidden]
+    if target:
+        name = target.rsplit(":", 1)[-1]
+        hits = tuple(c.id for c in public if name in _source(c.func))
+        if hits:
+            return hits[:3]
+    return tuple(c.id for c in public if c.part == chk.part)[:3]
+
+
+_SOURCES: dict = {}
+
+
+def _source(func) -> str:
+    if func not in _SOURCES:
+        import inspect
+
+        try:
+            _SOURCES[func] = inspect.getsource(func)
+        except (OSError, TypeError):
+            _SOURCES[func] = ""
+    return _SOURCES[func]
+
+
 def load_suite(homework: str) -> Suite:
     try:
         mod = importlib.import_module(f"autograder.{homework}")
@@ -144,6 +172,7 @@ class Context:
         self._case: dict | None = None
         self._dead: str | None = None  # set when the sandbox timed out or crashed inside a case
         self.timings: dict[str, float] = {}  # seconds spent in each student function / probe
+        self._started = time.monotonic()  # the check's time limit covers the grader's work on its files too
 
     # -- files handed in besides code -----------------------------------------------
     def submission_file(self, name: str, max_bytes: int = 20 << 20) -> Path | None:
@@ -197,10 +226,15 @@ class Context:
         start = time.monotonic()
         try:
             return fn()
+        except StudentError as exc:
+            exc.target = label
+            exc.public_checks = public_checks_calling(self.check, None if isinstance(target, Ref) else str(target))
+            raise
         except SandboxTimeout as exc:
             self.timings[label] = self.timings.get(label, 0.0) + time.monotonic() - start
             start = None
-            raise SandboxTimeout(f"{exc}; the time ran out in {label}{self._timing_text()}") from None
+            raise SandboxTimeout(f"{exc}; the time ran out in {label}{self._timing_text()}",
+                                 f"{exc.what}; the time ran out in {label}") from None
         finally:
             if start is not None:
                 self.timings[label] = self.timings.get(label, 0.0) + time.monotonic() - start
@@ -227,6 +261,20 @@ class Context:
     def probe(self, target, *args, keep: bool = False, **kwargs):
         """Run a trusted helper from the homework's probes in the sandbox."""
         return self._run(target, lambda: self.box.call(target, *args, keep=keep, kind="probe", **kwargs))
+
+    def judge(self, target: str, *args, memory_mb: int = 2048, **kwargs):
+        """Run the grader's ``"pkg.module:function"`` on a handed-in file in a separate limited
+        process (``engine.judge``: no student code; ``memory_mb`` of address space, and what is
+        left of this check's time limit). Past the time it is this check's time-out; a crash or
+        an exception is ``judge.JudgeFailed`` with a message for the student."""
+        from .judge import JudgeTimeout, run_judged
+
+        left = self._limits.timeout - (time.monotonic() - self._started)
+        try:
+            return run_judged(target, *args, timeout=left, memory_mb=memory_mb, **kwargs)
+        except JudgeTimeout as exc:
+            msg = f"time limit of {self._limits.timeout:g} s exceeded: {exc}"
+            raise SandboxTimeout(msg, msg.split(" (", 1)[0]) from None
 
     def get(self, ref: Ref):
         return self._run(ref, lambda: self.box.get(ref))
@@ -323,7 +371,8 @@ class _Case:
             rec["message"], rec["safe_message"] = _student_error_message(exc), _student_error_safe(exc)
         elif isinstance(exc, SandboxTimeout):
             rec["status"] = "timeout"
-            rec["message"] = rec["safe_message"] = f"{exc} (infinite loop, or too slow for the budget?)"
+            rec["message"] = f"{exc} (infinite loop, or too slow for the budget?)"
+            rec["safe_message"] = f"{exc.what} (infinite loop, or too slow for the budget?)"
             ctx._dead = f"the time limit was hit in case '{self.name}'"
             ctx.close()
         elif isinstance(exc, SandboxCrashed):

@@ -72,17 +72,23 @@ def _student_error_message(exc: StudentError) -> str:
 
 
 def _student_error_safe(exc: StudentError) -> str:
-    """Type and location only: the message could carry a hidden input."""
-    where = ""
-    if exc.traceback:
-        locs = [ln.strip() for ln in exc.traceback.splitlines() if ln.strip().startswith("File ")]
-        if locs:
-            where = f" ({locs[-1]})"
-    if exc.type_name == "NotImplementedError":
-        return f"not implemented yet{where}"
-    known = isinstance(getattr(builtins, exc.type_name, None), type)
-    kind = exc.type_name if known else "an exception of its own class"
-    return f"your code raised {kind}{where}"
+    """Grader-authored words only. Whatever the student's process reports could carry a hidden
+    input: the message, and also where it was raised (a file, function or class can be named
+    after the data) and the type's name unless it is a built-in exception. Named instead: the
+    grader's own name of the call, and the public checks where the traceback can be seen."""
+    typ = getattr(builtins, exc.type_name, None)
+    known = isinstance(typ, type) and issubclass(typ, BaseException)
+    called = f" (called as {exc.target})" if getattr(exc, "target", None) else ""
+    public = getattr(exc, "public_checks", ())
+    if public:
+        see = (f"; run the public check{'s' if len(public) > 1 else ''} {', '.join(public)} (course check): "
+               "the same error on public inputs shows its traceback there")
+    else:
+        see = "; call the function yourself on small inputs of your own to see the traceback"
+    if known and exc.type_name == "NotImplementedError":
+        return f"not implemented yet{called}"
+    kind = exc.type_name if known else "an exception of a class you defined"
+    return f"your code raised {kind} in a function of yours{called}{see}"
 
 
 def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Limits | None = None,
@@ -99,7 +105,7 @@ def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Lim
         status, message, safe = ERROR, _student_error_message(exc), _student_error_safe(exc)
     except SandboxTimeout as exc:
         status, message = TIMEOUT, f"{exc} (infinite loop, or training too long for the budget?)"
-        safe = message
+        safe = f"{exc.what} (infinite loop, or training too long for the budget?)"
     except SandboxCrashed as exc:
         status, message, safe = ERROR, str(exc), f"your code's process ended abnormally: {exc.what}"
     except SandboxUnavailable:

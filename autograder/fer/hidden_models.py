@@ -21,6 +21,7 @@ import numpy as np
 
 from autograder.engine import Context, check
 from autograder.engine.graderdata import cached_arrays, private_dir, secret_seed, seed_tag
+from autograder.engine.judge import FileRejected, JudgeFailed, load_torch_file, read_npz
 from solutions.fer import cnn as ref_cnn
 from solutions.fer import fcnet as ref_fc
 
@@ -95,12 +96,12 @@ def _fc_from_params(params: dict, input_dim: int, num_classes: int):
 
 
 def read_fc_file(path: Path, input_dim: int, num_classes: int, mean_shape):
-    """``(net, hidden_dims, mean)`` from a ``save_fer_model`` .npz file."""
+    """``(net, hidden_dims, mean)`` from a ``save_fer_model`` .npz file (every array's size is
+    checked from its header before it is read: ``engine.judge.read_npz``)."""
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-    except Exception as exc:  # noqa: BLE001 - any unreadable file
-        raise ModelFileError(f"cannot read it as a .npz archive without pickles ({type(exc).__name__})") from None
+        arrays = read_npz(path, max_bytes=MAX_FC_PARAMS * 8 + (1 << 20), kinds="fiuU", max_str=10_000)
+    except FileRejected as exc:
+        raise ModelFileError(str(exc)) from None
     if "arch" not in arrays or "mean" not in arrays:
         raise ModelFileError("it lacks 'arch' or 'mean': write it with save_fer_model")
     try:
@@ -132,14 +133,15 @@ def read_cnn_file(path: Path):
     """``(model, mean)`` from a ``save_cnn`` file: torch.load(weights_only=True), reference builder."""
     import torch
 
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001
-        raise ModelFileError(f"torch.load(weights_only=True) cannot read it ({type(exc).__name__}): write it "
-                             "with save_cnn") from None
+    try:  # sizes, compression and the pickle's nesting checked before torch.load reads anything
+        blob = load_torch_file(path, max_bytes=MAX_FILE_BYTES)
+    except FileRejected as exc:
+        raise ModelFileError(f"{exc}: write it with save_cnn") from None
     if not isinstance(blob, dict) or not {"arch", "state_dict", "mean"} <= set(blob):
         raise ModelFileError("it must be a dict with 'arch', 'state_dict' and 'mean' (see save_cnn)")
     try:
+        with torch.device("meta"):  # the architecture's size, before any of its weights is allocated
+            ref_cnn.build_cnn(blob["arch"])
         model = ref_cnn.build_cnn(blob["arch"]).float()  # float32 whatever the process default
         model.load_state_dict(blob["state_dict"])
     except Exception as exc:  # noqa: BLE001 - bad spec or weights that do not fit it
@@ -149,6 +151,55 @@ def read_cnn_file(path: Path):
         raise ModelFileError(f"'mean' has shape {mean.shape}, expected (48, 48)")
     model.eval()
     return model, mean
+
+
+# -- scoring handed-in files in the judge (engine.judge: a separate limited process, no student
+# code, within what is left of the check's time; the grader process never holds the model)
+JUDGE_MEMORY_MB = 2048
+
+
+_JUDGED: dict = {}  # (function, file digest, args) -> result: two checks reading one file judge it once
+
+
+def _judged(t: Context, func: str, path: str, *args) -> dict:
+    """``{"pred": ...}`` or ``{"error": message}`` from ``func`` run in the judge on ``path``."""
+    import hashlib
+
+    key = (func, hashlib.sha256(Path(path).read_bytes()).hexdigest(), args, secret_seed("fer", "faces"))
+    if key not in _JUDGED:
+        try:
+            _JUDGED[key] = t.judge(f"{__name__}:{func}", path, *args, memory_mb=JUDGE_MEMORY_MB)
+        except JudgeFailed as exc:
+            return {"error": str(exc)}
+        while len(_JUDGED) > 16:
+            _JUDGED.pop(next(iter(_JUDGED)))
+    return _JUDGED[key]
+
+
+def judge_fc_file(path: str, dataset: str) -> dict:
+    """(In the judge.) Predictions of a ``save_fer_model`` file on a private set."""
+    faces = dataset == "faces"
+    try:
+        net, hidden, mean = read_fc_file(Path(path), 48 * 48 if faces else 3072, 7 if faces else 10,
+                                         (48, 48) if faces else (3, 32, 32))
+    except ModelFileError as exc:
+        return {"error": str(exc)}
+    X, _ = secret_faces() if faces else secret_cifar()
+    prep = faces_input if faces else cifar_input
+    return {"hidden": [int(h) for h in hidden], "pred": _predict_fc(net, prep(X, mean)).astype(np.int64)}
+
+
+def judge_cnn_file(path: str) -> dict:
+    """(In the judge.) Predictions of a ``save_cnn`` file on the private faces."""
+    import torch
+
+    torch.set_num_threads(1)
+    try:
+        model, mean = read_cnn_file(Path(path))
+    except ModelFileError as exc:
+        return {"error": str(exc)}
+    X, _ = secret_faces()
+    return {"pred": np.asarray(_predict_cnn(model, faces_input(X, mean)), dtype=np.int64)}
 
 
 def _tiers(t: Context, acc: float | None, tiers, what: str, problem: str | None):
@@ -205,14 +256,14 @@ def two_layer_cifar(t: Context):
     with t.case("two-layer model on the private test set"):
         if problem:
             t.fail(problem)
-        try:
-            net, hidden, mean = read_fc_file(path, 3072, 10, (3, 32, 32))
-        except ModelFileError as exc:
-            t.fail(f"cifar_two_layer.npz: {exc}")
+        out = _judged(t, "judge_fc_file", str(path), "cifar")
+        if "error" in out:
+            t.fail(f"cifar_two_layer.npz: {out['error']}")
+        hidden = list(out["hidden"])
         t.assert_true(len(hidden) == 1, f"cifar_two_layer.npz has hidden layers {hidden}; a two-layer net has one",
                       summary="cifar_two_layer.npz must hold a net with one hidden layer")
-        X, y = secret_cifar()
-        acc = float(np.mean(_predict_fc(net, cifar_input(X, mean)) == y))
+        _X, y = secret_cifar()
+        acc = float(np.mean(np.asarray(out["pred"]) == y))
         t.note(f"two-layer net: accuracy {acc:.3f} on the private test set (threshold {CIFAR_TWO_LAYER_THRESHOLD:.2f})")
         t.assert_true(acc >= CIFAR_TWO_LAYER_THRESHOLD,
                       f"accuracy {acc:.3f} on the private test set, below {CIFAR_TWO_LAYER_THRESHOLD:.2f}",
@@ -223,14 +274,14 @@ def two_layer_cifar(t: Context):
 # Q5: the best FER-2013 model and its load-and-test function
 # ----------------------------------------------------------------------------------
 def _fer_fc(t: Context):
+    """``(path, predictions of the file's net on the private faces, problem)``."""
     path, problem = _model_file(t, "fer_model.npz", "save your best model with save_fer_model(model, data['mean'])")
     if problem:
         return None, None, problem
-    try:
-        net, _hidden, mean = read_fc_file(path, 48 * 48, 7, (48, 48))
-    except ModelFileError as exc:
-        return path, None, f"fer_model.npz: {exc}"
-    return path, (net, mean), None
+    out = _judged(t, "judge_fc_file", str(path), "faces")
+    if "error" in out:
+        return path, None, f"fer_model.npz: {out['error']}"
+    return path, np.asarray(out["pred"]), None
 
 
 @check("fer.fer_model", part="Q5", points=8, timeout=60,
@@ -239,9 +290,8 @@ def fer_model(t: Context):
     _path, loaded, problem = _fer_fc(t)
     acc = None
     if loaded is not None:
-        X, y = secret_faces()
-        net, mean = loaded
-        acc = float(np.mean(_predict_fc(net, faces_input(X, mean)) == y))
+        _X, y = secret_faces()
+        acc = float(np.mean(loaded == y))
         t.note(f"saved FC model: accuracy {acc:.3f} on {len(y)} private faces (tiers {FER_FC_TIERS})")
     _tiers(t, acc, FER_FC_TIERS, "FC model", problem)
 
@@ -275,9 +325,7 @@ def test_fer_model(t: Context):
             with t.case(name):
                 t.fail(problem)
         return
-    X, _ = secret_faces()
-    net, mean = loaded
-    _run_test_function(t, path, "fc", _predict_fc(net, faces_input(X, mean)))
+    _run_test_function(t, path, "fc", loaded)
 
 
 # ----------------------------------------------------------------------------------
@@ -331,10 +379,10 @@ def _fer_cnn(t: Context):
     path, problem = _model_file(t, "fer_cnn.pt", "save your CNN with save_cnn(model, arch, data['mean'])")
     if problem:
         return None, None, problem
-    try:
-        return path, read_cnn_file(path), None
-    except ModelFileError as exc:
-        return path, None, f"fer_cnn.pt: {exc}"
+    out = _judged(t, "judge_cnn_file", str(path))
+    if "error" in out:
+        return path, None, f"fer_cnn.pt: {out['error']}"
+    return path, np.asarray(out["pred"]), None
 
 
 def _predict_cnn(model, X):
@@ -347,9 +395,8 @@ def cnn_model(t: Context):
     _path, loaded, problem = _fer_cnn(t)
     acc = None
     if loaded is not None:
-        X, y = secret_faces()
-        model, mean = loaded
-        acc = float(np.mean(_predict_cnn(model, faces_input(X, mean)) == y))
+        _X, y = secret_faces()
+        acc = float(np.mean(loaded == y))
         t.note(f"saved CNN: accuracy {acc:.3f} on {len(y)} private faces (tiers {FER_CNN_TIERS})")
     _tiers(t, acc, FER_CNN_TIERS, "CNN", problem)
 
@@ -363,6 +410,4 @@ def test_cnn_model(t: Context):
             with t.case(name):
                 t.fail(problem)
         return
-    X, _ = secret_faces()
-    model, mean = loaded
-    _run_test_function(t, path, "cnn", _predict_cnn(model, faces_input(X, mean)))
+    _run_test_function(t, path, "cnn", loaded)

@@ -29,10 +29,19 @@ class StudentError(SandboxError):
     def __init__(self, type_name: str, message: str, traceback: str):
         super().__init__(message)
         self.type_name, self.message, self.traceback = type_name, message, traceback
+        # set grader-side by ``Context``: the grader's name of the call that raised, and the
+        # public checks that call the same function (where the student can see the traceback)
+        self.target: str | None = None
+        self.public_checks: tuple[str, ...] = ()
 
 
 class SandboxTimeout(SandboxError):
-    pass
+    """The check's time ran out. ``what`` is safe to show for hidden checks (the limit and the
+    grader's name of the call, no timings: how long a call took is the student's choice)."""
+
+    def __init__(self, message: str, what: str | None = None):
+        super().__init__(message)
+        self.what = what if what is not None else message
 
 
 class SandboxCrashed(SandboxError):

@@ -224,7 +224,12 @@ class Sandbox:
         return bool(select.select([self._resp_r], [], [], 0)[0])
 
     def _death(self) -> tuple[str, str]:
-        """(message with the output tail, the same without it)."""
+        """(message with the exit status and output tail, what a hidden check may show).
+
+        The second part names only what the grader knows without the student's say: that the
+        process ended, and for the three signals a limit sends, which one. An exit status or
+        another signal is the student's choice (``sys.exit(n)``, ``os.kill``), so it could
+        carry a hidden input: it stays in the staff message."""
         code = self.proc.poll() if self.proc else None
         if code is None:
             try:
@@ -242,12 +247,14 @@ class Sandbox:
                 "SIGSEGV": " (segmentation fault)",
             }.get(sig, "")
             what = f"the process was killed by {sig}{hint}"
+            safe = what if hint else "the process was killed by a signal"
         elif code is not None:
             what = f"the process exited with status {code} (sys.exit or os._exit in your code?)"
+            safe = "the process exited (sys.exit or os._exit in your code?)"
         else:
-            what = "the process stopped answering"
+            what = safe = "the process stopped answering"
         tail_ = self.output_tail(600)
-        return what + (f"\nlast output:\n{tail_}" if tail_ else ""), what
+        return what + (f"\nlast output:\n{tail_}" if tail_ else ""), safe
 
     def call(self, target, *args, keep: bool = False, kind: str = "student", return_args: bool = False, **kwargs):
         return self._request({"op": "call", "target": target, "args": list(args), "kwargs": kwargs,

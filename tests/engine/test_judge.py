@@ -1,0 +1,222 @@
+"""Crafted model files against the grader (issue 21, section 3).
+
+fer's saved models (``fer_model.npz``, ``cifar_two_layer.npz``, ``fer_cnn.pt``) are read and
+scored by grader code in the judge (autograder/engine/judge.py): sizes checked from headers
+before anything is allocated, then loading and scoring in a separate process limited in
+memory and in what is left of the check's time. Each crafted class must end in a clear error
+(or the check's time-out) while the grader process stays under 1 GiB.
+"""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+import zlib
+
+import numpy as np
+import pytest
+
+from autograder.engine import judge
+from autograder.engine.judge import FileRejected
+
+from .conftest import REPO
+
+
+def _npy_header(shape, dtype="<f4") -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": dtype, "fortran_order": False, "shape": shape})
+    return buf.getvalue()  # magic string and header
+
+
+def zip_bomb_npz(path, gib: int = 4):
+    """An .npz whose W1 declares ``gib`` GiB of float32 and holds a few MiB of compressed zeros."""
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = z.compress(_npy_header((gib << 28,))) + z.compress(b"\0" * (8 << 20)) + z.flush()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("arch.npy", _plain(np.array(json.dumps({"hidden_dims": [10]}))))
+        info = zipfile.ZipInfo("W1.npy")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, _plain(np.zeros(3, np.float32)))  # replaced below by the bomb's bytes
+    _replace_member(path, "W1.npy", body, declared=(gib << 30) + 128)
+
+
+def _plain(a) -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, a, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _replace_member(path, name, deflated: bytes, declared: int):
+    """Rewrite ``path`` with member ``name`` holding raw ``deflated`` data and a declared size."""
+    src = zipfile.ZipFile(path)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+    src.close()
+    # append the member by hand: local header, data, then a rebuilt central directory
+    import struct
+
+    data = out.getvalue()
+    cd_start = data.rfind(b"PK\x05\x06")
+    end = struct.unpack("<4s4H2LH", data[cd_start:cd_start + 22])
+    cd_off, cd_size, n = end[6], end[5], end[3]
+    head, central = data[:cd_off], data[cd_off:cd_off + cd_size]
+    fname = name.encode()
+    crc = 0
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(deflated), min(declared, 2**32 - 1),
+                        len(fname), 0) + fname
+    offset = len(head)
+    cent = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(deflated),
+                       min(declared, 2**32 - 1), len(fname), 0, 0, 0, 0, 0, offset) + fname
+    body = head + local + deflated
+    new_cd = central + cent
+    tail = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n + 1, n + 1, len(new_cd), len(body), 0)
+    path.write_bytes(body + new_cd + tail)
+
+
+def huge_tensor_pt(path, gib: int = 2):
+    """A torch.save file whose only tensor is a storage of ``gib`` GiB of zeros, deflated (torch
+    stores tensors uncompressed: the file is a few MiB)."""
+    import torch
+
+    buf = io.BytesIO()
+    torch.save({"arch": {"layers": []}, "state_dict": {"w": torch.zeros(4)}, "mean": torch.zeros(())}, buf)
+    zf = zipfile.ZipFile(buf)
+    names = [i.filename for i in zf.infolist()]
+    storage = [n for n in names if "/data/" in n][0]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
+        for n in names:
+            if n != storage:
+                out.writestr(n, zf.read(n))  # the pickle as saved: the bomb is the storage member
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    chunk = b"\0" * (16 << 20)
+    body = b"".join(z.compress(chunk) for _ in range(gib * 64)) + z.flush()
+    _replace_member(path, storage, body, declared=gib << 30)
+
+
+def deep_pickle_pt(path, depth: int = 200_000):
+    """A torch.save-shaped zip whose data.pkl nests lists ``depth`` levels deep (a few hundred KiB)."""
+    pkl = b"\x80\x02" + b"]" * depth + b"a" * (depth - 1) + b"."
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("archive/data.pkl", pkl)
+        zf.writestr("archive/version", "3\n")
+
+
+def oversized_arch_pt(path):
+    """A valid torch.save file whose architecture dict asks for a 9-billion-parameter layer."""
+    import torch
+
+    arch = {"input": [1, 48, 48], "layers": [["conv", 8, 3, 1, 1], ["flatten"], ["linear", 500_000], ["relu"],
+                                              ["linear", 7]]}
+    torch.save({"arch": arch, "state_dict": {}, "mean": torch.zeros(48, 48)}, path)
+
+
+def slow_cnn_pt(path):
+    """A legal CNN (under the parameter limit) whose evaluation on 600 faces takes minutes."""
+    import torch
+
+    from solutions.fer import cnn
+
+    arch = {"input": [1, 48, 48], "layers": [["conv", 96, 3, 1, 1], ["relu"]] * 14
+            + [["maxpool", 48], ["flatten"], ["linear", 7]]}
+    model = cnn.build_cnn(arch)
+    torch.save({"arch": arch, "state_dict": model.state_dict(), "mean": torch.zeros(48, 48)}, path)
+
+
+# -- the header checks, without a process ------------------------------------------------
+
+def test_a_compressed_huge_array_is_refused_from_its_header(tmp_path):
+    p = tmp_path / "bomb.npz"
+    zip_bomb_npz(p)
+    assert p.stat().st_size < 1 << 20
+    heads = judge.npz_headers(p)
+    assert heads["W1"][0] == (4 << 28,)
+    with pytest.raises(FileRejected, match="MiB"):
+        judge.read_npz(p, max_bytes=64 << 20, kinds="fU")
+
+
+def test_npz_limits(tmp_path):
+    p = tmp_path / "ok.npz"
+    np.savez(p, W1=np.zeros((3, 4), np.float32), names=np.array(["a"], dtype=object))
+    with pytest.raises(FileRejected, match="dtype"):
+        judge.read_npz(p, max_bytes=1 << 20)
+    np.savez(p, W1=np.zeros((3, 4), np.float32))
+    assert judge.read_npz(p, max_bytes=1 << 20)["W1"].shape == (3, 4)
+    with pytest.raises(FileRejected, match="shape"):
+        judge.read_npz(p, max_bytes=1 << 20, shapes={"W1": (4, 3)})
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(FileRejected, match="not an .npz"):
+        judge.read_npz(tmp_path / "junk.npz", max_bytes=1 << 20)
+
+
+def test_deep_and_huge_torch_files_are_refused_before_loading(tmp_path):
+    deep = tmp_path / "deep.pt"
+    deep_pickle_pt(deep)
+    with pytest.raises(FileRejected, match="nest"):
+        judge.check_torch_file(deep, max_bytes=40 << 20)
+    huge = tmp_path / "huge.pt"
+    huge_tensor_pt(huge, gib=1)
+    assert huge.stat().st_size < 8 << 20
+    with pytest.raises(FileRejected, match="compressed"):
+        judge.check_torch_file(huge, max_bytes=40 << 20)
+
+
+def test_pickle_depth_of_real_files(tmp_path):
+    import torch
+
+    buf = io.BytesIO()
+    torch.save({"a": {"b": [torch.zeros(3), (1, 2)]}}, buf)
+    pkl = [zipfile.ZipFile(buf).read(n) for n in zipfile.ZipFile(buf).namelist() if n.endswith("data.pkl")][0]
+    assert 2 <= judge.pickle_depth(pkl) < 20
+
+
+# -- the whole path, in a fresh grader process ---------------------------------------------
+
+SCRIPT = textwrap.dedent("""
+    import json, resource, sys, time
+    from pathlib import Path
+    from autograder.engine.checks import Check, Context
+    from autograder.engine.sandbox import Limits, SandboxTimeout
+    from autograder.fer import hidden_models as hm
+
+    out = {}
+    for name, func, limit in json.loads(sys.argv[1]):
+        chk = Check(id="fer.crafted", func=None, part="Q6", points=1, hidden=True, timeout=limit, description="")
+        t = Context(chk, Path("."), {}, limits=Limits(timeout=limit, memory_mb=2048))
+        start = time.monotonic()
+        try:
+            res = hm._judged(t, func, str(Path(sys.argv[2]) / name), *(["faces"] if func == "judge_fc_file" else []))
+            kind, msg = ("error", res["error"]) if "error" in res else ("ok", "")
+        except SandboxTimeout as exc:
+            kind, msg = "timeout", str(exc)
+        out[name] = {"kind": kind, "message": msg, "seconds": round(time.monotonic() - start, 1)}
+    out["grader_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["judge_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps(out))
+""")
+
+
+def test_crafted_model_files_end_in_clear_errors_with_the_grader_under_1_gib(tmp_path):
+    zip_bomb_npz(tmp_path / "bomb.npz")
+    huge_tensor_pt(tmp_path / "huge.pt", gib=1)
+    deep_pickle_pt(tmp_path / "deep.pt")
+    oversized_arch_pt(tmp_path / "arch.pt")
+    slow_cnn_pt(tmp_path / "slow.pt")
+    plan = [("bomb.npz", "judge_fc_file", 60), ("huge.pt", "judge_cnn_file", 60), ("deep.pt", "judge_cnn_file", 60),
+            ("arch.pt", "judge_cnn_file", 60), ("slow.pt", "judge_cnn_file", 8)]
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(plan), str(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(json.dumps(out, indent=1))
+    assert out["bomb.npz"]["kind"] == "error" and "MiB" in out["bomb.npz"]["message"]
+    assert out["huge.pt"]["kind"] == "error" and "compressed" in out["huge.pt"]["message"]
+    assert out["deep.pt"]["kind"] == "error" and "nest" in out["deep.pt"]["message"]
+    assert out["arch.pt"]["kind"] == "error" and "parameters" in out["arch.pt"]["message"]
+    assert out["slow.pt"]["kind"] == "timeout" and "time limit of 8 s" in out["slow.pt"]["message"]
+    assert out["grader_peak_mib"] < 1024
