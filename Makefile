@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# quick: one submission per homework, one nbgrader round trip, one Gradescope run (a few minutes);
+# FULL=1: every sample submission through every front end (autograder/demo.py)
 demo: $(STAMP)
-	$(BIN)/python -m autograder.demo
+	$(BIN)/python -m autograder.demo $(if $(FULL),--full) $(DEMO_ARGS)
 
 # Two phases (tests/run.sh): most files side by side on $(TEST_JOBS) workers, then the
 # files that train under a wall-clock budget alone. TEST_JOBS=1: no workers.

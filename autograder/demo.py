@@ -1,22 +1,33 @@
 """`make demo`: the instructor workflow end to end, offline, in a few minutes.
 
-For every homework with a grading suite:
+Quick (the default, a few minutes on 2 CPUs):
 
-1. generate its embedded data (``autograder.instructor.hooks``; missing generators are skipped);
-2. build the nbgrader course directory and the student release (``course release``),
-   scanned for reference code and hidden tests;
+1. generate every homework's embedded data (``autograder.instructor.hooks``; homeworks that
+   share no dataset side by side, one process each);
+2. build the nbgrader course directory (private: 0700, as ``course release`` makes it) and the
+   student release of one homework (``--nbgrader-homework``), scanned for reference code and
+   hidden tests;
 3. grade, on ``--jobs`` workers at once:
-   - every sample submission (tests/fixtures/samples/<hw>/) with ``course grade``;
-   - the ``perfect`` and ``partial`` samples (every sample with ``--full``) with
-     ``nbgrader autograde``, and write nbgrader's feedback (scanned for hidden material);
-   - the ``partial`` sample with the exported Gradescope autograder in a mock /autograder;
-4. print the score table (expected / CLI / nbgrader, seconds per submission) and write
-   the reports to ``out/demo/`` (``summary.json``, ``feedback/<path>/<hw>/...``).
+   - one submission per homework (the ``partial`` sample: some checks pass, some fail) with
+     ``course grade``, and print its feedback;
+   - one nbgrader round trip: the release's notebooks with the ``partial`` sample's files
+     submitted, ``nbgrader autograde``, nbgrader's feedback (scanned for hidden material);
+   - one Gradescope run (``--gradescope-homework``): the exported zip unpacked in a mock
+     ``/autograder``, its ``setup.sh`` run (data generated there, as in production; this
+     interpreter stands in for the image's virtual environment), then ``run_autograder``,
+     which must leave the data ``setup.sh`` made untouched;
+4. print the score table and write the reports to ``out/demo/`` (``summary.json``,
+   ``feedback/<path>/<hw>/...``).
+
+``--full`` (``make demo FULL=1``): every sample submission of every homework (30) with
+``course grade``; the ``perfect`` and ``partial`` ones of every released homework with
+``nbgrader autograde`` (``--nbgrader-all``: every sample); the ``partial`` one of every homework
+with the Gradescope export, each after its ``setup.sh``.
 
 Exit status 0 when every score is as expected.
 
-    python -m autograder.demo [--out out/demo] [--homework HW ...] [--jobs N] [--full]
-                              [--skip-data] [--skip-nbgrader] [--per-student]
+    python -m autograder.demo [--full] [--out out/demo] [--homework HW ...] [--jobs N]
+                              [--skip-data] [--skip-nbgrader] [--nbgrader-all] [--per-student]
 """
 from __future__ import annotations
 
@@ -34,8 +45,12 @@ from pathlib import Path
 
 from .build import REPO
 
-NBGRADER_SAMPLES = ("perfect", "partial")  # without --full: the rest are graded by the CLI only
+NBGRADER_SAMPLES = ("perfect", "partial")  # --full without --nbgrader-all: the rest by the CLI only
 GRADESCOPE_SAMPLE = "partial"  # passes some checks and fails others: both kinds reach results.json
+QUICK_SAMPLE = "partial"  # the quick demo's one submission per homework (feedback with passes and failures)
+# the quick demo's nbgrader round trip and Gradescope run: the first of these that is graded
+QUICK_NBGRADER = ("lenet", "example")
+QUICK_GRADESCOPE = ("lenet", "example")
 CLI_ORDER = ("perfect", "buggy", "adversarial", "partial", "blank")  # slowest first: better packing
 
 
@@ -77,7 +92,64 @@ def _homeworks(wanted):
     return hws
 
 
-def _gradescope_run(hw: str, zip_path: Path, submission: Path, work: Path) -> dict:
+def data_groups(homeworks) -> list[list[str]]:
+    """Homeworks grouped so that two groups never share a dataset (nist36 and fer share cifar10):
+    the groups can be generated side by side without two processes writing the same files."""
+    from .instructor.hooks import datasets_for
+
+    groups: list[tuple[list[str], set]] = []
+    for hw in homeworks:
+        mine = set(datasets_for(hw))
+        joined = [g for g in groups if g[1] & mine]
+        for g in joined:
+            groups.remove(g)
+        groups.append(([h for g in joined for h in g[0]] + [hw], mine.union(*[g[1] for g in joined])))
+    return [g[0] for g in groups]
+
+
+_PREPARE = ("import sys\nfrom autograder.instructor.hooks import prepare_data\n"
+            "for hw in sys.argv[1:]:\n    prepare_data(hw, log=lambda m: print(m, flush=True))\n")
+
+
+def prepare_all_data(homeworks, jobs: int | None = None, log=print) -> list[str]:
+    """Generate every homework's data once: the groups of ``data_groups`` side by side, one child
+    interpreter each (at most ``jobs``, default min(4, CPUs)). Returns the problems (empty when
+    every dataset is ready); ``log`` gets one line per dataset and one per group."""
+    jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+
+    def prepare(group):
+        t0 = time.monotonic()
+        proc = subprocess.run([sys.executable, "-c", _PREPARE, *group], cwd=REPO, capture_output=True, text=True)
+        for ln in proc.stdout.splitlines():
+            log(ln)
+        bad = [ln for ln in proc.stdout.splitlines() if "failed" in ln]
+        if proc.returncode:
+            bad.append(f"{', '.join(group)}: exit {proc.returncode}: {proc.stderr[-1500:]}")
+        log(f"data of {', '.join(group)}: {time.monotonic() - t0:.0f} s")
+        return bad
+
+    groups = data_groups(homeworks)
+    groups.sort(key=lambda g: -len(g))  # the biggest group first
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return [line for bad in pool.map(prepare, groups) for line in bad]
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, int]]:
+    """relative path -> (size, mtime_ns) of every file under ``folder``."""
+    out = {}
+    if folder.is_dir():
+        for p in folder.rglob("*"):
+            if p.is_file() and not p.is_symlink():
+                st = p.stat()
+                out[p.relative_to(folder).as_posix()] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _gradescope_run(hw: str, zip_path: Path, submission: Path, work: Path, *, setup: bool = True) -> dict:
+    """Gradescope's sequence in a mock ``/autograder``: unpack the zip, ``setup.sh`` (once per image;
+    this interpreter stands in for the image's virtual environment, so nothing is installed), then
+    ``run_autograder`` on ``submission``. ``problems`` lists format errors of results.json and any
+    file of the data ``setup.sh`` made that ``run_autograder`` created or changed."""
     from .instructor.gradescope import unpack, validate_results
 
     root = work / "autograder"
@@ -87,6 +159,18 @@ def _gradescope_run(hw: str, zip_path: Path, submission: Path, work: Path) -> di
     shutil.copytree(submission, root / "submission")
     (root / "results").mkdir()
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    env.pop("NNCOURSE_DATA", None)  # both scripts use the image's own data folder, source/data
+    data = root / "source" / "data"
+    problems: list[str] = []
+    setup_secs = None
+    if setup:
+        start = time.monotonic()
+        proc = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
+                              timeout=1800)
+        setup_secs = round(time.monotonic() - start, 1)
+        if proc.returncode:
+            raise RuntimeError(f"setup.sh failed (status {proc.returncode}):\n{(proc.stdout + proc.stderr)[-2000:]}")
+    before = _listing(data)
     start = time.monotonic()
     proc = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
                           timeout=1800)
@@ -94,19 +178,41 @@ def _gradescope_run(hw: str, zip_path: Path, submission: Path, work: Path) -> di
     res = root / "results" / "results.json"
     if not res.is_file():
         raise RuntimeError(f"run_autograder wrote no results.json:\n{(proc.stdout + proc.stderr)[-2000:]}")
-    data = json.loads(res.read_text())
-    return {"score": data.get("score"), "seconds": round(secs, 1), "problems": validate_results(data),
-            "results": data}
+    if setup:
+        after = _listing(data)
+        changed = sorted(k for k in after if before.get(k) != after[k])
+        if changed:
+            problems.append(f"run_autograder regenerated data setup.sh had made: {', '.join(changed[:8])}")
+    result = json.loads(res.read_text())
+    return {"score": result.get("score"), "seconds": round(secs, 1), "setup_seconds": setup_secs,
+            "problems": validate_results(result) + problems, "results": result}
+
+
+def _pick(preferred, hws, samples) -> str | None:
+    """The first homework of ``preferred`` being demonstrated (else the first one) that has a sample."""
+    have = [hw for hw in hws if samples.get(hw)]
+    return next((hw for hw in preferred if hw in have), have[0] if have else None)
+
+
+def _sample(samples, name):
+    return next((s for s in samples if s.name == name), None) or next(iter(samples), None)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m autograder.demo", description=__doc__.splitlines()[0])
+    p.add_argument("--full", action="store_true",
+                   help="every sample of every homework with the CLI, nbgrader (" + " and ".join(NBGRADER_SAMPLES)
+                        + ") and the Gradescope export (default: one submission per homework, one nbgrader "
+                          "round trip, one Gradescope run)")
     p.add_argument("--out", default=str(REPO / "out" / "demo"), help="output folder (default out/demo)")
     p.add_argument("--homework", action="append", help="only this homework (repeatable; default: all)")
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
                    help="gradings run at once (default: the number of CPUs)")
-    p.add_argument("--full", action="store_true",
-                   help="grade every sample through nbgrader too (default: " + " and ".join(NBGRADER_SAMPLES) + ")")
+    p.add_argument("--nbgrader-all", action="store_true", help="with --full: every sample through nbgrader too")
+    p.add_argument("--nbgrader-homework", help="quick demo: the homework of the nbgrader round trip "
+                   f"(default: the first of {', '.join(QUICK_NBGRADER)})")
+    p.add_argument("--gradescope-homework", help="quick demo: the homework of the Gradescope run "
+                   f"(default: the first of {', '.join(QUICK_GRADESCOPE)})")
     p.add_argument("--skip-data", action="store_true", help="do not generate the embedded data")
     p.add_argument("--skip-nbgrader", action="store_true", help="grade with the CLI only")
     p.add_argument("--per-student", action="store_true",
@@ -114,7 +220,18 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.jobs < 1:
         p.error("--jobs must be at least 1")
+    # the sample submissions' prediction files were made for the fixtures' hidden splits
+    seeds = REPO / "tests" / "fixtures" / "grader_seeds.json"
+    if seeds.is_file():
+        os.environ.setdefault("NNCOURSE_GRADER_SEEDS", str(seeds))
+    old_umask = os.umask(0o077)  # course directory, releases, feedback, exports: private, as `course` makes them
+    try:
+        return _main(args)
+    finally:
+        os.umask(old_umask)
 
+
+def _main(args) -> int:
     from .instructor import notebooks as nbs
     from .instructor.nbgrader_course import Course
     from .instructor.release import release
@@ -125,27 +242,49 @@ def main(argv=None) -> int:
     for d in (work, out / "course", out / "feedback", out / "gradescope"):
         if d.exists():
             shutil.rmtree(d)
+    out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)
     work.mkdir(parents=True)
     hws = _homeworks(args.homework)
     prog = Progress(4)
-    print(f"demo: homeworks {', '.join(hws)}; {args.jobs} job(s) at once; writing to {out}", flush=True)
-    summary: dict = {"homeworks": {hw: {"samples": {}} for hw in hws}, "jobs": args.jobs, "problems": []}
+    mode = "full" if args.full else "quick (make demo FULL=1 or --full: every sample through every front end)"
+    print(f"demo, {mode}: homeworks {', '.join(hws)}; {args.jobs} job(s) at once; writing to {out}", flush=True)
+    summary: dict = {"homeworks": {hw: {"samples": {}} for hw in hws}, "jobs": args.jobs, "full": args.full,
+                     "problems": []}
+
+    samples = {}
+    for hw in hws:
+        samples[hw] = load_samples(hw)
+        miss = missing_kinds(hw)
+        if miss:
+            print(f"  {hw}: sample kinds missing: {', '.join(miss)} (tests/fixtures/samples/{hw}/)")
+    if args.full:
+        cli = {hw: samples[hw] for hw in hws}
+        to_release = hws
+        gs_hws = hws
+    else:
+        cli = {hw: [s] for hw in hws if (s := _sample(samples[hw], QUICK_SAMPLE)) is not None}
+        nb_hw = args.nbgrader_homework or _pick(QUICK_NBGRADER, hws, samples)
+        gs_hw = args.gradescope_homework or _pick(QUICK_GRADESCOPE, hws, samples)
+        for name, h in (("--nbgrader-homework", args.nbgrader_homework), ("--gradescope-homework", args.gradescope_homework)):
+            if h and h not in hws:
+                raise SystemExit(f"error: {name} {h} is not among the homeworks demonstrated ({', '.join(hws)})")
+        to_release = [] if args.skip_nbgrader or nb_hw is None else [nb_hw]
+        gs_hws = [gs_hw] if gs_hw else []
 
     prog.step("embedded data")
     if args.skip_data:
         prog.say("skipped (--skip-data)")
     else:
-        from .instructor.hooks import prepare_data
+        t0 = time.monotonic()
+        for pr in prepare_all_data(hws, log=prog.say):
+            summary["problems"].append(f"data: {pr}")
+        summary["data_seconds"] = round(time.monotonic() - t0, 1)
 
-        for hw in hws:
-            lines = prepare_data(hw, log=prog.say)
-            if not lines:
-                prog.say(f"{hw}: no datasets needed")
-
-    prog.step("nbgrader course directory and student releases")
+    prog.step("nbgrader course directory and student release" + ("s" if len(to_release) > 1 else ""))
     course = Course(out / "course")
     released = []
-    for hw in hws:
+    for hw in to_release:
         if not nbs.master_notebooks(hw):
             prog.say(f"{hw}: no master notebooks yet (solutions/{hw}/notebooks/): not released")
             continue
@@ -160,28 +299,38 @@ def main(argv=None) -> int:
         prog.say(rep.summary())
         released.append(hw)
         summary["homeworks"][hw]["release"] = str(rep.release)
+    if not to_release:
+        prog.say("none (--skip-nbgrader)")
 
-    samples = {}
-    for hw in hws:
-        samples[hw] = load_samples(hw)
-        miss = missing_kinds(hw)
-        if miss:
-            prog.say(f"{hw}: sample kinds missing: {', '.join(miss)} (tests/fixtures/samples/{hw}/)")
-    nb_samples = {hw: [s for s in samples[hw] if args.full or s.name in NBGRADER_SAMPLES]
-                  for hw in ([] if args.skip_nbgrader else released)}
+    if args.full:
+        nb_samples = {hw: [s for s in samples[hw] if args.nbgrader_all or s.name in NBGRADER_SAMPLES]
+                      for hw in ([] if args.skip_nbgrader else released)}
+    else:
+        nb_samples = {hw: [s] for hw in released if (s := _sample(samples[hw], QUICK_SAMPLE)) is not None}
     nb_samples = {hw: ss for hw, ss in nb_samples.items() if ss}
-    what = "every sample" if args.full else " and ".join(NBGRADER_SAMPLES)
-    prog.step(f"grading, {args.jobs} at once: every sample with `course grade`; "
-              + ("no nbgrader (--skip-nbgrader); " if args.skip_nbgrader else f"{what} with nbgrader autograde; ")
-              + f"the {GRADESCOPE_SAMPLE} sample with the Gradescope export")
-    _grade_all(hws, samples, nb_samples, course, out, work, args, prog, summary)
+    gs = {hw: s for hw in gs_hws if (s := _sample(samples[hw], GRADESCOPE_SAMPLE)) is not None}
+    if args.full:
+        what = "every sample" if args.nbgrader_all else " and ".join(NBGRADER_SAMPLES)
+        prog.step(f"grading, {args.jobs} at once: every sample with `course grade`; "
+                  + ("no nbgrader (--skip-nbgrader); " if args.skip_nbgrader else f"{what} with nbgrader autograde; ")
+                  + f"the {GRADESCOPE_SAMPLE} sample with the Gradescope export (after its setup.sh)")
+    else:
+        prog.step(f"grading, {args.jobs} at once: the {QUICK_SAMPLE} sample of each homework with `course grade`"
+                  + "".join(f"; {hw}/{ss[0].name} with nbgrader autograde" for hw, ss in nb_samples.items())
+                  + "".join(f"; {hw}/{s.name} with the Gradescope export (after its setup.sh)" for hw, s in gs.items()))
+    _grade_all(hws, cli, nb_samples, gs, course, out, work, args, prog, summary)
 
     prog.step("scores")
     _report(summary, args, prog, out)
     return 1 if summary["problems"] else 0
 
 
-def _grade_all(hws, samples, nb_samples, course, out, work, args, prog, summary) -> None:
+def _feedback_text(files) -> str:
+    md = next((f for f in files if f.suffix == ".md"), None)
+    return md.read_text(encoding="utf-8") if md is not None else ""
+
+
+def _grade_all(hws, cli, nb_samples, gs_samples, course, out, work, args, prog, summary) -> None:
     """Run the CLI, nbgrader and Gradescope gradings on a pool of threads (each waits on its
     own child processes), and record results and problems in ``summary``."""
     from .instructor import leaks
@@ -191,6 +340,7 @@ def _grade_all(hws, samples, nb_samples, course, out, work, args, prog, summary)
 
     problems = summary["problems"]
     rank = {name: i for i, name in enumerate(CLI_ORDER)}
+    feedback: dict[str, str] = {}
 
     def run_cli(hw, s):
         o = grade_cli_one(hw, s, work / "cli", out / "feedback" / "cli" / hw, subprocess_=True)
@@ -199,6 +349,8 @@ def _grade_all(hws, samples, nb_samples, course, out, work, args, prog, summary)
         summary["homeworks"][hw]["samples"].setdefault(s.name, {}).update({
             "expected": s.expect.get("cli"), "cli": o.result["score"], "max": o.result["max_score"],
             "cli_seconds": round(o.seconds, 2)})
+        if not args.full:
+            feedback[hw] = _feedback_text(o.files)
 
     def run_nbgrader():  # one nbgrader at a time: the homeworks share the course's gradebook
         for hw, ss in nb_samples.items():
@@ -232,23 +384,23 @@ def _grade_all(hws, samples, nb_samples, course, out, work, args, prog, summary)
         zp = export(hw, out / "gradescope" / f"{hw}.zip")
         sub = s.materialize(work / "gradescope-sub" / hw)
         gs = _gradescope_run(hw, zp, sub, work / "gradescope" / hw)
-        prog.say(f"gradescope {hw + '/' + s.name:<20} {gs['score']:g} in results.json ({gs['seconds']} s); format "
-                 + ("valid" if not gs["problems"] else "INVALID: " + "; ".join(gs["problems"])) + f"; {zp}")
-        problems.extend(f"{hw}: gradescope results.json: {x}" for x in gs["problems"])
+        prog.say(f"gradescope {hw + '/' + s.name:<20} {gs['score']:g} in results.json ({gs['seconds']} s; setup.sh "
+                 f"{gs['setup_seconds']} s); " + ("valid" if not gs["problems"] else "INVALID: " + "; ".join(gs["problems"]))
+                 + f"; {zp}")
+        problems.extend(f"{hw}: gradescope: {x}" for x in gs["problems"])
         if "cli" in s.expect and abs(gs["score"] - s.expect["cli"]) > 1e-6:
             problems.append(f"{hw}: gradescope score {gs['score']:g} for {s.name}, expected {s.expect['cli']:g}")
-        summary["homeworks"][hw]["gradescope"] = {"sample": s.name, **{k: gs[k] for k in ("score", "seconds", "problems")}}
+        summary["homeworks"][hw]["gradescope"] = {"sample": s.name,
+                                                  **{k: gs[k] for k in ("score", "seconds", "setup_seconds", "problems")}}
 
     tasks = []  # (label, function, args); the nbgrader chain first: it is the longest
     if nb_samples:
         tasks.append(("nbgrader", run_nbgrader, ()))
-    for hw in hws:
-        gs = next((s for s in samples[hw] if s.name == GRADESCOPE_SAMPLE), None) or next(iter(samples[hw]), None)
-        if gs is not None:
-            tasks.append((f"gradescope {hw}", run_gradescope, (hw, gs)))
-    cli = [(hw, s) for hw in hws for s in samples[hw]]
-    cli.sort(key=lambda t: rank.get(t[1].name, len(rank)))
-    tasks += [(f"cli {hw}/{s.name}", run_cli, (hw, s)) for hw, s in cli]
+    for hw, s in gs_samples.items():
+        tasks.append((f"gradescope {hw}", run_gradescope, (hw, s)))
+    jobs = [(hw, s) for hw in hws for s in cli.get(hw, [])]
+    jobs.sort(key=lambda t: rank.get(t[1].name, len(rank)))
+    tasks += [(f"cli {hw}/{s.name}", run_cli, (hw, s)) for hw, s in jobs]
     units = len(tasks) - (1 if nb_samples else 0) + len(nb_samples)
 
     def guarded(label, fn, fargs):
@@ -276,19 +428,28 @@ def _grade_all(hws, samples, nb_samples, course, out, work, args, prog, summary)
         if prog.bar is not None:
             prog.bar.close()
             prog.bar = None
+    for hw in hws:  # the quick demo shows what a student reads: each homework's feedback
+        if feedback.get(hw):
+            print(f"\n---- feedback: {hw}/{QUICK_SAMPLE} ({out / 'feedback' / 'cli' / hw / QUICK_SAMPLE}.md) ----")
+            print(feedback[hw].rstrip())
 
 
 def _report(summary: dict, args, prog: Progress, out: Path) -> None:
-    head = f"{'homework':<10} {'sample':<12} {'expected':>8} {'cli':>6} {'nbgrader':>8} {'max':>5}  {'cli s':>6} {'nbg s':>6}"
+    head = (f"{'homework':<10} {'sample':<12} {'expected':>8} {'cli':>6} {'nbgrader':>8} {'gradescope':>10} {'max':>5}"
+            f"  {'cli s':>6} {'nbg s':>6} {'gs s':>6}")
     print(head)
     print("-" * len(head))
     for hw, info in summary["homeworks"].items():
+        gsr = info.get("gradescope") or {}
         for name in sorted(info["samples"]):
             r = info["samples"][name]
             nb, nbs_ = r.get("nbgrader"), r.get("nbgrader_seconds")
+            g = gsr if gsr.get("sample") == name else {}
             print(f"{hw:<10} {name:<12} {r.get('expected') if r.get('expected') is not None else '-':>8} "
-                  f"{r.get('cli', '-'):>6} {nb if nb is not None else '-':>8} {r.get('max', '-'):>5}  "
-                  f"{r.get('cli_seconds', float('nan')):>6.1f} {'-' if nbs_ is None else f'{nbs_:.1f}':>6}")
+                  f"{r.get('cli', '-'):>6} {nb if nb is not None else '-':>8} "
+                  f"{g.get('score') if g.get('score') is not None else '-':>10} {r.get('max', '-'):>5}  "
+                  f"{r.get('cli_seconds', float('nan')):>6.1f} {'-' if nbs_ is None else f'{nbs_:.1f}':>6} "
+                  f"{g['seconds'] if g else '-':>6}")
     for hw, info in summary["homeworks"].items():
         both = [r for r in info["samples"].values() if "nbgrader_seconds" in r and "cli_seconds" in r]
         if both:
@@ -297,9 +458,12 @@ def _report(summary: dict, args, prog: Progress, out: Path) -> None:
             info["seconds_per_submission"] = {"cli": round(c, 2), "nbgrader": round(n, 2), "samples": len(both)}
             print(f"{hw}: {c:.1f} s per submission with the CLI, {n:.1f} s with nbgrader autograde "
                   f"(mean over the {len(both)} sample(s) graded both ways, {args.jobs} gradings at once)")
-    if not args.full and not args.skip_nbgrader:
-        print("(nbgrader graded " + " and ".join(NBGRADER_SAMPLES) + " only; `python -m autograder.demo --full` "
-              "grades every sample both ways)")
+    if not args.full:
+        print("(quick demo: one submission per homework; `make demo FULL=1` grades all 30 samples with the CLI, "
+              "perfect and partial with nbgrader, partial with the Gradescope export of every homework)")
+    elif not args.skip_nbgrader and not args.nbgrader_all:
+        print("(nbgrader graded " + " and ".join(NBGRADER_SAMPLES) + " only; `python -m autograder.demo --full "
+              "--nbgrader-all` grades every sample both ways)")
     summary["seconds"] = round(time.monotonic() - prog.t0, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     print(f"\nreports: {out / 'feedback'} (cli: json/md/html per sample; nbgrader: feedback HTML)")

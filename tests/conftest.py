@@ -94,50 +94,24 @@ else:
         return None
 
 
-def _data_groups(homeworks):
-    """Homeworks grouped so that two groups never share a dataset (nist36 and fer share cifar10)."""
-    from autograder.instructor.hooks import datasets_for
-
-    groups = []  # [(homeworks, datasets)]
-    for hw in homeworks:
-        mine = set(datasets_for(hw))
-        joined = [g for g in groups if g[1] & mine]
-        for g in joined:
-            groups.remove(g)
-        groups.append(([h for g in joined for h in g[0]] + [hw], mine.union(*[g[1] for g in joined])))
-    return [g[0] for g in groups]
-
-
 def pytest_sessionstart(session):
     """Generate every homework's data once, before any test (and before xdist starts its
     workers): two workers must never render the same dataset at the same time, and no
     check's time limit should pay for generating data. Groups of homeworks that share no
-    dataset are prepared side by side, one process each. Skipped in xdist workers."""
+    dataset are prepared side by side, one process each (``autograder.demo.prepare_all_data``,
+    what ``make demo`` runs). Skipped in xdist workers."""
     if hasattr(session.config, "workerinput") or os.environ.get("NNCOURSE_TEST_NO_PREWARM"):
         return
-    import subprocess
-    import sys
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
+    from autograder.demo import prepare_all_data
     from autograder.engine.checks import available_homeworks
 
-    code = ("import sys\nfrom autograder.instructor.hooks import prepare_data\n"
-            "for hw in sys.argv[1:]:\n    prepare_data(hw, log=lambda m: print(m, flush=True))\n")
-
-    def prepare(group):
-        t0 = time.monotonic()
-        proc = subprocess.run([sys.executable, "-c", code, *group], cwd=REPO, capture_output=True, text=True)
-        bad = [ln for ln in proc.stdout.splitlines() if "failed" in ln]
-        if proc.returncode:
-            bad.append(f"{', '.join(group)}: exit {proc.returncode}: {proc.stderr[-1500:]}")
-        return f"{', '.join(group)}: {time.monotonic() - t0:.0f} s", bad
-
     t0 = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        done = list(pool.map(prepare, _data_groups(available_homeworks())))
-    print(f"\ndata prepared in {time.monotonic() - t0:.0f} s ({'; '.join(d[0] for d in done)})")
-    problems = [line for d in done for line in d[1]]
+    times = []
+    problems = prepare_all_data(available_homeworks(),
+                                log=lambda m: times.append(m) if m.startswith("data of ") else None)
+    print(f"\ndata prepared in {time.monotonic() - t0:.0f} s ({'; '.join(t[len('data of '):] for t in times)})")
     if problems:  # the tests that need the data then fail with the cause; say it once up front
         print("\n".join(["data preparation problems:", *problems]))
 

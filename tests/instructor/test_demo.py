@@ -1,32 +1,33 @@
-"""`make demo` (``autograder.demo``) on the example homework: every sample graded by the CLI,
-perfect and partial by nbgrader, partial by the Gradescope export; a wrong score fails it."""
+"""`make demo` (``autograder.demo``) on the example homework: quick (one submission, an nbgrader
+round trip, a Gradescope run after its setup.sh) and ``--full`` (every sample); a wrong score fails it."""
 import json
+import stat
 
 from autograder import demo
 from autograder.instructor import samples as samples_mod
 
 
-def test_the_demo_grades_every_sample_and_writes_the_reports(tmp_path, capsys):
+def test_the_quick_demo_grades_one_submission_through_each_front_end(tmp_path, capsys):
     code = demo.main(["--homework", "example", "--skip-data", "--jobs", "2", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0, out
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["problems"] == []
+    assert summary["problems"] == [] and summary["full"] is False
     rows = summary["homeworks"]["example"]["samples"]
-    assert set(rows) == {"perfect", "blank", "partial", "buggy", "adversarial"}
-    for name, r in rows.items():
-        assert r["cli"] == r["expected"], name
-        assert ("nbgrader" in r) == (name in demo.NBGRADER_SAMPLES), name
-    assert rows["perfect"]["nbgrader"] == rows["perfect"]["max"] == 7
+    assert set(rows) == {demo.QUICK_SAMPLE}
+    r = rows[demo.QUICK_SAMPLE]
+    assert r["cli"] == r["expected"] == r["nbgrader"]
     gs = summary["homeworks"]["example"]["gradescope"]
-    assert gs["sample"] == demo.GRADESCOPE_SAMPLE and gs["problems"] == [] and gs["score"] == rows["partial"]["cli"]
-    for name in rows:
-        assert (tmp_path / "feedback" / "cli" / "example" / f"{name}.html").is_file()
-    assert list((tmp_path / "feedback" / "nbgrader" / "example").glob("perfect-*.html"))
-    assert "all scores as expected" in out and "example    perfect" in out
+    assert gs["sample"] == demo.GRADESCOPE_SAMPLE and gs["problems"] == [] and gs["score"] == r["cli"]
+    assert gs["setup_seconds"] is not None  # run as in production: setup.sh first
+    assert list((tmp_path / "feedback" / "nbgrader" / "example").glob(f"{demo.QUICK_SAMPLE}-*.html"))
+    assert f"---- feedback: example/{demo.QUICK_SAMPLE}" in out and "# Feedback:" in out  # printed for the reader
+    assert "all scores as expected" in out
+    for d in (tmp_path, tmp_path / "course"):  # hidden material: private, as `course release` makes it
+        assert stat.S_IMODE(d.stat().st_mode) & 0o077 == 0, d
 
 
-def test_a_score_that_differs_from_the_expected_one_fails_the_demo(tmp_path, capsys, monkeypatch):
+def test_the_full_demo_grades_every_sample_and_a_wrong_score_fails_it(tmp_path, capsys, monkeypatch):
     real = samples_mod.load_samples
 
     def with_a_wrong_expectation(hw, *a, **k):
@@ -37,8 +38,16 @@ def test_a_score_that_differs_from_the_expected_one_fails_the_demo(tmp_path, cap
         return out
 
     monkeypatch.setattr(samples_mod, "load_samples", with_a_wrong_expectation)
-    code = demo.main(["--homework", "example", "--skip-data", "--skip-nbgrader", "--out", str(tmp_path)])
+    code = demo.main(["--full", "--homework", "example", "--skip-data", "--skip-nbgrader", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
     assert "example-blank: score 0, expected 1" in out
-    assert json.loads((tmp_path / "summary.json").read_text())["problems"] == ["example-blank: score 0, expected 1"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["problems"] == ["example-blank: score 0, expected 1"]
+    rows = summary["homeworks"]["example"]["samples"]
+    assert set(rows) == {"perfect", "blank", "partial", "buggy", "adversarial"}
+    for name, r in rows.items():
+        assert name == "blank" or r["cli"] == r["expected"], name
+        assert (tmp_path / "feedback" / "cli" / "example" / f"{name}.html").is_file()
+    assert summary["homeworks"]["example"]["gradescope"]["problems"] == []
+    assert "example    perfect" in out
