@@ -330,7 +330,7 @@ def render_html(s: ClassSummary) -> str:
                "</tr>" + "".join(rows) + "</table>")
     out.append('<div class="grid">' + "".join(figs) + "</div>")
     out.append("<h2>Checks and cases</h2><table><tr><th>check</th><th>part</th><th>points</th><th>passed</th>"
-               "<th></th><th>mean score</th><th>cases passed</th></tr>")
+               "<th></th><th>mean score</th><th>cases passed; other outcomes</th></tr>")
     for c in s.checks:
         if not c.graded:
             continue
