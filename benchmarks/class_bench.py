@@ -9,7 +9,8 @@
 2. Times ``rebuild_gradebook`` (grades.csv, .md, .html from every record) and
    ``write_class_report`` (class.html with its histograms, class.md), each ``--repeat`` times in
    this process (the first class report includes importing matplotlib), and prints the wall
-   times, the machine's load and the size of class.html.
+   and CPU times (on a shared machine the CPU time is what an idle one would take), the
+   machine's load and the size of class.html.
 
 Exit status 1 when a gradebook rebuild plus a class report takes 10 s or more (the best run).
 Timings depend on the machine's load (printed).
@@ -56,16 +57,17 @@ def main(argv=None) -> int:
               f"load average {os.getloadavg()[0]:.1f}", flush=True)
         best = None
         for k in range(max(1, args.repeat)):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             rebuild_gradebook(out, args.homework, ("csv", "md", "html"))
-            t_book = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            t_book, c_book = time.perf_counter() - t0, time.process_time() - c0
+            t0, c0 = time.perf_counter(), time.process_time()
             page = write_class_report(args.homework, out)
-            t_class = time.perf_counter() - t0
+            t_class, c_class = time.perf_counter() - t0, time.process_time() - c0
             total = t_book + t_class
             best = total if best is None else min(best, total)
-            print(f"  run {k + 1}: gradebook rebuild {t_book:5.2f} s, class report {t_class:5.2f} s, "
-                  f"together {total:5.2f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
+            print(f"  run {k + 1}: gradebook rebuild {t_book:5.2f} s (CPU {c_book:5.2f} s), class report "
+                  f"{t_class:5.2f} s (CPU {c_class:5.2f} s), together {total:5.2f} s "
+                  f"(load average {os.getloadavg()[0]:.1f})", flush=True)
         print(f"class.html: {page.stat().st_size / 1024:.0f} KiB, "
               f"{page.read_text(encoding='utf-8').count('data:image/png;base64')} embedded histograms")
         ok = best < GOAL_S
