@@ -6,7 +6,8 @@
   one scale for every batch size, the gradient along ``pred - y``);
 * ``DeepDynamicModel`` built fresh in the sandbox: output shape on several batch
   sizes, predictions independent of the other clips of a batch, frames aligned in time
-  (a change to frame t changes the prediction of frame t and none before it), and
+  (a change to frame t changes the prediction of frame t and none before it), temporal
+  context (a change to the frames before t changes the prediction of frame t), and
   predictions that depend on the clip;
 * the student's model class trained in the sandbox with the provided loop under a CPU
   budget; it predicts the grader's hidden clips (inputs only) and the MPJPE is computed
@@ -19,6 +20,7 @@ Thresholds: see the calibration notes next to each constant and ``datasets/h36m/
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -221,7 +223,7 @@ def model_shapes(t: Context):
                 t.fail(f"DeepDynamicModel()(x) for uint8 x of shape {x.shape}: {problem}")
 
 
-@check("pose.model_batch_independent", part="3", points=3, timeout=120,
+@check("pose.model_batch_independent", part="3", points=2, timeout=120,
        description="each clip's prediction is independent of the other clips in the batch (eval mode)")
 def model_batch_independent(t: Context):
     x = _clips(t.rng, 4)
@@ -247,7 +249,7 @@ def model_batch_independent(t: Context):
                        "transpose, not view, to swap axes)")
 
 
-@check("pose.model_frames_aligned", part="3", points=3, timeout=120,
+@check("pose.model_frames_aligned", part="3", points=2, timeout=120,
        description="frames stay in order: changing frame t changes the prediction of frame t, not of earlier frames")
 def model_frames_aligned(t: Context):
     x = _clips(t.rng, 2)
@@ -276,7 +278,45 @@ def model_frames_aligned(t: Context):
                        f"frames), or the recurrence runs backwards; the handout's LSTM runs forwards over time")
 
 
-@check("pose.model_uses_input", part="3", points=2, timeout=120,
+@check("pose.model_uses_past", part="3", points=3, timeout=120,
+       description="temporal context: the prediction for frame t changes when earlier frames of the clip change "
+                   "(eval mode)")
+def model_uses_past(t: Context):
+    """The handout's model is a temporal one: frame t's prediction must depend on the frames
+    before t (a forward LSTM, a bidirectional one, a temporal convolution all do). A per-frame
+    network (the LSTM replaced by a per-frame layer, or run on clips of one frame) does not."""
+    x = _clips(t.rng, 2)
+    other = _clips(t.rng, 2)
+    cases = [(3, (0, 1, 2)), (7, tuple(range(7))), (7, (6,)), (5, (1,))]
+    variants = []
+    for k, earlier in cases:
+        v = x.copy()
+        v[:, list(earlier)] = other[:, list(earlier)]
+        variants.append(v)
+    outs = t.probe(f"{PROBES}:model_outputs", [x] + variants)
+    base = np.asarray(outs[0])
+    problem = _shape_problem(base, 2)
+    if problem:
+        t.fail(f"DeepDynamicModel on a batch of 2 clips: {problem}")
+    scale = max(1e-6, float(np.abs(base).max()))
+    for (k, earlier), out in zip(cases, outs[1:]):
+        span = f"frame {earlier[0]}" if len(earlier) == 1 else f"frames {earlier[0]}-{earlier[-1]}"
+        with t.case(f"{span} changed: the prediction of frame {k}"):
+            out = np.asarray(out)
+            if out.shape != base.shape:
+                t.fail(f"expected predictions of shape {base.shape}, got {out.shape}")
+            diff = float(np.abs(out[:, k] - base[:, k]).max()) / scale
+            if diff < 1e-5:
+                t.fail(f"changing {span} of the clips (frame {k} unchanged) did not change the prediction of frame "
+                       f"{k}: the model predicts every frame from that frame alone (no temporal context). The "
+                       f"handout's model runs an LSTM over the frames of each clip (batch_first=True, on (B, T, "
+                       f"features)) and its hidden state feeds the MLP; a per-frame layer in its place, or an LSTM "
+                       f"run on clips of one frame, sees one frame at a time",
+                       summary="the prediction of a frame does not depend on the earlier frames of the clip: no "
+                               "temporal context (the LSTM must run over the frames of each clip)")
+
+
+@check("pose.model_uses_input", part="3", points=1, timeout=120,
        description="different clips get different predictions")
 def model_uses_input(t: Context):
     x = _clips(t.rng, 3)
@@ -495,32 +535,83 @@ MAX_WEIGHTS_BYTES = 20 << 20
 # 150 mm, as for the training check: 16.1 mm above the reference weights.
 SAVED_THRESHOLD_MM = 150.0
 REFERENCE_SAVED_MM = 133.9
+NOTEBOOK_EPOCHS = 10  # the notebook's part 4
+
+
+_KEY = re.compile(r"[A-Za-z0-9_.]{1,80}")
+
+
+def _keys(names):
+    """At most three state-dict keys for the feedback, only when they look like parameter names."""
+    ok = [n for n in names if isinstance(n, str) and _KEY.fullmatch(n)]
+    return ", ".join(ok[:3]) + (" ..." if len(names) > 3 else "")
+
+
+def _saved_error(out) -> tuple[str, str]:
+    """(message, summary) for a weights file the sandbox could not use (grader-authored text only)."""
+    code = out.get("error")
+    how = (f"save it with train.save_weights(model, WEIGHTS) in part 5 of the notebook (it writes "
+           f"starter/pose/{WEIGHTS_NAME}, which `python -m autograder submit pose` packs)")
+    if code == "unreadable":
+        msg = (f"could not read {WEIGHTS_NAME} as a PyTorch state dict: it is not a file that "
+               f"torch.save(model.state_dict(), path) writes (a damaged or partial copy, another format, or a "
+               f"whole pickled model); {how}")
+        return msg, msg
+    if code == "not_a_state_dict":
+        msg = (f"{WEIGHTS_NAME} holds a {out.get('kind', 'other')} object, not a state dict (a dict of parameter "
+               f"names to tensors); {how}")
+        return msg, msg
+    if code == "does_not_fit":
+        parts = []
+        if out.get("n_missing"):
+            parts.append(f"{out['n_missing']} of your model's tensors are not in the file ({_keys(out.get('missing', []))})")
+        if out.get("n_unexpected"):
+            parts.append(f"{out['n_unexpected']} tensors of the file are not in your model "
+                         f"({_keys(out.get('unexpected', []))})")
+        if out.get("n_shapes"):
+            parts.append(f"{out['n_shapes']} tensors have another shape ({_keys(out.get('shapes', []))})")
+        msg = (f"{WEIGHTS_NAME} does not fit your DeepDynamicModel(): " + "; ".join(parts) + ". The file was saved "
+               f"from another version of the model: train the model that pose.py defines now and save it again")
+        return msg, f"{WEIGHTS_NAME} was saved from another version of DeepDynamicModel: train and save it again"
+    msg = (f"your DeepDynamicModel() could not be built or run with the weights of {WEIGHTS_NAME} (an error in "
+           f"__init__ or forward: run the notebook's part 3 first)")
+    return msg, msg
 
 
 @check("pose.saved_model", part="5", points=8, timeout=180,
-       description="the handed-in weights (pose_model.pt) loaded into DeepDynamicModel reach the threshold on hidden clips")
+       description="the handed-in weights (starter/pose/pose_model.pt) loaded into DeepDynamicModel reach the "
+                   "threshold on hidden clips")
 def saved_model(t: Context):
     _protect_secrets()
     path = t.submission_file(WEIGHTS_NAME, max_bytes=MAX_WEIGHTS_BYTES)
     if path is None:
-        t.fail(f"no {WEIGHTS_NAME} in your submission (or larger than {MAX_WEIGHTS_BYTES >> 20} MiB): save your "
-               f"trained model with train.save_weights(model, '{WEIGHTS_NAME}') and hand the file in next to pose.py")
+        t.fail(f"no {WEIGHTS_NAME} in your submission (or larger than {MAX_WEIGHTS_BYTES >> 20} MiB): part 5 of the "
+               f"notebook saves your trained model as starter/pose/{WEIGHTS_NAME} (train.save_weights(model, "
+               f"WEIGHTS)), where `python -m autograder submit pose` packs it")
     weights = np.frombuffer(path.read_bytes(), dtype=np.uint8)  # bytes only: never unpickled here
     Xh, Yh = load_hidden()
     out = t.probe(f"{PROBES}:predict_saved", weights, Xh)
+    if not isinstance(out, dict):
+        t.fail(f"{WEIGHTS_NAME}: the loading harness returned {type(out).__name__}")
     if "error" in out:
-        t.fail(f"{WEIGHTS_NAME}: {out['error']}")
+        msg, summary = _saved_error(out)
+        t.fail(msg, summary=summary)
     err = _score(t, out["pred"], Yh, f"{WEIGHTS_NAME}")
     Xtr, Ytr = load_train()
     mean_mm = _mean_pose_mpjpe(Ytr, Yh)
-    msg = (f"MPJPE of {WEIGHTS_NAME} on {len(Yh)} hidden clips: {err:.1f} mm (required: at most "
-           f"{SAVED_THRESHOLD_MM:.0f} mm; the mean pose scores {mean_mm:.0f} mm)")
+    msg = (f"MPJPE of {WEIGHTS_NAME} on {len(Yh)} hidden clips: {err:.1f} mm against the bar of "
+           f"{SAVED_THRESHOLD_MM:.0f} mm (the mean pose scores {mean_mm:.0f} mm, the reference's weights "
+           f"{REFERENCE_SAVED_MM:.0f} mm)")
     if err > SAVED_THRESHOLD_MM:
-        hint = ""
+        hint = (f" The weights fit your DeepDynamicModel, so the model's shape is right; the usual cause is too few "
+                f"epochs: train with the notebook's settings ({NOTEBOOK_EPOCHS} epochs) and save the model after "
+                f"training (part 5), then check its validation MPJPE in the notebook before you hand it in.")
         if err > mean_mm:
-            hint = (" Worse than the mean pose: does the model normalise the raw uint8 pixels itself? (the "
-                    "grader feeds raw clips, as the handout requires: no division by 255 outside the model)")
-        t.fail(msg + "." + hint, summary="the MPJPE of your saved model on the hidden clips is above the threshold"
-                                         + (" and worse than the mean pose: are the raw pixels normalised "
-                                            "inside the model?" if hint else ""))
+            hint += (" Worse than the mean pose: an untrained or barely trained model scores like that; if the "
+                     "notebook's validation MPJPE was good, the pixels were normalised outside the model (the grader "
+                     "feeds raw uint8 clips, as the handout requires: normalise inside forward).")
+        t.fail(msg + "." + hint,
+               summary="the MPJPE of your saved model on the hidden clips is above the bar: usually too few epochs"
+                       + (" (worse than the mean pose: also check that the model normalises the raw pixels "
+                          "itself)" if err > mean_mm else ""))
     t.note(msg)

@@ -26,13 +26,14 @@ import numpy as np
 
 from autograder.pose import hidden
 from tests.pose.helpers import REPO, make_tree
-from tests.pose.test_pose_variants import BUGGY, CORRECT
+from tests.pose.test_pose_variants import BUGGY, CORRECT, HANDOUT
 
 PER_FRAME = [("pose.py", "        self.lstm = nn.LSTM(hidden, hidden, batch_first=True)\n",
               "        self.lstm = nn.Sequential(nn.Linear(hidden, hidden), nn.Tanh())\n"),
              ("pose.py", "        seq, _ = self.lstm(feats)                                    # (B, T, hidden)\n",
               "        seq = self.lstm(feats)\n")]
-VARIANTS = {"reference": [], "per_frame": PER_FRAME, **{k: v[0] for k, v in BUGGY.items()}, **CORRECT}
+VARIANTS = {"reference": [], "per_frame": PER_FRAME, **{k: v[0] for k, v in BUGGY.items()}, **CORRECT,
+            **{k: v[0] for k, v in HANDOUT.items()}}
 
 
 def run(variant: str, seed: int, steps: int | None = None):

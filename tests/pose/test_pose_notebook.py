@@ -36,6 +36,14 @@ def test_student_notebook_has_no_answers():
     assert "solutions." not in src and "starter.pose" in src
     assert "accumulate what is constant over the clip" not in src  # written answers are cleared
     assert "Likely" not in src
+    # no architecture of the graded model (a per-frame copy of it) and no answer to 7b in the text
+    assert "PerFrameModel" not in src and "nn.Conv2d" not in src and "BatchNorm" not in src
+    assert "no past" not in src and "carries what the earlier frames" not in src
+
+
+def test_notebook_saves_the_weights_where_submit_packs_them():
+    src = "\n".join(c.source for c in mk.build().cells if c.cell_type == "code")
+    assert 'train.save_weights(model, WEIGHTS)' in src and '"starter" / "pose"' in src
 
 
 @pytest.mark.slow
@@ -49,4 +57,4 @@ def test_notebook_executes_in_fast_mode(tmp_path):
     assert not errors, errors
     text = json.dumps(nb)
     assert "mean-pose MPJPE" in text and "image/png" in text and "per-frame CNN" in text
-    assert (tmp_path / "pose_model.pt").is_file()
+    assert (tmp_path / "starter" / "pose" / "pose_model.pt").is_file()  # where `submit pose` packs it

@@ -35,7 +35,8 @@ def test_suite_metadata():
     checks = suite.checks()
     ids = {c.id for c in checks}
     assert {"pose.mpjpe", "pose.loss", "pose.model_shapes", "pose.model_batch_independent",
-            "pose.model_frames_aligned", "pose.model_uses_input", "pose.train", "pose.saved_model"} <= ids
+            "pose.model_frames_aligned", "pose.model_uses_past", "pose.model_uses_input", "pose.train",
+            "pose.saved_model"} <= ids
     assert all(c.part in suite.parts for c in checks)
     per_part = {}
     for c in checks:

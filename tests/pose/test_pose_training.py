@@ -60,9 +60,37 @@ def test_missing_or_wrong_weights_files_are_reported(tmp_path):
     torch.save([torch.zeros(3)], buf)
     r = grade(make_tree(tmp_path / "b", extra={"pose_model.pt": buf.getvalue()}), ids=["pose.saved_model"])
     r = r["pose.saved_model"]
-    assert r.status == "failed" and "not a state_dict" in r.message
-    r = grade(make_tree(tmp_path / "c", extra={"pose_model.pt": b"not a torch file"}), ids=["pose.saved_model"])
-    assert r["pose.saved_model"].status == "failed" and "could not be read" in r["pose.saved_model"].message
+    assert r.status == "failed" and "not a state dict" in r.message
+    rng = np.random.default_rng(0)
+    for name, data in (("c", b"not a torch file"), ("d", rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())):
+        r = grade(make_tree(tmp_path / name, extra={"pose_model.pt": data}), ids=["pose.saved_model"])
+        r = r["pose.saved_model"]
+        assert r.status == "failed" and "could not read pose_model.pt as a PyTorch state dict" in r.message
+        assert "weights_only" not in r.message and "Error" not in r.message  # no raw torch text, no unsafe advice
+    # saved from another version of the model
+    buf = io.BytesIO()
+    torch.save({"cnn.0.weight": torch.zeros(3)}, buf)
+    r = grade(make_tree(tmp_path / "e", extra={"pose_model.pt": buf.getvalue()}), ids=["pose.saved_model"])
+    assert r["pose.saved_model"].status == "failed" and "does not fit" in r["pose.saved_model"].message
+
+
+def test_under_trained_weights_are_told_their_score_and_too_few_epochs(tmp_path):
+    import sys
+
+    tree = make_tree(tmp_path)
+    sys.path.insert(0, str(tree))
+    try:
+        from solutions.pose import pose
+        torch.manual_seed(0)
+        buf = io.BytesIO()
+        torch.save(pose.DeepDynamicModel().state_dict(), buf)  # untrained: the right shape, no training
+    finally:
+        sys.path.remove(str(tree))
+    (tree / "starter" / "pose" / "pose_model.pt").write_bytes(buf.getvalue())
+    r = grade(tree, ids=["pose.saved_model"])["pose.saved_model"]
+    assert r.status == "failed", r.message
+    assert "mm against the bar of 150 mm" in r.message and "too few epochs" in r.message, r.message
+    assert r.message.index("too few epochs") < r.message.index("normalis") if "normalis" in r.message else True
 
 
 def test_thresholds_have_margin():

@@ -44,10 +44,18 @@ BUGGY = {
                             "pose.model_uses_input", "mean-pose"),
     "one_pose_per_clip": ([(P, RETURN, "        return self.head(both[:, -1]).reshape(B, N_JOINTS, 3)\n")],
                           "pose.model_shapes", "one pose per clip"),
+    # no temporal context: the LSTM replaced by a per-frame layer (the per-frame CNN of the card) ...
+    "per_frame_layer_instead_of_the_lstm": ([(P, LSTM, "        self.lstm = nn.Sequential(nn.Linear(hidden, hidden), "
+                                                       "nn.Tanh())\n"),
+                                             (P, RUN_LSTM, "        seq = self.lstm(feats)\n")],
+                                            "pose.model_uses_past", "no temporal context"),
+    # ... or the LSTM run on clips of one frame (every frame its own sequence)
+    "lstm_on_one_frame_clips": ([(P, RUN_LSTM, "        seq = self.lstm(feats.reshape(B * T, 1, -1))[0].reshape(B, T, -1)\n")],
+                                "pose.model_uses_past", "no temporal context"),
 }
 
 MODEL_CHECKS = ("pose.model_shapes", "pose.model_batch_independent", "pose.model_frames_aligned",
-                "pose.model_uses_input")
+                "pose.model_uses_past", "pose.model_uses_input")
 FUNCTION_CHECKS = ("pose.public.mpjpe", "pose.mpjpe", "pose.public.loss", "pose.loss")
 # correct-but-different: every check of its part passes
 CORRECT = {
@@ -122,3 +130,11 @@ def test_code_written_for_the_handout_gets_full_marks(name, tmp_path):
     res = grade(make_tree(tmp_path, patches), ids=list(ids))
     bad = {i: (r.status, r.message) for i, r in res.items() if r.status != "passed"}
     assert not bad, bad
+
+
+def test_any_temporal_model_has_temporal_context(tmp_path):
+    """A bidirectional LSTM (or any model whose frame t sees earlier frames) passes the temporal-context
+    check; whether its frames stay aligned is pose.model_frames_aligned's business."""
+    bi = [(P, LSTM, "        self.lstm = nn.LSTM(hidden, hidden // 2, batch_first=True, bidirectional=True)\n")]
+    r = grade(make_tree(tmp_path, bi), ids=["pose.model_uses_past"])["pose.model_uses_past"]
+    assert r.status == "passed", r.message

@@ -115,6 +115,10 @@ from solutions.pose.plotting import plot_history, show_clip
 
 FAST = os.environ.get("POSE_FAST") == "1"   # CI: tiny runs
 train.configure_torch(threads=2)
+from pathlib import Path
+# pose_model.pt goes next to your code (starter/pose/): `python -m autograder submit pose` packs it from there
+HW_DIR = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "starter" / "pose").is_dir()), None)
+WEIGHTS = (HW_DIR / "starter" / "pose" if HW_DIR else Path(pose.__file__).parent) / "pose_model.pt"
 Xtr, Ytr = data.load_clips("train")
 Xva, Yva = data.load_clips("valid")
 if FAST:
@@ -160,7 +164,9 @@ Implement `DeepDynamicModel` (its docstring gives the layers). It takes the raw 
 clips `(B, 8, H, W, 3)` and normalises them itself (never divide the data by 255 outside
 the model: the grader feeds raw clips). The CNN processes the `B * 8` frames as one
 batch; the LSTM (`batch_first=True`) runs over the 8 frames of each clip; the MLP maps
-each frame's hidden state to 51 numbers, reshaped to `(17, 3)`.
+each frame's hidden state to 51 numbers, reshaped to `(17, 3)`. The checks include that the
+prediction for a frame depends on the earlier frames of its clip (temporal context) and on
+no other clip of the batch.
 """),
         code("""
 model = pose.DeepDynamicModel()
@@ -171,9 +177,10 @@ print("parameters:", n_params, "| output:", tuple(out.shape))
 """),
         graded("pose.public.model_shape", 2, hidden=False),
         graded("pose.model_shapes", 2, hidden=True),
-        graded("pose.model_batch_independent", 3, hidden=True),
-        graded("pose.model_frames_aligned", 3, hidden=True),
-        graded("pose.model_uses_input", 2, hidden=True),
+        graded("pose.model_batch_independent", 2, hidden=True),
+        graded("pose.model_frames_aligned", 2, hidden=True),
+        graded("pose.model_uses_past", 3, hidden=True),
+        graded("pose.model_uses_input", 1, hidden=True),
         md("""
 ## 4. Training (10 points)
 
@@ -201,43 +208,36 @@ fig = show_clip(Xva[1], Yva[1], pred[1], frames=(0, 2, 4, 7))
 """),
         graded("pose.train", 10, hidden=True),
         md(f"""
-### Does the LSTM help? A per-frame CNN
+### Does the LSTM help? The same network, one frame at a time
 
-The same network with the LSTM replaced by a per-frame layer of the same width sees one
-frame at a time. About a third of the frames here are degraded (strong motion blur, a dark
-noisy frame or strong sensor noise) and some clips have an occluder sliding across: a
-single frame is then ambiguous, while the LSTM can carry the pose (and the body's size and
-the viewpoint, which do not change within a clip) from the earlier frames.
+To see what the LSTM adds, train your own `DeepDynamicModel` on clips cut into one-frame
+pieces: `OneFrameAtATime` below feeds every frame to the model as a clip of length 1, so the
+LSTM never sees more than one frame (the rest of the network is unchanged). Train it with
+the same settings, then compare it with your CNN + LSTM and the mean pose on the validation
+clips, overall and frame by frame (the plot on the right): this is the evidence for
+question 7b.
 
-Measured on the grader's hidden clips after the grader's 600 steps, over several seeds:
-mean pose {_seeds("mean pose")} mm; per-frame CNN {_seeds("per-frame CNN")} mm;
-CNN + LSTM {_seeds("CNN + LSTM")} mm. The cells below train the per-frame CNN with the same
-settings as your model and compare the three on the validation clips, overall and frame
-by frame: frame 0 has no earlier frame, so the LSTM can only help from frame 1 on.
+For reference, the grader's measurements on its hidden clips after its 600 steps, over
+several seeds: mean pose {_seeds("mean pose")} mm; the network without temporal context
+{_seeds("per-frame CNN")} mm; CNN + LSTM {_seeds("CNN + LSTM")} mm.
 """),
         code("""
 from torch import nn
 
-class PerFrameModel(nn.Module):
-    \"\"\"The reference architecture with the LSTM replaced by a per-frame layer: no temporal context.\"\"\"
-    def __init__(self, hidden=128):
+class OneFrameAtATime(nn.Module):
+    \"\"\"Your DeepDynamicModel applied to every frame of a clip separately (clips of length 1).\"\"\"
+    def __init__(self):
         super().__init__()
-        blocks, chans = [], (3, 16, 32, 64)
-        for c_in, c_out in zip(chans[:-1], chans[1:]):
-            blocks += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(), nn.MaxPool2d(2)]
-        self.cnn = nn.Sequential(*blocks, nn.Flatten(), nn.Linear(64 * 4 * 4, hidden), nn.ReLU())
-        self.per_frame = nn.Sequential(nn.Linear(hidden, hidden), nn.Tanh())   # instead of the LSTM
-        self.head = nn.Sequential(nn.Linear(2 * hidden, 256), nn.ReLU(), nn.Linear(256, 51))
+        self.inner = pose.DeepDynamicModel()
 
     def forward(self, x):
-        B, T, H, W, C = x.shape
-        frames = x.float().div(255.0).sub(0.5).permute(0, 1, 4, 2, 3).reshape(B * T, C, H, W)
-        feats = self.cnn(frames).reshape(B, T, -1)
-        return self.head(torch.cat([feats, self.per_frame(feats)], dim=-1)).reshape(B, T, 17, 3)
+        B, T = x.shape[:2]
+        out = self.inner(x.reshape(B * T, 1, *x.shape[2:]))     # B * T clips of one frame
+        return out.reshape(B, T, *out.shape[2:])
 
 t0 = time.time()
 train.seed_everything(0)
-frame_model = PerFrameModel()
+frame_model = OneFrameAtATime()
 hist_frame = train.train(frame_model, Xtr, Ytr, Xva, Yva, epochs=EPOCHS, batch_size=32, lr=2e-3, seed=0)
 print(f"{time.time() - t0:.0f} s")
 """),
@@ -267,13 +267,16 @@ fig.tight_layout()
         md("""
 ## 5. Save the model (8 points)
 
-Hand in `pose_model.pt` next to your `pose.py`. The grader loads it into your
-`DeepDynamicModel()` with `torch.load(..., weights_only=True)` and scores it on hidden
-clips you never had.
+The cell below saves your trained model as `starter/pose/pose_model.pt`, next to your
+`pose.py`: `python -m autograder submit pose` packs it from there (and refuses to pack
+without it). The grader loads it into your `DeepDynamicModel()` with
+`torch.load(..., weights_only=True)` and scores it on hidden clips you never had, with the
+same bar as part 4. Run this cell again after every training run you want to hand in.
 """),
         code("""
-train.save_weights(model, "pose_model.pt")
-check = train.load_weights(pose.DeepDynamicModel(), "pose_model.pt")
+train.save_weights(model, WEIGHTS)
+print("saved", WEIGHTS)
+check = train.load_weights(pose.DeepDynamicModel(), WEIGHTS)
 print("reloaded: validation MPJPE", round(pose.mpjpe(Yva, train.predict(check, Xva)), 1), "mm")
 """),
         graded("pose.saved_model", 8, hidden=True),
@@ -340,7 +343,8 @@ def execute(nb, timeout: int = 1800, cwd: Path | None = None, fast: bool = False
     """Run every cell except the graded test cells (they grade ``starter/pose``, the stubs
     in this repository, not the reference) in ``cwd`` (default: a temporary folder, where
     ``pose_model.pt`` is written). ``fast``: with ``POSE_FAST=1`` (tiny training runs).
-    Outputs are written into ``nb`` in place."""
+    Outputs are written into ``nb`` in place. ``cwd`` gets a ``starter/pose/`` (a copy of the
+    reference) unless it has one: the notebook saves ``pose_model.pt`` there, as a student's does."""
     import os
 
     from nbclient import NotebookClient
@@ -348,6 +352,10 @@ def execute(nb, timeout: int = 1800, cwd: Path | None = None, fast: bool = False
     run = nbformat.from_dict(nb)
     run.cells = [c for c in run.cells if not is_graded_test(c)]
     work = Path(cwd) if cwd is not None else Path(tempfile.mkdtemp(prefix="pose-nb-"))
+    if not (work / "starter" / HW).is_dir():
+        shutil.copytree(REPO / "solutions" / HW, work / "starter" / HW,
+                        ignore=shutil.ignore_patterns("notebooks", "__pycache__", "*.pyc"))
+        (work / "starter" / "__init__.py").touch()
     old = os.environ.get("POSE_FAST")
     if fast:
         os.environ["POSE_FAST"] = "1"
