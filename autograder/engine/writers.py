@@ -103,6 +103,19 @@ def _cases_text(c, *, student: bool = True) -> list[str]:
     return out
 
 
+_CASES_HEAD = re.compile(r"^\d+ of \d+ cases passed\.$")
+
+
+def _message(c, *, student: bool = True) -> str:
+    """A check's message as a student sees it, each failing case said once: a check made of
+    cases keeps only its head line ("2 of 3 cases passed."), since the case list follows."""
+    msg = clean_paths((c.feedback() if student else c.message) or ("" if c.passed else c.status))
+    lines = msg.splitlines()
+    if getattr(c, "cases", None) and lines and _CASES_HEAD.match(lines[0].strip()):
+        return lines[0].strip()
+    return msg
+
+
 def _manual_line(manual_points: float, manual_scores: dict | None) -> str:
     if not manual_points:
         return ""
@@ -185,7 +198,7 @@ def _md_cell(text: str) -> str:
 
 
 def _feedback(c) -> str:
-    msg = clean_paths(c.feedback() or ("" if c.passed else c.status))
+    msg = _message(c)
     cases = _cases_text(c)
     if cases:
         msg = (msg + "\n" if msg and not c.passed else "") + "\n".join(cases)
@@ -225,10 +238,27 @@ def to_markdown(result: SubmissionResult, title: str = "", *, parts: dict | None
     return "\n".join(out) + "\n"
 
 
-_CSS = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;"
+_CSS = ("body{font-family:system-ui,sans-serif;font-size:16px;line-height:1.45;max-width:70em;margin:2em auto;"
+        "padding:0 1em;color:#222}"
+        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.35em .55em;"
         "vertical-align:top;text-align:left}tr.passed td:first-child{color:#080}tr.failed td:first-child"
-        "{color:#b00}pre{white-space:pre-wrap;margin:0;font-size:.9em}.note{color:#555}")
+        "{color:#b00}"
+        # a failure's message: body-size text on a tinted block, wrapped; code keeps its columns
+        ".msg{white-space:pre-wrap;overflow-wrap:anywhere;font-size:1em;margin:0 0 .3em}"
+        "tr.failed .msg{background:#fff4f4;border-left:4px solid #c33;padding:.4em .6em}"
+        "pre{white-space:pre-wrap;margin:0;font-size:.95em;font-family:ui-monospace,Menlo,Consolas,monospace}"
+        "ul.cases{margin:.2em 0;padding-left:1.2em}ul.cases li{margin:.15em 0}li.case-failed{color:#900}"
+        ".note{color:#555}")
+# the gradebook: wide tables scroll sideways inside their box, with the student and the totals
+# (moved next to the student) pinned at the left
+_GRADEBOOK_CSS = ("body{font-family:system-ui,sans-serif;font-size:15px;margin:1.5em;color:#222}"
+                  ".scroll{overflow-x:auto;max-width:100%}table{border-collapse:separate;border-spacing:0}"
+                  "td,th{border:1px solid #ccc;padding:.3em .5em;white-space:nowrap;text-align:left;"
+                  "background:#fff}th{background:#f3f3f3;position:sticky;top:0}"
+                  "td.pin,th.pin{position:sticky;z-index:1;background:#f8f8ff}th.pin{z-index:2}"
+                  "td.total,th.total{font-weight:bold}")
+# gradebook columns shown first in HTML (after the student's id), in this order
+GRADEBOOK_FRONT = ("total", "max", "autograded", "autograded max", "by hand", "by hand max", "status")
 
 
 def _bar_svg(score: float, points: float) -> str:
@@ -257,14 +287,17 @@ def to_html(result: SubmissionResult, title: str = "", *, parts: dict | None = N
         for c in result.checks:
             if c.part != part:
                 continue
-            msg = clean_paths(c.feedback() or ("" if c.passed else c.status))
+            msg = _message(c)
             cls = "passed" if c.status == PASSED else "failed"
             hid = " <em>(hidden)</em>" if c.hidden else ""
             cases = _cases_text(c)
-            case_html = ("<ul class=\"cases\">" + "".join(f"<li>{e(x)}</li>" for x in cases) + "</ul>") if cases else ""
+            case_html = ("<ul class=\"cases\">" + "".join(
+                f"<li class=\"case-{'passed' if x.startswith(_mark(True)) else 'failed'}\">{e(x)}</li>"
+                for x in cases) + "</ul>") if cases else ""
+            msg_html = f"<div class=\"msg\">{e(msg)}</div>" if msg and not c.passed else ""
             rows.append(f"<tr class=\"{cls}\"><td>{_mark(c.passed)}</td><td>{e(c.name)}{hid}<br><span class=\"note\">"
                         f"{e(c.description)}</span></td><td>{_pts(c.score)} / {_pts(c.points)}</td>"
-                        f"<td><pre>{e(msg) if not c.passed or not cases else ''}</pre>{case_html}</td></tr>")
+                        f"<td>{msg_html}{case_html}</td></tr>")
         sections.append(f"<h2>{e(head)} <small>({_pts(s)} / {_pts(m)})</small></h2>\n<table><tr><th></th><th>check</th>"
                         f"<th>points</th><th>feedback</th></tr>\n" + "\n".join(rows) + "\n</table>")
     err = f"<div class=\"note\"><pre>{e(clean_paths(result.error))}</pre></div>" if result.error else ""
@@ -293,10 +326,31 @@ def gradebook(header: list[str], rows: list[list], fmt: str, title: str = "") ->
         out += ["| " + " | ".join(_md_cell(str(v)) for v in r) + " |" for r in rows]
         return "\n".join(out) + "\n"
     e = html.escape
-    body = "\n".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in r) + "</tr>" for r in rows)
+    # the totals first (right after the student's id and name), pinned with them while the
+    # per-part columns scroll: a gradebook of 30 parts still shows its totals at 1200 px
+    ids = [i for i, h in enumerate(header) if h in ("student", "name")][:2] or [0]
+    front = ids + [header.index(h) for h in GRADEBOOK_FRONT if h in header]
+    order = front + [i for i in range(len(header)) if i not in front]
+    pinned = [i for i in front if header[i] in ("student", "name", "total", "max")]
+    style = {}  # sticky columns: each one's width estimated from its longest text, offsets summed
+    x = 0.0
+    for i in pinned:
+        longest = max([len(str(header[i]))] + [len(str(r[i])) for r in rows if i < len(r)])
+        width = 0.6 * min(longest, 28)  # em: about 0.6 em a character
+        style[i] = f' style="left:{x:.1f}em;min-width:{width:.1f}em;max-width:{width:.1f}em"'
+        x += width + 1.1  # plus the cell's padding and border
+
+    def cell(tag, i, v):
+        cls = (["pin"] if i in style else []) + (["total"] if header[i] in ("total", "max") else [])
+        attr = (' class="' + " ".join(cls) + '"' if cls else "") + style.get(i, "")
+        return f"<{tag}{attr}>{e(str(v))}</{tag}>"
+
+    head = "".join(cell("th", i, header[i]) for i in order)
+    body = "\n".join("<tr>" + "".join(cell("td", i, r[i] if i < len(r) else "") for i in order) + "</tr>"
+                     for r in rows)
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Gradebook: {e(title)}</title>"
-            f"<style>{_CSS}</style></head><body>\n<h1>Gradebook: {e(title)}</h1>\n<table><tr>"
-            + "".join(f"<th>{e(h)}</th>" for h in header) + f"</tr>\n{body}\n</table>\n</body></html>\n")
+            f"<style>{_GRADEBOOK_CSS}</style></head><body>\n<h1>Gradebook: {e(title)}</h1>\n"
+            f"<div class=\"scroll\"><table><tr>{head}</tr>\n{body}\n</table></div>\n</body></html>\n")
 
 
 def check_table(result: SubmissionResult, *, width: int | None = None) -> str:
@@ -307,8 +361,8 @@ def check_table(result: SubmissionResult, *, width: int | None = None) -> str:
     for c in result.checks:
         lines.append(f"{_mark(c.passed)} {c.name:<{namew}}  {_pts(c.score):>4}/{_pts(c.points):<4} "
                      f"{'' if c.passed else c.status}")
-        msg = clean_paths(c.feedback())
-        body = (msg.splitlines() if msg and not c.passed else []) + _cases_text(c)
+        msg = _message(c) if not c.passed else ""
+        body = (msg.splitlines() if msg and msg != c.status else []) + _cases_text(c)
         for ln in body[:60]:
             if len(ln) <= width - 6:  # short lines as they are (code and carets keep their alignment)
                 lines.append("      " + ln)
