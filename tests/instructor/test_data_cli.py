@@ -1,0 +1,38 @@
+"""`course data <homework>`: every dataset and grader cache of a homework, up front, in the one
+folder it names ($NNCOURSE_DATA), one step at a time."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from autograder.cli.data import homework_steps
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_homework_lists_its_datasets_then_its_grader_caches():
+    labels = [label for label, _ in homework_steps("nist36")]
+    assert labels == ["dataset nist36", "dataset cifar10", "nist36 grader caches"]
+    assert [label for label, _ in homework_steps("lenet")] == ["dataset mnist"]
+    assert homework_steps("fer")[-1][0] == "fer grader caches"
+
+
+def test_data_for_a_homework_writes_into_nncourse_data_and_says_where(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "NNCOURSE_DATA": str(tmp_path / "mine"), "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "autograder", "data", "lenet", "--no-progress"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-2000:]
+    assert f"data and grader caches: {tmp_path / 'mine'} ($NNCOURSE_DATA)" in out
+    assert "dataset mnist: ready" in out
+    assert (tmp_path / "mine" / "mnist" / "mnist_all.mat").is_file()
+
+
+def test_without_nncourse_data_the_folder_is_named_not_silent(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "autograder", "data"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0
+    assert f"data and grader caches: {REPO / 'data'} ($NNCOURSE_DATA is not set" in proc.stdout
+    assert "homeworks" in proc.stdout
