@@ -177,6 +177,21 @@ FORWARD_CASES = [("batch of 1, 6 -> 4", 1, 6, 4, "sigmoid", 1.0), ("7x13 -> 5", 
                  ("softmax activation, 3x4 -> 5", 3, 4, 5, "softmax", 1.0)]
 
 
+def _own_activation(t: Context, kind, pre, post, case):
+    """One mistake, one charge: forward receives the student's own ``sigmoid`` / ``softmax``.
+    Where that activation differs from the reference (charged in its own check), forward is
+    judged with the student's activation applied to the right pre-activation, and says so."""
+    try:
+        own = np.asarray(t.call(f"{NN}:{kind}", pre), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - a broken activation: judged against the reference
+        return post
+    if own.shape != post.shape or not np.all(np.isfinite(own)) or np.allclose(own, post, rtol=1e-4, atol=1e-6):
+        return post
+    t.note(f"forward ({case}): your {kind} differs from the reference (that costs points in nist36.{kind} only), so "
+           f"forward was judged with your own {kind} applied to X @ W + b")
+    return own
+
+
 @check("nist36.forward", part="Q2.2.1", points=3, timeout=60)
 def forward(t: Context):
     """forward: output and cache (X, pre_act, post_act) for several shapes and activations"""
@@ -188,6 +203,8 @@ def forward(t: Context):
             pre = X @ params["WL1"] + params["bL1"]
             post = acts[kind](pre)
             m = {"forgot the bias": acts[kind](X @ params["WL1"]), "returned the pre-activation": pre}
+            if kind in ("sigmoid", "softmax"):
+                post = _own_activation(t, kind, pre, post, name)
             _close(t, out, post, name="post_act", what=f"forward ({name})", mistakes=m)
             cache = p.get("cache_L1")
             t.assert_true(isinstance(cache, (tuple, list)) and len(cache) == 3,
@@ -318,6 +335,29 @@ def get_random_batches(t: Context):
             C.assert_batches(t, got, x, y, bs, name)
 
 
+def _own_upstream(t: Context, x, y, params, lr, loss, ref_p, case):
+    """One mistake, one charge: train_step runs on the student's forward, softmax, loss and
+    backwards. Where the student's ``backprop`` (the provided glue over those functions) gives
+    another loss or other gradients than the reference (charged in Q2.2-Q2.3), train_step is
+    judged on them: the loss backprop returns, and ``params[k] - lr * gradient``."""
+    try:
+        own, p = t.call_with_args("nist36.run_q2:backprop", x, y, {k: v.copy() for k, v in params.items()})
+        own_loss = float(np.asarray(own[0], dtype=np.float64))
+        grads = {k: np.asarray(p[2]["grad_" + k], dtype=np.float64) for k in ("Wlayer1", "blayer1", "Woutput",
+                                                                             "boutput")}
+    except Exception:  # noqa: BLE001 - a broken upstream: judged against the reference
+        return loss, ref_p
+    own_p = {k: params[k] - lr * g for k, g in grads.items()}
+    same = np.isclose(own_loss, loss, rtol=1e-6, atol=1e-9) and all(
+        g.shape == ref_p[k].shape and np.allclose(own_p[k], ref_p[k], rtol=1e-6, atol=1e-9) for k, g in grads.items())
+    if same or not np.isfinite(own_loss) or not all(np.all(np.isfinite(g)) for g in grads.values()):
+        return loss, ref_p
+    t.note(f"train_step ({case}): your forward / softmax / compute_loss_and_acc / backwards give another loss or other "
+           "gradients than the reference (that costs points in their own checks only), so train_step was judged on "
+           "them: the loss backprop returns, and params[k] - learning_rate * params['grad_' + k]")
+    return own_loss, dict(ref_p, **own_p)
+
+
 @check("nist36.train_step", part="Q2.4", points=3, timeout=60)
 def train_step(t: Context):
     """train_step: the loss before the step and the SGD update of the four parameters"""
@@ -331,6 +371,7 @@ def train_step(t: Context):
             got, args = t.call_with_args("nist36.run_q2:train_step", x, y, params, lr)
             newp = args[2]
             t.assert_true(isinstance(got, (tuple, list)) and len(got) == 2, "train_step must return (loss, acc)")
+            loss, ref_p = _own_upstream(t, x, y, params, lr, loss, ref_p, name)
             _close(t, np.asarray(got[0], dtype=float), loss, name="loss", what=name,
                            mistakes={"returned the average loss; return the batch's total": loss / n if n > 1 else None})
             for k in ("Wlayer1", "blayer1", "Woutput", "boutput"):
@@ -426,13 +467,23 @@ def confusion_matrix(t: Context):
 # ----------------------------------------------------------------------------------
 # Q4 OCR on the pages
 # ----------------------------------------------------------------------------------
-@check("nist36.find_letters", part="Q4.2", points=10, timeout=180, memory_mb=4096)
+# 8 GB of address space: the sandbox preloads torch (gigabytes of reserved address space), and a
+# page enlarged 3x takes about 450 MB more; with 4 GB the enlarged pages crashed the process
+@check("nist36.find_letters", part="Q4.2", points=10, timeout=300, memory_mb=8192)
 def find_letters(t: Context):
-    """findLetters on the four pages: at least 95% of the characters found (IoU >= 0.5), few spurious boxes"""
+    """findLetters on the four pages (at their size, or enlarged 2x / 3x as the handout's photos are): at least 95%
+    of the characters found (IoU >= 0.5), few spurious boxes; and bw white paper, black characters"""
+    found = []
     for name, image, truth in C.pages():
-        with t.case(f"page {name}"):
-            got = t.call("nist36.q4:findLetters", image)
-            C.assert_detection(t, got, image, truth, name)
+        with t.case(f"page {name}: boxes"):
+            res, scale, tried = C.find_on_page(t, image, truth)
+            found.append((name, res))
+            C.assert_page_boxes(t, res, scale, tried, truth, name)
+    # bw's polarity and range are their own case: an inverted bw does not cost the boxes' points
+    with t.case("bw: floats in [0, 1], the page's size, white (1) paper and black (0) characters"):
+        t.assert_true(found, "findLetters returned nothing on any page")
+        for name, res in found:
+            C.assert_bw(t, res, name)
 
 
 @check("nist36.group_rows", part="Q4.4", points=1, timeout=30)
@@ -447,19 +498,24 @@ def group_rows(t: Context):
                           summary="the lines (or their order) differ from the expected ones")
 
 
-@check("nist36.read_page", part="Q4.4", points=7, timeout=240, memory_mb=4096)
+@check("nist36.read_page", part="Q4.4", points=7, timeout=600, memory_mb=8192)
 def read_page(t: Context):
-    """read_page with a trained network: 80% of all characters read correctly (70% on each page)"""
+    """read_page with a trained network: 80% of all characters of the four pages read correctly, and at least 70% on
+    each page (pages at their size, or enlarged 2x / 3x as the handout's photos are)"""
     params = C.reference_network()
     pages = C.pages()
-    out = t.probe(f"{PROBES}:read_pages", [img for _n, img, _t in pages], params)
-    t.assert_true(isinstance(out, list) and len(out) == len(pages), "read_page returned nothing usable")
-    for (name, _img, truth), res in zip(pages, out):
+    counts = {name: (0, len(truth["chars"])) for name, _i, truth in pages}
+    for name, image, truth in pages:
         with t.case(f"page {name}"):
-            C.assert_reading(t, res, truth, name)
+            res, scale, how = C.read_on_page(t, image, truth, name, params)
+            truth_s = C.scaled_truth(truth, scale)
+            counts[name] = C.reading_rate(res, truth_s)
+            if scale != 1:
+                t.note(f"page {name}: read on the page enlarged {scale}x (the handout's photos are larger than these "
+                       "pages); that counts in full")
+            C.assert_reading(t, res, truth_s, name)
     with t.case("the four pages together"):
-        counts = [C.reading_rate(res, truth) for (_n, _i, truth), res in zip(pages, out)]
-        rate = sum(c for c, _ in counts) / sum(n for _, n in counts)
+        rate = sum(c for c, _ in counts.values()) / sum(n for _, n in counts.values())
         t.assert_true(rate >= C.READ_THRESHOLD, f"{rate:.1%} of all characters read correctly (needed: "
                       f"{C.READ_THRESHOLD:.0%})", summary=f"fewer than {C.READ_THRESHOLD:.0%} of all characters "
                       "read correctly")

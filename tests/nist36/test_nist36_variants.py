@@ -2,8 +2,8 @@
 message naming the mistake; correct-but-different versions get full marks."""
 import pytest
 
-from .helpers import grade, make_tree
-from .variants import BUGGY, CORRECT
+from .helpers import SLOW, grade, make_tree
+from .variants import BUGGY, CORRECT, HANDOUT, ONE_CHARGE
 
 
 @pytest.mark.parametrize("name", sorted(BUGGY))
@@ -24,3 +24,26 @@ def test_correct_variant_gets_full_marks(name, tmp_path):
     for check_id, result in grade(tree, ids=ids).items():
         assert result.status == "passed" and result.score == result.points, (name, check_id, result.message,
                                                                              result.cases)
+
+
+@pytest.mark.parametrize("name", sorted(ONE_CHARGE))
+def test_a_mistake_is_charged_once(name, tmp_path):
+    """The upstream function's check charges the mistake; the downstream checks are judged on the
+    student's own upstream, give full marks and say why."""
+    patches, upstream, downstream = ONE_CHARGE[name]
+    results = grade(make_tree(tmp_path, patches), ids=[upstream, *downstream])
+    assert results[upstream].score < results[upstream].points, (name, upstream)
+    for cid in downstream:
+        r = results[cid]
+        assert r.score == r.points, (name, cid, r.message, r.cases)
+        assert "costs points in" in r.message, (name, cid, r.message)
+
+
+FAST_HANDOUT = {k: v for k, v in HANDOUT.items() if not set(v[1]) & set(SLOW)}
+
+
+@pytest.mark.parametrize("name", sorted(FAST_HANDOUT))
+def test_code_written_for_the_handout_gets_full_marks(name, tmp_path):
+    patches, ids = HANDOUT[name]
+    for check_id, result in grade(make_tree(tmp_path, patches), ids=ids).items():
+        assert result.score == result.points, (name, check_id, result.message, result.cases)

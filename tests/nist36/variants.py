@@ -5,6 +5,7 @@ realistic mistake each. CORRECT: name -> (patches, check ids that must give full
 Patches are ``(file, old, new)`` with ``old`` occurring exactly once in the reference.
 """
 N, T, Q2, Q3, Q4, Q5 = "nn.py", "theory.py", "run_q2.py", "run_q3.py", "run_q4.py", "run_q5.py"
+F = "q4.py"
 
 BUGGY = {
     "sigmoid_deriv_at_pre_activation": (
@@ -89,6 +90,11 @@ BUGGY = {
         [(Q5, "psnr = float(np.mean([peak_signal_noise_ratio(a, b, data_range=1.0) for a, b in zip(x, recon)]))",
           "psnr = float(peak_signal_noise_ratio(x, recon, data_range=1.0))")],
         "nist36.average_psnr", "whole set"),
+    # bw's polarity is its own case of Q4.2: the boxes keep their 8 of 10 points
+    # (tests/nist36/test_nist36_variants.py checks the partial score)
+    "find_letters_bw_inverted": (
+        [(F, "    bw = 1.0 - ink.astype(np.float64)\n", "    bw = ink.astype(np.float64)\n")],
+        "nist36.find_letters", "inverted"),
     "group_rows_unsorted_within_line": (
         [(Q4, "    rows = [sorted(r, key=lambda i: b[i, 1]) for r in rows]\n", "")],
         "nist36.group_rows", "lines"),
@@ -137,4 +143,81 @@ CORRECT = {
         [(T, "    x = np.asarray(x, dtype=np.float64)\n    return 2.0 / (1.0 + np.exp(-2.0 * x)) - 1.0\n",
           "    return 2 * sigmoid(2 * np.asarray(x, dtype=float)) - 1\n")],
         ["nist36.q1_6_tanh"]),
+}
+
+
+# ----------------------------------------------------------------------------------------
+# Correct code written for the original handout (16-720 HW5): its sample code, its photos'
+# scale, its conventions. Same format as CORRECT; read by tests/nist36/test_nist36_variants.py
+# and benchmarks/validity.py (column "correct code written for the handout").
+# ----------------------------------------------------------------------------------------
+FIND_SOLUTION = (
+    "    img = np.asarray(image)\n"
+    "    img = img.astype(np.float64) / 255.0 if img.dtype == np.uint8 else img.astype(np.float64)\n")
+FIND_REST = "    bw = 1.0 - ink.astype(np.float64)\n"
+
+
+def _find_letters(body):
+    """Patches replacing the reference findLetters' body by ``body`` (which sets bboxes and bw)."""
+    return [(F, FIND_SOLUTION, body + "    return bboxes, bw\n" + FIND_SOLUTION)]
+
+
+HANDOUT = {
+    # the handout's own sample findLetters, ported to current scikit-image (channel_axis)
+    "find_letters_handout_sample": (
+        _find_letters(
+            "    import skimage.restoration\n"
+            "    image = skimage.restoration.denoise_bilateral(image, channel_axis=-1)\n"
+            "    gray = skimage.color.rgb2gray(image)\n"
+            "    thresh = skimage.filters.threshold_otsu(gray)\n"
+            "    bw = skimage.morphology.closing(gray < thresh, np.ones((7, 7), dtype=bool))\n"
+            "    label_image = skimage.morphology.label(bw, connectivity=2)\n"
+            "    props_region = skimage.measure.regionprops(label_image)\n"
+            "    mean_area = sum(r.area for r in props_region) / len(props_region)\n"
+            "    for region in props_region:\n"
+            "        if region.area > 0.5 * mean_area:\n"
+            "            bboxes.append(region.bbox)\n"
+            "    bw = (~bw).astype(float)\n"),
+        ["nist36.find_letters"]),
+    # fixed-pixel constants sized for the handout's multi-megapixel photos (characters 2-3 times
+    # the embedded pages' 48 px): misses characters at 1x, finds them all at 2x and 3x
+    "find_letters_fixed_pixels_for_handout_photos": (
+        _find_letters(
+            "    gray = skimage.filters.gaussian(skimage.color.rgb2gray(image), sigma=2)\n"
+            "    ink = gray < skimage.filters.threshold_otsu(gray)\n"
+            "    ink = skimage.morphology.closing(ink, np.ones((9, 9), dtype=bool))\n"
+            "    ink = skimage.morphology.remove_small_objects(ink, 600)\n"
+            "    for r in skimage.measure.regionprops(skimage.measure.label(ink, connectivity=2)):\n"
+            "        bboxes.append(r.bbox)\n"
+            "    bw = (~ink).astype(float)\n"),
+        ["nist36.find_letters", "nist36.read_page"]),
+    # boxes as tuples (regionprops' bbox), bw as 1 - a bool image, a dilation before labelling,
+    # speck removal by box height with a handout-scale constant (80 px: the embedded pages'
+    # characters are 41-65 px high, so this detector needs the page enlarged 2x)
+    "find_letters_dilation_and_height_cut": (
+        _find_letters(
+            "    gray = skimage.color.rgb2gray(image)\n"
+            "    ink = gray < skimage.filters.threshold_otsu(gray)\n"
+            "    ink = skimage.morphology.dilation(ink, skimage.morphology.disk(3))\n"
+            "    regions = skimage.measure.regionprops(skimage.measure.label(ink, connectivity=2))\n"
+            "    for r in regions:\n"
+            "        if r.bbox[2] - r.bbox[0] >= 80:\n"
+            "            bboxes.append(r.bbox)\n"
+            "    bw = 1.0 - ink\n"),
+        ["nist36.find_letters"]),
+}
+
+# One mistake, one charge: name -> (patches, the check that charges the mistake, downstream
+# checks that must still give full marks because they are judged on the student's own (or the
+# reference's) upstream and say so).
+ONE_CHARGE = {
+    "loss_mean": (
+        [(N, "loss = float(-np.sum(y * np.log(probs)))", "loss = float(-np.sum(y * np.log(probs)) / y.shape[0])")],
+        "nist36.compute_loss_and_acc", ["nist36.train_step"]),
+    "sigmoid_off_by_a_constant": (
+        [(N, "    res[pos] = 1.0 / (1.0 + np.exp(-x[pos]))\n", "    res[pos] = 1.0 / (1.0 + np.exp(-x[pos])) + 0.01\n")],
+        "nist36.sigmoid", ["nist36.forward"]),
+    "softmax_over_columns": (
+        [(N, "res = e / np.sum(e, axis=1, keepdims=True)", "res = e / np.sum(e, axis=0, keepdims=True)")],
+        "nist36.softmax", ["nist36.forward"]),
 }
