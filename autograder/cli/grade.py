@@ -85,11 +85,43 @@ def register(sub):
     p.add_argument("--no-progress", action="store_true", help="no progress output")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", help="grade on an existing Dask cluster (e.g. "
-                       "tcp://10.0.0.5:8786), one task per submission; each worker needs the course installed "
-                       "and runs as root for the sandbox (see README, Grading on a cluster)")
+                       "tls://10.0.0.5:8786) over mutual TLS, one task per submission; each worker needs the course "
+                       "installed, runs as root for the sandbox and is started with --preload autograder.engine.cluster "
+                       "(see README, Grading on a cluster)")
     where.add_argument("--cluster", metavar="local[:N]", help="grade on a Dask LocalCluster of N worker processes "
-                       "on this machine (default N: half the CPUs)")
+                       "on this machine (default N: half the CPUs), over mutual TLS with keys made for the run")
+    tls = p.add_argument_group("--scheduler security (default: Dask's distributed.comm.tls config)")
+    tls.add_argument("--tls-ca-file", metavar="PEM", help="the cluster's CA certificate")
+    tls.add_argument("--tls-cert", metavar="PEM", help="this client's certificate (signed by that CA)")
+    tls.add_argument("--tls-key", metavar="PEM", help="its private key (mode 600; omit if the certificate file holds it)")
+    tls.add_argument("--unsafe-plain-tcp", action="store_true", help="accept a tcp:// scheduler: anyone who reaches "
+                     "it can run code as root on the workers and change grades (a warning is printed)")
     return p
+
+
+def cluster_target(args):
+    """``--cluster`` / ``--scheduler`` and their security options, checked: what ``grade_batch`` takes."""
+    tls_opts = [o for o, v in (("--tls-ca-file", getattr(args, "tls_ca_file", None)),
+                               ("--tls-cert", getattr(args, "tls_cert", None)),
+                               ("--tls-key", getattr(args, "tls_key", None)),
+                               ("--unsafe-plain-tcp", getattr(args, "unsafe_plain_tcp", False))) if v]
+    if tls_opts and not getattr(args, "scheduler", None):
+        raise UsageError(f"{', '.join(tls_opts)}: only with --scheduler (--cluster local makes its own keys)")
+    if getattr(args, "cluster", None):
+        from ..engine.cluster import parse_local
+
+        if parse_local(args.cluster) is None:
+            raise UsageError(f"--cluster {args.cluster!r}: expected local or local:N (N worker processes)")
+        return args.cluster
+    if getattr(args, "scheduler", None):
+        from ..engine.cluster import ClusterSecurityError, scheduler_target
+
+        try:
+            return scheduler_target(args.scheduler, ca_file=args.tls_ca_file, cert=args.tls_cert, key=args.tls_key,
+                                    unsafe_plain_tcp=args.unsafe_plain_tcp)
+        except ClusterSecurityError as exc:
+            raise UsageError(str(exc)) from None
+    return None
 
 
 def common_options(args) -> dict:
@@ -119,12 +151,7 @@ def run(args) -> int:
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
         check_only(args.homework, args.only)
-        cluster = getattr(args, "scheduler", None) or getattr(args, "cluster", None)
-        if getattr(args, "cluster", None):
-            from ..engine.cluster import parse_local
-
-            if parse_local(args.cluster) is None:
-                raise UsageError(f"--cluster {args.cluster!r}: expected local or local:N (N worker processes)")
+        cluster = cluster_target(args)
         out = writable_dir(Path(args.out) if args.out else default_out(args.homework))
         opts = common_options(args)
     except UsageError as exc:

@@ -25,6 +25,24 @@ client by the same functions as a local run. Only the call to ``grade_submission
   future completes, so nobody is graded into the gradebook twice;
 * Ctrl-C on the client cancels what is still running; finished records stay and
   ``--resume`` grades the rest.
+
+Who may use the cluster: only the grader. A worker runs as root and can read ``solutions/``,
+so a connection to any of its ports is a way to run code as root and to change every grade:
+
+* ``--cluster local`` speaks **mutual TLS** on loopback with a key pair made for that run and
+  held only in memory (``Security.temporary()``); its HTTP endpoints serve only ``/health``;
+* ``--scheduler`` accepts ``tls://`` with a CA, a client certificate and its key (the
+  ``--tls-*`` options or Dask's ``distributed.comm.tls`` config); plain ``tcp://`` only with
+  ``--unsafe-plain-tcp`` and a warning (:func:`scheduler_target`);
+* cluster grading needs the ``namespaces`` isolation level, on the client for
+  ``--cluster local`` and on every worker (in the fallback levels student code shares the
+  host's network and could reach the cluster's ports);
+* a worker started with ``--preload autograder.engine.cluster`` (:func:`dask_setup`; a
+  ``--cluster local`` always is) runs no task but :func:`grade_remote` and has no ``run``,
+  ``run_coroutine``, plugin or ``upload_file`` handlers; ``grade_remote`` refuses on a worker
+  without that preload;
+* every answer echoes the submission's SHA-256 and the suite's fingerprint digest it graded
+  with, and the client compares them with what it sent (:func:`decode`).
 """
 from __future__ import annotations
 
@@ -66,6 +84,10 @@ class ClusterUnavailable(RuntimeError):
 
 class PackError(RuntimeError):
     """A submission that cannot be sent to a worker (too large, unreadable)."""
+
+
+class ClusterSecurityError(ValueError):
+    """A cluster address or its security settings that cluster grading refuses (``course`` exits 2)."""
 
 
 # -- what the worker must share with the client ----------------------------------------------------
@@ -175,6 +197,11 @@ def suite_fingerprint(homework: str, repo: Path = REPO) -> dict[str, str]:
 
 def fingerprint_mismatch(mine: dict, theirs: dict) -> list[str]:
     return sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+
+
+def fingerprint_digest(fp: dict) -> str:
+    """One SHA-256 of a suite fingerprint (what a worker's answer echoes)."""
+    return hashlib.sha256(json.dumps(fp, sort_keys=True).encode()).hexdigest()
 
 
 # -- the submission as bytes -----------------------------------------------------------------------
@@ -302,26 +329,63 @@ def _sweep() -> None:
             pass
 
 
+def _refusal(worker: str) -> str:
+    """Why this process may not grade (``''`` when it may): a worker with the course's preload,
+    grading at the ``namespaces`` isolation level."""
+    try:
+        from distributed import get_worker
+
+        guarded = getattr(get_worker(), GUARD_MARK, False)
+    except (ImportError, ValueError):
+        guarded = False
+    if not guarded:
+        return (f"worker {worker} refused to grade: it was not started with --preload {__name__} (which makes "
+                f"it run grading tasks only); start it as in the README's Grading on a cluster")
+    from .sandbox import SandboxUnavailable, current_isolation
+
+    try:
+        level = current_isolation()
+    except SandboxUnavailable as exc:
+        return f"worker {worker} refused to grade: its sandbox cannot start ({exc})"
+    if not level.namespaced:
+        return (f"worker {worker} refused to grade: cluster grading needs the namespaces isolation level and this "
+                f"worker has {level.level!r} ({level.reason or 'no reason given'}), where student code shares the "
+                f"host's network and could reach the cluster's ports; run the worker as root where unshare(2) is "
+                f"allowed")
+    return ""
+
+
 def grade_remote(homework: str, name: str, kind: str, payload: bytes, fingerprint: dict, seed: int = 0,
                  grade_kwargs: dict | None = None) -> str:
     """The task a worker runs for one submission; returns JSON (a ``str``), never raises.
 
-    ``{"ok": true, "result": <SubmissionResult.to_dict()>, "path": <where it was graded>}``, or
-    ``{"ok": false, "refused" | "error": <why>}``.
+    ``{"ok": true, "result": <SubmissionResult.to_dict()>, "path": <where it was graded>, "echo": ...}``,
+    or ``{"ok": false, "refused" | "error": <why>, "echo": ...}``; ``echo`` holds the homework, the
+    submission's name, its SHA-256 and the digest of the worker's own suite fingerprint, which the
+    client compares with what it sent.
     """
     worker = _worker_name()
+    echo = {"homework": homework, "name": name, "submission_sha256": hashlib.sha256(payload).hexdigest()}
+
+    def answer(**d) -> str:
+        return json.dumps({**d, "worker": worker, "echo": echo})
+
+    why = _refusal(worker)
+    if why:
+        return answer(ok=False, refused=why)
     try:
         mine = suite_fingerprint(homework)
     except Exception as exc:  # noqa: BLE001
-        return json.dumps({"ok": False, "worker": worker, "refused": f"worker {worker} cannot load the {homework} "
-                           f"suite ({type(exc).__name__}: {exc}): install the course there (make install)"})
+        return answer(ok=False, refused=f"worker {worker} cannot load the {homework} suite "
+                      f"({type(exc).__name__}: {exc}): install the course there (make install)")
+    echo["suite_sha256"] = fingerprint_digest(mine)
     diff = fingerprint_mismatch(mine, fingerprint)
     if diff:
-        return json.dumps({"ok": False, "worker": worker, "refused": (
+        return answer(ok=False, refused=(
             f"worker {worker} refused to grade: its copy of {', '.join(diff)} differs from the client's "
             f"(content hash {', '.join(mine.get(k, 'absent')[:12] for k in diff)} there, "
             f"{', '.join(fingerprint.get(k, 'absent')[:12] for k in diff)} here); install the same version of "
-            f"the course on every worker (make install) and generate the same data (course data {homework})")})
+            f"the course on every worker (make install) and generate the same data (course data {homework})"))
     _sweep()
     tmp = Path(tempfile.mkdtemp(prefix=f"{REMOTE_PREFIX}{os.getpid()}-"))  # 0700: only root on the worker reads it
     try:
@@ -334,12 +398,100 @@ def grade_remote(homework: str, name: str, kind: str, payload: bytes, fingerprin
         elif kind == "dir":
             unpack_folder(payload, sub)
         result = grade_submission(homework, sub, seed=seed, **(grade_kwargs or {}))
-        return json.dumps({"ok": True, "worker": worker, "path": str(sub), "result": result.to_dict()})
+        return answer(ok=True, path=str(sub), result=result.to_dict())
     except Exception as exc:  # noqa: BLE001 - the client records it as an internal grader error
-        return json.dumps({"ok": False, "worker": worker,
-                           "error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"})
+        return answer(ok=False, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -- what a course worker agrees to run ------------------------------------------------------------
+
+GUARD_MARK = "_nncourse_grading_only"
+# handlers that run a client's code or install it on a worker, a nanny or the scheduler
+CODE_HANDLERS = ("run", "run_coroutine", "plugin-add", "plugin-remove", "plugin_add", "plugin_remove",
+                 "upload_file", "actor_execute", "actor_attribute", "run_function", "register_scheduler_plugin",
+                 "unregister_scheduler_plugin", "register_worker_plugin", "unregister_worker_plugin",
+                 "register_nanny_plugin", "unregister_nanny_plugin")
+# the HTTP endpoints of a --cluster local: a health probe, nothing that shows logs, tasks or call stacks
+HTTP_ROUTES = {"distributed.scheduler.http.routes": ["distributed.http.health"],
+               "distributed.worker.http.routes": ["distributed.http.health"]}
+
+
+def not_a_grading_task(spec) -> str:
+    """``''`` when ``spec`` (a worker's ``run_spec``) is a call of :func:`grade_remote` on plain
+    values, else why a course worker refuses to run it."""
+    try:
+        from dask._task_spec import GraphNode, Task
+    except ImportError:  # pragma: no cover - an older dask: no task objects to look into
+        return "this version of dask gives the worker no task object to check"
+
+    def plain(v, depth=0) -> bool:
+        if depth > 20 or isinstance(v, GraphNode):
+            return False
+        if isinstance(v, (list, tuple, set, frozenset)):
+            return all(plain(x, depth + 1) for x in v)
+        if isinstance(v, dict):
+            return all(plain(k, depth + 1) and plain(x, depth + 1) for k, x in v.items())
+        return v is None or isinstance(v, (str, bytes, int, float, bool))
+
+    if type(spec) is not Task:
+        return f"a {type(spec).__name__} is not a grading task"
+    func = getattr(spec, "func", None)
+    if func is not grade_remote:
+        what = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', type(func).__name__)}"
+        return f"{what} is not a grading task (only {__name__}.grade_remote runs here)"
+    if spec.dependencies or not plain(tuple(spec.args)) or not plain(dict(spec.kwargs)):
+        return "a grading task's arguments must be plain values, not other tasks"
+    return ""
+
+
+def _guard_worker(worker) -> None:
+    original = worker.execute
+
+    async def execute(key, *, stimulus_id):
+        ts = worker.state.tasks.get(key)
+        why = not_a_grading_task(ts.run_spec) if ts is not None else ""
+        if why:
+            from distributed.worker_state_machine import ExecuteFailureEvent
+
+            logging.getLogger(__name__).warning("refused task %r: %s", key, why)
+            return ExecuteFailureEvent.from_exception(PermissionError(f"course worker refused the task: {why}"),
+                                                      key=key, run_id=ts.run_id,
+                                                      stimulus_id=f"nncourse-refused-{time.time()}")
+        return await original(key, stimulus_id=stimulus_id)
+
+    worker.execute = execute
+
+
+def dask_setup(server) -> None:
+    """Preload of the course's scheduler, nannies and workers (``--preload`` and
+    ``--preload-nanny autograder.engine.cluster``; a ``--cluster local`` has it everywhere).
+
+    * every server: the handlers that run a client's code (``run``, ``run_function``, plugins,
+      ``upload_file``, actors) are removed;
+    * a worker runs only :func:`grade_remote` tasks (:func:`not_a_grading_task`; others fail
+      with ``PermissionError`` before they run), and is marked so that ``grade_remote`` knows;
+    * a worker ignores Ctrl-C on the terminal (the client cancels the tasks and closes it), so
+      Ctrl-C stops the batch without a traceback from every worker.
+
+    What it cannot stop: a client that connects deserialises nothing on the worker without a
+    valid certificate, but one that holds the cluster's certificate sends pickles, and
+    unpickling can run code. The certificate is what keeps others out; this narrows what the
+    grader's own connection can be used for.
+    """
+    import signal
+    import threading
+
+    for name in CODE_HANDLERS:
+        getattr(server, "handlers", {}).pop(name, None)
+    from distributed import Worker
+
+    if isinstance(server, Worker):
+        _guard_worker(server)
+        setattr(server, GUARD_MARK, True)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _replace_path(obj, old: str, new: str):
@@ -352,15 +504,32 @@ def _replace_path(obj, old: str, new: str):
     return obj
 
 
-def decode(answer: str, local_path: str) -> SubmissionResult:
+def decode(answer: str, local_path: str, sent: dict | None = None) -> SubmissionResult:
     """The engine's result from a worker's JSON answer, with the worker's temporary path replaced
-    by the client's; a refusal or a worker-side failure raises :class:`RemoteGradingError`."""
+    by the client's; a refusal or a worker-side failure raises :class:`RemoteGradingError`.
+
+    ``sent``: what the client sent (``homework``, ``name``, ``submission_sha256``,
+    ``suite_sha256``); the answer's ``echo`` must repeat each of them, else the answer is
+    refused (a result for another submission, another suite or from something that is not
+    this course's worker)."""
     d = json.loads(answer)
     if not isinstance(d, dict):
         raise RemoteGradingError("the worker's answer is not a JSON object")
+    if sent is not None:
+        echo = d.get("echo") if isinstance(d.get("echo"), dict) else {}
+        keys = [k for k in sent if d.get("ok") or k != "suite_sha256"]  # a refusal may name another suite
+        wrong = [k for k in keys if echo.get(k) != sent[k]]
+        if wrong:
+            raise RemoteGradingError(
+                f"the worker's answer does not match what was sent ({', '.join(wrong)}: "
+                + ", ".join(f"{str(echo.get(k))[:16]} instead of {str(sent[k])[:16]}" for k in wrong)
+                + "): not recorded")
     if not d.get("ok"):
         raise RemoteGradingError(d.get("refused") or d.get("error") or "the worker gave no reason")
-    return SubmissionResult.from_dict(_replace_path(d["result"], d["path"], local_path))
+    result = SubmissionResult.from_dict(_replace_path(d["result"], d["path"], local_path))
+    if sent is not None and getattr(result, "homework", sent["homework"]) != sent["homework"]:
+        raise RemoteGradingError(f"the worker graded {result.homework}, not {sent['homework']}: not recorded")
+    return result
 
 
 # -- the client side -------------------------------------------------------------------------------
@@ -373,26 +542,110 @@ def parse_local(spec: str) -> int | None:
     return max(1, int(m.group(1))) if m.group(1) else max(1, (os.cpu_count() or 2) // 2)
 
 
+def require_namespaces(what: str) -> None:
+    """Cluster grading only at the ``namespaces`` level: in the fallback levels student code has
+    the host's network and could reach the cluster's ports (raise :class:`ClusterUnavailable`)."""
+    from .sandbox import SandboxUnavailable, current_isolation
+
+    try:
+        level = current_isolation()
+    except SandboxUnavailable as exc:
+        raise ClusterUnavailable(f"{what}: the sandbox cannot start on this machine: {exc}") from None
+    if not level.namespaced:
+        raise ClusterUnavailable(
+            f"{what} needs the namespaces isolation level, and this machine grades at {level.level!r} "
+            f"({level.reason or 'no reason given'}): there, student code shares the host's network and could "
+            f"reach the cluster's ports. Grade with --jobs instead, or where the grader runs as root with "
+            f"unshare(2) allowed")
+
+
 def start_local_cluster(n: int):
-    """A ``distributed.LocalCluster`` of ``n`` worker processes, one thread each."""
+    """A ``distributed.LocalCluster`` of ``n`` worker processes, one thread each, on loopback,
+    speaking mutual TLS with a key pair made for this cluster (``cluster.security``; pass it to
+    a ``Client``, or hand the cluster itself to one). Needs the ``namespaces`` isolation level."""
+    require_namespaces(f"--cluster local:{n}")
+    import dask
     from distributed import LocalCluster
+    from distributed.security import Security
 
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                        silence_logs=logging.ERROR,
-                        # no dashboard; its HTTP endpoint on a free local port (no clash with other clusters)
-                        scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES, "dashboard_address": "127.0.0.1:0"},
-                        preload=[__name__])
+    try:
+        security = Security.temporary()  # keys in memory only: on no disk, in no argv or environment
+    except ImportError as exc:
+        raise ClusterUnavailable(f"--cluster local needs mutual TLS: {exc}") from None
+    with dask.config.set(HTTP_ROUTES):  # the nannies hand this config to their workers
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            protocol="tls://", security=security, dashboard_address=None,
+                            silence_logs=logging.ERROR,
+                            # no dashboard; its HTTP endpoint on a free local port (no clash with other clusters)
+                            scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES,
+                                              "dashboard_address": "127.0.0.1:0", "preload": [__name__]},
+                            preload=[__name__], preload_nanny=[__name__])
 
 
-def dask_setup(worker) -> None:
-    """Preload of the ``--cluster local`` workers: Ctrl-C on the terminal reaches them as well as
-    the client; they ignore it (the client cancels the tasks and closes them), so it stops the
-    batch without a traceback from every worker."""
-    import signal
-    import threading
+class SchedulerTarget:
+    """An existing scheduler and the ``distributed.security.Security`` to reach it with."""
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    def __init__(self, address: str, security):
+        self.address, self.security = address, security
+
+    def __str__(self) -> str:
+        return self.address
+
+
+def _key_file_private(path: str) -> None:
+    st = os.stat(path)
+    if st.st_mode & 0o077:
+        raise ClusterSecurityError(f"the private key {path} can be read by others (mode {oct(st.st_mode & 0o777)}): "
+                                   f"chmod 600 it")
+
+
+def scheduler_target(address: str, *, ca_file: str | None = None, cert: str | None = None, key: str | None = None,
+                     unsafe_plain_tcp: bool = False, warn=None) -> SchedulerTarget:
+    """Check an external scheduler's address and security (``course grade --scheduler``).
+
+    ``tls://HOST:PORT``: needs the cluster's CA certificate and a client certificate and key,
+    from the arguments or else Dask's config (``distributed.comm.tls.ca-file``,
+    ``distributed.comm.tls.client.cert`` / ``.key``); the key must be private (no group or
+    other permission). ``tcp://`` (or no scheme): refused unless ``unsafe_plain_tcp``, then
+    with a warning on ``warn`` (stderr). Anything else: refused. Raises
+    :class:`ClusterSecurityError`."""
+    import dask
+    from distributed.security import Security
+
+    address = address.strip()
+    scheme = address.split("://", 1)[0].lower() if "://" in address else "tcp"
+    if scheme == "tcp":
+        if not unsafe_plain_tcp:
+            raise ClusterSecurityError(
+                f"--scheduler {address}: plain TCP lets anyone who reaches the scheduler run code as root on the "
+                f"workers, read the reference solutions and change every grade; use tls:// with a client "
+                f"certificate (--tls-ca-file, --tls-cert, --tls-key; README: Grading on a cluster), or pass "
+                f"--unsafe-plain-tcp on a network no one else can reach")
+        print(f"WARNING: --unsafe-plain-tcp: {address} accepts tasks from anyone who can reach it; they run as root "
+              f"on the workers, can read the reference solutions and can change every grade of this batch",
+              file=warn or sys.stderr, flush=True)
+        return SchedulerTarget(address, Security(require_encryption=False))
+    if scheme != "tls":
+        raise ClusterSecurityError(f"--scheduler {address}: expected tls://HOST:PORT")
+    ca_file = ca_file or dask.config.get("distributed.comm.tls.ca-file", None)
+    cert = cert or dask.config.get("distributed.comm.tls.client.cert", None)
+    key = key or dask.config.get("distributed.comm.tls.client.key", None)
+    missing = [n for n, v in (("--tls-ca-file", ca_file), ("--tls-cert", cert)) if not v]
+    if missing:
+        raise ClusterSecurityError(
+            f"--scheduler {address}: mutual TLS needs the cluster's CA certificate and a client certificate and "
+            f"key: pass {', '.join(missing)} (and --tls-key unless the certificate file holds the key), or set "
+            f"distributed.comm.tls.ca-file / client.cert / client.key in Dask's config")
+    for opt, path in (("--tls-ca-file", ca_file), ("--tls-cert", cert), ("--tls-key", key)):
+        if path and not os.access(path, os.R_OK):
+            raise ClusterSecurityError(f"{opt} {path}: cannot be read")
+    _key_file_private(key or cert)
+    try:
+        security = Security(tls_ca_file=ca_file, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
+        security.get_connection_args("client")  # loads them: a bad file is a usage error here, not later
+    except Exception as exc:  # noqa: BLE001 - ssl.SSLError, ValueError ...
+        raise ClusterSecurityError(f"--scheduler {address}: the TLS files cannot be used: {exc}") from None
+    return SchedulerTarget(address, security)
 
 
 class _Connection:
@@ -402,15 +655,21 @@ class _Connection:
         self.cluster = self.client = None
         self.own_client = True
         if isinstance(target, Client):
+            address = getattr(target.scheduler, "address", "") or ""
+            if not address.startswith("tls://"):
+                raise ClusterSecurityError(f"a Client connected to {address or 'an unknown address'}: cluster grading "
+                                           f"needs a scheduler that speaks tls:// (see scheduler_target)")
             self.client, self.own_client = target, False
         else:
             n = parse_local(str(target))
+            if n is None and not isinstance(target, SchedulerTarget):
+                target = scheduler_target(str(target))  # the same policy as --scheduler
             try:
                 if n is not None:
                     self.cluster = start_local_cluster(n)
-                    self.client = Client(self.cluster)
-                else:
-                    self.client = Client(str(target))  # waits distributed.comm.timeouts.connect (30 s)
+                    self.client = Client(self.cluster, security=self.cluster.security)
+                else:  # waits distributed.comm.timeouts.connect (30 s)
+                    self.client = Client(target.address, security=target.security)
             except (OSError, TimeoutError, ValueError) as exc:
                 self.close()
                 what = f"a local cluster of {n} workers" if n is not None else f"the Dask scheduler at {target}"
@@ -462,6 +721,8 @@ def run_on_cluster(target, order, args, done, homework, by_student, out, formats
         return
     conn = _Connection(target)
     fingerprint = suite_fingerprint(homework)
+    suite = fingerprint_digest(fingerprint)
+    sent: dict[str, dict] = {}  # what each submission's task was given: its answer must echo it
     refusals: set[str] = set()
 
     def finish(s, result=None, why=None):
@@ -495,6 +756,8 @@ def run_on_cluster(target, order, args, done, homework, by_student, out, formats
                 fut = conn.client.submit(grade_remote, hw, Path(path).name, kind, payload, fingerprint, seed,
                                          grade_kwargs, pure=False, key=f"grade-{hw}-{s}-{os.urandom(4).hex()}")
                 futures[fut] = s
+                sent[s] = {"homework": hw, "name": Path(path).name,
+                           "submission_sha256": hashlib.sha256(payload).hexdigest(), "suite_sha256": suite}
                 ac.add(fut)
 
         submit_some()
@@ -504,7 +767,7 @@ def run_on_cluster(target, order, args, done, homework, by_student, out, formats
             path = str(args(s)[1])
             result = why = None
             try:
-                result = decode(fut.result(), path)
+                result = decode(fut.result(), path, sent.pop(s))
             except FutureCancelledError as exc:
                 why = f"the cluster cancelled this submission's task ({exc})"
             except RemoteGradingError as exc:  # a refusal, a grader error on the worker

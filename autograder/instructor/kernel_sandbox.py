@@ -6,11 +6,15 @@
 notebook's folder, ``autograded/<student>/<hw>/``; this module then runs ``ipykernel`` as the
 student's own leased uid:
 
-* with namespaces (``engine.sandbox.isolation``): in mount, PID, IPC and UTS namespaces of
-  its own, chrooted into a root holding only the interpreter and its libraries, the
-  notebook's folder (read-write) and the connection file: no checkout, no ``solutions/``,
-  no gradebook, no other student's folder. The network is the host's (the kernel talks to
-  nbgrader over loopback; its messages are signed with a key only nbgrader holds);
+* with namespaces (``engine.sandbox.isolation``): in mount, PID, network, IPC and UTS
+  namespaces of its own, chrooted into a root holding only the interpreter and its
+  libraries, the notebook's folder (read-write) and the connection file: no checkout, no
+  ``solutions/``, no gradebook, no other student's folder, and no network at all (not even
+  the host's loopback, where a grading cluster or the grader's own kernels listen). The
+  kernel binds its five ZeroMQ sockets as Unix sockets (``transport="ipc"``) in its private
+  home; this process, outside the namespaces, listens where nbgrader's connection file says
+  (TCP on loopback, or IPC) and relays each connection's bytes to the kernel's socket
+  (:class:`Relay`). The messages are signed with a key only nbgrader and the kernel hold;
 * without them (root): as the leased uid, seeing what that uid may read;
 * not root: the kernel runs as is (and says so on stderr).
 
@@ -20,13 +24,16 @@ its scores (and its messages, into the graded cells' outputs) afterwards.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 KERNEL_NAME = "nncourse-sandboxed"
@@ -59,6 +66,90 @@ def _env(home: str) -> dict:
     return env
 
 
+CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+UNIX_PATH_MAX = 107
+RELAY_WAIT = 120.0  # seconds a connection waits for the kernel to bind its socket (a slow start under load)
+
+
+class Relay:
+    """Relays nbgrader's connections to a kernel that has no network.
+
+    ``info``: nbgrader's connection file (``transport`` ``tcp`` or ``ipc``, ``ip``, the five
+    ports). :meth:`listen` binds where it says, before the kernel starts; each accepted
+    connection is joined to the kernel's Unix socket ``{prefix}-{port}`` and bytes are copied
+    both ways until either side closes (ZeroMQ's wire protocol is the same over TCP and IPC).
+    """
+
+    def __init__(self, info: dict, prefix: str):
+        self.info, self.prefix = info, prefix
+        self.ports = [int(info[k]) for k in CHANNELS]
+        self.socks: list[socket.socket] = []
+        self.paths: list[str] = []
+
+    def listen(self) -> None:
+        transport = self.info.get("transport", "tcp")
+        for port in self.ports:
+            if transport == "ipc":
+                path = f"{self.info['ip']}-{port}"
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.bind(path)
+                self.paths.append(path)
+            else:
+                s = socket.socket(socket.AF_INET6 if ":" in self.info["ip"] else socket.AF_INET, socket.SOCK_STREAM)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind((self.info["ip"], port))
+            s.listen(16)
+            s.setblocking(False)
+            self.socks.append(s)
+
+    def start(self) -> None:
+        threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True, name="kernel-relay").start()
+
+    def close(self) -> None:
+        for s in self.socks:
+            s.close()
+        for p in self.paths:
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+
+    async def _serve(self) -> None:
+        servers = []
+        for port, s in zip(self.ports, self.socks):
+            handler = lambda r, w, port=port: self._join(port, r, w)  # noqa: E731
+            if s.family == socket.AF_UNIX:
+                servers.append(await asyncio.start_unix_server(handler, sock=s))
+            else:
+                servers.append(await asyncio.start_server(handler, sock=s))
+        await asyncio.gather(*(srv.serve_forever() for srv in servers))
+
+    async def _join(self, port: int, reader, writer) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + RELAY_WAIT
+        while True:
+            try:
+                kr, kw = await asyncio.open_unix_connection(f"{self.prefix}-{port}")
+                break
+            except OSError:
+                if loop.time() > end:  # the kernel never bound it: drop the connection (ZeroMQ reconnects)
+                    writer.close()
+                    return
+                await asyncio.sleep(0.05)
+
+        async def copy(src, dst):
+            try:
+                while data := await src.read(1 << 16):
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(copy(reader, kw), copy(kr, writer))
+
+
 def main(argv=None) -> int:
     argv = sys.argv if argv is None else argv
     conn = Path(argv[1]).resolve()
@@ -74,6 +165,7 @@ def main(argv=None) -> int:
     lease = UidLease()
     user = lease.identity
     private = Path(tempfile.mkdtemp(prefix="nncourse-kernel-"))
+    relay = None
     try:
         os.chmod(private, 0o711)
         home = private / "home"
@@ -89,9 +181,20 @@ def main(argv=None) -> int:
             new_root = private / "root"
             new_root.mkdir(mode=0o700)
             binds = [(sys.prefix, False), (nbdir, True), (home, True)]
-            spec = iso.mount_spec(None, user.uid, user.gid, kernel + [str(home / "connection.json")], env,
-                                  str(nbdir), [("RLIMIT_CORE", 0)], new_root=new_root, extra_binds=binds, net=True)
+            info = json.loads(conn.read_text())
+            prefix = str(home / "k")  # the kernel's sockets: {prefix}-{port}, in its home (bound at the same path)
+            if len(prefix) + 6 > UNIX_PATH_MAX:
+                raise SystemExit(f"course sandbox kernel: {prefix} is too long for a Unix socket path: set TMPDIR "
+                                 f"to a shorter folder")
+            kconn = home / "connection.json"
+            kconn.write_text(json.dumps({**info, "transport": "ipc", "ip": prefix}))
+            os.chown(kconn, user.uid, user.gid)
+            relay = Relay(info, prefix)
+            relay.listen()  # before the kernel starts: a port taken by someone else fails here, loudly
+            spec = iso.mount_spec(None, user.uid, user.gid, kernel + [str(kconn)], env,
+                                  str(nbdir), [("RLIMIT_CORE", 0)], new_root=new_root, extra_binds=binds, net=False)
             launched = iso.launch(spec, stdout=None, stderr=None)
+            relay.start()
             proc = launched.proc
         elif not iso._traversable(nbdir) or not iso._traversable(Path(sys.executable).parent):
             # no namespaces and a folder the leased uid cannot reach: today's mechanism, loudly
@@ -109,6 +212,8 @@ def main(argv=None) -> int:
             except InterruptedError:
                 continue
     finally:
+        if relay is not None:
+            relay.close()
         try:
             chown_tree(nbdir, 0, 0)
         except OSError:

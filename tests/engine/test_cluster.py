@@ -1,9 +1,12 @@
 """Grading on a Dask cluster (`course grade --scheduler / --cluster`): the same records as a
 local run, a worker killed mid-batch, an interrupted client resumed, a worker whose suite
-differs refusing to grade.
+differs refusing to grade; who may use the cluster (tests/engine/test_cluster_trust.py: an
+unprivileged local user attacking a running batch).
 
-One LocalCluster (2 worker processes, 1 thread each) serves the whole module.
+One LocalCluster (2 worker processes, 1 thread each, mutual TLS) serves the whole module.
+Cluster grading needs the namespaces isolation level: without it the cluster tests skip.
 """
+import hashlib
 import io
 import json
 import os
@@ -27,15 +30,60 @@ from .conftest import FIXTURES, REPO
 distributed = pytest.importorskip("distributed")
 
 
+def local_cluster(n: int):
+    """``start_local_cluster(n)``, or a skip where cluster grading is refused (no namespaces)."""
+    try:
+        return cl.start_local_cluster(n)
+    except cl.ClusterUnavailable as exc:
+        pytest.skip(f"cluster grading is refused on this machine: {exc}")
+
+
 @pytest.fixture(scope="module")
 def client():
-    lc = cl.start_local_cluster(2)
-    c = distributed.Client(lc)
+    lc = local_cluster(2)
+    c = distributed.Client(lc)  # takes the cluster's keys (lc.security)
     try:
         yield c
     finally:
         c.close()
         lc.close()
+
+
+def listening_ports() -> dict[int, int]:
+    """``{port: pid}`` of the TCP sockets this process and its descendants listen on."""
+    import psutil
+
+    me = psutil.Process()
+    out = {}
+    for p in [me, *me.children(recursive=True)]:
+        try:
+            for c in p.net_connections(kind="inet"):
+                if c.status == psutil.CONN_LISTEN:
+                    out[c.laddr.port] = p.pid
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return out
+
+
+def worker_pids(client) -> dict[str, int]:
+    """``{worker address: pid}`` (workers run no ``client.run``: found by their listening port)."""
+    ports = listening_ports()
+    return {w: ports[int(w.rsplit(":", 1)[1])] for w in client.scheduler_info()["workers"]
+            if int(w.rsplit(":", 1)[1]) in ports}
+
+
+def tls_files(security, folder: Path) -> list[str]:
+    """The cluster's in-memory keys as the files `course grade --scheduler` takes (0600)."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    args = []
+    for opt, name, text in (("--tls-ca-file", "ca.pem", security.tls_ca_file),
+                            ("--tls-cert", "client.pem", security.tls_client_cert),
+                            ("--tls-key", "client-key.pem", security.tls_client_key)):
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        args += [opt, str(folder / name)]
+    return args
 
 
 def _normalised(d: dict) -> dict:
@@ -103,7 +151,9 @@ def test_cluster_records_equal_a_local_run(tmp_path, client):
         assert md.read_text() == (tmp_path / "remote" / md.name).read_text(), md.name
     # nothing is left behind on the workers' side
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    assert not [p for pid in client.run(os.getpid).values() for p in tmp.glob(f"{cl.REMOTE_PREFIX}{pid}-*")]
+    pids = worker_pids(client)
+    assert len(pids) == 2
+    assert not [p for pid in pids.values() for p in tmp.glob(f"{cl.REMOTE_PREFIX}{pid}-*")]
 
 
 def test_only_merges_the_same_way(tmp_path, client):
@@ -144,8 +194,9 @@ def test_resume_after_the_client_is_interrupted(tmp_path, client):
     ops = Path(subs[-1]) / "starter" / "example" / "ops.py"
     ops.write_text(ops.read_text().replace("import numpy as np", "import numpy as np\nimport time as _t\n_t.sleep(4)", 1))
     out = tmp_path / "out"
+    assert client.scheduler.address.startswith("tls://")
     cmd = [sys.executable, "-m", "autograder", "grade", "example", *subs, "--out", str(out), "--no-progress",
-           "--scheduler", client.scheduler.address]
+           "--scheduler", client.scheduler.address, *tls_files(client.security, tmp_path / "keys")]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(out.glob("s*.json")) and proc.poll() is None:
@@ -204,8 +255,140 @@ def test_bad_cluster_arguments(tmp_path, capsys):
     assert cl.parse_local("local:3") == 3 and cl.parse_local("local") >= 1 and cl.parse_local("tcp://x:1") is None
     with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
         code = main(["grade", "example", _perfect(tmp_path / "a"), "--out", str(tmp_path / "out"), "--no-progress",
-                     "--scheduler", "tcp://127.0.0.1:9"])
-    assert code == 3 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+                     "--scheduler", "tcp://127.0.0.1:9", "--unsafe-plain-tcp"])
+    err = capsys.readouterr().err
+    assert code == 3 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert "WARNING: --unsafe-plain-tcp" in err and "run as root on the workers" in err
+
+
+def _grade_cli(tmp_path, *extra):
+    from autograder.cli import main
+
+    return main(["grade", "example", _perfect(tmp_path / "a"), "--out", str(tmp_path / "out"), "--no-progress",
+                 *extra])
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:9", "127.0.0.1:9", "TCP://10.0.0.5:8786"])
+def test_scheduler_refuses_plain_tcp_without_the_unsafe_flag(tmp_path, capsys, address):
+    assert _grade_cli(tmp_path, "--scheduler", address) == 2
+    err = capsys.readouterr().err
+    assert "plain TCP lets anyone who reaches the scheduler run code as root" in err and "--unsafe-plain-tcp" in err
+    assert not (tmp_path / "out" / "a.json").exists()  # refused before anything was graded
+
+
+def test_scheduler_refusals(tmp_path, capsys):
+    import dask
+
+    keys = tls_files(distributed.security.Security.temporary(), tmp_path / "keys")
+    ca, cert, key = keys[1], keys[3], keys[5]
+    cases = [
+        (["--scheduler", "ws://127.0.0.1:9"], "expected tls://HOST:PORT"),
+        (["--scheduler", "tls://127.0.0.1:9"], "pass --tls-ca-file, --tls-cert"),
+        (["--scheduler", "tls://127.0.0.1:9", "--tls-ca-file", ca], "pass --tls-cert"),
+        (["--scheduler", "tls://127.0.0.1:9", "--tls-ca-file", ca, "--tls-cert", cert, "--tls-key",
+          str(tmp_path / "nope.pem")], "nope.pem: cannot be read"),
+        (["--cluster", "local:2", "--tls-cert", cert], "--tls-cert: only with --scheduler"),
+        (["--cluster", "local:2", "--unsafe-plain-tcp"], "--unsafe-plain-tcp: only with --scheduler"),
+    ]
+    with dask.config.set({"distributed.comm.tls.ca-file": None, "distributed.comm.tls.client.cert": None,
+                          "distributed.comm.tls.client.key": None}):
+        for args, why in cases:
+            assert _grade_cli(tmp_path, *args) == 2, args
+            assert why in capsys.readouterr().err, args
+        os.chmod(key, 0o644)  # a private key others can read
+        assert _grade_cli(tmp_path, "--scheduler", "tls://127.0.0.1:9", *keys) == 2
+        assert "can be read by others (mode 0o644): chmod 600 it" in capsys.readouterr().err
+        os.chmod(key, 0o600)
+        # the same files from Dask's config instead of the options: accepted (then nobody listens on port 9)
+        with dask.config.set({"distributed.comm.tls.ca-file": ca, "distributed.comm.tls.client.cert": cert,
+                              "distributed.comm.tls.client.key": key,
+                              "distributed.comm.timeouts.connect": "2s"}):
+            target = cl.scheduler_target("tls://127.0.0.1:9")
+            assert target.security.require_encryption and target.security.tls_client_cert == cert
+            assert _grade_cli(tmp_path, "--scheduler", "tls://127.0.0.1:9") == 3
+            assert "cannot reach the Dask scheduler at tls://127.0.0.1:9" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "a.json").exists()
+    # the Python API applies the same policy to an address
+    with pytest.raises(cl.ClusterSecurityError, match="plain TCP"):
+        grade_batch("example", [_perfect(tmp_path / "b")], tmp_path / "out2", cluster="tcp://127.0.0.1:9",
+                    progress=False)
+
+
+def test_a_certificate_the_cluster_did_not_issue_is_refused(tmp_path, client, capsys):
+    """`--scheduler` to the running cluster with a key pair of its own: the TLS handshake fails."""
+    forged = tls_files(distributed.security.Security.temporary(), tmp_path / "forged")
+    code = _grade_cli(tmp_path, "--scheduler", client.scheduler.address, *forged)
+    assert code == 3 and "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "a.json").exists()
+
+
+def test_cluster_grading_needs_namespaces(tmp_path, monkeypatch, capsys):
+    from autograder.cli import main
+    from autograder.engine.sandbox import reset_isolation
+
+    monkeypatch.setenv("NNCOURSE_ISOLATION", "fallback")
+    reset_isolation()
+    try:
+        with pytest.raises(cl.ClusterUnavailable) as exc:
+            cl.start_local_cluster(2)
+        assert "needs the namespaces isolation level" in str(exc.value) or "cannot start" in str(exc.value)
+        code = main(["grade", "example", _perfect(tmp_path / "a"), "--out", str(tmp_path / "out"), "--no-progress",
+                     "--cluster", "local:2"])
+        assert code == 3 and "--cluster local:2" in capsys.readouterr().err
+        # a worker in the fallback level refuses too (here: a stand-in for a preloaded worker)
+        monkeypatch.setattr(distributed, "get_worker", lambda: type("W", (), {cl.GUARD_MARK: True,
+                                                                              "address": "tls://w:1"})())
+        kind, payload = cl.pack(_perfect(tmp_path / "b"))
+        answer = json.loads(cl.grade_remote("example", "b", kind, payload, {}))
+        assert not answer["ok"] and ("needs the namespaces isolation level" in answer["refused"]
+                                     or "sandbox cannot start" in answer["refused"])
+    finally:
+        monkeypatch.delenv("NNCOURSE_ISOLATION")
+        reset_isolation()
+
+
+def test_grade_remote_refuses_outside_a_course_worker(tmp_path):
+    kind, payload = cl.pack(_perfect(tmp_path / "a"))
+    answer = json.loads(cl.grade_remote("example", "a", kind, payload, cl.suite_fingerprint("example")))
+    assert not answer["ok"] and "not started with --preload autograder.engine.cluster" in answer["refused"]
+    assert answer["echo"]["submission_sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+def test_workers_run_grading_tasks_only(client):
+    with pytest.raises(PermissionError, match="builtins.len is not a grading task"):
+        client.submit(len, b"abc", pure=False).result()
+    with pytest.raises(PermissionError, match="is not a grading task"):
+        client.submit(os.system, "touch /tmp/owned", pure=False).result()
+    assert not Path("/tmp/owned").exists()
+    # grade_remote fed by another task (which would run first, unchecked): refused as a whole
+    inner = client.submit(len, b"x", pure=False)
+    with pytest.raises(Exception):
+        client.submit(cl.grade_remote, "example", "a", "file", inner, {}, pure=False).result()
+    with pytest.raises(Exception):  # no `run` handler on the workers
+        client.run(os.getpid)
+
+    class Plugin(distributed.WorkerPlugin):
+        def setup(self, worker):
+            os.system("touch /tmp/owned-by-plugin")
+
+    with pytest.raises(Exception):  # no plugin handlers either
+        client.register_plugin(Plugin())
+    assert not Path("/tmp/owned-by-plugin").exists()
+
+
+def test_the_client_checks_what_the_worker_echoes(tmp_path):
+    rec = {"homework": "example", "submission": "/w/a", "checks": [], "error": "", "duration": 0.0}
+    sent = {"homework": "example", "name": "a", "submission_sha256": "1" * 64, "suite_sha256": "2" * 64}
+    ok = {"ok": True, "path": "/w/a", "result": rec, "echo": dict(sent)}
+    assert cl.decode(json.dumps(ok), str(tmp_path / "a"), sent).submission == str(tmp_path / "a")
+    for k in sent:  # any field that differs: the answer is not recorded
+        forged = json.loads(json.dumps(ok))
+        forged["echo"][k] = "x"
+        with pytest.raises(cl.RemoteGradingError, match=f"does not match what was sent \\({k}"):
+            cl.decode(json.dumps(forged), str(tmp_path / "a"), sent)
+    no_echo = {k: v for k, v in ok.items() if k != "echo"}
+    with pytest.raises(cl.RemoteGradingError, match="does not match"):
+        cl.decode(json.dumps(no_echo), str(tmp_path / "a"), sent)
 
 
 # destructive tests last: a nanny may be slow to restart its worker on a loaded machine
@@ -213,14 +396,14 @@ def test_bad_cluster_arguments(tmp_path, capsys):
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(tmp_path, client):
     subs = [_perfect(tmp_path / "subs" / f"s{i}") for i in range(4)]
     out = tmp_path / "out"
-    pids = client.run(os.getpid)
     killed = []
 
     def killer():
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not killed:
             busy = [w for w, keys in client.processing().items() if keys]
-            if busy and list(out.glob("s*.json")):  # the batch is under way and this worker holds a task
+            pids = worker_pids(client)
+            if busy and busy[0] in pids and list(out.glob("s*.json")):  # under way, and this worker holds a task
                 os.kill(pids[busy[0]], signal.SIGKILL)
                 killed.append(busy[0])
                 return
@@ -239,15 +422,39 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(tmp_path, client
     assert len(rows) == 5 and sorted(r.split(",")[0] for r in rows[1:]) == [f"s{i}" for i in range(4)]
 
 
-def test_a_submission_that_kills_every_worker_becomes_an_internal_error(tmp_path, monkeypatch):
-    def dies(*_a, **_k):  # stands in for a grading that takes its worker down each time
-        os._exit(17)
+def test_a_submission_that_kills_every_worker_becomes_an_internal_error(tmp_path):
+    # workers run nothing but grade_remote, so the deaths come from outside: each worker that
+    # takes the (slow) submission is killed, three times; its own cluster of 3, so each retry
+    # finds a live worker without waiting for a nanny to restart one
+    sub = _perfect(tmp_path / "subs" / "doomed")
+    ops = Path(sub) / "starter" / "example" / "ops.py"
+    ops.write_text(ops.read_text().replace("import numpy as np", "import numpy as np\nimport time as _t\n_t.sleep(25)", 1))
+    lc = local_cluster(3)
+    c = distributed.Client(lc)
+    killed: list[str] = []
+    stop = threading.Event()
 
-    monkeypatch.setattr(cl, "grade_remote", dies)
+    def killer():
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not stop.is_set() and len(killed) <= cl.ALLOWED_FAILURES:
+            pids = worker_pids(c)
+            for w, keys in c.processing().items():
+                if keys and w not in killed and w in pids:
+                    os.kill(pids[w], signal.SIGKILL)
+                    killed.append(w)
+            time.sleep(0.05)
+
+    t = threading.Thread(target=killer)
+    t.start()
     out = tmp_path / "out"
-    # its own cluster of 3: three attempts die without waiting for a nanny to restart a worker
-    report = grade_batch("example", [_perfect(tmp_path / "subs" / "doomed")], out, formats=("json", "csv"),
-                         cluster="local:3", progress=False)
+    try:
+        report = grade_batch("example", [sub], out, formats=("json", "csv"), cluster=c, progress=False)
+    finally:
+        stop.set()
+        t.join()
+        c.close()
+        lc.close()
+    assert len(killed) == cl.ALLOWED_FAILURES + 1, killed
     assert report.failed == ["doomed"] and not report.graded
     rec = json.loads((out / "doomed.json").read_text())
     assert rec["record"]["grader_error"] is True and rec["score"] == 0
