@@ -392,7 +392,13 @@ blots are dropped or detected. Also, text is dark on a fairly uniform light back
 are horizontal. Failures: a cursive signature; a page with a dark shadow or ruled lines; a
 rotated page where lines cross in the row clustering.
 """),
-        md("**Q4.2** Implement `findLetters` in `q4.py`."),
+        md("""
+**Q4.2** Implement `findLetters` in `q4.py`. The grader runs it on the four pages and needs 95%
+of the characters of each page boxed (IoU >= 0.5) with few spurious boxes (8 of the 10 points),
+and `bw` in [0, 1] with white paper and black characters (2 points). These pages are smaller
+than the handout's photos (characters about 50 px high): a page your detector misses at its
+size is given to it again enlarged 2x and 3x, and the best scale counts.
+"""),
         graded("nist36.find_letters", 10, hidden=True),
         code("""
 from PIL import Image
@@ -416,8 +422,11 @@ for name, img in pages.items():
 """),
         md("""
 **Q4.4** Implement `group_rows`, `crop_letter` and `read_page` in `run_q4.py` and read the
-pages with the network of section 3 (the grader uses a reference network trained with the
-default schedule and requires 80% of each page's characters read correctly).
+pages with the network of section 3. The grader reads the four pages with a reference network
+trained with the default schedule and requires 80% of all their characters read correctly,
+and at least 70% on each page (the handout's "about 80% of each page": one page, the to-do
+list, is harder). Like `findLetters`, `read_page` is given each page at its size and, if it
+reads too little there, enlarged 2x and 3x (the handout's photos are larger): the best counts.
 """),
         code("""
 for name, img in pages.items():
