@@ -300,7 +300,7 @@ def _fer_fc(t: Context):
     return path, np.asarray(out["pred"]), None
 
 
-@check("fer.fer_model", part="Q5", points=8, timeout=60,
+@check("fer.fer_model", part="Q5", points=6, timeout=60,
        description="fer_model.npz: accuracy of the saved FC model on the private FER test split (4 tiers)")
 def fer_model(t: Context):
     _path, loaded, problem = _fer_fc(t)
@@ -332,7 +332,7 @@ def _run_test_function(t: Context, path: Path, which: str, reference_preds):
                       "the image order of list_images", summary="the predictions do not match the saved model")
 
 
-@check("fer.test_fer_model", part="Q5", points=2, timeout=120,
+@check("fer.test_fer_model", part="Q5", points=1, timeout=120,
        description="test_fer_model(img_folder, model=...) loads the saved model and predicts the private images")
 def test_fer_model(t: Context):
     path, loaded, problem = _fer_fc(t)
@@ -405,7 +405,7 @@ def _predict_cnn(model, X):
     return ref_cnn.predict(model, X)
 
 
-@check("fer.cnn_model", part="Q6", points=6, timeout=120,
+@check("fer.cnn_model", part="Q6", points=4, timeout=120,
        description="fer_cnn.pt: accuracy of the saved CNN on the private FER test split (3 tiers)")
 def cnn_model(t: Context):
     _path, loaded, problem = _fer_cnn(t)
