@@ -82,6 +82,10 @@ def test_a_local_user_cannot_use_a_running_cluster(tmp_path, monkeypatch):
     ports = seen["ports"]
     assert len(ports) >= 5 and len({a["port"] for a in attempts}) == len(ports)
     assert len({pid for pid in ports.values()}) == 3  # this process (scheduler, nannies) and two workers
+    print(f"\n{len(attempts)} attempts on {len(ports)} ports of {len(set(ports.values()))} processes:")
+    for a in attempts:
+        print(f"  {a['url']:<24} {a['verdict']:<9} {a['seconds']:>5} s  {a['detail'][:110]}")
+    print(f"  control {control['url']}: {control['verdict']} ({control['detail']})")
     sessions = [a for a in attempts if a["verdict"] != "refused"]
     assert not sessions, f"the attacker connected: {sessions}"
     # what refused them: the TLS handshake, for a certificate the cluster did not issue
