@@ -172,6 +172,7 @@ class Context:
         self._case: dict | None = None
         self._dead: str | None = None  # set when the sandbox timed out or crashed inside a case
         self.timings: dict[str, float] = {}  # seconds spent in each student function / probe
+        self.limits_in_force: dict = {}  # what held for the check as a whole (see sandbox.budget)
         self._started = time.monotonic()  # the check's time limit covers the grader's work on its files too
 
     # -- files handed in besides code -----------------------------------------------
@@ -206,6 +207,10 @@ class Context:
     def close(self):
         if self._box is not None:
             self._box.close()
+            budget = getattr(self._box, "budget", None)
+            if budget is not None:
+                self.limits_in_force = dict(budget.in_force(), wall_seconds=self._limits.timeout,
+                                            memory_mb_per_process=self._limits.memory_mb)
             self._box = None
 
     def output_tail(self) -> str:

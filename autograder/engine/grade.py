@@ -130,7 +130,7 @@ def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Lim
     return CheckResult(id=chk.id, name=chk.name, part=chk.part, points=chk.points, score=score, status=status,
                        message=cap(message.strip()), duration=round(time.monotonic() - start, 3), hidden=chk.hidden,
                        description=chk.description, safe_message=cap(safe.strip(), 1000), log=cap(log.strip(), 20000),
-                       cases=cases)
+                       cases=cases, limits=ctx.limits_in_force)
 
 
 def _case_outcome(chk: Check, cases: list[dict]) -> tuple[str, str, str, float]:

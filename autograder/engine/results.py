@@ -28,6 +28,10 @@ class CheckResult:
     # public checks), ``safe_message`` (what a student sees for a hidden check) and
     # ``status``. The score is ``points * passed / len(cases)``. Empty: all or nothing.
     cases: list = field(default_factory=list)
+    # The limits that held for the check as a whole (``sandbox.budget.CheckBudget.in_force``:
+    # memory and CPU of all its processes together, processes per uid, how they were enforced);
+    # empty when the check started no sandbox.
+    limits: dict = field(default_factory=dict)
 
     @property
     def cases_passed(self) -> int:

@@ -11,6 +11,7 @@ copy of a grading-side file or is named like one.
 """
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
@@ -141,6 +142,99 @@ def open_text(hw: str, repo: Path = REPO) -> str:
                      for line in nbs.open_lines(nb))
 
 
+# -- the reference with a part removed -----------------------------------------------------
+# A line-by-line scan lets through code a notebook shows openly; a notebook cell that copies a
+# reference class and drops one layer (pose's per-frame baseline once was DeepDynamicModel less
+# its LSTM) is still the reference. Each function and class of ``solutions/<hw>`` that holds
+# solution code is compared with every function and class defined in the code cells of a
+# release's notebooks, by shingles of COPY_K code tokens (comments and docstrings dropped, the
+# starter's own shingles removed from the reference): a definition holding COPY_SHARE of a
+# reference body's shingles is a copy. Measured on the notebooks of every homework: the
+# per-frame baseline held 0.60 of DeepDynamicModel; no honest definition more than 0.29.
+COPY_K = 6
+COPY_SHARE = 0.45
+COPY_MIN = 20  # shingles: shorter reference bodies (one-liners) are left to the line scan
+_TOKEN = re.compile(r"[A-Za-z_]\w*|\d+(?:\.\d*)?(?:[eE]-?\d+)?|\S")
+_DOCSTRING = re.compile(r'("""|\'\'\')[\s\S]*?\1')
+
+
+def shingles(code: str, k: int = COPY_K) -> set[tuple[str, ...]]:
+    code = _DOCSTRING.sub(" STR ", code)
+    toks = _TOKEN.findall("\n".join(line.split("#", 1)[0] for line in code.splitlines()))
+    return {tuple(toks[i:i + k]) for i in range(len(toks) - k + 1)}
+
+
+def _definitions(code: str) -> list[tuple[str, int, int]]:
+    """(qualified name, first line, last line) of every function and class of ``code`` (none if it
+    does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    out = []
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + child.name
+                out.append((name, child.lineno, child.end_lineno or child.lineno))
+                visit(child, name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return out
+
+
+def reference_definitions(hw: str, repo: Path = REPO) -> dict[str, frozenset]:
+    """``"solutions/<hw>/<file>.py:<Name>"`` -> shingles of each reference function or class that
+    holds solution code, less those the starter shows anyway (signatures, provided parts)."""
+    sol = repo / "solutions" / hw
+    starter: set = set()
+    for p in sorted((repo / "starter" / hw).rglob("*.py")):
+        starter |= shingles(p.read_text(encoding="utf-8", errors="replace"))
+    out: dict[str, frozenset] = {}
+    for p in sorted(sol.rglob("*.py")):
+        if "__pycache__" in p.parts or "notebooks" in p.relative_to(sol).parts:
+            continue
+        text = p.read_text(encoding="utf-8")
+        if not has_markers(text):
+            continue
+        lines = text.splitlines()
+        secret = {i for r in find_regions(text, str(p)) for i in range(r.begin + 1, r.end)}
+        for name, a, b in _definitions(text):
+            if not secret.intersection(range(a, b + 1)):
+                continue
+            body = frozenset(shingles("\n".join(lines[a - 1:b])) - starter)
+            if len(body) >= COPY_MIN:
+                out[f"{p.relative_to(repo)}:{name}"] = body
+    return out
+
+
+def notebook_copies(path: Path, refs: dict[str, frozenset], rel: str | None = None) -> list["Finding"]:
+    """Functions and classes in a notebook's code cells that hold most of a reference body."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return []
+    rel = rel or Path(path).name
+    found = []
+    for k, cell in enumerate(nb.get("cells", []), 1):
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines())
+        lines = code.splitlines()
+        for name, a, b in _definitions(code):
+            mine = shingles("\n".join(lines[a - 1:b]))
+            share, ref = max(((len(body & mine) / len(body), ref) for ref, body in refs.items()), default=(0, ""))
+            if share >= COPY_SHARE:
+                found.append(Finding(f"{rel} (code cell {k})", f"{name} holds {share:.0%} of the reference {ref} "
+                                     "(the reference with a part removed is still the reference)"))
+    return found
+
+
 @dataclass
 class Finding:
     path: str
@@ -191,6 +285,7 @@ def scan(tree: Path, fps: dict[str, str], hw: str | None = None, repo: Path = RE
                 secret_bytes[data] = str(p.relative_to(repo))
     long_fps = [(k, v) for k, v in fps.items() if len(k) >= 20]
     seen_anyway = allowed_lines(hw, repo) if hw is not None else set()
+    refs = reference_definitions(hw, repo) if hw is not None else {}
     files = [tree] if tree.is_file() else sorted(p for p in tree.rglob("*") if p.is_file())
     for p in files:
         rel = str(p.relative_to(tree)) if tree.is_dir() else p.name
@@ -205,6 +300,8 @@ def scan(tree: Path, fps: dict[str, str], hw: str | None = None, repo: Path = RE
             findings.append(Finding(rel, f"copy of {secret_bytes[data]}"))
         if p.suffix.lower() not in TEXT_SUFFIXES or b"\0" in data[:4096]:
             continue
+        if p.suffix == ".ipynb" and refs:
+            findings += notebook_copies(p, refs, rel)
         for i, line in enumerate(_file_lines(p), 1):
             n = norm(line)
             if not n or n in seen_anyway or _GUTTER.sub("", n) in seen_anyway:

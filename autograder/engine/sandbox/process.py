@@ -25,6 +25,7 @@ from . import isolation as iso
 from .identity import Identity, sandbox_user
 from .limits import (Limits, SandboxCrashed, SandboxTimeout, StudentError, chown_tree, limiter, rlimits_for,
                      sandbox_env, site_dirs, tail)
+from .budget import CheckBudget
 from .strays import LIVE, become_subreaper, count_procs, kill_now, kill_strays
 
 ENGINE_DIR = Path(__file__).resolve().parents[1]
@@ -77,7 +78,12 @@ class Sandbox:
             if user is not None:
                 for d in ("sub", "resp", "cwd"):
                     chown_tree(self.work / d, user.uid, user.gid)
+            # memory, CPU and processes of the check as a whole (every process it starts together)
+            # (scope by uid only for a leased id: the default sandbox user is shared by every grader)
+            own_uid = identity.uid if identity is not None and os.geteuid() == 0 else None
+            self.budget = CheckBudget(limits.memory_mb, limits.timeout + 10, limits.nproc, own_uid)
             self._start(user)
+            self.budget.start(getattr(self.proc, "pid", None))
             # the clock starts with the process (the zygote's first start, its imports, is not the check's)
             self.deadline = time.monotonic() + limits.timeout
         except BaseException:
@@ -131,6 +137,11 @@ class Sandbox:
                     pass
 
     def close(self):
+        budget = getattr(self, "budget", None)
+        if budget is not None:
+            budget.stop()
+            if budget.uid is not None:
+                budget.kill_all()
         self.kill()
         if self.proc is not None:
             LIVE.discard(self.proc.pid)
@@ -236,6 +247,9 @@ class Sandbox:
                 code = self.proc.wait(timeout=2)
             except Exception:  # noqa: BLE001
                 code = None
+        budget = getattr(self, "budget", None)
+        if budget is not None and budget.reason:
+            return f"{budget.reason} ({budget.detail})", budget.reason
         if code is not None and code < 0:
             try:
                 sig = signal.Signals(-code).name

@@ -1,0 +1,75 @@
+"""Limits hold for a check as a whole, not per process (issue 21, section 4).
+
+A check that forks eight children, each filling ``CHILD_MB`` of memory (within the
+per-process limit, together four times the check's cap), is stopped at the check's cap, and
+a neighbour graded at the same time by another grader process keeps its full marks. Sizes
+are kept modest for a CI machine: the check's cap is 1 GiB.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+from .conftest import FIXTURES, REPO
+
+SF = "example.scale_forward"
+CHILDREN, CHILD_MB, CAP_MB = 8, 512, 1024
+
+BOMB = f'''
+    import os, time
+    kids = []
+    for _ in range({CHILDREN}):
+        pid = os.fork()
+        if pid == 0:
+            os.setsid()  # out of the check's process group
+            block = b"\\1" * ({CHILD_MB} << 20)  # every page written
+            time.sleep(60)
+            os._exit(0)
+        kids.append(pid)
+    for pid in kids:
+        os.waitpid(pid, 0)
+    return a * x, (x, a)
+'''
+
+GRADE = """
+import json, sys
+from autograder.engine import grade_submission
+r = grade_submission("example", sys.argv[1], max_memory_mb=int(sys.argv[2]), max_timeout=60)
+print(json.dumps(r.to_dict()))
+"""
+
+
+def _bomb(tmp_path):
+    sub = tmp_path / "fork_memory"
+    shutil.copytree(FIXTURES / "buggy_factor", sub)
+    src = (sub / "ops.py").read_text()
+    head, sep, rest = src.partition("def scale_forward(x, a):")
+    (sub / "ops.py").write_text(head + sep + '\n    """hostile"""' + BOMB + "\n\ndef " + rest.split("\ndef ", 1)[1])
+    return sub
+
+
+def test_forked_children_are_stopped_at_the_checks_cap_and_the_neighbour_keeps_full_marks(tmp_path):
+    bomb = _bomb(tmp_path)
+    env = {"NNCOURSE_ZYGOTE": "0"}
+    import os
+
+    env = dict(os.environ, **env)
+    procs = [subprocess.Popen([sys.executable, "-c", GRADE, str(sub), str(CAP_MB)], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for sub in (bomb, REPO / "solutions")]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (_out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-3000:]
+    bad, good = (json.loads(o.strip().splitlines()[-1]) for o, _ in outs)
+    c = {k["id"]: k for k in bad["checks"]}[SF]
+    print(json.dumps({"status": c["status"], "message": c["message"], "limits": c["limits"]}, indent=1))
+    assert c["score"] == 0 and c["status"] == "error"
+    assert f"together used more than its memory limit of {CAP_MB} MB" in c["safe_message"]
+    assert c["limits"]["memory_mb_per_check"] == CAP_MB
+    used = int(re.search(r"processes, (\d+) MB", c["message"]).group(1))  # staff see how much
+    assert CAP_MB < used < CHILDREN * CHILD_MB / 2  # stopped long before the children had it all
+    assert good["score"] == good["max_score"] > 0, [(k["id"], k["status"], k["message"]) for k in good["checks"]]
+    assert all(k["limits"].get("memory_mb_per_check") for k in good["checks"])
