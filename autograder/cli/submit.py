@@ -136,10 +136,10 @@ def inspect(root: Path, hw: str) -> tuple[Problems, list[str]]:
     for need in submit_files(hw):
         p = _where(root, hw, need.name)
         cell = making_cell(root, need.name)
-        made = f"run {cell}, which writes it" if cell else "write it as the notebook says"
+        made = (f"run {cell}, which saves it next to your code" if cell
+                else f"save it next to your code (starter/{hw}/) as the notebook says")
         if p is None:
-            lines.append(f"{need.cost()} needs {need.name}, which is not in starter/{hw}/: {made} "
-                         f"(it saves it next to your code), then submit again")
+            lines.append(f"{need.cost()} needs {need.name}, which is not in starter/{hw}/: {made}, then submit again")
             continue
         size = p.stat().st_size
         if size == 0:
