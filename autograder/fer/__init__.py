@@ -18,8 +18,8 @@ DATASETS = ("cifar10", "fer2013")
 # in step with the suite.
 SUBMIT_FILES = {
     "cifar_two_layer.npz": (("fer.two_layer_cifar", "Q4", 1),),
-    "fer_model.npz": (("fer.fer_model", "Q5", 8), ("fer.test_fer_model", "Q5", 2)),
-    "fer_cnn.pt": (("fer.cnn_model", "Q6", 6), ("fer.test_cnn_model", "Q6", 2)),
+    "fer_model.npz": (("fer.fer_model", "Q5", 6), ("fer.test_fer_model", "Q5", 1)),
+    "fer_cnn.pt": (("fer.cnn_model", "Q6", 4), ("fer.test_cnn_model", "Q6", 2)),
 }
 
 SUITE = Suite(
