@@ -118,8 +118,11 @@ def test_a_file_costing_several_checks_sums_their_points(tmp_path, capsys):
     (root / "starter" / "fer" / "fer_cnn.pt").write_bytes(b"")
     code, out = _submit(root, "fer", capsys=capsys)
     assert code == 1
-    assert "Q5 (10 points) needs fer_model.npz" in out
-    assert "Q6 (8 points) needs fer_cnn.pt, which is empty" in out
+    pts = {n.name: n.points for n in submit_files("fer")}
+    assert pts["fer_model.npz"] == sum(c.points for c in load_suite("fer").checks()
+                                       if c.id in ("fer.fer_model", "fer.test_fer_model"))
+    assert f"Q5 ({pts['fer_model.npz']:g} points) needs fer_model.npz" in out
+    assert f"Q6 ({pts['fer_cnn.pt']:g} points) needs fer_cnn.pt, which is empty" in out
 
 
 def test_syntax_errors_stubs_and_no_notebook_are_refused(tmp_path, capsys):
