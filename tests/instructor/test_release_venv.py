@@ -109,3 +109,24 @@ def test_requirements_pin_every_imported_distribution(hw, tmp_path):
     if hw == "nist36":
         assert {"scikit-image", "hershey-fonts", "torch"} <= names, names
     assert json.dumps(reqs)  # plain strings
+
+
+def test_requirements_agree_with_the_pyproject_pins(tmp_path):
+    """A dependency pinned exactly in pyproject.toml (torch, hershey-fonts) has that version in
+    every release's requirements.txt."""
+    import re
+    import shutil
+    import tomllib
+
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = {}
+    for d in deps:
+        m = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*==\s*([^;\s]+)", d)
+        if m:
+            pins[re.sub(r"[-_.]+", "-", m.group(1)).lower()] = m.group(2)
+    shutil.copytree(REPO / "starter" / "nist36", tmp_path / "starter" / "nist36")
+    shutil.copytree(REPO / "datasets" / "coursedata", tmp_path / "coursedata")
+    got = dict(r.split("==") for r in requirements(tmp_path))
+    assert {"torch", "hershey-fonts"} <= set(pins) & set(got)
+    for name in set(pins) & set(got):
+        assert got[name] == pins[name], name
