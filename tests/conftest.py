@@ -32,6 +32,7 @@ SERIAL: tuple[str, ...] = ()
 LONGEST_FIRST = (
     "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[pose]",  # trains twice
     "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[fms]",  # 290 s
+    "tests/instructor/test_release_venv.py",  # pip installs a release into a fresh venv: 574 s at load 20
     "tests/fms/test_fms_nbgrader.py",  # 270 s
     "tests/instructor/test_student_release.py",  # 225 s
     "tests/pose/test_pose_variants.py",  # 185 s
