@@ -18,6 +18,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# one BLAS / OpenMP thread per test process (tests/run.sh sets the same for `make test`; here for a
+# plain `pytest`): the xdist workers already fill the CPUs, and threaded small matrix products beside
+# them cost many times the CPU time (autograder/demo.py, ONE_THREAD)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 # the grader's seeds of the hidden splits the sample fixtures were made for (fms's predictions.csv
 # files): a real course draws its own secret seeds (autograder/engine/graderdata.py)
 os.environ.setdefault("NNCOURSE_GRADER_SEEDS", str(REPO / "tests" / "fixtures" / "grader_seeds.json"))

@@ -76,7 +76,9 @@ fi
 chmod a+rx "$ROOT" "$SRC"
 
 # embedded data the homework needs (generated offline, deterministically), the grader's cached
-# reference results included: run_autograder then only reads them ({stamp} marks them complete)
+# reference results included: run_autograder then only reads them ({stamp} marks them complete).
+# One BLAS thread: small matrix products on several threads cost many times the CPU time.
+export OMP_NUM_THREADS=${{OMP_NUM_THREADS:-1}} OPENBLAS_NUM_THREADS=${{OPENBLAS_NUM_THREADS:-1}}
 cd "$SRC"
 mkdir -p "$SRC/data"
 NNCOURSE_DATA="$SRC/data" PYTHONPATH="$SRC:$SRC/datasets" "$PYBIN" -c '
@@ -96,6 +98,7 @@ SRC="$ROOT/source"
 PY="${{AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}}"
 export NNCOURSE_DATA="${{NNCOURSE_DATA:-$SRC/data}}"
 export MPLBACKEND=Agg
+export OMP_NUM_THREADS=${{OMP_NUM_THREADS:-1}} OPENBLAS_NUM_THREADS=${{OPENBLAS_NUM_THREADS:-1}}
 cd "$SRC"
 exec "$PY" -P -c 'import sys; sys.path[:0] = [sys.argv[1], sys.argv[1] + "/datasets"]; \\
 from autograder.instructor.gradescope import main; sys.exit(main(sys.argv[2:]))' \\

