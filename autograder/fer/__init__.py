@@ -33,6 +33,7 @@ SUITE = Suite(
         "Q5": "SGD with momentum, stopping criterion, FER-2013 loader, hyper-parameter search, saved model",
         "Q6": "a CNN on FER-2013 (PyTorch): metrics and saved model",
         "Report": "written answers: layers, results, A1 and A2",
+        "Presentation": "quality of presentation of the report",
     },
     modules=("public", "hidden", "hidden_models"),
     probes=("probes.py",),
@@ -52,8 +53,16 @@ SUITE = Suite(
         "fer-written-q6_cnn_vs_fc": ("Q6", 7),
         "fer-written-a1": ("Report", 5),
         "fer-written-a2": ("Report", 5),
+        "fer-written-presentation": ("Presentation", 10),
     },
 )
+
+# The handout's points ("Summary of Grading"): 100 points, of which Q1-Q5 are code (35), the report 55
+# and its presentation 10; Q6 is a 15-point bonus (its metrics 2, the written comparison 7, the model 6)
+# on top of the 100. Pinned by tests/fer/test_fer_suite.py.
+HANDOUT_POINTS = {"Q1": 5, "Q2": 5, "Q3": 5, "Q4": 10, "Q5": 10, "Report": 55, "Presentation": 10}
+EXTRA_CREDIT = {"Q6": 15}
+EXTRA_CREDIT_PARTS = tuple(EXTRA_CREDIT)
 
 
 def prepare_data():

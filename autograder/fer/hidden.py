@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.engine import Context, check
+from autograder.engine.compare import CheckFailed
 from autograder.engine.sandbox import StudentError
 from solutions.fer import classifiers as ref_cls
 from solutions.fer import data_utils as ref_data
@@ -54,7 +55,7 @@ def _linear_inputs(t: Context, shape, m):
     return X, W, b
 
 
-@check("fer.linear_forward", part="Q1", points=1.5, timeout=60,
+@check("fer.linear_forward", part="Q1", points=1, timeout=60,
        description="linear_forward matches the reference (flattened inputs, bias, batch of one, float32)")
 def linear_forward(t: Context):
     for name, shape, m in LINEAR_CASES:
@@ -67,7 +68,7 @@ def linear_forward(t: Context):
                                      "subtracted the bias instead of adding it": Xf @ W - b})
 
 
-@check("fer.linear_backward", part="Q1", points=1.5, timeout=60,
+@check("fer.linear_backward", part="Q1", points=1, timeout=60,
        description="linear_backward: dX (shaped like X), dW and db match the reference")
 def linear_backward(t: Context):
     for name, shape, m in LINEAR_CASES:
@@ -193,7 +194,7 @@ def _judge_dropout_train(t: Context, out, X, p, what):
     return keep
 
 
-@check("fer.dropout_forward", part="Q2", points=3, timeout=60,
+@check("fer.dropout_forward", part="Q2", points=2.5, timeout=60,
        description="inverted dropout: about 1-p of the units kept, kept units scaled by 1/(1-p), the same mask "
                    "for the same seed, identity at test time")
 def dropout_forward(t: Context):
@@ -249,7 +250,7 @@ def _dropout_forward_ok(out, X, p) -> bool:
     return bool(np.allclose(out, X * keep / (1 - p), rtol=1e-4, atol=1e-6))
 
 
-@check("fer.dropout_backward", part="Q2", points=2, timeout=60,
+@check("fer.dropout_backward", part="Q2", points=1.5, timeout=60,
        description="dropout_backward with the mask your own dropout_forward returned: dout / (1-p) on the kept "
                    "units, 0 on the dropped ones; dout at test time")
 def dropout_backward(t: Context):
@@ -317,7 +318,7 @@ SOFTMAX_CASES = [  # (name, N, C, scale, dtype)
 ]
 
 
-@check("fer.softmax", part="Q3", points=5, timeout=60,
+@check("fer.softmax", part="Q3", points=4, timeout=60,
        description="softmax loss (mean over N) and its gradient, stable for large logits")
 def softmax(t: Context):
     for name, N, C, scale, dtype in SOFTMAX_CASES:
@@ -414,8 +415,15 @@ def fcnet_scores(t: Context):
             X = t.rng.standard_normal((5, 3, 2, 2))
             net = _student_net(t, hidden, 12, 4, params, dropout=dropout, seed=3)
             got = t.call(net.attr("loss"), X)
-            t.assert_close(got, _ref_net(hidden, 12, 4, params, dropout=dropout, seed=3).loss(X), name="scores",
-                           what=name)
+            exp = _ref_net(hidden, 12, 4, params, dropout=dropout, seed=3).loss(X)
+            try:
+                t.assert_close(got, exp, name="scores", what=name)
+            except CheckFailed:
+                comp = _composed(t, params, X, None, 0.0, scores_only=True)  # your own layers, wired right
+                if comp is None or np.allclose(comp, exp, rtol=1e-6, atol=1e-9) or not _close_quiet(got, comp):
+                    raise
+                t.note(f"{name}: your scores match the same network built from your own layers; the mistakes in "
+                       "those layers are charged in their own checks (Q1)")
 
 
 FC_LOSS_CASES = [  # (name, hidden, reg, dropout, seed, dtype)
@@ -477,7 +485,7 @@ def _fcnet_self_consistent(t: Context, name, hidden, input_dim, C, params, X, y,
                        what=f"{name}: compared with central differences of your own loss")
 
 
-@check("fer.fcnet_loss_grads", part="Q4", points=3, timeout=90,
+@check("fer.fcnet_loss_grads", part="Q4", points=2.5, timeout=90,
        description="FullyConnectedNet.loss(X, y): loss with L2 (0.5 * reg * sum W^2) and every gradient")
 def fcnet_loss_grads(t: Context):
     for name, hidden, reg, dropout, seed, dtype in FC_LOSS_CASES:
@@ -493,29 +501,97 @@ def fcnet_loss_grads(t: Context):
                 # (charged in fer.dropout_forward), the gradients are checked against the student's own loss
                 keeps = _student_keeps(t, [(6, h) for h in hidden], dropout, seed)
                 if keeps is None:
-                    _fcnet_self_consistent(t, name, hidden, 10, 4, params, X, y, reg, dropout, seed)
+                    comp = _composed(t, params, X, y, reg, dropout, seed)
+                    if comp is None:
+                        _fcnet_self_consistent(t, name, hidden, 10, 4, params, X, y, reg, dropout, seed)
+                        continue
+                    t.note(f"{name}: your dropout_forward is wrong (see fer.dropout_forward), so this case compares "
+                           "your network with the same network built from your own layers")
+                    _judge_fc(t, name, got, comp[0], comp[1], params, reg, dtype)
                     continue
                 loss, grads = _ref_loss_with_keeps(params, X, y, reg, dropout, keeps)
             else:
                 rnet = _ref_net(hidden, 10, 4, params, dtype=np.float64, reg=reg, dropout=dropout, seed=seed)
                 loss, grads = rnet.loss(X.astype(np.float64), y)
-            l2 = sum(float(np.sum(params[f"W{i}"] ** 2)) for i in range(1, len(sizes)))
-            mistakes = {}
-            if reg:
-                mistakes = {"L2 term without the 0.5 factor (reg * sum W^2)": loss + 0.5 * reg * l2,
-                            "forgot the L2 term in the loss": loss - 0.5 * reg * l2}
-            t.assert_close(float(got[0]), loss, name="loss", what=name, mistakes=mistakes,
-                           rtol=1e-4 if dtype == np.float32 else None)
-            t.assert_true(isinstance(got[1], dict) and set(got[1]) == set(grads),
-                          f"{name}: grads must have the keys {sorted(grads)}",
-                          summary="grads must have one entry per parameter")
-            for k in sorted(grads):
-                gm = {}
-                if k.startswith("W") and reg:
-                    gm = {"L2 gradient without the 0.5 factor in the loss (2 * reg * W)": grads[k] + reg * params[k],
-                          "forgot the L2 gradient reg * W": grads[k] - reg * params[k]}
-                t.assert_close(got[1][k], grads[k], name=f"grads['{k}']", what=name, mistakes=gm,
-                               precision=t.precision(got[1][k]))
+            try:
+                _judge_fc(t, name, got, loss, grads, params, reg, dtype)
+            except CheckFailed as first:
+                # one mistake, one charge: a network wired right on top of a wrong layer (charged in
+                # Q1-Q3) matches the same wiring of the student's own layers
+                comp = _composed(t, params, X, y, reg, dropout, seed)
+                if comp is None or _fc_same(comp, (loss, grads)):
+                    raise
+                try:
+                    _judge_fc(t, name, got, comp[0], comp[1], params, reg, dtype)
+                except CheckFailed:
+                    raise first from None
+                t.note(f"{name}: your network matches the same network built from your own layers; the mistakes "
+                       "in those layers are charged in their own checks (Q1-Q3)")
+
+
+def _judge_fc(t: Context, name, got, loss, grads, params, reg, dtype):
+    l2 = sum(float(np.sum(params[k] ** 2)) for k in params if k.startswith("W"))
+    mistakes = {}
+    if reg:
+        mistakes = {"L2 term without the 0.5 factor (reg * sum W^2)": loss + 0.5 * reg * l2,
+                    "forgot the L2 term in the loss": loss - 0.5 * reg * l2}
+    t.assert_close(float(got[0]), loss, name="loss", what=name, mistakes=mistakes,
+                   rtol=1e-4 if dtype == np.float32 else None)
+    t.assert_true(isinstance(got[1], dict) and set(got[1]) == set(grads),
+                  f"{name}: grads must have the keys {sorted(grads)}",
+                  summary="grads must have one entry per parameter")
+    for k in sorted(grads):
+        gm = {}
+        if k.startswith("W") and reg:
+            gm = {"L2 gradient without the 0.5 factor in the loss (2 * reg * W)": grads[k] + reg * params[k],
+                  "forgot the L2 gradient reg * W": grads[k] - reg * params[k]}
+        t.assert_close(got[1][k], grads[k], name=f"grads['{k}']", what=name, mistakes=gm,
+                       precision=t.precision(got[1][k]))
+
+
+def _fc_same(a, b) -> bool:
+    try:
+        return bool(np.isclose(float(a[0]), float(b[0]), rtol=1e-6, atol=1e-9)) and all(
+            np.allclose(np.asarray(a[1][k], dtype=np.float64), b[1][k], rtol=1e-6, atol=1e-9) for k in b[1])
+    except (TypeError, ValueError, KeyError):
+        return False
+
+
+def _composed(t: Context, params, X, y, reg, p=0.0, seed=None, scores_only=False):
+    """The network of the handout wired (here, in the grader) from the student's own layer functions,
+    each called in the sandbox: scores, or (loss, grads). None when one of them fails."""
+    L = sum(1 for k in params if k.startswith("W"))
+    try:
+        h, caches = np.asarray(X, dtype=np.float64), []
+        for i in range(1, L):
+            a = np.asarray(t.call("fer.layers:linear_forward", h, params[f"W{i}"], params[f"b{i}"]), dtype=np.float64)
+            r = np.asarray(t.call("fer.layers:relu_forward", a), dtype=np.float64)
+            mask = None
+            if p and not scores_only:
+                r, mask = t.call("fer.layers:dropout_forward", r, p=p, train=True, seed=seed)
+                r = np.asarray(r, dtype=np.float64)
+            caches.append((h, a, mask))
+            h = r
+        scores = np.asarray(t.call("fer.layers:linear_forward", h, params[f"W{L}"], params[f"b{L}"]), dtype=np.float64)
+        if scores_only:
+            return scores
+        loss, ds = t.call("fer.classifiers:softmax", scores, y)
+        loss = float(loss) + 0.5 * reg * sum(float(np.sum(params[f"W{i}"] ** 2)) for i in range(1, L + 1))
+        grads = {}
+        dh, dW, db = t.call("fer.layers:linear_backward", np.asarray(ds, dtype=np.float64), h, params[f"W{L}"],
+                            params[f"b{L}"])
+        grads[f"W{L}"], grads[f"b{L}"] = np.asarray(dW) + reg * params[f"W{L}"], np.asarray(db)
+        for i in range(L - 1, 0, -1):
+            h_in, a, mask = caches[i - 1]
+            if p:
+                dh = t.call("fer.layers:dropout_backward", np.asarray(dh, dtype=np.float64), mask, p=p, train=True)
+            da = t.call("fer.layers:relu_backward", np.asarray(dh, dtype=np.float64), a)
+            dh, dW, db = t.call("fer.layers:linear_backward", np.asarray(da, dtype=np.float64), h_in,
+                                params[f"W{i}"], params[f"b{i}"])
+            grads[f"W{i}"], grads[f"b{i}"] = np.asarray(dW) + reg * params[f"W{i}"], np.asarray(db)
+        return loss, grads
+    except (StudentError, TypeError, ValueError):
+        return None
 
 
 # ----------------------------------------------------------------------------------
@@ -544,7 +620,7 @@ def _momentum_mix(step, grads):
     return c, res
 
 
-@check("fer.sgd_momentum", part="Q5", points=2, timeout=60,
+@check("fer.sgd_momentum", part="Q5", points=1, timeout=60,
        description="sgd_momentum: plain SGD at momentum 0, the velocity carried in config (each earlier gradient "
                    "weighted by momentum per step), descent on a quadratic; any of the usual momentum forms")
 def sgd_momentum(t: Context):
@@ -600,7 +676,7 @@ def sgd_momentum(t: Context):
                       "default learning rate)", summary="config=None: the first step is not against the gradient")
 
 
-@check("fer.early_stopping", part="Q5", points=2, timeout=60,
+@check("fer.early_stopping", part="Q5", points=0.5, timeout=60,
        description="the stopping criterion on several validation histories, and inside the Solver")
 def early_stopping(t: Context):
     cases = [
@@ -638,7 +714,7 @@ def _fer_rows(t: Context):
     return rows
 
 
-@check("fer.fer_loader", part="Q5", points=1, timeout=60,
+@check("fer.fer_loader", part="Q5", points=0.5, timeout=60,
        description="get_FER2013_data reads fer2013.csv: splits by Usage, labels, scaling, training mean")
 def fer_loader(t: Context):
     rows = _fer_rows(t)

@@ -23,7 +23,7 @@ def _is_bool(value, expected: bool) -> bool:
     return isinstance(value, (bool, np.bool_)) and bool(value) == expected
 
 
-@check("fer.public.linear_forward", part="Q1", points=1, hidden=False, timeout=60)
+@check("fer.public.linear_forward", part="Q1", points=0.25, hidden=False, timeout=60)
 def linear_forward(t: Context):
     """linear_forward: output shape for image-shaped inputs and a 2x3 example worked by hand"""
     with t.case("shape: X (2, 3, 4, 4), W (48, 5)"):
@@ -38,7 +38,7 @@ def linear_forward(t: Context):
                        name="out", what="X=[[1,2,3],[-1,0,0.5]], W=[[1,0],[0,1],[1,-1]], b=[0.5,-0.5]")
 
 
-@check("fer.public.linear_backward", part="Q1", points=1, hidden=False, timeout=60)
+@check("fer.public.linear_backward", part="Q1", points=0.25, hidden=False, timeout=60)
 def linear_backward(t: Context):
     """linear_backward against central differences of your linear_forward"""
     for shape in [(3, 4), (2, 2, 3)]:
@@ -54,7 +54,7 @@ def linear_backward(t: Context):
                                what="compared with central differences of your linear_forward")
 
 
-@check("fer.public.relu", part="Q1", points=1, hidden=False, timeout=60)
+@check("fer.public.relu", part="Q1", points=0.5, hidden=False, timeout=60)
 def relu(t: Context):
     """relu_forward by hand, relu_backward against central differences of your relu_forward"""
     with t.case("forward by hand"):
@@ -116,10 +116,29 @@ def fcnet(t: Context):
         net = t.call("fer.fcnet:FullyConnectedNet", [30, 20], input_dim=15, num_classes=10, weight_scale=1e-3,
                      dtype="float64", keep=True)
         loss, _ = _pair(t, t.call(net.attr("loss"), X, y), "model.loss(X, y)")
-        t.assert_close(float(loss), np.log(10.0), name="loss", rtol=0.02,
-                       what="tiny weights give nearly uniform scores: the loss is close to log(10)")
+        own = _pair(t, t.call("fer.classifiers:softmax", np.zeros((20, 10)), y), "softmax")[0]
+        if abs(float(own) - np.log(10.0)) > 0.02 * np.log(10.0) and abs(float(loss) - float(own)) <= 0.02 * abs(float(own)):
+            t.note("the network's initial loss matches your softmax on equal scores, which is not log(10): "
+                   "see fer.public.softmax (the mistake is charged there)")
+        else:
+            t.assert_close(float(loss), np.log(10.0), name="loss", rtol=0.02,
+                           what="tiny weights give nearly uniform scores: the loss is close to log(10)")
+    # one mistake, one charge: a softmax whose gradient disagrees with its own loss (charged in
+    # fer.public.softmax) makes every network gradient check fail; then these cases only say so
+    z, yz = t.rng.standard_normal((3, 3)) * 2, np.array([0, 2, 1])
+    try:
+        _, dz = _pair(t, t.call("fer.classifiers:softmax", z, yz), "softmax")
+        dz_num = t.probe(f"{PROBES}:softmax_numeric", z, yz)
+        softmax_ok = np.asarray(dz).shape == dz_num.shape and bool(
+            np.allclose(np.asarray(dz, dtype=float), dz_num, rtol=1e-4, atol=1e-6))
+    except Exception:  # noqa: BLE001 - a softmax that fails is charged in its own check
+        softmax_ok = False
     for reg in (0.0, 3.14):
         with t.case(f"gradients, two hidden layers, reg={reg}"):
+            if not softmax_ok:
+                t.note(f"gradients (reg={reg}): not checked, because the gradient of your softmax disagrees with "
+                       "its own loss (see fer.public.softmax, where that is charged); fix it first")
+                continue
             params = {"W1": t.rng.standard_normal((6, 5)) * 0.5, "b1": t.rng.standard_normal(5) * 0.1,
                       "W2": t.rng.standard_normal((5, 4)) * 0.5, "b2": t.rng.standard_normal(4) * 0.1,
                       "W3": t.rng.standard_normal((4, 3)) * 0.5, "b3": t.rng.standard_normal(3) * 0.1}
@@ -130,7 +149,7 @@ def fcnet(t: Context):
                                what=f"compared with central differences of your loss (reg={reg})")
 
 
-@check("fer.public.sgd_momentum", part="Q5", points=1, hidden=False, timeout=60)
+@check("fer.public.sgd_momentum", part="Q5", points=0.5, hidden=False, timeout=60)
 def sgd_momentum(t: Context):
     """sgd_momentum: plain SGD at momentum 0 (by hand); the velocity carried to the second step"""
     w, dw = np.array([1.0, -2.0]), np.array([0.5, 1.0])
@@ -155,7 +174,7 @@ def sgd_momentum(t: Context):
                             "times the new one")
 
 
-@check("fer.public.early_stopping", part="Q5", points=1, hidden=False, timeout=60)
+@check("fer.public.early_stopping", part="Q5", points=0.5, hidden=False, timeout=60)
 def early_stopping(t: Context):
     """early_stopping: two histories worked by hand"""
     with t.case("still improving"):

@@ -50,3 +50,14 @@ def test_student_notebook_keeps_prompts_and_drops_answers():
     for g in ("test_fer_softmax", "test_fer_fer_model"):
         assert "grade_cell" not in graded[g].source
     assert 'grade_cell("fer", "fer.public.softmax")' in graded["test_fer_public_softmax"].source
+
+
+def test_graded_cells_carry_the_suite_points():
+    from autograder.engine import load_suite
+
+    suite = load_suite("fer")
+    want = {f"test_{c.id.replace('.', '_')}": c.points for c in suite.checks()}
+    want.update({gid: pts for gid, (_, pts) in suite.manual().items()})
+    got = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+           for c in mk.build().cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert got == want

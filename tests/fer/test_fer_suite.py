@@ -4,6 +4,7 @@ starter scores zero without a grader error; the suite's metadata is consistent."
 import pytest
 
 from autograder.engine import load_suite
+from autograder.fer import EXTRA_CREDIT, HANDOUT_POINTS
 
 from .helpers import MODEL_FILES, MODELS, grade, make_tree
 
@@ -53,9 +54,15 @@ def test_suite_metadata(repo):
     per_part = {}
     for c in checks:
         per_part[c.part] = per_part.get(c.part, 0) + c.points
-    assert per_part == {"Q1": 8, "Q2": 6, "Q3": 6, "Q4": 10.5, "Q5": 17, "Q6": 10}
     manual = suite.manual()
-    assert sum(p for _, p in manual.values()) == 62 and {part for part, _ in manual.values()} <= set(suite.parts)
+    assert {part for part, _ in manual.values()} <= set(suite.parts)
+    for part, p in manual.values():
+        per_part[part] = per_part.get(part, 0) + p
+    # the handout's "Summary of Grading": 100 points, and Q6 a 15-point bonus on top
+    assert per_part == {**HANDOUT_POINTS, **EXTRA_CREDIT}
+    assert sum(HANDOUT_POINTS.values()) == 100 and EXTRA_CREDIT == {"Q6": 15}
+    assert {c.id: c.points for c in checks if c.part == "Q6"} == {"fer.cnn_metrics": 2, "fer.cnn_model": 4,
+                                                                  "fer.test_cnn_model": 2}
     public = [c for c in checks if not c.hidden]
     assert public and all(c.func.__module__ == "autograder.fer.public" for c in public)
     for name in ("public.py", "probes.py"):

@@ -209,3 +209,20 @@ def test_handout_variant_gets_full_marks(name, tmp_path):
     results = grade(make_tree(tmp_path, patches=patches, models=False), ids=ids)
     bad = {i: (r.status, r.score, r.points, r.message) for i, r in results.items() if r.score != r.points}
     assert not bad
+
+
+# one mistake, one charge: a layer mistake (charged in Q1-Q3) costs nothing in the network's checks (Q4)
+DOWNSTREAM = {
+    "softmax loss summed instead of averaged": ["fer.fcnet_loss_grads", "fer.fcnet_scores", "fer.public.fcnet"],
+    "softmax gradient not divided by N": ["fer.fcnet_loss_grads", "fer.public.fcnet"],
+    "linear forward without flattening the input": ["fer.fcnet_loss_grads"],  # fcnet_scores crashes there
+    "linear backward, db averaged over the batch": ["fer.fcnet_loss_grads"],
+    "dropout scaled by p instead of 1/(1-p)": ["fer.fcnet_loss_grads", "fer.dropout_backward"],
+    "dropout keeps units with rand < p": ["fer.fcnet_loss_grads", "fer.dropout_backward"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOWNSTREAM))
+def test_layer_mistake_is_not_charged_again_downstream(name, tmp_path):
+    results = grade(make_tree(tmp_path, patches=BUGGY[name][0], models=False), ids=DOWNSTREAM[name])
+    assert not {i: (r.score, r.message) for i, r in results.items() if r.score != r.points}
