@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from autograder.engine import Context
+from autograder.engine.sandbox import StudentError
 from autograder.engine.judge import FileRejected, read_npz
 from solutions.nist36 import run_q3 as ref_q3
 from solutions.nist36 import run_q4 as ref_q4
@@ -367,9 +368,13 @@ def find_on_page(t: Context, image, truth):
     """findLetters on the page at 1x, then 2x and 3x while it misses: ``(result, scale, tried)``
     with ``result`` the probe's answer at the first scale that passes (else the best one) and
     ``tried`` a list of ``(scale, detected fraction, boxes)``."""
-    best, tried = None, []
+    best, tried, error = None, [], None
     for s in PAGE_SCALES:
-        res = t.probe(f"{PROBES}:find_letters_at", image, s)
+        try:
+            res = t.probe(f"{PROBES}:find_letters_at", image, s)
+        except StudentError as exc:  # a detector written for larger photos may raise on small pages
+            error = error or exc
+            continue
         t.assert_true(isinstance(res, dict) and res.get("returned_pair"), "findLetters must return (bboxes, bw)")
         b = res.get("boxes")
         t.assert_true(b is not None, "findLetters: bboxes must be a list of [y1, x1, y2, x2]",
@@ -381,6 +386,8 @@ def find_on_page(t: Context, image, truth):
             best = (res, det, s)
         if ok:
             return res, s, tried
+    if best is None:
+        raise error
     return best[0], best[2], tried
 
 
@@ -456,26 +463,35 @@ def read_on_page(t: Context, image, truth, name, params):
     scale fails and the student's own findLetters missed characters there (charged in Q4.2), once
     more at 1x with the reference's detection handed to read_page instead. Returns
     ``(result, scale, how)`` with ``how`` "own" or "reference detection"."""
-    best = None
+    best, error = None, None
     n_lines = len(truth["lines"])
     for s in PAGE_SCALES:
-        res = t.probe(f"{PROBES}:read_page_at", image, params, s)
+        try:
+            res = t.probe(f"{PROBES}:read_page_at", image, params, s)
+        except StudentError as exc:  # written for larger photos: may raise on small pages
+            error = error or exc
+            continue
         score = _reads(res, scaled_truth(truth, s), n_lines)
         if best is None or score > best[0]:
             best = (score, res, s)
         if score >= READ_PAGE_FLOOR:
             return res, s, "own"
-    _, res, s = best
-    try:
-        det, _ = detection(np.asarray(res["boxes"], dtype=np.float64).reshape(-1, 4), scaled_truth(truth, s))
-    except Exception:  # noqa: BLE001
-        det = 0.0
+    if best is None:
+        res, s, det = None, 1, 0.0
+    else:
+        _, res, s = best
+        try:
+            det, _ = detection(np.asarray(res["boxes"], dtype=np.float64).reshape(-1, 4), scaled_truth(truth, s))
+        except Exception:  # noqa: BLE001
+            det = 0.0
     if det < DETECT_THRESHOLD:
         alt = t.probe(f"{PROBES}:read_page_at", image, params, 1, detections=reference_detections(name))
         if _reads(alt, truth, n_lines) >= READ_PAGE_FLOOR:
             t.note(f"page {name}: your findLetters missed characters (that costs points in Q4.2 only), so read_page "
                    "was judged with the reference's detection of this page: it reads it")
             return alt, 1, "reference detection"
+    if res is None:
+        raise error
     return res, s, "own"
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import REPO, grade, make_tree
+from .variants import BUGGY, HANDOUT
 
 pytestmark = pytest.mark.slow
 WEIGHTS = REPO / "tests" / "fixtures" / "samples" / "nist36" / "perfect" / "files" / "starter" / "nist36"
@@ -49,3 +50,32 @@ def test_a_plainer_crop_still_reads_the_pages(tmp_path):
     tree = make_tree(tmp_path, [("run_q4.py", old, new)])
     r = grade(tree, ids=["nist36.read_page"])["nist36.read_page"]
     assert r.score == r.points, (r.message, r.cases)
+
+
+@pytest.mark.parametrize("name", sorted(HANDOUT))
+def test_findletters_written_for_the_handout_gets_full_marks(name, tmp_path):
+    """The handout's sample findLetters, and detectors with fixed-pixel constants sized for the
+    handout's multi-megapixel photos (they need the pages enlarged 2x): full marks on Q4.2 (and
+    Q4.4 where listed)."""
+    patches, ids = HANDOUT[name]
+    for check_id, r in grade(make_tree(tmp_path, patches), ids=ids).items():
+        assert r.score == r.points, (name, check_id, r.message, r.cases)
+
+
+def test_inverted_bw_costs_only_the_bw_case(tmp_path):
+    patches, check_id, _hint = BUGGY["find_letters_bw_inverted"]
+    r = grade(make_tree(tmp_path, patches), ids=[check_id])[check_id]
+    assert r.score == 8 and r.points == 10, (r.score, r.message, r.cases)
+    assert [c["name"] for c in r.cases if not c["passed"]] == [c["name"] for c in r.cases if c["name"].startswith("bw")]
+
+
+def test_read_page_is_judged_on_the_reference_detection_when_findletters_misses(tmp_path):
+    """A findLetters that finds nothing costs Q4.2; read_page (right given a detection) is then
+    judged with the reference's detection of each page and keeps its points."""
+    tree = make_tree(tmp_path, [("q4.py", "    bw = 1.0 - ink.astype(np.float64)\n",
+                                 "    bw = 1.0 - ink.astype(np.float64)\n    bboxes = []\n")])
+    res = grade(tree, ids=["nist36.find_letters", "nist36.read_page"])
+    assert res["nist36.find_letters"].score < 10
+    r = res["nist36.read_page"]
+    assert r.score == r.points, (r.message, r.cases)
+    assert "reference's detection" in r.message

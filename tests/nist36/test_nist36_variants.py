@@ -2,8 +2,8 @@
 message naming the mistake; correct-but-different versions get full marks."""
 import pytest
 
-from .helpers import SLOW, grade, make_tree
-from .variants import BUGGY, CORRECT, HANDOUT, ONE_CHARGE
+from .helpers import grade, make_tree
+from .variants import BUGGY, CORRECT, ONE_CHARGE
 
 
 @pytest.mark.parametrize("name", sorted(BUGGY))
@@ -37,13 +37,3 @@ def test_a_mistake_is_charged_once(name, tmp_path):
         r = results[cid]
         assert r.score == r.points, (name, cid, r.message, r.cases)
         assert "costs points in" in r.message, (name, cid, r.message)
-
-
-FAST_HANDOUT = {k: v for k, v in HANDOUT.items() if not set(v[1]) & set(SLOW)}
-
-
-@pytest.mark.parametrize("name", sorted(FAST_HANDOUT))
-def test_code_written_for_the_handout_gets_full_marks(name, tmp_path):
-    patches, ids = HANDOUT[name]
-    for check_id, result in grade(make_tree(tmp_path, patches), ids=ids).items():
-        assert result.score == result.points, (name, check_id, result.message, result.cases)
