@@ -21,3 +21,25 @@ def test_each_homework_s_samples_are_a_unit_and_other_tests_go_by_file():
     assert sched._split_scope(a) == a and sched._split_scope(b) == b
     assert sched._split_scope("tests/fms/test_fms_suite.py::test_x[1]") == "tests/fms/test_fms_suite.py"
     assert sched._split_scope("tests/fms/test_fms_suite.py::test_y") == "tests/fms/test_fms_suite.py"
+
+
+def test_tests_run_on_one_blas_thread_per_process():
+    """The xdist workers fill the CPUs; threaded BLAS beside them multiplies the CPU time."""
+    import os
+
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        assert os.environ.get(var) == "1", var
+        assert f"{var}=${{{var}:-1}}" in (REPO / "tests" / "run.sh").read_text(), var
+
+
+def test_homeworks_sharing_a_dataset_are_prepared_in_one_group():
+    from autograder.demo import data_groups
+    from autograder.instructor.hooks import datasets_for
+
+    hws = ["example", "fms", "lenet", "fer", "nist36", "pose"]
+    groups = data_groups(hws)
+    assert sorted(h for g in groups for h in g) == sorted(hws)
+    for i, a in enumerate(groups):
+        for b in groups[i + 1:]:
+            assert not {d for h in a for d in datasets_for(h)} & {d for h in b for d in datasets_for(h)}
+    assert any({"fer", "nist36"} <= set(g) for g in groups)  # both read cifar10
