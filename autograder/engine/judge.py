@@ -223,7 +223,9 @@ def run_judged(target: str, *args, timeout: float, memory_mb: int = 2048, max_re
         os.chmod(tmp, 0o700)
         (Path(tmp) / "request.json").write_text(json.dumps({"target": target, "args": args, "kwargs": kwargs}))
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   TORCH_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+                   TORCH_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1",
+                   # the grader's own import path (a Gradescope autograder puts datasets/ on it by hand)
+                   PYTHONPATH=os.pathsep.join(p for p in sys.path if p and os.path.isdir(p)))
         start = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.judge", tmp], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO,
