@@ -35,6 +35,11 @@ def main(argv=None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     old_umask = None
+    if args.verb == "grade" and not os.environ.get("NNCOURSE_DATA"):
+        # grading builds its caches (reference networks, hidden splits) in the data folder: say where
+        from .data import where
+
+        print(f"note: {where()}; `course data {args.homework}` builds them before grading", file=sys.stderr)
     if args.verb in ("grade", "report", "release", "export", "similarity"):
         # what these write (results, feedback, nbgrader's source and gradebook, the Gradescope
         # zip) holds hidden material: private to the grader's user

@@ -36,3 +36,13 @@ def test_without_nncourse_data_the_folder_is_named_not_silent(tmp_path):
     assert proc.returncode == 0
     assert f"data and grader caches: {REPO / 'data'} ($NNCOURSE_DATA is not set" in proc.stdout
     assert "homeworks" in proc.stdout
+
+
+def test_grading_without_nncourse_data_says_where_its_caches_go(tmp_path, monkeypatch, capsys):
+    from autograder.cli import main
+
+    monkeypatch.delenv("NNCOURSE_DATA", raising=False)
+    main(["grade", "example", str(tmp_path / "nobody"), "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert f"note: data and grader caches: {REPO / 'data'} ($NNCOURSE_DATA is not set" in err
+    assert "`course data example` builds them before grading" in err
