@@ -458,8 +458,16 @@ def _reads(res, truth, name_lines):
     return done / max(n, 1) if ok_lines else done / max(n, 1) - 1.0
 
 
+def _detected(res, truth):
+    try:
+        return detection(np.asarray(res["boxes"], dtype=np.float64).reshape(-1, 4), truth)[0]
+    except Exception:  # noqa: BLE001 - malformed result: nothing found
+        return 0.0
+
+
 def read_on_page(t: Context, image, truth, name, params):
-    """read_page on the page at 1x, then 2x and 3x while it reads too little; if even the best
+    """read_page on the page at 1x, then 2x and 3x while it reads too little or its boxes miss
+    characters (the scale a detector expects; else the best-reading scale); if even the best
     scale fails and the student's own findLetters missed characters there (charged in Q4.2), once
     more at 1x with the reference's detection handed to read_page instead. Returns
     ``(result, scale, how)`` with ``how`` "own" or "reference detection"."""
@@ -474,16 +482,16 @@ def read_on_page(t: Context, image, truth, name, params):
         score = _reads(res, scaled_truth(truth, s), n_lines)
         if best is None or score > best[0]:
             best = (score, res, s)
-        if score >= READ_PAGE_FLOOR:
+        # the scale is the detector's: stop where the page reads and its characters were found
+        if score >= READ_PAGE_FLOOR and _detected(res, scaled_truth(truth, s)) >= DETECT_THRESHOLD:
             return res, s, "own"
+    if best is not None and best[0] >= READ_PAGE_FLOOR:
+        return best[1], best[2], "own"
     if best is None:
         res, s, det = None, 1, 0.0
     else:
         _, res, s = best
-        try:
-            det, _ = detection(np.asarray(res["boxes"], dtype=np.float64).reshape(-1, 4), scaled_truth(truth, s))
-        except Exception:  # noqa: BLE001
-            det = 0.0
+        det = _detected(res, scaled_truth(truth, s))
     if det < DETECT_THRESHOLD:
         alt = t.probe(f"{PROBES}:read_page_at", image, params, 1, detections=reference_detections(name))
         if _reads(alt, truth, n_lines) >= READ_PAGE_FLOOR:
