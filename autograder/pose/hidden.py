@@ -484,7 +484,7 @@ REFERENCE_TRAIN_CPU_S = 116.0
 TRAIN_THRESHOLD_MM = 150.0
 REFERENCE_TRAIN_MAX_MM = 143.3  # worst of seeds 0-4
 PLAIN_LSTM_TRAIN_MAX_MM = 138.9
-MEAN_POSE_HIDDEN_MM = 162.1
+MEAN_POSE_HIDDEN_MM = 164.3  # current secret seed's hidden clips (162.1 on the earlier constant seed's)
 
 
 def _hint_from_training(err, mean_mm, out):
@@ -537,7 +537,7 @@ MAX_WEIGHTS_BYTES = 20 << 20
 # normalisation (pixels divided by 255 in the notebook instead) score 9382 mm. Threshold
 # 150 mm, as for the training check: 16.1 mm above the reference weights.
 SAVED_THRESHOLD_MM = 150.0
-REFERENCE_SAVED_MM = 133.9
+REFERENCE_SAVED_MM = 135.9  # the same weights on the current secret seed's hidden clips
 NOTEBOOK_EPOCHS = 10  # the notebook's part 4
 
 
