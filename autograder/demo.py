@@ -339,8 +339,15 @@ def _main(args) -> int:
 
 
 def _feedback_text(files) -> str:
+    """The Markdown feedback a student gets, without the rows of passed checks (the file has them)."""
     md = next((f for f in files if f.suffix == ".md"), None)
-    return md.read_text(encoding="utf-8") if md is not None else ""
+    if md is None:
+        return ""
+    lines = md.read_text(encoding="utf-8").splitlines()
+    kept = [ln for ln in lines if not ln.startswith("| ✓ |")]
+    if len(kept) < len(lines):
+        kept.append(f"({len(lines) - len(kept)} passed check(s) not shown here; the whole feedback is in the file)")
+    return "\n".join(kept)
 
 
 def _grade_all(hws, cli, nb_samples, gs_samples, course, out, work, args, prog, summary) -> None:
