@@ -33,8 +33,8 @@ def test_notebook_executes_in_fast_mode(monkeypatch):
             assert any(f'"{cid}"' in cell.source for cid in mk.MODEL_CHECKS), (cell.source, errors[0].get("evalue"))
     text = json.dumps(nb)
     assert "image/png" in text
-    assert "fer.fcnet_loss_grads: 3/3 points" in text and "fer.softmax: 5/5 points" in text
-    assert "fer.cnn_metrics: 2/2 points" in text and "fer.fer_loader: 1/1 points" in text
+    assert "fer.fcnet_loss_grads: 2.5/2.5 points" in text and "fer.softmax: 4/4 points" in text
+    assert "fer.cnn_metrics: 2/2 points" in text and "fer.fer_loader: 0.5/0.5 points" in text
 
 
 def test_student_notebook_keeps_prompts_and_drops_answers():
@@ -61,3 +61,14 @@ def test_graded_cells_carry_the_suite_points():
     got = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
            for c in mk.build().cells if c.metadata.get("nbgrader", {}).get("grade")}
     assert got == want
+
+
+def test_student_text_does_not_state_the_model_answers():
+    """Instruction text says what to do and what range to expect, never the settings or results
+    that answer Q4 (a), Q4 (b), the Q5 setup and topology, or Q6's architecture."""
+    student = nbformat.reads(student_notebook(mk.NOTEBOOK, "fer"), as_version=4)
+    text = "\n".join(c.source for c in student.cells)
+    facts = ["[100, 100]", "weight scale 0.02", "learning rate 3e-3", "learning rate 2e-4", "decayed by 0.95",
+             "100 hidden units", "not improved for 5", "multiply by 0.95", "momentum 0.9 throughout",
+             "[512] hidden units", "0.461", "16/32/64", "conv-BN-ReLU-pool"]
+    assert not [f for f in facts if f in text]
