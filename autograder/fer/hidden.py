@@ -133,7 +133,8 @@ def relu_backward(t: Context):
                        "dout is right there", summary="dX is NaN or inf where X is exactly 0 (dividing by X?)")
             t.assert_close(got, _relu_accept_kink(got, ref.relu_backward(dout, X), X, dout), name="dX",
                            what=name, mistakes={"returned dout unchanged": dout,
-                                                "multiplied dout by max(0, X) instead of by the mask": dout * np.maximum(X, 0)})
+                                                "multiplied dout by max(0, X) instead of by the mask":
+                                                    dout * np.maximum(X, 0)})
 
 
 # ----------------------------------------------------------------------------------

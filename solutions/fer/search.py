@@ -138,7 +138,8 @@ def run_search(data, plan=None, seed=0, log=print, max_epochs=None):
         start = time.time()
         model, solver = train_config(data, cfg, seed=seed)
         entry = {"name": _describe(config, base), "stage": stage, "config": dict(config), "score": _score(model, data),
-                 "epochs": int(solver.epoch), "stopped_early": bool(solver.stopped_early and solver.epoch < cfg["num_epochs"]),
+                 "epochs": int(solver.epoch),
+                 "stopped_early": bool(solver.stopped_early and solver.epoch < cfg["num_epochs"]),
                  "seconds": time.time() - start, "model": model, "solver": solver}
         results.append(entry)
         done[k] = entry

@@ -11,7 +11,8 @@ from .helpers import MODEL_FILES, MODELS, grade, make_tree
 pytestmark = pytest.mark.slow
 
 # checks whose inputs (or training data) depend on the run seed, re-run on seeds 1-4
-SEEDED = ["fer.dropout_forward", "fer.dropout_backward", "fer.public.dropout", "fer.softmax", "fer.fcnet_loss_grads", "fer.sgd_momentum", "fer.overfit"]
+SEEDED = ["fer.dropout_forward", "fer.dropout_backward", "fer.public.dropout", "fer.softmax", "fer.fcnet_loss_grads",
+          "fer.sgd_momentum", "fer.overfit"]
 
 
 @pytest.fixture(scope="module")
