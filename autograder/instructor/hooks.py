@@ -29,6 +29,8 @@ def _one_blas_thread():
     cost up to 25x the CPU time on a busy machine (2 epochs of the nist36 reference: 0.74 s of CPU
     on one thread, 18.6 s on two beside other work) for the same bits; data is also made side by
     side, one process per CPU (``autograder.demo.prepare_all_data``)."""
+    import numpy  # noqa: F401 - load numpy's BLAS first: threadpoolctl limits the libraries loaded now
+
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - installed with scikit-learn
