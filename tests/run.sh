@@ -8,13 +8,14 @@
 # Extra arguments go to both phases, e.g. `make test PYTEST_ARGS="tests/engine -x"`.
 # Exit status: the first failing phase's; 5 (no tests) only when neither phase ran any.
 set -u
+# the worker count first: nproc honours OMP_NUM_THREADS, which is set to 1 below
+jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 # one BLAS / OpenMP thread per process: the workers already use every CPU, and numpy's small
 # matrix products on two OpenBLAS threads beside busy workers cost 25x the CPU time (the nist36
 # reference network: 18.6 s instead of 0.74 s for two epochs on the shared 2-CPU machine; same bits)
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
   MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 py=${PYTHON:-.venv/bin/python}
-jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 par=()
 if [ "$jobs" -gt 1 ] && "$py" -c "import xdist" 2>/dev/null; then
   par=(-n "$jobs" --dist loadfile --no-loadscope-reorder)
