@@ -498,7 +498,8 @@ TRAIN_THRESHOLD = 0.80
 # run may use TRAIN_ITERS * STEP_CPU_LIMIT CPU seconds. Measured (one step, batch 64, one
 # thread, loaded two-core machine): reference 0.03 s; pooling written per image with the
 # handout's im2col (tests/lenet/handout_solution.py) 0.13 s; pooling with Python loops over
-# example, channel, row and column (HANDOUT["pool_naive_loops"]) 1.8-2.0 s.
+# example, channel, row and column (HANDOUT["pool_naive_loops"]) 1.8-2.0 s; graded end to end,
+# that variant passed with 0.888 after 165.8 CPU s for the 100 steps (401 s on the clock).
 STEP_CPU_LIMIT = 3.0
 TRAIN_CPU_BUDGET = TRAIN_ITERS * STEP_CPU_LIMIT
 # the wall-clock limit only catches hangs: a loaded grading machine stretches CPU time
