@@ -9,7 +9,7 @@
 # Exit status: the first failing phase's; 5 (no tests) only when neither phase ran any.
 set -u
 # the worker count first: nproc honours OMP_NUM_THREADS, which is set to 1 below
-jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+jobs=${TEST_JOBS:-$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 1)}
 # one BLAS / OpenMP thread per process: the workers already use every CPU, and numpy's small
 # matrix products on two OpenBLAS threads beside busy workers cost 25x the CPU time (the nist36
 # reference network: 18.6 s instead of 0.74 s for two epochs on the shared 2-CPU machine; same bits)
