@@ -418,8 +418,8 @@ def assert_bw(t: Context, res, name):
     t.assert_true(bw.size > 0 and np.all(np.isfinite(bw)) and bw.min() >= 0 and bw.max() <= 1,
                   f"page {name}: bw must be floats in [0, 1]", summary="bw must be floats in [0, 1]")
     t.assert_true(np.mean(bw) > 0.5,
-                  f"page {name}: bw is inverted, a black background (mean {np.mean(bw):.2f}): the handout's bw is white (1) "
-                  "paper with black (0) characters; return 1 - bw",
+                  f"page {name}: bw is inverted, a black background (mean {np.mean(bw):.2f}): the handout's bw is "
+                  "white (1) paper with black (0) characters; return 1 - bw",
                   summary="bw is inverted: the handout's bw is white (1) paper with black (0) characters")
 
 
