@@ -335,7 +335,31 @@ def _main(args) -> int:
 
     prog.step("scores")
     _report(summary, args, prog, out)
+    prog.step("the class view of what was graded (course report HW OUT --class)")
+    _class_reports(summary, out)
     return 1 if summary["problems"] else 0
+
+
+def _class_reports(summary: dict, out: Path) -> None:
+    """``class.html`` / ``class.md`` of each homework's CLI gradebook, under ``out/class/<hw>/``."""
+    from .instructor.classreport import write_class_report
+
+    pages = {}
+    for hw in summary["homeworks"]:
+        book = out / "feedback" / "cli" / hw
+        try:
+            pages[hw] = str(write_class_report(hw, book, out / "class" / hw))
+        except FileNotFoundError:  # nothing graded with the CLI for this homework
+            continue
+        except Exception as exc:  # noqa: BLE001 - a report problem must not hide the grades
+            summary["problems"].append(f"{hw}: class report failed: {type(exc).__name__}: {exc}")
+            print(f"{hw}: class report failed: {type(exc).__name__}: {exc}")
+    summary["class_reports"] = pages
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    for hw, page in pages.items():
+        print(f"class report {hw:<8} {page}")
+    if summary["problems"]:
+        print(f"\n{len(summary['problems'])} problem(s) in all (listed above)")
 
 
 def _feedback_text(files) -> str:

@@ -25,6 +25,9 @@ def test_the_quick_demo_grades_one_submission_through_each_front_end(tmp_path, c
     assert "all scores as expected" in out
     for d in (tmp_path, tmp_path / "course"):  # hidden material: private, as `course release` makes it
         assert stat.S_IMODE(d.stat().st_mode) & 0o077 == 0, d
+    page = tmp_path / "class" / "example" / "class.html"  # the demo ends with the class view
+    assert summary["class_reports"] == {"example": str(page)} and f"class report example  {page}" in out
+    assert "<img" in page.read_text() and (page.parent / "class.md").is_file()
 
 
 def test_the_full_demo_grades_every_sample_and_a_wrong_score_fails_it(tmp_path, capsys, monkeypatch):
@@ -51,3 +54,6 @@ def test_the_full_demo_grades_every_sample_and_a_wrong_score_fails_it(tmp_path, 
         assert (tmp_path / "feedback" / "cli" / "example" / f"{name}.html").is_file()
     assert summary["homeworks"]["example"]["gradescope"]["problems"] == []
     assert "example    perfect" in out
+    md = (tmp_path / "class" / "example" / "class.md").read_text()  # the class view of the five samples
+    assert "5 record(s): 5 graded" in md and "min 0, max 7" in md  # blank 0 ... perfect 7
+    assert summary["class_reports"]["example"].endswith("class.html")
