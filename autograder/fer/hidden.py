@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.engine import Context, check
-from autograder.engine.compare import CheckFailed
+from autograder.engine.compare import CheckFailed, accept_subgradient_at_kink
 from autograder.engine.sandbox import StudentError
 from solutions.fer import classifiers as ref_cls
 from solutions.fer import data_utils as ref_data
@@ -102,23 +102,6 @@ def relu_forward(t: Context):
                            mistakes={"returned X unchanged": X, "computed min(0, X)": np.minimum(X, 0)})
 
 
-def _relu_accept_kink(got, expected, X, dout):
-    """At X == 0 ReLU has no derivative: any value between 0 and dout (a subgradient in [0, 1]
-    times dout) is right there; elsewhere ``expected`` stands."""
-    try:
-        a = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return expected
-    if a.shape != expected.shape:
-        return expected
-    out = np.array(expected, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        share = np.where(dout != 0, a / np.where(dout != 0, dout, 1.0), 0.0)
-    ok = (X == 0) & np.isfinite(a) & ((np.abs(a) <= 1e-12) | ((share >= -1e-9) & (share <= 1 + 1e-9)))
-    out[ok] = a[ok]
-    return out
-
-
 @check("fer.relu_backward", part="Q1", points=1, timeout=60,
        description="relu_backward passes dout where X > 0, none where X < 0 (any subgradient in [0, 1] at X == 0)")
 def relu_backward(t: Context):
@@ -131,7 +114,7 @@ def relu_backward(t: Context):
             if arr.shape == X.shape and not np.all(np.isfinite(arr[X == 0])):
                 t.fail(f"{name}: dX is NaN or inf where X is exactly 0 (dividing by X?); any value between 0 and "
                        "dout is right there", summary="dX is NaN or inf where X is exactly 0 (dividing by X?)")
-            t.assert_close(got, _relu_accept_kink(got, ref.relu_backward(dout, X), X, dout), name="dX",
+            t.assert_close(got, accept_subgradient_at_kink(got, ref.relu_backward(dout, X), X, dout), name="dX",
                            what=name, mistakes={"returned dout unchanged": dout,
                                                 "multiplied dout by max(0, X) instead of by the mask":
                                                     dout * np.maximum(X, 0)})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.engine import Context, check
-from autograder.engine.compare import numeric_gradient
+from autograder.engine.compare import accept_subgradient_at_kink, numeric_gradient
 from solutions.lenet import cnn_lenet as ref
 from solutions.lenet import toy as ref_toy
 
@@ -260,22 +260,6 @@ def relu_forward(t: Context):
                         inputs={"input['data']": x})
 
 
-def _relu_accept_kink(got, expected, x, d):
-    """At x == 0 the ReLU has no derivative: any subgradient (0, diff or between) is right."""
-    try:
-        a = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return expected
-    if a.shape != expected.shape:
-        return expected
-    out = expected.copy()
-    with np.errstate(all="ignore"):
-        share = np.where(d != 0, a / np.where(d != 0, d, 1.0), 0.0)
-    ok = (x == 0) & np.isfinite(a) & ((np.abs(a) <= 1e-12) | ((share >= -1e-9) & (share <= 1 + 1e-9)))
-    out[ok] = a[ok]
-    return out
-
-
 @check("lenet.relu_backward", part="Q5", points=2, timeout=60)
 def relu_backward(t: Context):
     """relu_backward matches the reference and central differences (any subgradient at exact zeros)"""
@@ -293,8 +277,8 @@ def relu_backward(t: Context):
                 t.fail(f"{what}: input_od is NaN or inf where the input is exactly 0 (dividing by the input?); "
                        "the gradient there is 0 (or output['diff'])",
                        summary="input_od is NaN or inf where the input is exactly 0 (dividing by the input?)")
-            t.assert_close(got, _relu_accept_kink(got, ref.relu_backward(out, blob, layer), x, d), name="input_od",
-                           what=what,
+            expected = accept_subgradient_at_kink(got, ref.relu_backward(out, blob, layer), x, d)
+            t.assert_close(got, expected, name="input_od", what=what,
                            mistakes={"took the mask from the output gradient (diff > 0); it must come from the "
                                      "layer's input (input['data'] > 0)": d * (d > 0),
                                      "returned the mask without multiplying by output['diff']": (x > 0).astype(float),
