@@ -195,7 +195,11 @@ SCRIPT = textwrap.dedent("""
         except SandboxTimeout as exc:
             kind, msg = "timeout", str(exc)
         out[name] = {"kind": kind, "message": msg, "seconds": round(time.monotonic() - start, 1)}
-    out["grader_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # this process's own high-water mark (VmHWM): ru_maxrss is carried over from the process that
+    # started it (a pytest worker that has grown to a GiB would be counted as this grader's peak)
+    hwm = [ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("VmHWM:")]
+    out["grader_peak_mib"] = (int(hwm[0].split()[1]) if hwm
+                              else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
     out["judge_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(out))
 """)

@@ -134,11 +134,18 @@ def test_a_traceback_quoting_the_starter_is_not_a_leak_but_quoting_the_reference
     assert len(found) == 1 and "solutions/example/ops.py" in str(found[0])
 
 
-def test_a_reference_line_the_notebook_text_quotes_is_not_a_leak(tmp_path):
-    """fer's notebook spells out the dropout mask (`mask = np.random.rand(*X.shape) > p`), so its
-    rendered feedback holds that reference line; a reference line the text does not quote still counts."""
+def test_a_reference_line_the_notebook_text_quotes_is_not_a_leak(tmp_path, monkeypatch):
+    """A reference line the open notebook text quotes (a handout spelling out a formula, say the
+    dropout mask `mask = np.random.rand(*X.shape) > p`) is shown to students anyway, so feedback
+    holding it is no leak; the same line is a secret while no open text quotes it, and a line the
+    text does not quote still counts."""
+    line = "mask = np.random.rand(*X.shape) > p"
+    real_open_text = leaks.open_text
+    assert line in leaks.fingerprints("fer")  # fer's reference draws its mask this way; no text quotes it
+    monkeypatch.setattr(leaks, "open_text", lambda hw, repo=leaks.REPO: real_open_text(hw, repo)
+                        + f"\nIn training, draw `{line}`.\n")
     fps = leaks.fingerprints("fer")
-    assert "mask = np.random.rand(*X.shape) > p" not in fps
+    assert line not in fps
     page = tmp_path / "feedback.html"
     page.write_text("<p><code>p</code> is the probability of <strong>dropping</strong> a unit. In training, draw "
                     "<code>mask = np.random.rand(*X.shape) &gt; p</code></p>\n")
