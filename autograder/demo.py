@@ -17,7 +17,10 @@ Quick (the default, a few minutes on 2 CPUs):
      interpreter stands in for the image's virtual environment), then ``run_autograder``,
      which must leave the data ``setup.sh`` made untouched;
 4. print the score table and write the reports to ``out/demo/`` (``summary.json``,
-   ``feedback/<path>/<hw>/...``).
+   ``feedback/<path>/<hw>/...``);
+5. write the class view of what the command line graded, per homework
+   (``class/<hw>/class.html`` and ``class.md``, as ``course report HW OUT --class``), and print
+   their paths.
 
 ``--full`` (``make demo FULL=1``): every sample submission of every homework (30) with
 ``course grade``; the ``perfect`` and ``partial`` ones of every released homework with
@@ -259,7 +262,7 @@ def _main(args) -> int:
     out.chmod(0o700)
     work.mkdir(parents=True)
     hws = _homeworks(args.homework)
-    prog = Progress(4)
+    prog = Progress(5)
     mode = "full" if args.full else "quick (make demo FULL=1 or --full: every sample through every front end)"
     print(f"demo, {mode}: homeworks {', '.join(hws)}; {args.jobs} job(s) at once; writing to {out}", flush=True)
     summary: dict = {"homeworks": {hw: {"samples": {}} for hw in hws}, "jobs": args.jobs, "full": args.full,
