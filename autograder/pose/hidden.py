@@ -249,6 +249,18 @@ def model_batch_independent(t: Context):
                        "transpose, not view, to swap axes)")
 
 
+def _outputs_of_variants(t: Context, x, variants):
+    """The student's model (eval mode) on clips ``x`` and on each variant of them: the outputs,
+    the output on ``x`` and its scale (for relative changes); fails on a wrongly shaped output."""
+    outs = t.probe(f"{PROBES}:model_outputs", [x] + list(variants))
+    base = np.asarray(outs[0])
+    problem = _shape_problem(base, 2)
+    if problem:
+        t.fail(f"DeepDynamicModel on a batch of 2 clips: {problem}")
+    scale = max(1e-6, float(np.abs(base).max()))
+    return outs, base, scale
+
+
 @check("pose.model_frames_aligned", part="3", points=2, timeout=120,
        description="frames stay in order: changing frame t changes the prediction of frame t, not of earlier frames")
 def model_frames_aligned(t: Context):
@@ -258,12 +270,7 @@ def model_frames_aligned(t: Context):
         v = x.copy()
         v[:, k] = _clips(t.rng, 2)[:, k]
         variants.append((k, v))
-    outs = t.probe(f"{PROBES}:model_outputs", [x] + [v for _, v in variants])
-    base = np.asarray(outs[0])
-    problem = _shape_problem(base, 2)
-    if problem:
-        t.fail(f"DeepDynamicModel on a batch of 2 clips: {problem}")
-    scale = max(1e-6, float(np.abs(base).max()))
+    outs, base, scale = _outputs_of_variants(t, x, [v for _, v in variants])
     for (k, _), out in zip(variants, outs[1:]):
         with t.case(f"only frame {k} changed"):
             diff = np.abs(np.asarray(out) - base).max(axis=(0, 2, 3)) / scale  # per frame
@@ -293,12 +300,7 @@ def model_uses_past(t: Context):
         v = x.copy()
         v[:, list(earlier)] = other[:, list(earlier)]
         variants.append(v)
-    outs = t.probe(f"{PROBES}:model_outputs", [x] + variants)
-    base = np.asarray(outs[0])
-    problem = _shape_problem(base, 2)
-    if problem:
-        t.fail(f"DeepDynamicModel on a batch of 2 clips: {problem}")
-    scale = max(1e-6, float(np.abs(base).max()))
+    outs, base, scale = _outputs_of_variants(t, x, variants)
     for (k, earlier), out in zip(cases, outs[1:]):
         span = f"frame {earlier[0]}" if len(earlier) == 1 else f"frames {earlier[0]}-{earlier[-1]}"
         with t.case(f"{span} changed: the prediction of frame {k}"):

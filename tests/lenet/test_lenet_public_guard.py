@@ -7,7 +7,7 @@ from pathlib import Path
 from autograder.engine import grade_submission
 
 REPO = Path(__file__).resolve().parents[2]
-ZERO_FORWARD = '''
+ZEROED = '''
 
 def _zeroed(forward):
     def wrapper(*args):
@@ -16,7 +16,8 @@ def _zeroed(forward):
         return out
     return wrapper
 
-
+'''
+ZERO_FORWARD = ZEROED + '''
 pooling_layer_forward = _zeroed(pooling_layer_forward)
 relu_forward = _zeroed(relu_forward)
 '''
@@ -37,16 +38,7 @@ def test_gradcheck_on_a_constant_forward_judges_the_backward_alone(tmp_path):
         assert "Fix" in c.message and "first" in c.message and "forward" in c.message, c.message
 
 
-WRONG_FORWARD_AND_BACKWARD = '''
-
-def _zeroed(forward):
-    def wrapper(*args):
-        out = forward(*args)
-        out["data"] = out["data"] * 0
-        return out
-    return wrapper
-
-
+WRONG_FORWARD_AND_BACKWARD = ZEROED + '''
 relu_forward = _zeroed(relu_forward)
 
 
