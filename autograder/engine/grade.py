@@ -17,7 +17,6 @@ except grader tracebacks, which are never in a message. Messages are capped.
 """
 from __future__ import annotations
 
-import builtins
 import os
 import time
 import traceback
@@ -25,10 +24,9 @@ from pathlib import Path
 
 from . import graderdata
 from .checks import Check, Context, Suite, load_suite
-from .compare import CheckFailed, redact
-from .results import ERROR, FAILED, PASSED, TIMEOUT, CheckResult, SubmissionResult
-from .sandbox import (Limits, SandboxCrashed, SandboxTimeout, SandboxUnavailable, StudentError, UidLease, Zygote,
-                      current_isolation, protect)
+from .outcome import outcome_of, student_error_message, student_error_safe
+from .results import ERROR, PASSED, CheckResult, SubmissionResult
+from .sandbox import Limits, SandboxUnavailable, UidLease, Zygote, current_isolation, protect
 from .submission import REPO, SubmissionError, prepare
 
 MAX_MESSAGE = 4000  # characters of a check's message (student output can be long)
@@ -62,33 +60,8 @@ def secret_paths(suite: Suite, repo: Path = REPO) -> list[Path]:
     return paths + graderdata.secret_paths(suite.homework)
 
 
-def _student_error_message(exc: StudentError) -> str:
-    if exc.type_name == "NotImplementedError":
-        return f"not implemented yet: {exc.message.split(':', 1)[-1].strip()}"
-    msg = f"your code raised {exc.message}"
-    if exc.traceback:
-        msg += f"\n{exc.traceback}"
-    return msg
-
-
-def _student_error_safe(exc: StudentError) -> str:
-    """Grader-authored words only. Whatever the student's process reports could carry a hidden
-    input: the message, and also where it was raised (a file, function or class can be named
-    after the data) and the type's name unless it is a built-in exception. Named instead: the
-    grader's own name of the call, and the public checks where the traceback can be seen."""
-    typ = getattr(builtins, exc.type_name, None)
-    known = isinstance(typ, type) and issubclass(typ, BaseException)
-    called = f" (called as {exc.target})" if getattr(exc, "target", None) else ""
-    public = getattr(exc, "public_checks", ())
-    if public:
-        see = (f"; run the public check{'s' if len(public) > 1 else ''} {', '.join(public)} (course check): "
-               "the same error on public inputs shows its traceback there")
-    else:
-        see = "; call the function yourself on small inputs of your own to see the traceback"
-    if known and exc.type_name == "NotImplementedError":
-        return f"not implemented yet{called}"
-    kind = exc.type_name if known else "an exception of a class you defined"
-    return f"your code raised {kind} in a function of yours{called}{see}"
+# older names, kept for callers outside the engine
+_student_error_message, _student_error_safe = student_error_message, student_error_safe
 
 
 def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Limits | None = None,
@@ -98,22 +71,16 @@ def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Lim
     status, message, safe, log = PASSED, "", "", ""
     try:
         chk.func(ctx)
-    except CheckFailed as exc:
-        status, message = FAILED, str(exc)
-        safe = exc.summary if exc.summary is not None else redact(message)
-    except StudentError as exc:
-        status, message, safe = ERROR, _student_error_message(exc), _student_error_safe(exc)
-    except SandboxTimeout as exc:
-        status, message = TIMEOUT, f"{exc} (infinite loop, or training too long for the budget?)"
-        safe = f"{exc.what} (infinite loop, or training too long for the budget?)"
-    except SandboxCrashed as exc:
-        status, message, safe = ERROR, str(exc), f"your code's process ended abnormally: {exc.what}"
     except SandboxUnavailable:
         raise  # the grader's own failure: never a score (grade_submission marks it not graded)
     except Exception as exc:  # noqa: BLE001 - a grader-side bug must not stop the batch
-        status = ERROR
-        message = safe = f"internal grader error in {chk.id} (not your fault; the course staff have the details)"
-        log = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=8)
+        out = outcome_of(exc)
+        if out is not None:
+            status, message, safe = out.status, out.message, out.safe
+        else:
+            status = ERROR
+            message = safe = f"internal grader error in {chk.id} (not your fault; the course staff have the details)"
+            log = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=8)
     finally:
         try:
             ctx.close()
@@ -127,10 +94,12 @@ def run_check(chk: Check, subdir: Path, probes: dict, seed: int = 0, limits: Lim
         notes = "\n".join(ctx.notes)
         message = (message + "\n" if message else "") + notes
         safe = (safe + "\n" if safe else "") + notes
+    if ctx.figure_log:  # figures left out (staff only)
+        log = (log + "\n" if log else "") + "\n".join(ctx.figure_log)
     return CheckResult(id=chk.id, name=chk.name, part=chk.part, points=chk.points, score=score, status=status,
                        message=cap(message.strip()), duration=round(time.monotonic() - start, 3), hidden=chk.hidden,
                        description=chk.description, safe_message=cap(safe.strip(), 1000), log=cap(log.strip(), 20000),
-                       cases=cases, limits=ctx.limits_in_force)
+                       cases=cases, limits=ctx.limits_in_force, figures=ctx.figures)
 
 
 def _case_outcome(chk: Check, cases: list[dict]) -> tuple[str, str, str, float]:
@@ -165,7 +134,8 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
     checks = suite.checks(include_hidden=include_hidden)
     if only:
         checks = [c for c in checks if any(c.id == o or c.id.startswith(o + ".") or c.part == o for o in only)]
-    result = SubmissionResult(homework=homework, submission=str(path), isolation=isolation.level)
+    result = SubmissionResult(homework=homework, submission=str(path), isolation=isolation.level,
+                              extra_credit_parts=list(suite.extra_credit))
     if include_hidden:
         protect(secret_paths(suite, repo))
     try:

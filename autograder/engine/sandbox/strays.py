@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 
+from .ids import sandbox_uids
 from .limits import MARKER_ENV
 
 LIVE: set[int] = set()  # process-group leaders of the sandboxes open in this process
@@ -120,14 +121,12 @@ def kill_strays(rounds: int = 50) -> int:
 
     Descendants are found through /proc (this process is a child subreaper, so even
     processes detached with setsid are re-parented here); a process counts as a
-    sandbox's when it runs as a sandbox id (root: ``identity.sandbox_uids``) or carries
+    sandbox's when it runs as a sandbox id (root: ``ids.sandbox_uids``) or carries
     the sandbox marker in its environment. Processes of sandboxes still open in this
     process are spared. Returns how many processes were killed.
     """
     if not sys.platform.startswith("linux"):
         return 0
-    from .identity import sandbox_uids
-
     is_box_uid = sandbox_uids() if os.geteuid() == 0 else None
     me = os.getpid()
     killed = 0
