@@ -12,7 +12,9 @@ import numpy as np
 
 from . import compare
 from .compare import CheckFailed
-from .sandbox import Limits, Sandbox, SandboxCrashed, SandboxTimeout, StudentError, Zygote
+from .outcome import NotRun, outcome_of
+from .results import FAILED, TIMEOUT
+from .sandbox import Limits, Sandbox, SandboxTimeout, StudentError, Zygote
 from .wire import Ref
 
 AUTOGRADER_DIR = Path(__file__).resolve().parents[1]
@@ -168,6 +170,8 @@ class Context:
         self._zygote, self._identity = zygote, identity
         self._limits = limits or Limits(timeout=check.timeout, memory_mb=check.memory_mb)
         self.notes: list[str] = []
+        self.figures: list[dict] = []  # see figure(): drawn here, stored in CheckResult.figures
+        self.figure_log: list[str] = []  # figures left out, and why (staff log)
         self.cases: list[dict] = []  # see case()
         self._case: dict | None = None
         self._dead: str | None = None  # set when the sandbox timed out or crashed inside a case
@@ -340,9 +344,30 @@ class Context:
         """Extra feedback shown with the result (e.g. the score a threshold check measured)."""
         self.notes.append(message)
 
+    def figure(self, title: str, source, *, alt: str = "") -> bool:
+        """Attach a figure to the result, shown in the student's feedback (HTML, Markdown; named in
+        text). ``source``: a matplotlib Figure drawn here, in the grader's process (``engine.figures``
+        has the generic plots), PNG bytes made by grader code, or a callable returning either. Draw
+        it from numbers: never image bytes a student's process wrote, never a hidden input (the
+        title is grader-authored; shown for hidden checks too). A figure that cannot be made is
+        left out (staff log); it never changes the check's outcome. False when left out."""
+        from . import figures
 
-class _NotRun(CheckFailed):
-    """A request after the sandbox timed out or crashed in an earlier case."""
+        if len(self.figures) >= figures.MAX_PER_CHECK:
+            self.figure_log.append(f"figure {title!r} left out: at most {figures.MAX_PER_CHECK} per check")
+            return False
+        start = time.perf_counter()
+        try:
+            rec = figures.record(title, source() if callable(source) else source, alt=alt)
+        except Exception as exc:  # noqa: BLE001 - a figure is never worth a check's outcome
+            self.figure_log.append(f"figure {title!r} left out: {type(exc).__name__}: {exc}"[:500])
+            return False
+        rec["draw_seconds"] = round(time.perf_counter() - start, 4)  # making and drawing (staff only)
+        self.figures.append(rec)
+        return True
+
+
+_NotRun = NotRun  # a request after the sandbox timed out or crashed in an earlier case
 
 
 class _Case:
@@ -358,33 +383,19 @@ class _Case:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        from .grade import _student_error_message, _student_error_safe  # grade imports this module
-
         ctx, rec = self.ctx, self.rec
         ctx._case = None
         if exc is None:
             rec["passed"], rec["status"] = True, "passed"
             return False
-        if isinstance(exc, _NotRun):
-            rec["status"], rec["message"] = "error", f"not run: {exc}"
-            rec["safe_message"] = rec["message"]
-        elif isinstance(exc, CheckFailed):
-            rec["message"] = str(exc)
-            rec["safe_message"] = exc.summary if exc.summary is not None else compare.redact(str(exc))
-        elif isinstance(exc, StudentError):
-            rec["status"] = "error"
-            rec["message"], rec["safe_message"] = _student_error_message(exc), _student_error_safe(exc)
-        elif isinstance(exc, SandboxTimeout):
-            rec["status"] = "timeout"
-            rec["message"] = f"{exc} (infinite loop, or too slow for the budget?)"
-            rec["safe_message"] = f"{exc.what} (infinite loop, or too slow for the budget?)"
-            ctx._dead = f"the time limit was hit in case '{self.name}'"
-            ctx.close()
-        elif isinstance(exc, SandboxCrashed):
-            rec["status"], rec["message"] = "error", str(exc)
-            rec["safe_message"] = f"your code's process ended abnormally: {exc.what}"
-            ctx._dead = f"the process ended abnormally in case '{self.name}'"
-            ctx.close()
-        else:
+        out = outcome_of(exc, case=True)
+        if out is None:
             return False  # a grader bug: the whole check reports an internal error
+        rec["message"], rec["safe_message"] = out.message, out.safe
+        if out.status != FAILED:
+            rec["status"] = out.status
+        if out.sandbox_ended:
+            what = "the time limit was hit" if out.status == TIMEOUT else "the process ended abnormally"
+            ctx._dead = f"{what} in case '{self.name}'"
+            ctx.close()
         return True
