@@ -84,9 +84,7 @@ def sync_student(course, hw: str, student: str) -> SyncReport:
         if not result.graded:
             rep.error = result.error
             return rep
-        from .nbgrader_course import COURSE_ID
-
-        with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", COURSE_ID) as gb:
+        with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", course.course_id) as gb:
             for path in sorted(nbdir.glob("*.ipynb")):
                 nb = nbformat.read(path, as_version=4)
                 targets = cell_targets(nb)
