@@ -32,6 +32,10 @@ class CheckResult:
     # memory and CPU of all its processes together, processes per uid, how they were enforced);
     # empty when the check started no sandbox.
     limits: dict = field(default_factory=dict)
+    # Figures drawn by the grader for the feedback (``Context.figure``; ``engine.figures.record``):
+    # dicts with ``title``, ``alt``, ``png`` (base64, at most 150 KB), ``width``, ``height``,
+    # ``bytes`` and ``draw_seconds`` (staff only). Shown for hidden checks too: never a hidden input.
+    figures: list = field(default_factory=list)
 
     @property
     def cases_passed(self) -> int:
