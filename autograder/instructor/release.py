@@ -37,7 +37,6 @@ STUDENT_CLI = ("autograder/__main__.py", "autograder/cli/__init__.py", "autograd
                "autograder/cli/check.py", "autograder/cli/data.py", "autograder/cli/submit.py",
                "autograder/cli/grade.py")
 COURSEDATA = REPO / "datasets" / "coursedata"
-_CD_IMPORT = re.compile(r"(?:coursedata\.|from \.\.)(\w+)")
 _SOLUTIONS_IMPORT = re.compile(r"^\s*(from|import)\s+solutions\b", re.M)
 
 
@@ -151,10 +150,171 @@ def coursedata_packages(hw: str) -> list[str]:
             continue
         seen.add(name)
         for f in (COURSEDATA / name).rglob("*.py"):
-            for dep in _CD_IMPORT.findall(f.read_text(encoding="utf-8")):
+            for dep in coursedata_imports(f):
                 if (COURSEDATA / dep).is_dir() and dep not in seen:
                     todo.append(dep)
     return sorted(seen)
+
+
+def coursedata_imports(path: Path, root: Path = COURSEDATA) -> set[str]:
+    """The ``coursedata`` subpackages the file ``path`` (under ``root``) imports, read from its
+    import statements (``ast``; absolute and relative), never from its text: a docstring that
+    names another generator does not ship it."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return set()
+    package = ["coursedata", *path.resolve().relative_to(root.resolve()).parent.parts]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name.split(".") for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if node.level > len(package):
+                    continue
+                base = package[:len(package) - node.level + 1]
+            else:
+                base = []
+            mod = base + (node.module.split(".") if node.module else [])
+            # ``from coursedata import body`` / ``from .. import body``: the names are the modules
+            names = [mod + [a.name] for a in node.names] if len(mod) == 1 else [mod]
+        else:
+            continue
+        out |= {n[1] for n in names if len(n) > 1 and n[0] == "coursedata"}
+    return out
+
+
+# -- dataset cards: the parts students need ------------------------------------------------
+# a card's ``## `` sections on these subjects stay with the staff: reference scores (they spell out
+# the reference's architecture and settings), thresholds and their calibration, the grader's
+# hidden splits and seeds, grading times and the master notebook's runs
+CARD_STAFF_SECTION = re.compile(r"reference|baseline|threshold|grader|grading|calibrat|master notebook|"
+                                r"notebook as shipped|notebook defaults|toward a bar", re.I)
+DATASETS_DOCS = REPO / "datasets"
+
+
+def student_card(text: str, name: str = "CARD.md") -> str:
+    """The student part of a dataset card (markdown): its title and opening text, and every
+    ``## `` section (with its subsections) whose heading is not about grading
+    (``CARD_STAFF_SECTION``). Headings inside fenced code blocks are not headings."""
+    out, keep, fence, dropped = [], True, False, []
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        if not fence and line.startswith("## "):
+            keep = not CARD_STAFF_SECTION.search(line)
+            if not keep:
+                dropped.append(line[3:].strip())
+        if keep:
+            out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    if dropped:
+        out += ["", f"*(The student copy of `{name}`: the sections on grading, reference scores and thresholds "
+                    f"stay with the course staff: " + "; ".join(dropped) + ".)*"]
+    return "\n".join(out) + "\n"
+
+
+def ship_dataset_cards(hw: str, src: Path) -> list[str]:
+    """``datasets/<name>/*.md`` (student parts) for every ``coursedata`` package the release
+    ships, at the same relative paths the notebooks and the starter code cite; returns them."""
+    shipped = []
+    for pkg in coursedata_packages(hw):
+        for card in sorted((DATASETS_DOCS / pkg).glob("*.md")):
+            dest = src / "datasets" / pkg / card.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(student_card(card.read_text(encoding="utf-8"), card.name), encoding="utf-8")
+            shipped.append(dest.relative_to(src).as_posix())
+    return shipped
+
+
+# -- every file a notebook or the starter code names ships (or is made at run time) ----------
+# the project's own top-level folders: a path starting with one of them names a file of the release
+PROJECT_TOPS = ("datasets", "data", "starter", "coursedata", "autograder", "docs", "solutions", "assignments",
+                "tests", "benchmarks")
+FILE_TYPES = ("md", "txt", "csv", "json", "npz", "npy", "mat", "pt", "pth", "ipynb", "py", "zip", "pkl")
+_PATH_TOKEN = re.compile(
+    r"(?<![\w./:{}-])("
+    r"(?:" + "|".join(PROJECT_TOPS) + r")/[\w./-]*[\w/]"  # a project path: datasets/nist36/CARD.md, data/mds189/
+    r"|[\w-]+(?:\.[\w-]+)*\.(?:" + "|".join(FILE_TYPES) + r")"  # a bare file name: mnist_all.mat
+    r")(?![\w/{}])")  # never a fragment of a template (f"{name}_clips.npy")
+
+
+@dataclass(frozen=True)
+class NamedPath:
+    path: str  # as written
+    where: str  # file (and notebook cell) that names it
+
+    def __str__(self):
+        return f"{self.path} (named in {self.where})"
+
+
+def named_paths(release_dir: Path, hw: str) -> list[NamedPath]:
+    """Relative file paths the release's notebooks (every cell) and its ``starter/`` and
+    ``coursedata/`` source name: a path under one of the project's folders (``PROJECT_TOPS``) or
+    a bare file name of a known type (``FILE_TYPES``). Paths under other roots (the original
+    handout's ``src/utils/...``), absolute paths and URLs name no file of the release."""
+    found: dict[str, NamedPath] = {}
+
+    def add(text: str, where: str):
+        for m in _PATH_TOKEN.finditer(text):
+            tok = m.group(1).rstrip(".")
+            if tok not in found:
+                found[tok] = NamedPath(tok, where)
+
+    for nb_path in sorted(release_dir.glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(str(nb_path), as_version=4).cells):
+            add(cell.source, f"{nb_path.name} cell {i}")
+    for top in ("starter", "coursedata"):
+        for p in sorted((release_dir / top).rglob("*.py")):
+            if "__pycache__" not in p.parts:
+                add(p.read_text(encoding="utf-8", errors="replace"), p.relative_to(release_dir).as_posix())
+    return sorted(found.values(), key=lambda n: n.path)
+
+
+def runtime_names(release_dir: Path, hw: str) -> re.Pattern:
+    """Bare file names made at run time, which a release cannot ship, as one pattern: the files
+    the notebooks save for the grader (the homework's ``SUBMIT_FILES``), the zip ``submit``
+    writes, and every file name the shipped data tooling writes: a string literal of a ``.py``
+    file under ``coursedata/`` (``"mnist_all.mat"``), or a template whose fields stand for any
+    text (``f"nist36_{split}.mat"``)."""
+    from ..cli.submit import submit_files
+
+    alts = [re.escape(n.name) for n in submit_files(hw)] + [re.escape(f"{hw}-submission.zip")]
+    lit = re.compile(r"""f?["']([\w.{}\[\]'"-]*\.(?:""" + "|".join(FILE_TYPES) + r"""))["']""")
+    for p in (release_dir / "coursedata").rglob("*.py"):
+        for name in lit.findall(p.read_text(encoding="utf-8", errors="replace")):
+            parts = re.split(r"\{[^{}]*\}", name)
+            if all(re.fullmatch(r"[\w.-]*", part) for part in parts):
+                alts.append(r"[\w.-]+".join(re.escape(part) for part in parts))
+    return re.compile("|".join(f"(?:{a})" for a in alts))
+
+
+def missing_paths(release_dir: Path, hw: str) -> list[NamedPath]:
+    """Named paths (``named_paths``) that are neither in the release nor made at run time.
+
+    A path is found when it exists relative to the release folder, or relative to the folder
+    of the file that names it, or (a bare name) as any file of that name in the release. It is
+    made at run time when it lies under ``data/`` (the data folder the data tooling and the
+    notebooks write) or its last component is one of ``runtime_names``."""
+    release_dir = Path(release_dir)
+    have = {p.name for p in release_dir.rglob("*") if p.is_file()}
+    made = runtime_names(release_dir, hw)
+    out = []
+    for n in named_paths(release_dir, hw):
+        rel = n.path.rstrip("/")
+        base = release_dir / n.where.split(" cell ")[0]
+        if (release_dir / rel).exists() or (base.parent / rel).exists():
+            continue
+        if "/" not in rel and rel in have:
+            continue
+        if rel.split("/")[0] == "data" or made.fullmatch(rel.rsplit("/", 1)[-1]):
+            continue
+        out.append(n)
+    return out
 
 
 def _copy_student_tools(hw: str, src: Path, repo: Path) -> None:
