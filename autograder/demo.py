@@ -394,7 +394,8 @@ def _grade_all(hws, cli, nb_samples, gs_samples, course, out, work, args, prog, 
         prog.say(f"cli        {hw + '/' + s.name:<20} {o.result['score']:g}/{o.result['max_score']:g}  ({o.seconds:.1f} s)")
         problems.extend(compare(s, o.result))
         summary["homeworks"][hw]["samples"].setdefault(s.name, {}).update({
-            "expected": s.expect.get("cli"), "cli": o.result["score"], "max": o.result["max_score"],
+            "expected": s.expect.get("cli"), "cli": o.result.get("total", o.result["score"]),
+            "max": o.result["max_score"],
             "cli_seconds": round(o.seconds, 2)})
         if not args.full:
             feedback[hw] = _feedback_text(o.files)

@@ -26,4 +26,18 @@ def run(args) -> int:
     path = export(args.homework, Path(args.out) if args.out else None)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB): upload it as the Gradescope autograder "
           f"(setup.sh and run_autograder at its root)")
+    mx, ec = autograder_points(args.homework)
+    print(f"autograder points to set on the Gradescope assignment: {mx:g}"
+          + (f" (extra credit, up to {ec:g} more, comes on top: results.json's score includes it, and "
+             f"Gradescope takes a score above the points)" if ec else ""))
     return 0
+
+
+def autograder_points(homework: str) -> tuple[float, float]:
+    """The points of the homework's checks without and with only its extra-credit parts."""
+    from ..engine.checks import load_suite
+
+    suite = load_suite(homework)
+    checks = suite.checks(include_hidden=True)
+    return (sum(c.points for c in checks if c.part not in suite.extra_credit),
+            sum(c.points for c in checks if c.part in suite.extra_credit))

@@ -82,6 +82,7 @@ def register(sub):
                    "given): marks later submissions as late")
     p.add_argument("--nbgrader", metavar="COURSE_DIR", help="nbgrader course directory whose gradebook holds the "
                    "hand-graded scores (filled into the gradebook's by-hand columns)")
+    add_extra_credit_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress output")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", help="grade on an existing Dask cluster (e.g. "
@@ -124,9 +125,19 @@ def cluster_target(args):
     return None
 
 
+EXTRA_CREDIT_HELP = ("how extra credit reaches grades-canvas.csv (with --roster): add = in the total, uncapped "
+                     "(default; Canvas takes scores above Points Possible); separate = a column of its own "
+                     "(Points Possible 0) beside the total without it; omit = left out. Points Possible never "
+                     "includes it, and grades.csv always has its own extra-credit columns")
+
+
+def add_extra_credit_option(p) -> None:
+    p.add_argument("--extra-credit", choices=("add", "separate", "omit"), default="add", help=EXTRA_CREDIT_HELP)
+
+
 def common_options(args) -> dict:
-    """--roster, --due and --nbgrader, read and checked (shared with `course report`)."""
-    out = {"roster": None, "due": None, "manual": None}
+    """--roster, --due, --nbgrader and --extra-credit, read and checked (shared with `course report`)."""
+    out = {"roster": None, "due": None, "manual": None, "canvas_extra": getattr(args, "extra_credit", "add")}
     if getattr(args, "roster", None):
         try:
             out["roster"] = Roster.read(args.roster)
@@ -198,7 +209,9 @@ def summarize(report, out: Path, formats) -> int:
                                                      if f in formats))
     n = len(report.results)
     if n:
-        mean = sum(r.score for r in report.results.values()) / n
+        mean = sum(r.total for r in report.results.values()) / n
         mx = max(r.max_score for r in report.results.values())
-        print(f"mean autograded score of this command's submissions: {mean:.2f} / {mx:g}")
+        ec = max(r.extra_credit_max for r in report.results.values())
+        print(f"mean autograded score of this command's submissions: {mean:.2f} / {mx:g}"
+              + (f" (extra credit included; up to {ec:g} more)" if ec else ""))
     return 1 if report.failed or report.unreadable else 0

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from ..engine.batch import all_records, render_report
-from .grade import UsageError, _formats, check_homework, common_options
+from .grade import UsageError, _formats, add_extra_credit_option, check_homework, common_options
 
 
 def register(sub):
@@ -21,6 +21,7 @@ def register(sub):
     p.add_argument("--roster", metavar="CSV", help="class list in Canvas's gradebook layout")
     p.add_argument("--due", metavar="TIME", help="deadline for the late flag (ISO; UTC unless a zone is given)")
     p.add_argument("--nbgrader", metavar="COURSE_DIR", help="nbgrader course directory with hand-graded scores")
+    add_extra_credit_option(p)
     p.add_argument("--class", dest="class_view", action="store_true",
                    help="write the class view instead: class.html and class.md in OUT (score histograms per part, "
                    "share passing each check and case, named mistakes ranked by students, hand-graded questions, "

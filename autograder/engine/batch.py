@@ -282,13 +282,14 @@ def merge_checks(homework: str, new: SubmissionResult, prev: dict | None, only) 
             merged.append(CheckResult(chk.id, chk.name, chk.part, chk.points, 0.0, SKIPPED, NOT_GRADED_YET, 0.0,
                                       chk.hidden, chk.description, safe_message=NOT_GRADED_YET))
     merged += list(have.values())  # checks the suite no longer has: kept, so nothing is lost silently
-    return SubmissionResult(new.homework, new.submission, merged, new.error, new.duration)
+    return SubmissionResult(new.homework, new.submission, merged, new.error, new.duration, new.isolation,
+                            new.graded, list(suite.extra_credit))
 
 
 def _failure_result(homework: str, path: Path, why: str) -> SubmissionResult:
     """Stands in for a submission the grader itself could not finish (a grader bug)."""
     suite = load_suite(homework)
-    r = SubmissionResult(homework=homework, submission=str(path),
+    r = SubmissionResult(homework=homework, submission=str(path), extra_credit_parts=list(suite.extra_credit),
                          error="internal grader error: this submission could not be graded (the course staff have "
                                "the details)")
     for c in suite.checks(include_hidden=True):
@@ -323,8 +324,11 @@ def _manual_pending(homework: str, meta: dict | None) -> dict:
         suite = load_suite(homework)
     except KeyError:
         return {}
-    return {"parts": suite.parts, "manual_points": sum(p for _, p in suite.manual().values()),
-            "manual_scores": (meta or {}).get("manual") or None}
+    # written answers of extra-credit parts are not owed: left out of the line "graded by hand: x / y"
+    regular = {gid: p for gid, (part, p) in suite.manual().items() if part not in suite.extra_credit}
+    scores = (meta or {}).get("manual") or None
+    return {"parts": suite.parts, "manual_points": sum(regular.values()),
+            "manual_scores": {k: v for k, v in scores.items() if k in regular} if scores else None}
 
 
 def write_outputs(result: SubmissionResult, out_dir: Path, stem: str, formats, title: str = "",
@@ -422,7 +426,11 @@ def _manual_by_part(homework: str, scores: dict | None) -> dict[str, float | Non
 
 def gradebook_rows(homework: str, records: dict[str, dict], *, roster: Roster | None = None,
                    manual: dict | None = None, due: dt.datetime | None = None) -> tuple[list[str], list[list]]:
+    """The gradebook table. Extra-credit parts (``Suite.extra_credit``, checks and written answers
+    alike) keep their per-part columns but count in "extra credit" only: "total" is autograded +
+    by hand + extra credit, and "max" (like "autograded max" and "by hand max") excludes it."""
     suite = load_suite(homework)
+    extra = set(suite.extra_credit)
     parts = part_order(homework, records.values())
     man = suite.manual()
     man_parts = []
@@ -436,12 +444,19 @@ def gradebook_rows(homework: str, records: dict[str, dict], *, roster: Roster | 
             auto_max[c["part"]] = auto_max.get(c["part"], 0.0)
     for chk in suite.checks(include_hidden=True):
         auto_max[chk.part] = auto_max.get(chk.part, 0.0) + chk.points
-    header = (["student", "name", "submission", "submitted", "late"]
-              + [f"{p} ({writers.pts(auto_max.get(p, 0))})" for p in parts if auto_max.get(p, 0) or p not in man_max]
-              + ["autograded", "autograded max"]
-              + [f"by hand {p} ({writers.pts(man_max[p])})" for p in man_parts]
-              + ["by hand", "by hand max", "total", "max", "status", "checks passed"])
+    ec_max = sum(v for p, v in auto_max.items() if p in extra) + sum(v for p, v in man_max.items() if p in extra)
+
+    def label(p, pts):
+        return f"{p} ({writers.pts(pts)}" + (", extra credit)" if p in extra else ")")
+
     auto_parts = [p for p in parts if auto_max.get(p, 0) or p not in man_max]
+    header = (["student", "name", "submission", "submitted", "late"]
+              + [label(p, auto_max.get(p, 0)) for p in auto_parts]
+              + ["autograded", "autograded max"]
+              + [f"by hand {label(p, man_max[p])}" for p in man_parts]
+              + ["by hand", "by hand max", "extra credit", "extra credit max", "total", "max", "status",
+                 "checks passed"])
+    man_regular_max = sum(v for p, v in man_max.items() if p not in extra)
     rows = []
     names = {}
     if roster is not None:
@@ -449,12 +464,16 @@ def gradebook_rows(homework: str, records: dict[str, dict], *, roster: Roster | 
             names[roster.student_id(row)] = row.get("Student", "")
     for student in sorted(records):
         d = records[student]
-        res = SubmissionResult.from_dict(d)
+        # today's suite says which parts are extra credit, for records written before it did too
+        res = SubmissionResult.from_dict(d, extra_credit_parts=list(suite.extra_credit))
         meta = d.get("record", {})
         bp = res.by_part()
         scores = (manual or {}).get(student, meta.get("manual"))
         mp = _manual_by_part(homework, scores) if man else {}
-        man_total = None if any(v is None for v in mp.values()) else sum(mp.values())
+        regular = [v for p, v in mp.items() if p not in extra]
+        man_total = None if any(v is None for v in regular) else sum(regular)
+        # an extra-credit answer not graded (yet) adds nothing
+        ec = res.extra_credit + sum(v or 0.0 for p, v in mp.items() if p in extra)
         sub_at = meta.get("submitted_at") or ""
         late = meta.get("late")
         if due is not None and sub_at:
@@ -470,21 +489,24 @@ def gradebook_rows(homework: str, records: dict[str, dict], *, roster: Roster | 
             status = "partly graded (--only)"
         elif res.error:
             status = "graded with notes: " + " ".join(res.error.split())
-        total = res.score + (man_total or 0.0)
+        total = res.score + (man_total or 0.0) + ec
         rows.append([student, names.get(student, ""), meta.get("submission", Path(res.submission).name), sub_at,
                      "" if late is None else ("yes" if late else "no")]
                     + [writers.pts(bp[p][0]) if p in bp else "" for p in auto_parts]
                     + [writers.pts(res.score), writers.pts(res.max_score)]
                     + ["" if mp.get(p) is None else writers.pts(mp[p]) for p in man_parts]
-                    + ["" if man_total is None else writers.pts(man_total), writers.pts(sum(man_max.values())),
-                       writers.pts(total), writers.pts(res.max_score + sum(man_max.values())), status,
+                    + ["" if man_total is None else writers.pts(man_total), writers.pts(man_regular_max),
+                       writers.pts(round(ec, 6)), writers.pts(ec_max),
+                       writers.pts(round(total, 6)), writers.pts(res.max_score + man_regular_max), status,
                        f"{sum(c.passed for c in res.checks)}/{len(res.checks)}"])
     return header, rows
 
 
 def rebuild_gradebook(out_dir, homework: str, formats=("csv",), *, roster: Roster | None = None,
-                      manual: dict | None = None, due: dt.datetime | None = None) -> list[Path]:
-    """Rewrite the gradebook files from every record in ``out_dir``; return what was written."""
+                      manual: dict | None = None, due: dt.datetime | None = None,
+                      canvas_extra: str = "add") -> list[Path]:
+    """Rewrite the gradebook files from every record in ``out_dir``; return what was written.
+    ``canvas_extra``: how extra credit reaches the Canvas file (:func:`canvas_csv`)."""
     out = Path(out_dir)
     records = all_records(out, homework)
     header, rows = gradebook_rows(homework, records, roster=roster, manual=manual, due=due)
@@ -495,35 +517,57 @@ def rebuild_gradebook(out_dir, homework: str, formats=("csv",), *, roster: Roste
             _write(out / GRADEBOOK[fmt], writers.gradebook(header, rows, fmt, title=f"{homework}: {title}"), out)
             written.append(out / GRADEBOOK[fmt])
     if roster is not None:
-        _write(out / CANVAS_NAME, canvas_csv(homework, roster, header, rows), out)
+        _write(out / CANVAS_NAME, canvas_csv(homework, roster, header, rows, extra_credit=canvas_extra), out)
         written.append(out / CANVAS_NAME)
     return written
 
 
-def canvas_csv(homework: str, roster: Roster, header: list[str], rows: list[list]) -> str:
+CANVAS_EXTRA = ("add", "separate", "omit")
+
+
+def canvas_csv(homework: str, roster: Roster, header: list[str], rows: list[list], *,
+               extra_credit: str = "add") -> str:
     """The roster's rows with one column for this homework (the total so far), in the layout
     Canvas's gradebook import reads (``Student, ID, SIS User ID, SIS Login ID, Section``,
-    then one column per assignment; the ``Points Possible`` row is optional there)."""
-    i_total, i_max = header.index("total"), header.index("max")
+    then one column per assignment; the ``Points Possible`` row is optional there).
+
+    Points Possible is always the maximum without extra credit. ``extra_credit``:
+    ``add`` (default) the total includes the extra credit earned, uncapped (Canvas takes scores
+    above Points Possible, and a bonus capped at the maximum would be worth nothing to a student
+    who lost points elsewhere); ``separate`` the total without it, and the extra credit in a
+    column of its own (``<hw> extra credit``, Points Possible 0) for the instructor to weigh in
+    Canvas; ``omit`` the total without it, and no extra credit at all."""
+    if extra_credit not in CANVAS_EXTRA:
+        raise ValueError(f"extra_credit must be one of {CANVAS_EXTRA}, not {extra_credit!r}")
+    i_total, i_max, i_ec = header.index("total"), header.index("max"), header.index("extra credit")
     by_student = {r[0]: r for r in rows}
     col = f"{homework} ({load_suite(homework).title})"
+
+    def total(r):
+        if extra_credit == "add":
+            return r[i_total]
+        return writers.pts(round(float(r[i_total]) - float(r[i_ec] or 0), 6))
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     fixed = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-    w.writerow(fixed + [col])
+    sep = extra_credit == "separate"
+    w.writerow(fixed + [col] + ([f"{homework} extra credit"] if sep else []))
     mx = rows[0][i_max] if rows else ""
-    w.writerow(["    Points Possible", "", "", "", "", mx])
+    w.writerow(["    Points Possible", "", "", "", "", mx] + (["0"] if sep else []))
     for row in roster.rows:
         r = by_student.get(roster.student_id(row))
-        w.writerow([row.get(k, "") for k in fixed] + [r[i_total] if r else ""])
+        w.writerow([row.get(k, "") for k in fixed] + [total(r) if r else ""] + ([r[i_ec] if r else ""] if sep else []))
     return buf.getvalue()
 
 
 def render_report(homework: str, out_dir, formats=("csv", "md", "html"), *, roster: Roster | None = None,
-                  manual: dict | None = None, due: dt.datetime | None = None) -> list[Path]:
+                  manual: dict | None = None, due: dt.datetime | None = None,
+                  canvas_extra: str = "add") -> list[Path]:
     """``course report``: every student's feedback and the gradebook again, from the stored records."""
     out = Path(out_dir)
-    title = load_suite(homework).title
+    suite = load_suite(homework)
+    title = suite.title
     records = all_records(out, homework)
     _tmp_dir(out).mkdir(parents=True, exist_ok=True)
     try:
@@ -531,8 +575,10 @@ def render_report(homework: str, out_dir, formats=("csv", "md", "html"), *, rost
             meta = dict(d.get("record", {}))
             if manual is not None and student in manual:
                 meta["manual"] = manual[student]
-            write_feedback(SubmissionResult.from_dict(d), out, student, formats, title, meta)
-        return rebuild_gradebook(out, homework, formats, roster=roster, manual=manual, due=due)
+            res = SubmissionResult.from_dict(d, extra_credit_parts=list(suite.extra_credit))
+            write_feedback(res, out, student, formats, title, meta)
+        return rebuild_gradebook(out, homework, formats, roster=roster, manual=manual, due=due,
+                                 canvas_extra=canvas_extra)
     finally:
         shutil.rmtree(_tmp_dir(out), ignore_errors=True)
 
@@ -588,7 +634,7 @@ class _Progress:
 def grade_batch(homework: str, paths, out_dir, *, formats=("json",), jobs: int = 1, resume: bool = False,
                 seed: int = 0, progress: bool = True, grade_kwargs: dict | None = None,
                 roster: Roster | None = None, due: dt.datetime | None = None,
-                manual: dict | None = None, cluster=None) -> BatchReport:
+                manual: dict | None = None, cluster=None, canvas_extra: str = "add") -> BatchReport:
     """Grade ``paths`` into ``out_dir``; see the module docstring for the guarantees.
     ``cluster``: ``"local[:N]"``, a Dask scheduler address or a ``distributed.Client``: grade on
     that cluster instead of ``jobs`` local processes (:mod:`autograder.engine.cluster`)."""
@@ -661,7 +707,8 @@ def grade_batch(homework: str, paths, out_dir, *, formats=("json",), jobs: int =
         # (a 1,000-student folder takes ~0.5 s to rebuild), and always once at the end (below)
         now = time.monotonic()
         if now - last_rebuild[0] >= REBUILD_EVERY_S:
-            rebuild_gradebook(out, homework, formats, roster=roster, manual=manual, due=due)
+            rebuild_gradebook(out, homework, formats, roster=roster, manual=manual, due=due,
+                              canvas_extra=canvas_extra)
             last_rebuild[0] = time.monotonic()
         bar.update(stem, r)
 
@@ -685,7 +732,8 @@ def grade_batch(homework: str, paths, out_dir, *, formats=("json",), jobs: int =
     finally:
         bar.close()
         try:
-            rebuild_gradebook(out, homework, formats, roster=roster, manual=manual, due=due)
+            rebuild_gradebook(out, homework, formats, roster=roster, manual=manual, due=due,
+                              canvas_extra=canvas_extra)
         finally:
             shutil.rmtree(_tmp_dir(out), ignore_errors=True)
     return report

@@ -70,6 +70,16 @@ class Suite:
     manual_points: dict[str, float | tuple[str, float]] = field(default_factory=dict)
     # libraries the sandbox's fork server imports once per submission instead of once per check
     preload: tuple[str, ...] = ("numpy",)
+    # parts that are extra credit (the handout's bonus questions): their checks and written answers
+    # count in a student's total but never in the maximum (``SubmissionResult.extra_credit``)
+    extra_credit: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        self.extra_credit = tuple(str(p) for p in self.extra_credit)
+        unknown = [p for p in self.extra_credit if self.parts and p not in self.parts]
+        if unknown:
+            raise ValueError(f"autograder/{self.homework}/__init__.py: extra_credit names parts the suite "
+                             f"does not have: {unknown} (parts: {list(self.parts)})")
 
     def checks(self, include_hidden: bool = True) -> list[Check]:
         out = []

@@ -61,14 +61,36 @@ class SubmissionResult:
     isolation: str = ""
     # False when the grader itself failed (its sandbox could not start): not a score, regrade it
     graded: bool = True
+    # the suite's extra-credit parts (``Suite.extra_credit``) when this was graded: their checks count
+    # in ``extra_credit``, not in ``score`` / ``max_score`` (a record written before it existed: none)
+    extra_credit_parts: list = field(default_factory=list)
+
+    def is_extra(self, c: CheckResult) -> bool:
+        return c.part in self.extra_credit_parts
 
     @property
     def score(self) -> float:
-        return round(sum(c.score for c in self.checks), 6)
+        """Points earned on the regular parts (extra credit apart: see ``total``)."""
+        return round(sum(c.score for c in self.checks if not self.is_extra(c)), 6)
 
     @property
     def max_score(self) -> float:
-        return round(sum(c.points for c in self.checks), 6)
+        """The maximum: the regular parts' points; extra credit never counts in it."""
+        return round(sum(c.points for c in self.checks if not self.is_extra(c)), 6)
+
+    @property
+    def extra_credit(self) -> float:
+        """Points earned on the extra-credit parts."""
+        return round(sum(c.score for c in self.checks if self.is_extra(c)), 6)
+
+    @property
+    def extra_credit_max(self) -> float:
+        return round(sum(c.points for c in self.checks if self.is_extra(c)), 6)
+
+    @property
+    def total(self) -> float:
+        """What the student gets: ``score`` plus the extra credit earned (may exceed ``max_score``)."""
+        return round(self.score + self.extra_credit, 6)
 
     def by_part(self) -> dict[str, tuple[float, float]]:
         parts: dict[str, list[float]] = {}
@@ -81,12 +103,16 @@ class SubmissionResult:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"], d["max_score"] = self.score, self.max_score
+        d["extra_credit"], d["extra_credit_max"], d["total"] = self.extra_credit, self.extra_credit_max, self.total
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SubmissionResult":
+    def from_dict(cls, d: dict, *, extra_credit_parts=None) -> "SubmissionResult":
+        """A result from ``to_dict``'s JSON. ``extra_credit_parts`` (the suite's, when given) wins over
+        the record's own list: a record written before extra credit existed reads with today's."""
         known = set(CheckResult.__dataclass_fields__)
         # records written before a field existed (e.g. ``cases``) read with its default
         checks = [CheckResult(**{k: v for k, v in c.items() if k in known}) for c in d.get("checks", [])]
+        ec = (d.get("extra_credit_parts") or []) if extra_credit_parts is None else extra_credit_parts
         return cls(d["homework"], d["submission"], checks, d.get("error", ""), d.get("duration", 0.0),
-                   d.get("isolation", ""), d.get("graded", True))
+                   d.get("isolation", ""), d.get("graded", True), [str(p) for p in ec])

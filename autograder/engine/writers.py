@@ -116,6 +116,20 @@ def _message(c, *, student: bool = True) -> str:
     return msg
 
 
+def score_line(result: SubmissionResult, label: str = "Autograded score") -> str:
+    """``label: score / max``, and the extra credit on its own (never in the maximum)."""
+    line = f"{label}: {_pts(result.score)} / {_pts(result.max_score)}"
+    if result.extra_credit_max:
+        line += (f"; extra credit: {_pts(result.extra_credit)} / {_pts(result.extra_credit_max)} "
+                 f"(total {_pts(result.total)} / {_pts(result.max_score)})")
+    return line
+
+
+def _part_head(result: SubmissionResult, part: str, parts: dict | None) -> str:
+    return (f"Part {part}" + (f": {(parts or {})[part]}" if (parts or {}).get(part) else "")
+            + (" (extra credit)" if part in result.extra_credit_parts else ""))
+
+
 def _manual_line(manual_points: float, manual_scores: dict | None) -> str:
     if not manual_points:
         return ""
@@ -152,7 +166,7 @@ def to_csv(results, parts: list[str] | None = None) -> str:
         npass = sum(c.passed for c in r.checks)
         err = " | ".join(r.error.splitlines())
         w.writerow([r.submission, r.homework] + [_pts(bp[p][0]) if p in bp else "" for p in parts]
-                   + [_pts(r.score), _pts(r.max_score), npass, len(r.checks), err])
+                   + [_pts(r.total), _pts(r.max_score), npass, len(r.checks), err])
     return buf.getvalue()
 
 
@@ -167,20 +181,23 @@ def to_gradescope(result: SubmissionResult, *, hidden_visibility: str = "after_p
         if c.description:
             out = c.description + (f"\n\n{out}" if out else "")
         tests.append({
-            "name": f"{c.part} {c.name}" + (" (hidden)" if c.hidden else ""),
+            "name": f"{c.part} {c.name}" + (" (hidden)" if c.hidden else "")
+            + (" (extra credit)" if result.is_extra(c) else ""),
             "number": str(i),
             "score": c.score,
             "max_score": c.points,
             "status": "passed" if c.passed else "failed",
             "output": out,
             "visibility": hidden_visibility if c.hidden else "visible",
-            "tags": [f"part {c.part}"],
+            "tags": [f"part {c.part}"] + (["extra credit"] if result.is_extra(c) else []),
         })
-    lines = [f"Autograded score: {_pts(result.score)} / {_pts(result.max_score)}"]
+    lines = [score_line(result)]
     if result.error:
         lines.append(result.error)
+    # Gradescope takes a score above the assignment's points: the total includes the extra credit,
+    # while the points to set on the assignment are ``max_score`` (`course export` prints them)
     return {
-        "score": result.score,
+        "score": result.total,
         "execution_time": round(result.duration),
         "output": "\n".join(lines),
         "visibility": "visible",
@@ -210,7 +227,7 @@ def to_markdown(result: SubmissionResult, title: str = "", *, parts: dict | None
     """Student feedback: the score, then each part in handout order (with its title) and its checks."""
     title = title or result.homework
     out = [f"# Feedback: {title}", "",
-           f"**Autograded score: {_pts(result.score)} / {_pts(result.max_score)}**", ""]
+           f"**{score_line(result)}**", ""]
     ml = _manual_line(manual_points, manual_scores)
     if ml:
         out += [ml, ""]
@@ -224,7 +241,7 @@ def to_markdown(result: SubmissionResult, title: str = "", *, parts: dict | None
         out.append(f"| {_md_cell(part)} | {_md_cell((parts or {}).get(part, ''))} | {_pts(s)} / {_pts(m)} |")
     for part in order:
         s, m = bp[part]
-        head = f"Part {part}" + (f": {(parts or {})[part]}" if (parts or {}).get(part) else "")
+        head = _part_head(result, part, parts)
         out += ["", f"## {head} ({_pts(s)} / {_pts(m)})", "", "| | check | points | feedback |", "|---|---|---|---|"]
         for c in result.checks:
             if c.part != part:
@@ -282,7 +299,7 @@ def to_html(result: SubmissionResult, title: str = "", *, parts: dict | None = N
     sections = []
     for part in order:
         s, m = bp[part]
-        head = f"Part {part}" + (f": {(parts or {})[part]}" if (parts or {}).get(part) else "")
+        head = _part_head(result, part, parts)
         rows = []
         for c in result.checks:
             if c.part != part:
@@ -305,7 +322,7 @@ def to_html(result: SubmissionResult, title: str = "", *, parts: dict | None = N
     ml = f"<p>{e(ml)}</p>" if ml else ""
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Feedback: {e(title)}</title>"
             f"<style>{_CSS}</style></head><body>\n<h1>Feedback: {e(title)}</h1>\n"
-            f"<p><strong>Autograded score: {_pts(result.score)} / {_pts(result.max_score)}</strong></p>{ml}{err}\n"
+            f"<p><strong>{e(score_line(result))}</strong></p>{ml}{err}\n"
             f"<table><tr><th>part</th><th></th><th>score</th><th></th></tr>{summary}</table>\n"
             + "\n".join(sections) +
             "\n<p class=\"note\">Hidden checks show only their outcome: their inputs stay with the grader."
@@ -369,6 +386,6 @@ def check_table(result: SubmissionResult, *, width: int | None = None) -> str:
                 continue
             lines += ["      " + w for w in textwrap.wrap(ln, width - 6, break_long_words=True,
                                                           break_on_hyphens=False, subsequent_indent="  ")]
-    lines.append(f"score: {_pts(result.score)} / {_pts(result.max_score)}  "
+    lines.append(f"{score_line(result, 'score')}  "
                  f"({sum(c.passed for c in result.checks)} of {len(result.checks)} checks passed)")
     return "\n".join(lines)

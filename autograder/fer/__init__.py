@@ -22,6 +22,13 @@ SUBMIT_FILES = {
     "fer_cnn.pt": (("fer.cnn_model", "Q6", 4), ("fer.test_cnn_model", "Q6", 2)),
 }
 
+# The handout's points ("Summary of Grading"): 100 points, of which Q1-Q5 are code (35), the report 55
+# and its presentation 10; Q6 is a 15-point bonus (its metrics 2, the written comparison 7, the model 6)
+# on top of the 100. Pinned by tests/fer/test_fer_suite.py;
+# the suite's ``extra_credit`` is read from EXTRA_CREDIT.
+HANDOUT_POINTS = {"Q1": 5, "Q2": 5, "Q3": 5, "Q4": 10, "Q5": 10, "Report": 55, "Presentation": 10}
+EXTRA_CREDIT = {"Q6": 15}
+
 SUITE = Suite(
     homework="fer",
     title="Dropout, fully-connected networks and facial expressions (CIFAR-10, FER-2013)",
@@ -55,14 +62,8 @@ SUITE = Suite(
         "fer-written-a2": ("Report", 5),
         "fer-written-presentation": ("Presentation", 10),
     },
+    extra_credit=tuple(EXTRA_CREDIT),
 )
-
-# The handout's points ("Summary of Grading"): 100 points, of which Q1-Q5 are code (35), the report 55
-# and its presentation 10; Q6 is a 15-point bonus (its metrics 2, the written comparison 7, the model 6)
-# on top of the 100. Pinned by tests/fer/test_fer_suite.py.
-HANDOUT_POINTS = {"Q1": 5, "Q2": 5, "Q3": 5, "Q4": 10, "Q5": 10, "Report": 55, "Presentation": 10}
-EXTRA_CREDIT = {"Q6": 15}
-EXTRA_CREDIT_PARTS = tuple(EXTRA_CREDIT)
 
 
 def prepare_data():

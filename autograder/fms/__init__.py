@@ -14,6 +14,13 @@ SUBMIT_FILES = {
     "predictions.csv": (("fms.cnn_test_predictions", "4g", 3),),
 }
 
+# Points per part. The handout (MDS189 homework) gives no points for its questions: these are the
+# project's choice (108 in all: the code and the PyTorch models weigh most, each written answer a few),
+# and it has no extra credit. Pinned by tests/fms/test_fms_suite.py.
+HANDOUT_POINTS = {"1": 6, "2.1.1": 12, "2.1.2": 7, "2.1.3": 4, "2.2": 16, "2.3": 6, "3a": 4, "3b": 7, "3c": 4,
+                  "3d": 7, "3e": 4, "3f": 5, "4a": 8, "4b": 1, "4c": 5, "4e": 3, "4f": 5, "4g": 4}
+EXTRA_CREDIT: dict[str, float] = {}
+
 SUITE = Suite(
     homework="fms",
     title="MDS189: fully-connected nets, convolution by hand, CNNs",
@@ -66,6 +73,7 @@ SUITE = Suite(
         "fms-written-4f_confusion_errors": ("4f", 3),
         "fms-written-4g_kaggle": ("4g", 1),
     },
+    extra_credit=tuple(EXTRA_CREDIT),
 )
 
 

@@ -13,6 +13,11 @@ the engine, in the grader's process and sandbox, and for each graded cell
 * replaces the cell's outputs in the autograded notebook by the engine's per-check lines,
   so the feedback students get shows what the engine found.
 
+Extra credit (``Suite.extra_credit``): a cell whose checks are all extra credit and that the
+notebook gives 0 points gets what the engine's checks earned as the grade's ``extra_credit``
+(nbgrader adds it to the score, never to the maximum: the engine's and Gradescope's rule). A
+cell that gives such checks points keeps nbgrader's own rule: they count in its maximum.
+
 One student's failure (an unreadable submission, a broken notebook) is recorded for that
 student and the others are synced.
 """
@@ -71,6 +76,12 @@ def _cell_text(result, target: str) -> tuple[str, float, float]:
     return text, score, points
 
 
+def _all_extra(result, target: str) -> bool:
+    """Whether the checks ``target`` names are there and all of extra-credit parts."""
+    checks = [c for c in result.checks if _matches(c.id, c.part, target)]
+    return bool(checks) and all(result.is_extra(c) for c in checks)
+
+
 def sync_student(course, hw: str, student: str) -> SyncReport:
     from nbgrader.api import Gradebook
 
@@ -97,6 +108,8 @@ def sync_student(course, hw: str, student: str) -> SyncReport:
                     grade = gb.find_grade(gid, path.stem, hw, student)
                     value = float(grade.max_score) * (score / points if points else 0.0)
                     grade.auto_score = round(value, 6)
+                    if not grade.max_score and _all_extra(result, targets[gid]):
+                        grade.extra_credit = round(score, 6)
                     rep.cells[gid] = (grade.auto_score, float(grade.max_score))
                     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
                     changed = True

@@ -90,8 +90,11 @@ def missing_kinds(hw: str, repo: Path = REPO) -> list[str]:
 def compare(sample: Sample, result: dict, *, nbgrader_score: float | None = None) -> list[str]:
     """Differences between a sample's expectations and a result (``SubmissionResult.to_dict()``)."""
     exp, bad = sample.expect, []
-    if "cli" in exp and abs(result["score"] - exp["cli"]) > 1e-6:
-        bad.append(f"{sample.key}: score {result['score']:g}, expected {exp['cli']:g}")
+    # "cli": what the student gets (extra credit included; a record without "total" has none);
+    # "max": the maximum, extra credit never in it
+    got = result.get("total", result["score"])
+    if "cli" in exp and abs(got - exp["cli"]) > 1e-6:
+        bad.append(f"{sample.key}: score {got:g}, expected {exp['cli']:g}")
     if "max" in exp and abs(result["max_score"] - exp["max"]) > 1e-6:
         bad.append(f"{sample.key}: max score {result['max_score']:g}, expected {exp['max']:g}")
     by_id = {c["id"]: c for c in result.get("checks", [])}

@@ -8,6 +8,15 @@ threshold, the twelve toy-CNN answers). ``probes.py`` runs inside the sandbox.
 """
 from autograder.engine import Suite
 
+# Points per part: the handout's (10-601 HW7): the QnA section 12, Q1-Q7 73 ([20], [3], [10], [20], [3],
+# [10], [7]), Q8 5, Q9 2 + 2 + 3, Q10 3: 100. "5.5" (training LeNet to the handout's bar) has no points in
+# the handout: its 5 are the project's choice. The handout's 2-point collaboration questionnaire is
+# administrative and not graded here. No extra credit. Pinned by tests/lenet/test_lenet_suite.py.
+HANDOUT_POINTS = {"QnA": 12, "Q1": 20, "Q2": 3, "Q3": 10, "Q4": 20, "Q5": 3, "Q6": 10, "Q7": 7, "Q8": 5, "Q9": 7,
+                  "Q10": 3}
+PROJECT_POINTS = {"5.5": 5}
+EXTRA_CREDIT: dict[str, float] = {}
+
 SUITE = Suite(
     homework="lenet",
     title="10-601 HW7: LeNet in numpy (pooling, ReLU, inner product, SGD with momentum)",
@@ -34,4 +43,5 @@ SUITE = Suite(
         "lenet-written-q9c_explanation": ("Q9", 3),
         "lenet-written-q10_full_mnist": ("Q10", 3),
     },
+    extra_credit=tuple(EXTRA_CREDIT),
 )

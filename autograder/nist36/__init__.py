@@ -20,6 +20,16 @@ SUBMIT_FILES = {
     "q5_weights.npz": (("nist36.ae_weights", "Q5.3.2", 3),),
 }
 
+# Points per part: the handout's (16-720 HW5), 130 in all; its extra credit (Q5, the autoencoder, 25, and
+# Q6.3, 20) is kept apart: it adds to a student's total but not to the maximum (the engine reads
+# ``extra_credit`` below). Pinned by tests/nist36/test_nist36_suite.py.
+HANDOUT_POINTS = {
+    "Q1.1": 3, "Q1.2": 3, "Q1.3": 3, "Q1.4": 3, "Q1.5": 12, "Q1.6": 4, "Q2.1.1": 3, "Q2.1.2": 3, "Q2.1.3": 3,
+    "Q2.2.1": 4, "Q2.2.2": 3, "Q2.2.3": 3, "Q2.3": 7, "Q2.4": 5, "Q2.5": 5, "Q3.1": 5, "Q3.2": 3, "Q3.3": 3,
+    "Q3.4": 3, "Q4.1": 4, "Q4.2": 10, "Q4.3": 5, "Q4.4": 8, "Q6.1.1": 5, "Q6.1.2": 5, "Q6.1.3": 5, "Q6.1.4": 10,
+}
+EXTRA_CREDIT = {"Q5.1.1": 5, "Q5.1.2": 5, "Q5.2": 5, "Q5.3.1": 5, "Q5.3.2": 5, "Q6.3": 20}
+
 SUITE = Suite(
     homework="nist36",
     title="16-720 HW5: neural networks for recognition (NIST36 OCR)",
@@ -80,6 +90,7 @@ SUITE = Suite(
         "nist36-written-q6_1_4": ("Q6.1.4", 10),
         "nist36-written-q6_3": ("Q6.3", 20),
     },
+    extra_credit=tuple(EXTRA_CREDIT),
 )
 
 

@@ -16,6 +16,11 @@ SUBMIT_FILES = {
     "pose_model.pt": (("pose.saved_model", "5", 8),),
 }
 
+# Points per part. The handout (3D human pose from video) gives no points: these are the project's
+# choice (49 in all), and it has no extra credit. Pinned by tests/pose/test_pose_suite.py.
+HANDOUT_POINTS = {"1": 5, "2": 5, "3": 12, "4": 10, "5": 8, "6": 3, "7": 6}
+EXTRA_CREDIT: dict[str, float] = {}
+
 SUITE = Suite(
     homework="pose",
     title="3D human pose from video: MPJPE, a CNN + LSTM regressor in PyTorch",
@@ -36,6 +41,7 @@ SUITE = Suite(
         "pose-written-7a_hyperparameters": ("7", 3),
         "pose-written-7b_lstm": ("7", 3),
     },
+    extra_credit=tuple(EXTRA_CREDIT),
 )
 
 

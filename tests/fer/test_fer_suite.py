@@ -62,6 +62,7 @@ def test_suite_metadata(repo):
     # the handout's "Summary of Grading": 100 points, and Q6 a 15-point bonus on top
     assert per_part == {**HANDOUT_POINTS, **EXTRA_CREDIT}
     assert sum(HANDOUT_POINTS.values()) == 100 and EXTRA_CREDIT == {"Q6": 15}
+    assert suite.extra_credit == ("Q6",)  # the engine keeps Q6 out of the maximum
     assert {c.id: c.points for c in checks if c.part == "Q6"} == {"fer.cnn_metrics": 2, "fer.cnn_model": 4,
                                                                   "fer.test_cnn_model": 2}
     public = [c for c in checks if not c.hidden]

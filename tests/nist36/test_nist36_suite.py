@@ -1,15 +1,8 @@
 """Every handout question has a home (an autograded check, or a hand-graded answer with
 points) and the points per question are the handout's."""
 from autograder.engine import load_suite
+from autograder.nist36 import EXTRA_CREDIT, HANDOUT_POINTS
 from solutions.nist36.notebooks import make_notebook as mk
-
-HANDOUT_POINTS = {
-    "Q1.1": 3, "Q1.2": 3, "Q1.3": 3, "Q1.4": 3, "Q1.5": 12, "Q1.6": 4, "Q2.1.1": 3, "Q2.1.2": 3, "Q2.1.3": 3,
-    "Q2.2.1": 4, "Q2.2.2": 3, "Q2.2.3": 3, "Q2.3": 7, "Q2.4": 5, "Q2.5": 5, "Q3.1": 5, "Q3.2": 3, "Q3.3": 3,
-    "Q3.4": 3, "Q4.1": 4, "Q4.2": 10, "Q4.3": 5, "Q4.4": 8, "Q5.1.1": 5, "Q5.1.2": 5, "Q5.2": 5, "Q5.3.1": 5,
-    "Q5.3.2": 5, "Q6.1.1": 5, "Q6.1.2": 5, "Q6.1.3": 5, "Q6.1.4": 10, "Q6.3": 20,
-}
-
 
 def test_every_question_has_its_points():
     suite = load_suite("nist36")
@@ -20,8 +13,22 @@ def test_every_question_has_its_points():
     for gid, (part, pts) in suite.manual().items():
         assert part in suite.parts, gid
         points[part] += pts
-    assert list(suite.parts) == list(HANDOUT_POINTS)
-    assert points == HANDOUT_POINTS
+    assert points == {**HANDOUT_POINTS, **EXTRA_CREDIT}
+    # the handout's order, Q5 (the autoencoder) between Q4 and Q6
+    assert list(suite.parts) == [p for p in HANDOUT_POINTS if p < "Q5"] + [p for p in EXTRA_CREDIT if p < "Q6"] + \
+        [p for p in HANDOUT_POINTS if p > "Q5"] + ["Q6.3"]
+
+
+def test_extra_credit_is_kept_apart_from_the_maximum():
+    """Q5 ("(Extra Credit)" on each of its questions, 25 points) and Q6.3 (20) are extra credit: a
+    student who skips them can still reach the maximum, 130 (not 130 out of 175)."""
+    suite = load_suite("nist36")
+    assert EXTRA_CREDIT == {"Q5.1.1": 5, "Q5.1.2": 5, "Q5.2": 5, "Q5.3.1": 5, "Q5.3.2": 5, "Q6.3": 20}
+    assert suite.extra_credit == tuple(EXTRA_CREDIT)
+    assert sum(HANDOUT_POINTS.values()) == 130 and sum(EXTRA_CREDIT.values()) == 45
+    auto = [c for c in suite.checks()]
+    assert sum(c.points for c in auto if c.part not in EXTRA_CREDIT) == 81
+    assert sum(c.points for c in auto if c.part in EXTRA_CREDIT) == 15
 
 
 def test_notebook_has_a_graded_cell_or_answer_for_every_check_and_written_question():
