@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from . import mistakes as _mistakes
+from .kit import central_differences
 from .wire import Opaque
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w])|\b(?:nan|inf|NaN|Inf)\b")
@@ -252,18 +253,7 @@ def numeric_gradient(f, x: np.ndarray, dout: np.ndarray, h: float | None = None)
     x = np.array(x, dtype=np.float64)
     if h is None:
         h = fd_step(np.asarray(f(x.copy())))
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + h
-        pos = np.sum(np.asarray(f(x.copy()), dtype=np.float64) * dout)
-        x[i] = old - h
-        neg = np.sum(np.asarray(f(x.copy()), dtype=np.float64) * dout)
-        x[i] = old
-        grad[i] = (pos - neg) / (2 * h)
-    return grad
+    return central_differences(lambda: np.sum(np.asarray(f(x.copy()), dtype=np.float64) * dout), x, h)
 
 
 def accept_subgradient_at_kink(got, expected, x, dout) -> np.ndarray:

@@ -17,8 +17,15 @@ submissions whose prediction files were made for known hidden splits):
 * ``$<HOMEWORK>_GRADER_SEED`` (e.g. ``FMS_GRADER_SEED``): one number for every name of that
   homework (the older per-homework variables).
 
-Besides seeds: :func:`private_dir` (a dataset's ``_grader`` folder, created private) and
-:func:`cached_arrays` (arrays made once from a secret seed and kept there).
+Besides seeds, one way for every homework to keep what only the grader may read:
+
+* :func:`private_dir`: a dataset's ``_grader`` folder, created private;
+* :func:`private_split`: files made once in such a folder (a hidden split, a private test
+  set's labels) by the suite's generator, again when they are no longer current, under a lock
+  (concurrent graders make them once), then protected (:func:`protect_private`);
+* :func:`cached_arrays`: arrays made once (a private set from a secret seed, a trained
+  reference model) and kept in an ``.npz``, made again when their ``stamp`` changes;
+* :func:`protect_private`: a grader folder and its files made unreadable to the sandbox.
 """
 from __future__ import annotations
 
@@ -142,20 +149,69 @@ def private_dir(dataset: str) -> Path:
     return d
 
 
-def cached_arrays(path: Path, make, keys=("X", "y")):
-    """Arrays ``make()`` returns (a tuple in the order of ``keys``), kept in ``path`` (an .npz
-    written once, atomically, 0600) and read back from it afterwards."""
-    import numpy as np
-
+def protect_private(folder) -> Path:
+    """Make ``folder`` and the files in it unreadable to the sandbox's users (``sandbox.identity.protect``:
+    only when grading as root). A missing folder is fine."""
     from .sandbox.identity import protect
 
+    folder = Path(folder)
+    protect([folder] + (sorted(folder.glob("*")) if folder.is_dir() else []))
+    return folder
+
+
+def private_split(folder, current, make, *, lock=None) -> Path:
+    """Grader-held files in ``folder`` (created 0700): ``make()`` writes them unless ``current()`` says the
+    ones there are up to date; asked again under ``lock`` (a file; default ``folder/.lock``), so that
+    concurrent graders make them once. The folder and its files are then protected (:func:`protect_private`).
+    Returns ``folder``."""
+    import fcntl
+
+    folder = Path(folder)
+    if not current():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = Path(lock) if lock is not None else folder / ".lock"
+        with open(lock, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            if not current():
+                make()
+    return protect_private(folder)
+
+
+def cached_arrays(path: Path, make, keys=("X", "y"), *, stamp: str | None = None, private: bool = True):
+    """Arrays ``make()`` returns (a tuple in the order of ``keys``), kept in ``path`` (an .npz
+    written once, atomically, 0600) and read back from it afterwards.
+
+    ``stamp``: what the arrays were made from (e.g. the training file's mtime for a cached
+    reference model), stored beside them; a file with another stamp is made again.
+    ``private``: the file and its folder are grader-only (:func:`protect_private`); ``False`` for
+    a cache that may sit next to public data."""
+    import numpy as np
+
     path = Path(path)
-    if not path.is_file():
+    if not _current_npz(path, stamp):
         arrays = make()
+        extra = {} if stamp is None else {"stamp": str(stamp)}
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # concurrent graders: one temp file each
-        np.savez(tmp, **dict(zip(keys, arrays)))
+        np.savez(tmp, **extra, **dict(zip(keys, arrays)))
         _private(tmp, 0o600)
         tmp.replace(path)
-    protect([path.parent, path])
+    if private:
+        from .sandbox.identity import protect
+
+        protect([path.parent, path])
     with np.load(path, allow_pickle=False) as f:
         return tuple(f[k] for k in keys)
+
+
+def _current_npz(path: Path, stamp) -> bool:
+    if not path.is_file():
+        return False
+    if stamp is None:
+        return True
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return "stamp" in f.files and str(f["stamp"]) == str(stamp)
+    except (OSError, ValueError):
+        return False

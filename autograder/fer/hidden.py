@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.engine import Context, check
+from autograder.engine import Context, StudentError, check
 from autograder.engine.compare import CheckFailed, accept_subgradient_at_kink
-from autograder.engine.sandbox import StudentError
 from solutions.fer import classifiers as ref_cls
 from solutions.fer import data_utils as ref_data
 from solutions.fer import fcnet as ref_fc

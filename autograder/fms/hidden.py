@@ -7,7 +7,7 @@ produce, computed here from the reference.
 """
 import numpy as np
 
-from autograder.engine import Context, check
+from autograder.engine import Context, check, kit
 from solutions.fms import conv as ref_conv
 from solutions.fms import fc_net as ref_net
 from solutions.fms import layers as ref
@@ -722,34 +722,6 @@ def _maxpool_every_tie(dR, I, w, h, s):
     return dI
 
 
-def _accept_tie_rules(dI, expected, dR, I, w, h, s):
-    """``expected`` with the student's values kept in every window with a tie where they
-    follow *a* valid rule: the window's dR shared among its maxima (first, last, split,
-    any convex combination), nothing to the other entries. Windows must not overlap
-    (the tie cases use stride >= window); elsewhere the reference (first maximum) stands."""
-    a = np.asarray(dI, dtype=np.float64)
-    if a.shape != expected.shape or s < w or s < h:
-        return expected
-    out = expected.copy()
-    C, Wo, Ho = dR.shape
-    for c in range(C):
-        for i in range(Wo):
-            for j in range(Ho):
-                sl = (c, slice(i * s, i * s + w), slice(j * s, j * s + h))
-                win, got = I[sl], a[sl]
-                hit = win == win.max()
-                if hit.sum() < 2:
-                    continue
-                d = dR[c, i, j]
-                tol = 1e-6 * (abs(d) + 1e-12)
-                share = got[hit] / d if d != 0 else np.zeros(int(hit.sum()))
-                ok = (np.all(np.abs(got[~hit]) <= tol) and abs(got[hit].sum() - d) <= 1e-6 * (abs(d) + 1e-9)
-                      and np.all(share >= -1e-9) and np.all(share <= 1 + 1e-9))
-                if ok:
-                    out[sl] = got
-    return out
-
-
 @check("fms.maxpool_forward", part="3e", points=2, timeout=60)
 def maxpool_forward_values(t: Context):
     """maxpool2d_forward takes the max of every strided window, channel by channel"""
@@ -780,7 +752,9 @@ def maxpool_backward_values(t: Context):
             dR = t.rng.standard_normal(R.shape)
             what = f"maxpool2d_backward ({label}, I of shape {shape})"
             dI = t.call("fms.conv:maxpool2d_backward", dR, I, w, h, s)
-            expected = _accept_tie_rules(dI, ref_conv.maxpool2d_backward(dR, I, w, h, s), dR, I, w, h, s)
+            # any valid tie rule (the tie cases use stride >= window): engine.kit's rule
+            expected = kit.accept_tie_rules(dI, ref_conv.maxpool2d_backward(dR, I, w, h, s), I, dR, (w, h), s,
+                                            axes=(1, 2))
             t.assert_close(dI, expected, name="dI", what=what,
                            mistakes={"sent dR to every entry of the window; only the maximum entry "
                                      "receives it": _maxpool_spread(dR, I, w, h, s),

@@ -9,6 +9,11 @@ import time
 
 import numpy as np
 
+if __package__:  # autograder.fms.probes, in the grader's own process (tests, calibration)
+    from autograder.engine import kit
+else:  # in the sandbox, copied beside the grader's kit
+    import kit
+
 PACKAGE = "starter.fms"
 
 
@@ -19,20 +24,6 @@ def _resolve(target, package):
     for part in qual.split("."):
         obj = getattr(obj, part)
     return obj
-
-
-def _central_differences(f, x, h):
-    """Gradient of the scalar ``f()`` w.r.t. the float64 array ``x`` (changed in place)."""
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(*x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        plus = float(f())
-        x[idx] = old - h
-        minus = float(f())
-        x[idx] = old
-        grad[idx] = (plus - minus) / (2 * h)
-    return grad
 
 
 def numeric_gradient(target, args, argnum, dout, output_index=None, h=1e-5, package=PACKAGE):
@@ -55,7 +46,7 @@ def numeric_gradient(target, args, argnum, dout, output_index=None, h=1e-5, pack
             out = out[output_index]
         return np.sum(np.asarray(out, dtype=np.float64) * dout)
 
-    return _central_differences(f, x, h)
+    return kit.central_differences(f, x, h)
 
 
 def net_numeric_grads(init_kwargs, params, X, y, h=1e-6, package=PACKAGE):
@@ -68,8 +59,8 @@ def net_numeric_grads(init_kwargs, params, X, y, h=1e-6, package=PACKAGE):
     model = cls(**init_kwargs)
     for name, value in params.items():
         model.params[name] = np.array(value, dtype=np.float64)
-    return {name: _central_differences(lambda: model.loss(np.array(X, copy=True), np.array(y, copy=True))[0],
-                                       model.params[name], h)
+    return {name: kit.central_differences(lambda: model.loss(np.array(X, copy=True), np.array(y, copy=True))[0],
+                                          model.params[name], h)
             for name in params}
 
 
@@ -114,40 +105,15 @@ def time_two_layer_step(X, y, hidden_dim=100, weight_scale=1e-2, reg=0.0, batch_
     """Seconds one training step (loss and gradients of a batch) spends in each student function.
 
     Wraps the layer functions (in ``layers`` and wherever ``fc_net`` imported them) with
-    timers, so the grader can name the function that would take a training run's budget.
+    timers (``kit.time_per_function``, wall seconds: the check's budget is its time limit),
+    so the grader can name the function that would take a training run's budget.
     """
     layers = importlib.import_module(f"{package}.layers")
     fc_net = importlib.import_module(f"{package}.fc_net")
     names = ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss")
-    spent = {n: 0.0 for n in names}
-    saved = []
-
-    def timed(name, fn):
-        def wrapper(*a, **k):
-            t0 = time.perf_counter()
-            try:
-                return fn(*a, **k)
-            finally:
-                spent[name] += time.perf_counter() - t0
-        return wrapper
-
-    for mod in (layers, fc_net):
-        for n in names:
-            if hasattr(mod, n):
-                saved.append((mod, n, getattr(mod, n)))
-                setattr(mod, n, timed(n, getattr(mod, n)))
-    try:
-        X = np.asarray(X, dtype=np.float64)[:batch_size]
-        y = np.asarray(y).astype(np.int64)[:batch_size]
-        model = fc_net.FullyConnectedNet(input_dim=int(np.prod(X.shape[1:])), hidden_dim=[hidden_dim],
-                                         num_classes=int(y.max()) + 1, weight_scale=weight_scale, reg=reg, seed=0)
-        t0 = time.perf_counter()
-        for _ in range(repeats):
-            model.loss(X, y)
-        total = time.perf_counter() - t0
-    finally:
-        for mod, n, fn in saved:
-            setattr(mod, n, fn)
-    out = {k: v / repeats for k, v in spent.items()}
-    out["(everything else)"] = max(0.0, total / repeats - sum(out.values()))
-    return out
+    X = np.asarray(X, dtype=np.float64)[:batch_size]
+    y = np.asarray(y).astype(np.int64)[:batch_size]
+    model = fc_net.FullyConnectedNet(input_dim=int(np.prod(X.shape[1:])), hidden_dim=[hidden_dim],
+                                     num_classes=int(y.max()) + 1, weight_scale=weight_scale, reg=reg, seed=0)
+    return kit.time_per_function(lambda: model.loss(X, y), (layers, fc_net), names, repeats=repeats,
+                                 clock=time.perf_counter)

@@ -7,8 +7,7 @@ hidden checks pass: those compare with the reference on more geometries.
 """
 import numpy as np
 
-from autograder.engine import CheckFailed, Context, check
-from autograder.engine.sandbox import SandboxCrashed, SandboxTimeout
+from autograder.engine import CheckFailed, Context, SandboxCrashed, SandboxTimeout, check
 
 MOD = "lenet.cnn_lenet"
 PROBES = "probes"

@@ -1,7 +1,7 @@
 """The parent side of one check: a live sandboxed child serving calls into a submission tree.
 
 Layout of a box root (host side; ``/box`` inside namespaces): ``<root>/<random token>/``
-holds ``sub/`` (the student's tree), ``grader/`` (child runner, wire, probes), ``req/``
+holds ``sub/`` (the student's tree), ``grader/`` (child runner, wire, kit, probes), ``req/``
 (requests, written by the grader only), ``resp/`` (answers) and ``cwd/`` (home, TMPDIR).
 A check forked by a submission's fork server shares the server's root; otherwise the check
 has a root of its own. Requests and answers are files plus a line on a pipe; answers are
@@ -63,8 +63,8 @@ class Sandbox:
             shutil.copytree(subdir, self.work / "sub", symlinks=True)
             grader = self.work / "grader"
             grader.mkdir()
-            shutil.copy2(ENGINE_DIR / "child.py", grader / "child.py")
-            shutil.copy2(ENGINE_DIR / "wire.py", grader / "wire.py")
+            for name in ("child.py", "wire.py", "kit.py"):  # kit: the grader's helpers for the probes
+                shutil.copy2(ENGINE_DIR / name, grader / name)
             for name, src in (probes or {}).items():
                 shutil.copy2(src, grader / name)
             for d in ("req", "resp", "cwd", "cwd/tmp", "cwd/.config"):
