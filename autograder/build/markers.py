@@ -8,13 +8,9 @@ markers are copied byte-identical by the caller.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
-BEGIN = "# BEGIN SOLUTION"
-END = "# END SOLUTION"
-_BEGIN_RE = re.compile(r"^(\s*)#\s*BEGIN SOLUTION\s*$")
-_END_RE = re.compile(r"^(\s*)#\s*END SOLUTION\s*$")
+from ..engine.markers import BEGIN, END, BEGIN_RE as _BEGIN_RE, END_RE as _END_RE, has_markers  # noqa: F401
 
 
 class MarkerError(ValueError):
@@ -27,10 +23,6 @@ class Region:
     end: int  # 1-based line of the END marker
     indent: str
     function: str
-
-
-def has_markers(text: str) -> bool:
-    return any(_BEGIN_RE.match(l) or _END_RE.match(l) for l in text.splitlines())
 
 
 def _enclosing_functions(tree: ast.AST) -> list[tuple[int, int, str]]:

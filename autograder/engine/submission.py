@@ -24,31 +24,9 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .markers import has_markers  # the marker syntax, without autograder.build (nbformat, the tooling)
+
 REPO = Path(__file__).resolve().parents[2]  # same as autograder.build.REPO
-
-
-def _load_markers():
-    """``autograder/build/markers.py`` without running ``autograder/build/__init__.py``,
-    which imports nbformat (seconds of start-up in every grading worker)."""
-    import importlib.util
-    import sys
-
-    mod = sys.modules.get("autograder.build.markers") or sys.modules.get("_nncourse_markers")
-    if mod is None:
-        spec = importlib.util.spec_from_file_location("_nncourse_markers", Path(__file__).resolve().parents[1]
-                                                      / "build" / "markers.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["_nncourse_markers"] = mod
-        try:
-            spec.loader.exec_module(mod)
-        except BaseException:
-            del sys.modules["_nncourse_markers"]
-            raise
-    return mod
-
-
-def has_markers(text: str) -> bool:
-    return _load_markers().has_markers(text)
 
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 200 << 20
