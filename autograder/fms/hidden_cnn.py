@@ -326,38 +326,36 @@ def prepare_test_split(root: Path | None = None, workers: int | None = None) -> 
     in the public layout (``test_kaggle_frames/``, ``videoframe_data_test.txt``,
     ``kaggle_submission_format.csv``) and the labels under ``_grader/``. Regenerated when missing,
     made from another seed, or when the frames on disk are not those the labels belong to."""
+    from autograder.engine import graderdata
+
     root = Path(root) if root is not None else mds189_root()
     root.mkdir(parents=True, exist_ok=True)
-    with open(root.parent / f".{root.name}-test.lock", "w") as lock:
-        try:
-            import fcntl
 
-            fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent graders: one generates, the others wait
-        except ImportError:  # pragma: no cover - not on POSIX
-            pass
-        if not _split_is_current(root):
-            from coursedata.mds189 import LABELS as GEN_LABELS
-            from coursedata.mds189 import generate_test
+    def make():
+        from coursedata.mds189 import LABELS as GEN_LABELS
+        from coursedata.mds189 import generate_test
 
-            split = generate_test(root, grader_seed(), preset=GRADER_PRESET, workers=workers)
-            gdir = root / "_grader"
-            gdir.mkdir(exist_ok=True)
-            with open(gdir / "test_labels.csv", "w", newline="") as f:
-                w = csv.writer(f, lineterminator="\n")
-                w.writerow(("Id", "Category"))
-                w.writerows(split.labels)
-            np.savez_compressed(gdir / "test_poses.npz", X=split.pose_X, y=split.pose_y)
-            (gdir / "README.txt").write_text(
-                "Grader-only files: the labels of the test split (drawn from the grader's seed in\n"
-                "autograder/fms/hidden_cnn.py; the public generator cannot make them).\n"
-                "test_labels.csv: Id,Category for every frame in ../test_kaggle_frames.\n"
-                "test_poses.npz: X (N, 75) raw key-frame poses of the test people, y (N,) label indices\n"
-                "(label order: " + ", ".join(GEN_LABELS) + ").\n"
-                "test_split.json: which seed (a hash) and which frames (SHA-256) these labels belong to.\n")
-            (gdir / STAMP_NAME).write_text(json.dumps(
-                {"seed_tag": _seed_tag(), "preset": GRADER_PRESET, "frames": len(split.labels),
-                 "frames_sha256": split.digest}, indent=1))
-    _protect_secrets(root)
+        split = generate_test(root, grader_seed(), preset=GRADER_PRESET, workers=workers)
+        gdir = root / "_grader"
+        with open(gdir / "test_labels.csv", "w", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(("Id", "Category"))
+            w.writerows(split.labels)
+        np.savez_compressed(gdir / "test_poses.npz", X=split.pose_X, y=split.pose_y)
+        (gdir / "README.txt").write_text(
+            "Grader-only files: the labels of the test split (drawn from the grader's seed in\n"
+            "autograder/fms/hidden_cnn.py; the public generator cannot make them).\n"
+            "test_labels.csv: Id,Category for every frame in ../test_kaggle_frames.\n"
+            "test_poses.npz: X (N, 75) raw key-frame poses of the test people, y (N,) label indices\n"
+            "(label order: " + ", ".join(GEN_LABELS) + ").\n"
+            "test_split.json: which seed (a hash) and which frames (SHA-256) these labels belong to.\n")
+        (gdir / STAMP_NAME).write_text(json.dumps(
+            {"seed_tag": _seed_tag(), "preset": GRADER_PRESET, "frames": len(split.labels),
+             "frames_sha256": split.digest}, indent=1))
+
+    # concurrent graders: one generates (the public test frames too: the lock sits beside root), the others wait
+    graderdata.private_split(root / "_grader", lambda: _split_is_current(root), make,
+                             lock=root.parent / f".{root.name}-test.lock")
     return root
 
 
@@ -383,11 +381,9 @@ def release_test_frames(dest: Path) -> list[Path]:
 
 def _protect_secrets(root: Path | None = None):
     """Make the hidden labels unreadable to the sandbox user (no-op unless root)."""
-    from autograder.engine.sandbox import protect
+    from autograder.engine import graderdata
 
-    root = Path(root) if root is not None else mds189_root()
-    gdir = root / "_grader"
-    protect([gdir] + sorted(gdir.glob("*")) if gdir.is_dir() else [gdir])
+    graderdata.protect_private((Path(root) if root is not None else mds189_root()) / "_grader")
 
 
 # the class order of data.LABELS / cnn.LABELS (a literal: the grader need not import torch)

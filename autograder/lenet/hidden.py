@@ -56,33 +56,18 @@ def _blob(t: Context, h, w, c, batch, zeros=False, values="random"):
 
 def _accept_pool_tie_rules(got, expected, blob, layer, diff):
     """``expected`` with the student's values kept in every window with a tie where they
-    follow *a* valid rule (the window's gradient shared among its maxima: first, last,
-    split, any convex combination; nothing to the other entries). Only for windows that
-    do not overlap (stride >= k, no padding); elsewhere the reference (first maximum)."""
-    a = np.asarray(got, dtype=np.float64) if not isinstance(got, dict) else None
-    k, s = layer["k"], layer["stride"]
-    if a is None or a.shape != expected.shape or s < k or layer["pad"]:
+    follow *a* valid rule (``engine.kit.accept_tie_rules``: the window's gradient shared among
+    its maxima). Only for windows that do not overlap (stride >= k, no padding); elsewhere the
+    reference (first maximum)."""
+    from autograder.engine import kit
+
+    if layer["pad"]:
         return expected
-    h, w, c, b = blob["height"], blob["width"], blob["channel"], blob["batch_size"]
+    h, w, c, b = (blob[key] for key in BLOB_KEYS)
+    k, s = layer["k"], layer["stride"]
     ho, wo = ref.output_size(h, k, s, 0), ref.output_size(w, k, s, 0)
-    x = blob["data"].reshape(h, w, c, b)
-    g = a.reshape(h, w, c, b)
-    d = np.reshape(diff, (ho, wo, c, b))
-    out = expected.reshape(h, w, c, b).copy()
-    for i in range(ho):
-        for j in range(wo):
-            sl = (slice(i * s, i * s + k), slice(j * s, j * s + k))
-            win, gw = x[sl], g[sl]                      # (k, k, c, b)
-            hit = win == win.max(axis=(0, 1), keepdims=True)
-            tied = hit.sum(axis=(0, 1)) >= 2           # (c, b)
-            for ch, n in zip(*np.nonzero(tied)):
-                hv, gv, dv = hit[:, :, ch, n], gw[:, :, ch, n], d[i, j, ch, n]
-                tol = 1e-6 * (abs(dv) + 1e-9)
-                share = gv[hv] / dv if dv != 0 else np.zeros(int(hv.sum()))
-                if (np.all(np.abs(gv[~hv]) <= tol) and abs(gv[hv].sum() - dv) <= tol
-                        and np.all(share >= -1e-9) and np.all(share <= 1 + 1e-9)):
-                    out[sl][:, :, ch, n] = gv
-    return out.reshape(expected.shape)
+    return kit.accept_tie_rules(got, expected, blob["data"].reshape(h, w, c, b), np.reshape(diff, (ho, wo, c, b)),
+                                (k, k), s)
 
 
 def _pool_every_tie(blob, layer, diff):

@@ -365,10 +365,9 @@ def h36m_root():
 
 
 def _protect_secrets(folder=None):
-    from autograder.engine.sandbox import protect
+    from autograder.engine import graderdata
 
-    folder = Path(folder) if folder is not None else h36m_root() / "_grader"
-    protect([folder] + sorted(folder.glob("*")))
+    graderdata.protect_private(Path(folder) if folder is not None else h36m_root() / "_grader")
 
 
 def ensure_hidden(root=None, log=None):
@@ -377,9 +376,9 @@ def ensure_hidden(root=None, log=None):
     A synthetic copy (``_info.json`` at ``root``) gets hidden clips of the same generator
     version and preset; a real copy (no ``_info.json``) keeps the ``_grader/`` files the
     instructor put there. Returns the ``_grader`` folder."""
-    import fcntl
     import json
 
+    from autograder.engine import graderdata
     from coursedata.h36m import ensure, generate_hidden, hidden_info, synthetic_info
 
     root = Path(root) if root is not None else ensure()
@@ -397,16 +396,12 @@ def ensure_hidden(root=None, log=None):
         except (OSError, ValueError):
             return False
 
-    if not current():
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(folder / ".lock", "w") as lock:  # concurrent graders render it once
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not current():
-                if log is not None:
-                    log("rendering the hidden pose clips (once) ...")
-                generate_hidden(root, seed, preset=preset, n=want["n"], progress=False)
-    _protect_secrets(folder)
-    return folder
+    def render():
+        if log is not None:
+            log("rendering the hidden pose clips (once) ...")
+        generate_hidden(root, seed, preset=preset, n=want["n"], progress=False)
+
+    return graderdata.private_split(folder, current, render)  # concurrent graders render it once
 
 
 def prepare_data(log=None):
