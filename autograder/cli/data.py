@@ -8,8 +8,9 @@ fer's private test sets, fms's and pose's hidden splits), one step at a time wit
 bar, so that no grading run pays for them inside a check's time limit. A name that is both
 (``nist36``) means the homework, unless ``--preset`` or ``--seed`` is given.
 
-Everything goes to one folder, printed first: ``$NNCOURSE_DATA`` when it is set, otherwise
-the checkout's ``data/`` (a student's release: its own ``data/``).
+Everything goes to one folder, printed first (``coursedata.paths``): ``$NNCOURSE_DATA`` when it
+is set, otherwise the checkout's ``data/`` (a student's release: its own ``data/``; the package
+installed on its own: ``~/.local/share/nncourse``, or ``$XDG_DATA_HOME/nncourse``).
 """
 from __future__ import annotations
 
@@ -49,13 +50,15 @@ def register(sub):
 
 def where() -> str:
     """Where data and grader caches go, and why (one line)."""
-    from coursedata.paths import data_root
+    from coursedata import paths
 
-    root = data_root()
+    root = paths.data_root()
     if os.environ.get("NNCOURSE_DATA"):
         return f"data and grader caches: {root} ($NNCOURSE_DATA)"
-    return (f"data and grader caches: {root} ($NNCOURSE_DATA is not set; set it, e.g. in your shell profile, to "
-            f"keep them in one place of your own)")
+    reason = getattr(paths, "data_root_reason", lambda: "")()
+    why = f", so {reason}" if reason else ""
+    return (f"data and grader caches: {root} ($NNCOURSE_DATA is not set{why}; set it, e.g. in your shell profile, "
+            f"to keep them in one place of your own)")
 
 
 def _dataset_step(name: str, force: bool):

@@ -97,6 +97,8 @@ needed); the notebooks call them on first use, or run them yourself from this fo
     python -m autograder data <dataset>  # write one, in the real file format its loader reads
 
 A real dataset in its original format can be placed at the same path instead.
+`datasets/<dataset>/CARD.md` (and mds189's `FORMAT.md`) describe each dataset: its format,
+how the default set is made, its sizes and splits.
 {extra}"""
 
 STUDENT_README = """# Homework `{hw}`: {title}
@@ -547,6 +549,7 @@ def assemble_source(hw: str, course: Course, repo: Path = REPO) -> ReleaseReport
         shutil.copyfile(p, dest)
     (src / "DATA.md").write_text(_data_note(hw))
     _copy_student_tools(hw, src, repo)
+    ship_dataset_cards(hw, src)
     files = ", ".join(f"`{f}`" for f in student_files(hw, repo))
     reqs = write_requirements(src)
     torch_note = ("\n   torch comes from PyTorch's CPU index (the line at the top of the file): about 1 GB\n"
@@ -583,6 +586,8 @@ def release(hw: str, out: Path | None = None, repo: Path = REPO, *, log=None) ->
             if note:
                 with open(d / "DATA.md", "a") as f:
                     f.write(note)
+    for n in missing_paths(report.release, hw):
+        report.notes.append(f"{n}: not in the release and not made at run time")
     log(f"{hw}: scanning the release for reference code and hidden tests")
     findings = leaks.scan(report.release, leaks.fingerprints(hw, repo), hw, repo)
     if findings:
