@@ -104,3 +104,11 @@ def release_data(dest):
             "cannot be generated: their labels stay with the grader. `python -m autograder data mds189`\n"
             "writes the training and validation data next to them and leaves them in place\n"
             "(even with `--force`); if you delete them, take them again from the release.\n")
+
+# -- for the course's shared tooling (autograder/engine/registry.py) ---------------------------
+DATASETS = ("mds189",)  # prepare_data() above builds it, with the hidden split
+KERNEL_ENV = ("FMS_FAST",)  # the notebooks' quick mode, passed into the sandboxed nbgrader kernel
+VALIDITY = "tests.fms.validity_variants"  # the kept variants, for benchmarks/validity.py
+# the longest test units (wall seconds on 2 busy cores, 2026-11-28): the test scheduler starts them first
+LONG_TESTS = {"samples": 290, "tests/fms/test_fms_nbgrader.py": 270, "tests/fms/test_cnn_checks.py": 134,
+              "tests/fms/test_fms_notebooks.py": 122, "tests/fms/test_cnn_training.py": 88}
