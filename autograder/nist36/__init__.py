@@ -111,3 +111,9 @@ def prepare_data():
     except ImportError:  # a student release has no hidden suite
         return
     reference_network()
+
+# -- for the course's shared tooling (autograder/engine/registry.py) ---------------------------
+KERNEL_ENV = ("NIST36_FAST",)  # the notebook's quick mode, passed into the sandboxed nbgrader kernel
+VALIDITY = "tests.nist36.validity_variants"  # the kept variants, for benchmarks/validity.py
+# the longest test units (wall seconds on 2 busy cores, 2026-11-28): the test scheduler starts them first
+LONG_TESTS = {"tests/nist36/test_nist36_nbgrader.py": 145, "samples": 124}
