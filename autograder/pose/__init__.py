@@ -56,3 +56,11 @@ def prepare_data(log=None):
     except ImportError:  # a student release has no hidden suite
         return
     hidden_prepare(log=log)
+
+# -- for the course's shared tooling (autograder/engine/registry.py) ---------------------------
+KERNEL_ENV = ("POSE_FAST",)  # the notebook's quick mode, passed into the sandboxed nbgrader kernel
+VALIDITY = "tests.pose.validity_variants"  # the kept variants, for benchmarks/validity.py
+# the longest test units (wall seconds on 2 busy cores, 2026-11-28; the samples train twice and
+# start first): the test scheduler starts them first
+LONG_TESTS = {"samples": 300, "tests/pose/test_pose_variants.py": 185, "tests/pose/test_pose_suite.py": 105,
+              "tests/pose/test_pose_training.py": 90}
