@@ -16,9 +16,9 @@ Grades, through the real engine (sandboxed children, hidden checks included):
 
 Prints the catch rate and the false-positive rate (and every miss / false positive).
 
-Usage: ``python benchmarks/validity.py [--seeds 5] [--only fms|lenet|nist36|fer|pose]
-[--reference] [--json out.json]``. A variant whose patch no longer applies to the reference
-is reported as "n/a". The pose reference pass trains the network once per seed (about two
+Usage: ``python benchmarks/validity.py [--seeds 5] [--only HW] [--reference] [--json out.json]``
+(``--only``: a homework that declares kept variants, ``VALIDITY``). A variant whose patch no
+longer applies to the reference is reported as "n/a". The pose reference pass trains the network once per seed (about two
 minutes each).
 """
 from __future__ import annotations
@@ -34,7 +34,24 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-HOMEWORKS = ("fms", "lenet", "nist36", "fer", "pose")
+def _registry():
+    from autograder.engine import registry
+
+    return registry
+
+
+# the homeworks whose declaration names their kept variants (``VALIDITY``: autograder/engine/registry.py)
+HOMEWORKS = tuple(_registry().with_validity())
+
+
+def _variants(hw):
+    """The module of ``hw``'s kept variants (``make_tree``, ``buggy()``, ``correct()``, ``handout()``)."""
+    import importlib
+
+    decl = _registry().get(hw)
+    if not decl.validity:
+        raise ValueError(f"homework {hw!r} declares no kept variants (VALIDITY in autograder/{hw}/__init__.py)")
+    return importlib.import_module(decl.validity)
 
 
 def _homework(hw):
@@ -42,51 +59,15 @@ def _homework(hw):
     check ids)), ``make_tree(root, patches)`` and the suite's check ids, from the tests."""
     from autograder.engine import load_suite
 
-    if hw == "fms":
-        from tests.fms import test_fms_variants as tv
-        from tests.fms import variants_correct as vc
-        from tests.fms.helpers import make_tree
-        buggy = {name: (v[0], [v[1]], None) for name, v in tv.VARIANTS.items()}
-        correct = dict(vc.CORRECT)
-    elif hw == "lenet":
-        from tests.lenet import test_lenet_variants as tv
-        from tests.lenet import variants_correct as vc
-        from tests.lenet.helpers import make_tree
-        buggy = {name: (v[0], [v[1]], None) for name, v in tv.VARIANTS.items()}
-        correct = dict(vc.CORRECT)
-    elif hw == "nist36":
-        from tests.nist36 import variants as tv
-        from tests.nist36.helpers import make_tree
-        buggy = {name: (patches, [cid], None) for name, (patches, cid, _words) in tv.BUGGY.items()}
-        correct = dict(tv.CORRECT)
-    elif hw == "fer":
-        from tests.fer import test_fer_variants as tv
-        from tests.fer.helpers import make_tree  # with the reference model files, for the model checks
-        buggy = {name: (patches, list(ids), part) for name, (patches, ids, part, _w) in tv.BUGGY.items()}
-        correct = dict(tv.CORRECT)
-    elif hw == "pose":
-        from tests.pose import test_pose_variants as tv
-        from tests.pose.helpers import make_tree
-        buggy = {name: (patches, [cid], None) for name, (patches, cid, _words) in tv.BUGGY.items()}
-        correct = {name: (patches, list(tv.MODEL_CHECKS if "self." in "".join(n for _f, _o, n in patches)
-                                        else tv.FUNCTION_CHECKS)) for name, patches in tv.CORRECT.items()}
-    else:
-        raise ValueError(f"unknown homework {hw!r}")
+    tv = _variants(hw)
     known = {c.id for c in load_suite(hw).checks()}
-    return buggy, correct, make_tree, known
-
-
-_HANDOUT_MODULES = {"fms": "tests.fms.variants_correct", "lenet": "tests.lenet.variants_correct",
-                    "nist36": "tests.nist36.variants", "fer": "tests.fer.test_fer_variants",
-                    "pose": "tests.pose.test_pose_variants"}
+    return dict(tv.buggy()), dict(tv.correct()), tv.make_tree, known
 
 
 def _handout(hw) -> dict:
     """``name -> (patches, check ids)``: the homework's "correct code written for the handout"
-    variants (``HANDOUT`` in its variants module; empty where it keeps none)."""
-    import importlib
-
-    return dict(getattr(importlib.import_module(_HANDOUT_MODULES[hw]), "HANDOUT", {}))
+    variants (``handout()`` of its variants module; empty where it keeps none)."""
+    return dict(_variants(hw).handout())
 
 
 def _grade(hw, make_tree, patches, ids, seed):

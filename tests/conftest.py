@@ -31,30 +31,30 @@ os.environ.setdefault("NNCOURSE_GRADER_SEEDS", str(REPO / "tests" / "fixtures" /
 # or a whole file): they run alone, after the rest
 SERIAL: tuple[str, ...] = ()
 
-# the longest work units, in the order they should start (wall seconds on 2 busy cores,
-# measured 2026-11-28 with `--durations=0`; only the order matters). Everything else follows
-# in collection order.
-LONGEST_FIRST = (
-    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[pose]",  # trains twice
-    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[fms]",  # 290 s
-    "tests/instructor/test_release_venv.py",  # pip installs a release into a fresh venv: 574 s at load 20
-    "tests/fms/test_fms_nbgrader.py",  # 270 s
-    "tests/instructor/test_student_release.py",  # 225 s
-    "tests/pose/test_pose_variants.py",  # 185 s
-    "tests/nist36/test_nist36_nbgrader.py",  # 145 s
-    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[lenet]",  # 136 s
-    "tests/fms/test_cnn_checks.py",  # 134 s
-    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[nist36]",  # 124 s
-    "tests/fms/test_fms_notebooks.py",  # 122 s
-    "tests/lenet/test_lenet_notebook.py",  # 108 s
-    "tests/pose/test_pose_suite.py",  # 105 s
-    "tests/instructor/test_nbgrader.py",  # 95 s
-    "tests/pose/test_pose_training.py",
-    "tests/fms/test_cnn_training.py",  # 88 s
-    "tests/fer/test_fer_notebook.py",  # 87 s
-    "tests/instructor/test_samples.py::test_samples_score_as_expected_through_the_cli[fer]",  # 80 s
-)
 SAMPLES = "tests/instructor/test_samples.py"
+# the longest work units, in the order they should start: the course-wide ones below and each
+# homework's (``LONG_TESTS`` in its declaration, ``autograder/engine/registry.py``; ``"samples"``: its
+# unit of SAMPLES), longest first. Wall seconds on 2 busy cores, measured 2026-11-28 with
+# `--durations=0`; only the order matters. Everything else follows in collection order.
+COURSE_LONG_TESTS = {
+    "tests/instructor/test_release_venv.py": 280,  # pip installs a release into a fresh venv: 574 s at load 20
+    "tests/instructor/test_student_release.py": 225,
+    "tests/instructor/test_nbgrader.py": 95,
+}
+
+
+def _longest_first() -> tuple[str, ...]:
+    from autograder.engine.registry import all_declarations
+
+    units = dict(COURSE_LONG_TESTS)
+    for hw in all_declarations():
+        for spec, seconds in hw.long_tests.items():
+            units[f"{SAMPLES}::test_samples_score_as_expected_through_the_cli[{hw.id}]"
+                  if spec == "samples" else spec] = seconds
+    return tuple(sorted(units, key=lambda u: -units[u]))
+
+
+LONGEST_FIRST = _longest_first()
 
 
 def _node(item) -> str | None:

@@ -2,6 +2,7 @@
 xdist's units are files, except each homework's samples test."""
 import pytest
 
+from autograder.engine import registry
 from tests import conftest
 
 from .conftest import REPO
@@ -16,11 +17,26 @@ def test_every_long_unit_names_an_existing_test_file():
 def test_each_homework_s_samples_are_a_unit_and_other_tests_go_by_file():
     pytest.importorskip("xdist")
     sched = conftest._FileOrSampleScheduling.__new__(conftest._FileOrSampleScheduling)
-    a = f"{conftest.SAMPLES}::test_samples_score_as_expected_through_the_cli[fms]"
-    b = f"{conftest.SAMPLES}::test_samples_score_as_expected_through_the_cli[pose]"
+    hws = registry.homeworks()
+    a = f"{conftest.SAMPLES}::test_samples_score_as_expected_through_the_cli[{hws[0]}]"
+    b = f"{conftest.SAMPLES}::test_samples_score_as_expected_through_the_cli[{hws[-1]}]"
     assert sched._split_scope(a) == a and sched._split_scope(b) == b
-    assert sched._split_scope("tests/fms/test_fms_suite.py::test_x[1]") == "tests/fms/test_fms_suite.py"
-    assert sched._split_scope("tests/fms/test_fms_suite.py::test_y") == "tests/fms/test_fms_suite.py"
+    suite_tests = f"tests/{hws[0]}/test_{hws[0]}_suite.py"
+    assert sched._split_scope(f"{suite_tests}::test_x[1]") == suite_tests
+    assert sched._split_scope(f"{suite_tests}::test_y") == suite_tests
+
+
+def test_long_units_come_from_the_homeworks_declarations_longest_first():
+    for hw in registry.all_declarations():
+        for spec in hw.long_tests:
+            unit = (f"{conftest.SAMPLES}::test_samples_score_as_expected_through_the_cli[{hw.id}]"
+                    if spec == "samples" else spec)
+            assert unit in conftest.LONGEST_FIRST, (hw.id, spec)
+    seconds = {**conftest.COURSE_LONG_TESTS,
+               **{(f"{conftest.SAMPLES}::test_samples_score_as_expected_through_the_cli[{hw.id}]"
+                   if spec == "samples" else spec): s
+                  for hw in registry.all_declarations() for spec, s in hw.long_tests.items()}}
+    assert [seconds[u] for u in conftest.LONGEST_FIRST] == sorted(seconds.values(), reverse=True)
 
 
 def test_tests_run_on_one_blas_thread_per_process():
@@ -37,10 +53,13 @@ def test_homeworks_sharing_a_dataset_are_prepared_in_one_group():
     from autograder.demo import data_groups
     from autograder.instructor.hooks import datasets_for
 
-    hws = ["example", "fms", "lenet", "fer", "nist36", "pose"]
+    hws = registry.homeworks()
     groups = data_groups(hws)
     assert sorted(h for g in groups for h in g) == sorted(hws)
     for i, a in enumerate(groups):
         for b in groups[i + 1:]:
             assert not {d for h in a for d in datasets_for(h)} & {d for h in b for d in datasets_for(h)}
-    assert any({"fer", "nist36"} <= set(g) for g in groups)  # both read cifar10
+    sharing = [(a, b) for a in hws for b in hws if a < b and set(datasets_for(a)) & set(datasets_for(b))]
+    assert sharing  # the course has homeworks that read one dataset (cifar10), or this test proves little
+    for a, b in sharing:
+        assert any({a, b} <= set(g) for g in groups), (a, b)

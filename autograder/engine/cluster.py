@@ -143,17 +143,10 @@ def tree_hash(root: Path, data: bool = False) -> str:
 
 
 def datasets_read(homework: str, repo: Path = REPO) -> list[str]:
-    """The ``coursedata`` datasets a suite's source names (``coursedata.<name>``, ``"mnist"``, ...)."""
-    try:
-        import coursedata
-    except ImportError:
-        return []
-    names = sorted(p.name for p in Path(coursedata.__file__).parent.iterdir()
-                   if p.is_dir() and (p / "__init__.py").is_file())
-    text = ""
-    for p in sorted((repo / "autograder" / homework).glob("*.py")):
-        text += p.read_text(encoding="utf-8", errors="replace")
-    return [n for n in names if re.search(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])", text)]
+    """The datasets the homework declares it reads (``DATASETS``: ``engine.registry``), sorted."""
+    from .registry import datasets_for
+
+    return sorted(datasets_for(homework))
 
 
 DATA_TTL = 300.0  # seconds a process reuses a dataset's hash (walking 20,000 files takes a second or more)
@@ -188,7 +181,7 @@ def suite_fingerprint(homework: str, repo: Path = REPO) -> dict[str, str]:
         _NAMES[key] = datasets_read(homework, repo)
     names = _NAMES[key]
     if names:
-        from coursedata.paths import data_root
+        from .graderdata import _data_root as data_root  # the engine's one way to the data folder
 
         for n in names:
             fp[f"data/{n}/"] = _data_hash(data_root() / n)
@@ -705,17 +698,17 @@ class _Connection:
 
 
 def run_on_cluster(target, order, args, done, homework, by_student, out, formats) -> None:
-    """Grade ``order`` (student ids) on a Dask cluster; the counterpart of ``batch._run_pool``.
+    """Grade ``order`` (student ids) on a Dask cluster; the counterpart of ``executors._run_pool``.
 
     ``target``: ``"local[:N]"``, a scheduler address, or a ``distributed.Client``. ``args(s)``
     gives ``grade_one``'s arguments for student ``s``; ``done(payload)`` takes what it returns.
-    Each finished task goes through ``batch.grade_one`` on the client with the worker's result
+    Each finished task goes through ``grade_one`` on the client with the worker's result
     in place of a local grading, so records, ``--only`` merges and feedback are the same.
     """
     from distributed import as_completed
     from distributed.client import FutureCancelledError
 
-    from . import batch
+    from .gradebook_records import grade_one  # never ``batch``: it imports the executors, which import this
 
     if not order:
         return
@@ -737,7 +730,7 @@ def run_on_cluster(target, order, args, done, homework, by_student, out, formats
         else:
             def grader(*_a, **_k):
                 return result
-        done(batch.grade_one(*a, grader=grader))
+        done(grade_one(*a, grader=grader))
 
     pending = list(order)
     futures = {}

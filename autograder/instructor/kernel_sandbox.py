@@ -37,8 +37,15 @@ import threading
 from pathlib import Path
 
 KERNEL_NAME = "nncourse-sandboxed"
-PASS_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "NNCOURSE_NOTEBOOK_FAST", "FMS_FAST", "LENET_FAST",
-            "NIST36_FAST", "FER_FAST", "POSE_FAST", "NNCOURSE_DATA", "JPY_PARENT_PID")
+# passed on to the kernel when set; each homework adds its own (``KERNEL_ENV``: engine.registry)
+PASS_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "NNCOURSE_NOTEBOOK_FAST", "NNCOURSE_DATA", "JPY_PARENT_PID")
+
+
+def pass_env() -> tuple[str, ...]:
+    """The variables the kernel gets from nbgrader's environment: the course's and every homework's."""
+    from autograder.engine.registry import kernel_env
+
+    return PASS_ENV + tuple(v for v in kernel_env() if v not in PASS_ENV)
 
 
 def kernel_spec() -> dict:
@@ -59,7 +66,7 @@ def _env(home: str) -> dict:
 
     env = sandbox_env(home)
     env.pop("NNCOURSE_SANDBOX", None)
-    for k in PASS_ENV:
+    for k in pass_env():
         if k in os.environ:
             env[k] = os.environ[k]
     env["NNCOURSE_SCORES_BY_ENGINE"] = "1"  # graded cells fail closed; the engine scores afterwards

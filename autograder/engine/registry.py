@@ -1,0 +1,139 @@
+"""The course's homeworks: one declaration each, read from ``autograder/<hw>/__init__.py``.
+
+A homework is a package ``autograder/<hw>/`` whose ``__init__.py`` defines ``SUITE`` (a
+``Suite``); that is how ``course list`` finds it (``checks.available_homeworks``). Besides the
+suite, the same file declares what the shared tooling needs to know about the homework, as
+module-level names (every one optional; the default in brackets):
+
+``DATASETS``       the ``coursedata`` generators it reads (``course data <hw>``, the first
+                   grading, the release's ``coursedata/``, the cluster's fingerprint) [()]
+``prepare_data``   ``prepare_data(log=None)``: builds its data and grader-side caches itself
+                   instead of ``DATASETS``' generators [None]
+``release_data``   ``release_data(dest)``: data that ships in the student release [None]
+``SUBMIT_FILES``   files the hidden checks read besides the code (``course submit``) [{}]
+``KERNEL_ENV``     environment variables the sandboxed notebook kernel passes on under
+                   ``nbgrader autograde`` (a ``<HW>_FAST`` switch of its notebooks) [()]
+``VALIDITY``       the module of its kept variants for ``benchmarks/validity.py``: it defines
+                   ``make_tree``, ``buggy()``, ``correct()`` and ``handout()`` (see
+                   ``docs/NEW_HOMEWORK.md``) [``tests.<hw>.validity_variants`` when that file
+                   exists, else none: the homework is not in the benchmark]
+``LONG_TESTS``     its longest test units and their wall seconds, for the test scheduler
+                   (``tests/conftest.py``: longest first); the key ``"samples"`` stands for its
+                   sample submissions graded through the CLI [{}]
+``SAMPLES``        the folder of its sample submissions [``tests/fixtures/samples/<hw>``]
+``NOTEBOOK_GENERATOR`` the script that writes its master notebook(s)
+                   [``solutions/<hw>/notebooks/make_*.py``, the one there is]
+
+No shared file lists homeworks by name: they ask this module (``homeworks()``, ``get(hw)``).
+It imports only the standard library itself; a homework is imported when it is asked for.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Callable
+
+AUTOGRADER_DIR = Path(__file__).resolve().parents[1]
+REPO = AUTOGRADER_DIR.parent
+
+
+@dataclass(frozen=True)
+class Homework:
+    """One homework's declaration, with the defaults filled in."""
+
+    id: str
+    title: str
+    datasets: tuple[str, ...] = ()
+    prepare_data: Callable | None = None
+    release_data: Callable | None = None
+    submit_files: dict = field(default_factory=dict)
+    kernel_env: tuple[str, ...] = ()
+    validity: str | None = None
+    long_tests: dict[str, float] = field(default_factory=dict)
+    samples: Path | None = None
+    notebook_generator: Path | None = None
+
+
+def _tuple_of_str(value, hw: str, name: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"autograder/{hw}/__init__.py: {name} must be a tuple of strings, got {value!r}")
+    return tuple(value)
+
+
+def _module(hw: str) -> ModuleType:
+    try:
+        return importlib.import_module(f"autograder.{hw}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"autograder.{hw}":
+            raise KeyError(f"no homework {hw!r} (expected autograder/{hw}/__init__.py)") from None
+        raise
+
+
+def declaration(hw: str, repo: Path = REPO) -> Homework:
+    """The declaration of ``hw`` (KeyError when there is no such homework)."""
+    mod = _module(hw)
+    suite = getattr(mod, "SUITE", None)
+    if suite is None:
+        raise KeyError(f"autograder/{hw}/__init__.py defines no SUITE")
+    validity = getattr(mod, "VALIDITY", None)
+    if validity is None and (repo / "tests" / hw / "validity_variants.py").is_file():
+        validity = f"tests.{hw}.validity_variants"
+    samples = getattr(mod, "SAMPLES", None)
+    samples = repo / (samples or f"tests/fixtures/samples/{hw}")
+    generator = getattr(mod, "NOTEBOOK_GENERATOR", None)
+    if generator is None:
+        found = sorted((repo / "solutions" / hw / "notebooks").glob("make_*.py"))
+        generator = found[0] if len(found) == 1 else None
+    else:
+        generator = repo / generator
+    long_tests = dict(getattr(mod, "LONG_TESTS", {}))
+    if not all(isinstance(k, str) and isinstance(v, (int, float)) for k, v in long_tests.items()):
+        raise TypeError(f"autograder/{hw}/__init__.py: LONG_TESTS must map test paths to seconds")
+    return Homework(
+        id=hw, title=str(getattr(suite, "title", hw)),
+        datasets=_tuple_of_str(getattr(mod, "DATASETS", ()), hw, "DATASETS"),
+        prepare_data=getattr(mod, "prepare_data", None) if callable(getattr(mod, "prepare_data", None)) else None,
+        release_data=getattr(mod, "release_data", None) if callable(getattr(mod, "release_data", None)) else None,
+        submit_files=dict(getattr(mod, "SUBMIT_FILES", {})),
+        kernel_env=_tuple_of_str(getattr(mod, "KERNEL_ENV", ()), hw, "KERNEL_ENV"),
+        validity=validity, long_tests=long_tests,
+        samples=samples if samples.is_dir() else None,
+        notebook_generator=generator if generator is not None and generator.is_file() else None)
+
+
+def homeworks() -> list[str]:
+    """Every homework, sorted (the ones ``course list`` shows)."""
+    from .checks import available_homeworks
+
+    return available_homeworks()
+
+
+def get(hw: str) -> Homework:
+    return declaration(hw)
+
+
+def all_declarations() -> list[Homework]:
+    return [declaration(hw) for hw in homeworks()]
+
+
+def datasets_for(hw: str) -> tuple[str, ...]:
+    """The datasets ``hw`` reads; () for a homework that is not there (a student release holds one)."""
+    try:
+        return declaration(hw).datasets
+    except KeyError:
+        return ()
+
+
+def kernel_env() -> tuple[str, ...]:
+    """The variables every homework's notebooks need passed into the sandboxed kernel."""
+    out: list[str] = []
+    for h in all_declarations():
+        out += [v for v in h.kernel_env if v not in out]
+    return tuple(out)
+
+
+def with_validity() -> list[str]:
+    """The homeworks in the validity benchmark (those with kept variants)."""
+    return [h.id for h in all_declarations() if h.validity]
