@@ -36,18 +36,19 @@ class NbgraderOutcome:
 
 
 def grade_cli_one(hw: str, sample: Sample, workdir: Path, out: Path, formats: str = "json,md,html", *,
-                  subprocess_: bool = False) -> CliOutcome:
+                  subprocess_: bool = True, course=None) -> CliOutcome:
     """``course grade <hw> <submission> --out OUT`` for one sample, timed.
 
-    ``subprocess_``: run the command in a child interpreter (safe to call from several threads at
-    once: each grading process then keeps its own sandbox bookkeeping); otherwise in this process.
+    The command runs as a user runs it, ``python -m autograder grade ...`` in a child interpreter
+    (safe to call from several threads at once: each grading process keeps its own sandbox
+    bookkeeping). ``course``: the CLI's ``main(argv)`` to call in this process instead (a caller
+    above the CLI hands it in; this layer does not import the CLI). ``subprocess_`` is kept for
+    older callers: the command runs in a child whenever no ``course`` is given.
     """
-    from ..cli import main as course
-
     sub = sample.materialize(Path(workdir) / hw / sample.name)
     args = ["grade", hw, str(sub), "--out", str(out), "--format", formats, "--no-progress"]
     start = time.monotonic()
-    if subprocess_:
+    if course is None:
         proc = subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True)
         code, output = proc.returncode, proc.stdout + proc.stderr
     else:
@@ -63,12 +64,13 @@ def grade_cli_one(hw: str, sample: Sample, workdir: Path, out: Path, formats: st
 
 
 def grade_cli(hw: str, samples: list[Sample], workdir: Path, out: Path, formats: str = "json,md,html",
-              log=None) -> dict[str, CliOutcome]:
-    """``course grade <hw> <submission> --out OUT`` for each sample (one call each, timed)."""
+              log=None, course=None) -> dict[str, CliOutcome]:
+    """``course grade <hw> <submission> --out OUT`` for each sample (one call each, timed;
+    ``course``: as in ``grade_cli_one``)."""
     log = log or (lambda m: None)
     res = {}
     for s in samples:
-        res[s.name] = o = grade_cli_one(hw, s, workdir, out, formats)
+        res[s.name] = o = grade_cli_one(hw, s, workdir, out, formats, course=course)
         log(f"  cli      {hw + '/' + s.name:<20} {o.result['score']:g}/{o.result['max_score']:g}  ({o.seconds:.1f} s)")
     return res
 
