@@ -130,6 +130,40 @@ def _part_head(result: SubmissionResult, part: str, parts: dict | None) -> str:
             + (" (extra credit)" if part in result.extra_credit_parts else ""))
 
 
+# -- figures (``CheckResult.figures``, drawn by the grader: ``engine.figures``) ---------------
+_B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def shown_figures(result: SubmissionResult) -> dict[int, list[dict]]:
+    """The figures a student is shown, by ``id()`` of their check: well-formed records only
+    (base64 PNG under the size cap), at most ``figures.MAX_PER_SUBMISSION`` in check order."""
+    from .figures import MAX_PER_CHECK, MAX_PER_SUBMISSION, MAX_PNG_BYTES
+
+    out: dict[int, list[dict]] = {}
+    n = 0
+    for c in result.checks:
+        for f in (getattr(c, "figures", None) or [])[:MAX_PER_CHECK]:
+            png = f.get("png") if isinstance(f, dict) else None
+            if (n >= MAX_PER_SUBMISSION or not isinstance(png, str) or len(png) > 4 * MAX_PNG_BYTES // 3 + 4
+                    or not png.startswith("iVBORw0KGgo") or not _B64.fullmatch(png)):
+                continue
+            out.setdefault(id(c), []).append(f)
+            n += 1
+    return out
+
+
+def _figure_lines(figs: list[dict], where: str = "see the HTML feedback") -> list[str]:
+    """What text feedback says of a check's figures."""
+    return [f"figure: {str(f.get('title', ''))[:200]} ({where})" for f in figs]
+
+
+def _figure_html(f: dict) -> str:
+    e = html.escape
+    size = "".join(f' {k}="{int(f[k])}"' for k in ("width", "height") if isinstance(f.get(k), int))
+    return (f"<figure class=\"fig\"><img alt=\"{e(str(f.get('alt') or f.get('title', '')))}\"{size} "
+            f"src=\"data:image/png;base64,{f['png']}\"><figcaption>{e(str(f.get('title', '')))}</figcaption></figure>")
+
+
 def _manual_line(manual_points: float, manual_scores: dict | None) -> str:
     if not manual_points:
         return ""
@@ -176,10 +210,13 @@ def to_gradescope(result: SubmissionResult, *, hidden_visibility: str = "after_p
     """Gradescope's ``results.json``: public checks ``visible``; hidden ones
     ``hidden_visibility`` ("after_published" by default, or "hidden") with safe output."""
     tests = []
+    figs = shown_figures(result)
     for i, c in enumerate(result.checks, 1):
         out = c.feedback()
         if c.description:
             out = c.description + (f"\n\n{out}" if out else "")
+        if figs.get(id(c)):
+            out = "\n".join(([out] if out else []) + _figure_lines(figs[id(c)]))
         tests.append({
             "name": f"{c.part} {c.name}" + (" (hidden)" if c.hidden else "")
             + (" (extra credit)" if result.is_extra(c) else ""),
@@ -235,6 +272,7 @@ def to_markdown(result: SubmissionResult, title: str = "", *, parts: dict | None
         out += ["> " + line for line in clean_paths(result.error).splitlines()] + [""]
     bp = result.by_part()
     order = ordered_parts(result, parts)
+    figs = shown_figures(result)
     out += ["| part | | score |", "|---|---|---|"]
     for part in order:
         s, m = bp[part]
@@ -249,8 +287,16 @@ def to_markdown(result: SubmissionResult, title: str = "", *, parts: dict | None
             name = c.name + (" *(hidden)*" if c.hidden else "")
             if c.description:
                 name += f"\n{c.description}"  # a line break inside the cell
+            fb = "\n".join(x for x in [_feedback(c)] + _figure_lines(figs.get(id(c), []), "below") if x)
             out.append(f"| {_mark(c.passed)} | {_md_cell(name)} | {_pts(c.score)} / {_pts(c.points)} "
-                       f"| {_md_cell(_feedback(c))} |")
+                       f"| {_md_cell(fb)} |")
+    if figs:
+        out += ["", "## Figures", ""]
+        for c in result.checks:
+            for f in figs.get(id(c), []):
+                alt = _md_cell(str(f.get("alt") or f.get("title", ""))).replace("[", "(").replace("]", ")")
+                out += [f"**{_md_cell(str(f.get('title', '')))}** ({_md_cell(c.name)})", "",
+                        f"![{alt}](data:image/png;base64,{f['png']})", ""]
     out += ["", "Hidden checks show only their outcome: their inputs stay with the grader."]
     return "\n".join(out) + "\n"
 
@@ -265,7 +311,9 @@ _CSS = ("body{font-family:system-ui,sans-serif;font-size:16px;line-height:1.45;m
         "tr.failed .msg{background:#fff4f4;border-left:4px solid #c33;padding:.4em .6em}"
         "pre{white-space:pre-wrap;margin:0;font-size:.95em;font-family:ui-monospace,Menlo,Consolas,monospace}"
         "ul.cases{margin:.2em 0;padding-left:1.2em}ul.cases li{margin:.15em 0}li.case-failed{color:#900}"
-        ".note{color:#555}")
+        ".note{color:#555}"
+        ".fig{margin:.4em 0}.fig img{max-width:100%;height:auto;border:1px solid #ddd}"
+        ".fig figcaption{font-size:.9em;color:#555}")
 # the gradebook: wide tables scroll sideways inside their box, with the student and the totals
 # (moved next to the student) pinned at the left
 _GRADEBOOK_CSS = ("body{font-family:system-ui,sans-serif;font-size:15px;margin:1.5em;color:#222}"
@@ -297,6 +345,7 @@ def to_html(result: SubmissionResult, title: str = "", *, parts: dict | None = N
     summary = "".join(f"<tr><td>{e(p)}</td><td>{e((parts or {}).get(p, ''))}</td><td>{_pts(bp[p][0])} / "
                       f"{_pts(bp[p][1])}</td><td>{_bar_svg(*bp[p])}</td></tr>" for p in order)
     sections = []
+    figs = shown_figures(result)
     for part in order:
         s, m = bp[part]
         head = _part_head(result, part, parts)
@@ -314,7 +363,8 @@ def to_html(result: SubmissionResult, title: str = "", *, parts: dict | None = N
             msg_html = f"<div class=\"msg\">{e(msg)}</div>" if msg and not c.passed else ""
             rows.append(f"<tr class=\"{cls}\"><td>{_mark(c.passed)}</td><td>{e(c.name)}{hid}<br><span class=\"note\">"
                         f"{e(c.description)}</span></td><td>{_pts(c.score)} / {_pts(c.points)}</td>"
-                        f"<td>{msg_html}{case_html}</td></tr>")
+                        f"<td>{msg_html}{case_html}"
+                        + "".join(_figure_html(f) for f in figs.get(id(c), [])) + "</td></tr>")
         sections.append(f"<h2>{e(head)} <small>({_pts(s)} / {_pts(m)})</small></h2>\n<table><tr><th></th><th>check</th>"
                         f"<th>points</th><th>feedback</th></tr>\n" + "\n".join(rows) + "\n</table>")
     err = f"<div class=\"note\"><pre>{e(clean_paths(result.error))}</pre></div>" if result.error else ""
@@ -375,11 +425,13 @@ def check_table(result: SubmissionResult, *, width: int | None = None) -> str:
     width = width or max(60, shutil.get_terminal_size((100, 24)).columns)
     lines = []
     namew = max([len(c.name) for c in result.checks] + [5])
+    figs = shown_figures(result)
     for c in result.checks:
         lines.append(f"{_mark(c.passed)} {c.name:<{namew}}  {_pts(c.score):>4}/{_pts(c.points):<4} "
                      f"{'' if c.passed else c.status}")
         msg = _message(c) if not c.passed else ""
         body = (msg.splitlines() if msg and msg != c.status else []) + _cases_text(c)
+        body += _figure_lines(figs.get(id(c), []))
         for ln in body[:60]:
             if len(ln) <= width - 6:  # short lines as they are (code and carets keep their alignment)
                 lines.append("      " + ln)

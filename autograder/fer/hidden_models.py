@@ -25,6 +25,8 @@ from autograder.engine.judge import FileRejected, JudgeFailed, load_torch_file, 
 from solutions.fer import cnn as ref_cnn
 from solutions.fer import fcnet as ref_fc
 
+from . import figures
+
 PROBES = "probes"
 N_SECRET_FACES = 600
 N_SECRET_CIFAR = 1000
@@ -308,6 +310,7 @@ def fer_model(t: Context):
     if loaded is not None:
         _X, y = secret_faces()
         acc = float(np.mean(loaded == y))
+        figures.confusion(t, y, loaded, model="saved FC model")  # counts only, no face
         t.note(f"saved FC model: accuracy {acc:.3f} on {len(y)} private faces (tiers {FER_FC_TIERS})")
     _tiers(t, acc, FER_FC_TIERS, "FC model", problem)
 
@@ -413,6 +416,7 @@ def cnn_model(t: Context):
     if loaded is not None:
         _X, y = secret_faces()
         acc = float(np.mean(loaded == y))
+        figures.confusion(t, y, loaded, model="saved CNN")  # counts only, no face
         t.note(f"saved CNN: accuracy {acc:.3f} on {len(y)} private faces (tiers {FER_CNN_TIERS})")
     _tiers(t, acc, FER_CNN_TIERS, "CNN", problem)
 

@@ -26,6 +26,8 @@ import numpy as np
 
 from autograder.engine import Context, check
 
+from . import figures
+
 PROBES = "probes_cnn"  # autograder/fms/probes_cnn.py, copied into the sandbox
 C = 8
 PART = "4"
@@ -600,6 +602,7 @@ def cnn_test_predictions(t: Context):
     except ValueError as exc:
         t.fail(f"{PREDICTIONS_NAME}: {exc}")
     acc = float(np.mean([pred[i] == c for i, c in truth.items()]))
+    figures.confusion(t, pred, truth, LABELS)  # counts only, no frame
     msg = f"test-frame accuracy of {PREDICTIONS_NAME}: {acc:.3f} on {len(truth)} frames (required: {TEST_THRESHOLD:.2f})"
     if acc < TEST_THRESHOLD:
         counts = {c: list(pred.values()).count(c) for c in set(pred.values())}

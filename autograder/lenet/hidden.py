@@ -14,6 +14,8 @@ from autograder.engine.compare import accept_subgradient_at_kink, numeric_gradie
 from solutions.lenet import cnn_lenet as ref
 from solutions.lenet import toy as ref_toy
 
+from . import figures
+
 MOD = "lenet.cnn_lenet"
 TOY = "lenet.toy"
 PROBES = "probes"  # autograder/lenet/probes.py, copied into the sandbox
@@ -529,6 +531,7 @@ def train(t: Context):
     out = t.probe(f"{PROBES}:train_lenet", np.ascontiguousarray(xtrain[:, rows], dtype=np.float32), ytrain[rows],
                   np.zeros((xtest.shape[0], 0), dtype=np.float32), max_iter=TRAIN_ITERS, seed=TRAIN_SEED,
                   cpu_budget=TRAIN_CPU_BUDGET)
+    figures.training_curve(t, out, steps=TRAIN_ITERS)  # the feedback's learning curve (public training rows only)
     t.assert_true(isinstance(out, dict) and isinstance(out.get("params"), list), "the training run returned nothing usable")
     if out.get("stopped") == "cpu budget":
         t.fail(f"the training run used its CPU budget ({TRAIN_CPU_BUDGET:.0f} s for {TRAIN_ITERS} steps) after "

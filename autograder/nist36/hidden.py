@@ -18,6 +18,7 @@ from solutions.nist36 import run_q4 as ref_q4
 from solutions.nist36 import run_q5 as ref_q5
 from solutions.nist36 import theory as ref_th
 
+from . import figures
 from . import hidden_common as C
 
 NN = "nist36.nn"
@@ -477,6 +478,8 @@ def find_letters(t: Context):
     for name, image, truth in C.pages():
         with t.case(f"page {name}: boxes"):
             res, scale, tried = C.find_on_page(t, image, truth)
+            if not found:  # the feedback's figure: the boxes on the first page (a public one)
+                figures.page_boxes(t, name, res, scale)
             found.append((name, res))
             C.assert_page_boxes(t, res, scale, tried, truth, name)
     # bw's polarity and range are their own case: an inverted bw does not cost the boxes' points
@@ -587,6 +590,7 @@ def ae_weights(t: Context):
     params = C.read_weights(t, C.Q5_WEIGHTS, shapes)
     vx, _vy = C.validation()
     psnr = ref_q5.average_psnr(vx, ref_q5.reconstruct(vx, params))
+    figures.reconstructions(t, vx, _vy, lambda x: ref_q5.reconstruct(x, params))  # public validation images
     t.note(f"validation PSNR of {C.Q5_WEIGHTS}: {psnr:.2f} dB (needed: {C.PSNR_FLOOR:.1f})")
     why = (f"read {C.Q5_WEIGHTS} (the autoencoder's shapes are right); its reconstructions of the validation "
            f"images reach {psnr:.2f} dB PSNR, and the bar is {C.PSNR_FLOOR:.1f} dB (the reference about 16.5 dB; "

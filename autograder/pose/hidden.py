@@ -27,6 +27,8 @@ import numpy as np
 
 from autograder.engine import Context, check
 
+from . import figures
+
 PROBES = "probes"
 T, J = 8, 17
 
@@ -507,6 +509,7 @@ def train_check(t: Context):
     out = t.probe(f"{PROBES}:train_and_predict", Xtr, Ytr, Xh, seed=0, **TRAIN_KW)
     if not isinstance(out, dict) or "pred" not in out:
         t.fail(f"the training harness returned {type(out).__name__}")
+    figures.training_curve(t, out)  # the feedback's loss curve, coarsened (pose/figures.py says why)
     err = _score(t, out["pred"], Yh, "your model after training")
     mean_mm = _mean_pose_mpjpe(Ytr, Yh)
     early = " (stopped at the CPU-time budget: your model is too slow for it, make it smaller)" \

@@ -1,0 +1,38 @@
+"""Figures of `pose`'s feedback (issue 27), drawn in the grader's process (``engine.figures``).
+
+``pose.train``: the training-loss curve of the grader's run of the student's model (one value
+per epoch, from ``probes.train_and_predict``). That run's process also predicts the hidden
+clips, so the curve is a channel a hostile model could write into: it is drawn from at most
+``MAX_POINTS`` block means rounded to two significant figures (a few hundred bits at most,
+of the order of the numbers the check's note already shows), never from anything else.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.engine import figures as F
+
+TITLE = "training loss of your DeepDynamicModel (the grader's run)"
+MAX_POINTS = 30
+
+
+def coarse_curve(losses) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)``: at most ``MAX_POINTS`` block means (x: epoch, from 1), two significant figures."""
+    y = F.as_numbers(losses, name="losses", ndim=1, max_values=100_000)
+    x, m = F.block_means(y, MAX_POINTS)
+    with np.errstate(all="ignore"):
+        mag = np.where(np.isfinite(m) & (m != 0), np.floor(np.log10(np.abs(np.where(m == 0, 1, m)))), 0)
+        r = np.where(np.isfinite(m), np.round(m / 10.0 ** (mag - 1)) * 10.0 ** (mag - 1), m)
+    return x, r
+
+
+def training_curve(t, out) -> bool:
+    losses = out.get("train_loss") if isinstance(out, dict) else None
+    if losses is None:
+        return False
+
+    def draw():
+        x, y = coarse_curve(losses)
+        return F.learning_curve(y, steps=x, title=TITLE, xlabel="epoch", ylabel="training loss (mean over the epoch)")
+
+    return t.figure(TITLE, draw, alt="the training loss of each epoch of the grader's run of your model")
