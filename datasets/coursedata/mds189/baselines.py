@@ -8,6 +8,10 @@ accuracies of simple models on a generated copy:
   one-hidden-layer MLP (``MLPClassifier``, a stand-in for the homework's FC net);
 * with ``--cnn``: a small PyTorch CNN on key frames and on random video frames
   (same architecture, same number of training images).
+
+The MDS189 folder is read with the homework's provided loader, ``starter.fms.data`` (provided
+code: byte-identical to the reference tree's, and shipped in the fms release beside this
+package), never with the reference tree ``solutions``, which no release has.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import numpy as np
 
 
 def _load(root, debug):
-    from solutions.fms.data import load_mds189
+    from starter.fms.data import load_mds189
     import contextlib
     import io
     with contextlib.redirect_stdout(io.StringIO()):
@@ -56,7 +60,7 @@ def cnn_baselines(root, n_train=None, steps=600, seed=0, image_size=48) -> dict:
     import torch
     from torch import nn
 
-    from solutions.fms.data import Mds189
+    from starter.fms.data import Mds189
 
     torch.manual_seed(seed)
     torch.set_num_threads(2)
@@ -119,7 +123,7 @@ def main(argv=None):
     ap.add_argument("--cnn", action="store_true")
     ap.add_argument("--steps", type=int, default=600)
     a = ap.parse_args(argv)
-    from solutions.fms.data import ensure_data
+    from starter.fms.data import ensure_data
     root = ensure_data(root=a.root)
     res = pose_baselines(root)
     for k, r in res.items():
