@@ -15,13 +15,13 @@ than the code's correctness, and refuses (exit 1) when it finds any:
 """
 from __future__ import annotations
 
-import importlib
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.checks import available_homeworks
+from ..engine.registry import Needed, submit_files  # noqa: F401 - the homework's SUBMIT_FILES
 
 MAX_FILE = 20 << 20  # a file larger than this is left out (data, checkpoints), with a warning
 SKIP = ("__pycache__", ".ipynb_checkpoints")
@@ -47,37 +47,6 @@ def register(sub):
 
 
 # -- what the grader reads besides the code ---------------------------------------------------
-@dataclass(frozen=True)
-class Needed:
-    """A file the grader reads from a submission, and the points that depend on it."""
-
-    name: str
-    checks: tuple[tuple[str, str, float], ...]  # (check id, part, points)
-
-    @property
-    def points(self) -> float:
-        return sum(p for _, _, p in self.checks)
-
-    def cost(self) -> str:
-        """``Q5 (10 points)`` / ``Q4 and Q5 (11 points)``."""
-        parts = list(dict.fromkeys(part for _, part, _ in self.checks))
-        where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        pts = self.points
-        return f"{where} ({pts:g} point{'' if pts == 1 else 's'})"
-
-
-def submit_files(hw: str) -> list[Needed]:
-    """The homework's ``SUBMIT_FILES`` (``autograder/<hw>/__init__.py``): file name -> the checks
-    that read it, as ``(check id, part, points)`` tuples."""
-    try:
-        mod = importlib.import_module(f"autograder.{hw}")
-    except ModuleNotFoundError:
-        return []
-    decl = getattr(mod, "SUBMIT_FILES", None) or {}
-    return [Needed(name, tuple((str(c), str(part), float(pts)) for c, part, pts in checks))
-            for name, checks in decl.items()]
-
-
 def _heading_above(cells, index: int) -> str | None:
     for cell in reversed(cells[:index]):
         if cell.get("cell_type") == "markdown":

@@ -10,7 +10,8 @@ module-level names (every one optional; the default in brackets):
 ``prepare_data``   ``prepare_data(log=None)``: builds its data and grader-side caches itself
                    instead of ``DATASETS``' generators [None]
 ``release_data``   ``release_data(dest)``: data that ships in the student release [None]
-``SUBMIT_FILES``   files the hidden checks read besides the code (``course submit``) [{}]
+``SUBMIT_FILES``   files the hidden checks read besides the code (``submit_files(hw)``: what
+                   ``course submit`` requires, and the release names) [{}]
 ``KERNEL_ENV``     environment variables the sandboxed notebook kernel passes on under
                    ``nbgrader autograde`` (a ``<HW>_FAST`` switch of its notebooks) [()]
 ``VALIDITY``       the module of its kept variants for ``benchmarks/validity.py``: it defines
@@ -137,3 +138,34 @@ def kernel_env() -> tuple[str, ...]:
 def with_validity() -> list[str]:
     """The homeworks in the validity benchmark (those with kept variants)."""
     return [h.id for h in all_declarations() if h.validity]
+
+
+@dataclass(frozen=True)
+class Needed:
+    """A file the grader reads from a submission, and the points that depend on it."""
+
+    name: str
+    checks: tuple[tuple[str, str, float], ...]  # (check id, part, points)
+
+    @property
+    def points(self) -> float:
+        return sum(p for _, _, p in self.checks)
+
+    def cost(self) -> str:
+        """``Q5 (10 points)`` / ``Q4 and Q5 (11 points)``."""
+        parts = list(dict.fromkeys(part for _, part, _ in self.checks))
+        where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        pts = self.points
+        return f"{where} ({pts:g} point{'' if pts == 1 else 's'})"
+
+
+def submit_files(hw: str) -> list[Needed]:
+    """The homework's ``SUBMIT_FILES`` (``autograder/<hw>/__init__.py``): file name -> the checks
+    that read it, as ``(check id, part, points)`` tuples."""
+    try:
+        mod = _module(hw)
+    except KeyError:
+        return []
+    decl = getattr(mod, "SUBMIT_FILES", None) or {}
+    return [Needed(name, tuple((str(c), str(part), float(pts)) for c, part, pts in checks))
+            for name, checks in decl.items()]

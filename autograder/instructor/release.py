@@ -283,7 +283,7 @@ def runtime_names(release_dir: Path, hw: str) -> re.Pattern:
     writes, and every file name the shipped data tooling writes: a string literal of a ``.py``
     file under ``coursedata/`` (``"mnist_all.mat"``), or a template whose fields stand for any
     text (``f"nist36_{split}.mat"``)."""
-    from ..cli.submit import submit_files
+    from ..engine.registry import submit_files
 
     alts = [re.escape(n.name) for n in submit_files(hw)] + [re.escape(f"{hw}-submission.zip")]
     lit = re.compile(r"""f?["']([\w.{}\[\]'"-]*\.(?:""" + "|".join(FILE_TYPES) + r"""))["']""")
@@ -481,7 +481,7 @@ def requirements(folder: Path) -> list[str]:
 
 def _needs(hw: str) -> str:
     """`` (here q3_weights.npz and q5_weights.npz)`` from the homework's SUBMIT_FILES."""
-    from ..cli.submit import submit_files
+    from ..engine.registry import submit_files
 
     names = [f"`{n.name}`" for n in submit_files(hw)]
     if not names:
