@@ -24,3 +24,14 @@ def test_the_check_attaches_the_curve_of_the_probes_answer():
     assert figures.training_curve(FigureSink(), "no dict") is False
     bad = FigureSink()
     assert figures.training_curve(bad, {"train_loss": "nan"}) is False and bad.figure_log  # left out, logged
+
+
+def test_digits_past_the_second_do_not_reach_the_picture():
+    """A model that writes a hidden clip's pixels into its losses' lower digits shows nothing of them."""
+    base = np.array([900.0, 430.0, 260.0, 210.0, 190.0, 180.0])
+    pngs = []
+    for secret in (0.0, 3.7):  # two different hidden inputs, smuggled below the second significant figure
+        t = FigureSink()
+        assert figures.training_curve(t, {"train_loss": base + secret})
+        pngs.append(t.figures[0]["png"])
+    assert pngs[0] == pngs[1]
