@@ -187,3 +187,19 @@ def test_cli_option_reaches_the_gradebook():
         assert grade_cli.common_options(p.parse_args([name, "fer", *extra]))["canvas_extra"] == "add"
         with pytest.raises(SystemExit):
             p.parse_args([name, "fer", *extra, "--extra-credit", "cap"])
+
+
+def test_nbgrader_sync_gives_extra_credit_only_for_extra_credit_cells():
+    from autograder.instructor.nbgrader_sync import _all_extra
+
+    r = _result()
+    assert _all_extra(r, "B") and _all_extra(r, f"{HW}.b1")
+    assert not _all_extra(r, "A") and not _all_extra(r, HW) and not _all_extra(r, "nothing")
+
+
+def test_gradescope_export_names_the_points_to_set():
+    from autograder.cli.export import autograder_points
+
+    assert autograder_points("fer") == (35, 8)  # Q1-Q5's checks; Q6's are the bonus
+    assert autograder_points("nist36") == (81, 15)  # Q5's checks are extra credit
+    assert autograder_points("lenet")[1] == 0
