@@ -323,7 +323,7 @@ _GRADEBOOK_CSS = ("body{font-family:system-ui,sans-serif;font-size:15px;margin:1
                   "td.pin,th.pin{position:sticky;z-index:1;background:#f8f8ff}th.pin{z-index:2}"
                   "td.total,th.total{font-weight:bold}")
 # gradebook columns shown first in HTML (after the student's id), in this order
-GRADEBOOK_FRONT = ("total", "max", "autograded", "autograded max", "by hand", "by hand max", "status")
+GRADEBOOK_FRONT = ("total", "max", "autograded", "autograded max", "by hand", "by hand max", "extra credit", "status")
 
 
 def _bar_svg(score: float, points: float) -> str:
