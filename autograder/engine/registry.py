@@ -49,7 +49,7 @@ class Homework:
     datasets: tuple[str, ...] = ()
     prepare_data: Callable | None = None
     release_data: Callable | None = None
-    submit_files: dict = field(default_factory=dict)
+    submit_files: tuple = ()  # of Needed: see submit_files()
     kernel_env: tuple[str, ...] = ()
     validity: str | None = None
     long_tests: dict[str, float] = field(default_factory=dict)
@@ -97,7 +97,7 @@ def declaration(hw: str, repo: Path = REPO) -> Homework:
         datasets=_tuple_of_str(getattr(mod, "DATASETS", ()), hw, "DATASETS"),
         prepare_data=getattr(mod, "prepare_data", None) if callable(getattr(mod, "prepare_data", None)) else None,
         release_data=getattr(mod, "release_data", None) if callable(getattr(mod, "release_data", None)) else None,
-        submit_files=dict(getattr(mod, "SUBMIT_FILES", {})),
+        submit_files=tuple(_needed(mod)),
         kernel_env=_tuple_of_str(getattr(mod, "KERNEL_ENV", ()), hw, "KERNEL_ENV"),
         validity=validity, long_tests=long_tests,
         samples=samples if samples.is_dir() else None,
@@ -166,6 +166,10 @@ def submit_files(hw: str) -> list[Needed]:
         mod = _module(hw)
     except KeyError:
         return []
+    return _needed(mod)
+
+
+def _needed(mod: ModuleType) -> list[Needed]:
     decl = getattr(mod, "SUBMIT_FILES", None) or {}
     return [Needed(name, tuple((str(c), str(part), float(pts)) for c, part, pts in checks))
             for name, checks in decl.items()]
