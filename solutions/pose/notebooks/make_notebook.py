@@ -9,6 +9,12 @@ cell giving the question and its points. Graded cells call
 ``autograder.notebook.grade_cell`` for one check each (not run when the master copy is
 executed: they grade ``starter/pose``, the stubs). ``POSE_FAST=1`` makes every
 training run tiny so CI can execute the notebook top to bottom in well under a minute.
+Under ``nbgrader autograde`` (``NBGRADER_EXECUTION=autograde``) the grader trains the
+student's class (``pose.train``) and scores the handed-in ``pose_model.pt``
+(``pose.saved_model``) in its own process, so the notebook only feeds its later cells:
+the data are cut as in fast mode, the CNN + LSTM cell loads ``pose_model.pt`` when there
+is one (else a one-epoch run on 64 clips), the per-frame run is that one-epoch run, and
+the save cell never rewrites ``pose_model.pt`` (a student's normal run still writes it).
 """
 from __future__ import annotations
 
@@ -114,6 +120,10 @@ from solutions.pose import pose
 from solutions.pose.plotting import plot_history, show_clip
 
 FAST = os.environ.get("POSE_FAST") == "1"   # CI: tiny runs
+# When your instructor autogrades (nbgrader), the grader trains your DeepDynamicModel and scores the
+# pose_model.pt you handed in on its own: the training cells skip their long runs, and nothing
+# rewrites that file.
+AUTOGRADE = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 train.configure_torch(threads=2)
 from pathlib import Path
 # pose_model.pt goes next to your code (starter/pose/): `python -m autograder submit pose` packs it from there
@@ -121,7 +131,7 @@ HW_DIR = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "starter" / 
 WEIGHTS = (HW_DIR / "starter" / "pose" if HW_DIR else Path(pose.__file__).parent) / "pose_model.pt"
 Xtr, Ytr = data.load_clips("train")
 Xva, Yva = data.load_clips("valid")
-if FAST:
+if FAST or AUTOGRADE:
     Xtr, Ytr, Xva, Yva = Xtr[:64], Ytr[:64], Xva[:32], Yva[:32]
 print("train", Xtr.shape, Xtr.dtype, Ytr.shape, "| valid", Xva.shape, Yva.shape)
 """),
@@ -192,15 +202,19 @@ itself, with this loop, for 600 steps under a CPU budget (300 s of CPU time; the
 predictions on hidden clips: the model must learn fast enough.
 """),
         code("""
-EPOCHS = 1 if FAST else 10
+EPOCHS = 1 if FAST or AUTOGRADE else 10
 t0 = time.time()
 train.seed_everything(0)
 model = pose.DeepDynamicModel()
-hist = train.train(model, Xtr, Ytr, Xva, Yva, loss_fn=pose.pose_loss, epochs=EPOCHS, batch_size=32, lr=2e-3,
-                   seed=0)
-print(f"training took {time.time() - t0:.0f} s; final validation MPJPE {hist['valid_mpjpe'][-1]:.1f} mm "
-      f"(mean pose: {baseline:.1f} mm)")
-fig = plot_history(hist, "CNN + LSTM")
+if AUTOGRADE and WEIGHTS.is_file():  # autograding: the model you saved, instead of this cell's long run
+    model = train.load_weights(model, WEIGHTS)
+    print(f"autograding: loaded your {WEIGHTS.name} (the grader trains and scores your model on its own)")
+else:
+    hist = train.train(model, Xtr, Ytr, Xva, Yva, loss_fn=pose.pose_loss, epochs=EPOCHS, batch_size=32, lr=2e-3,
+                       seed=0)
+    print(f"training took {time.time() - t0:.0f} s; final validation MPJPE {hist['valid_mpjpe'][-1]:.1f} mm "
+          f"(mean pose: {baseline:.1f} mm)")
+    fig = plot_history(hist, "CNN + LSTM")
 """),
         code("""
 pred = train.predict(model, Xva[:4])
@@ -238,6 +252,7 @@ class OneFrameAtATime(nn.Module):
 t0 = time.time()
 train.seed_everything(0)
 frame_model = OneFrameAtATime()
+# (autograding: a one-epoch run on a few clips, as above; the grader's numbers are in the text above)
 hist_frame = train.train(frame_model, Xtr, Ytr, Xva, Yva, epochs=EPOCHS, batch_size=32, lr=2e-3, seed=0)
 print(f"{time.time() - t0:.0f} s")
 """),
@@ -272,12 +287,17 @@ The cell below saves your trained model as `starter/pose/pose_model.pt`, next to
 without it). The grader loads it into your `DeepDynamicModel()` with
 `torch.load(..., weights_only=True)` and scores it on hidden clips you never had, with the
 same bar as part 4. Run this cell again after every training run you want to hand in.
+While your instructor autogrades, the cell leaves the file you handed in as it is.
 """),
         code("""
-train.save_weights(model, WEIGHTS)
-print("saved", WEIGHTS)
-check = train.load_weights(pose.DeepDynamicModel(), WEIGHTS)
-print("reloaded: validation MPJPE", round(pose.mpjpe(Yva, train.predict(check, Xva)), 1), "mm")
+if AUTOGRADE:  # autograding: the pose_model.pt you handed in is graded as it is (never rewritten)
+    print(f"autograding: your {WEIGHTS.name} is graded as handed in" if WEIGHTS.is_file() else
+          f"autograding: no {WEIGHTS.name} was handed in")
+else:
+    train.save_weights(model, WEIGHTS)
+    print("saved", WEIGHTS)
+    check = train.load_weights(pose.DeepDynamicModel(), WEIGHTS)
+    print("reloaded: validation MPJPE", round(pose.mpjpe(Yva, train.predict(check, Xva)), 1), "mm")
 """),
         graded("pose.saved_model", 8, hidden=True),
         md("""
