@@ -103,8 +103,8 @@ class ClassSummary:
     parts: dict  # part id -> title (suite order, then others)
     students: list  # every record's student id
     graded: list  # the records the statistics count
-    totals: list  # autograded total per graded record
-    max_total: float
+    totals: list  # autograded total per graded record (extra credit included)
+    max_total: float  # without the extra-credit parts (the suite's ``extra_credit``)
     part_scores: dict  # part -> list of scores (graded records)
     part_max: dict  # part -> points
     checks: list  # CheckStats in suite order
@@ -114,6 +114,7 @@ class ClassSummary:
     unreadable: list  # (student, why)
     internal: list  # (student, check id or "", staff detail)
     partial: list  # records made with --only that miss checks
+    extra_credit_max: float = 0.0  # the extra-credit parts' points, on top of ``max_total``
 
 
 def summarize(homework: str, records: dict[str, dict], *, manual: dict | None = None,
@@ -204,9 +205,16 @@ def summarize(homework: str, records: dict[str, dict], *, manual: dict | None = 
     ranked = sorted(mistakes.values(), key=lambda m: (-len(m.students), m.name))
     parts = {p: suite.parts.get(p, "") for p in order if p in part_scores}
     manual_rows = [(gid, part, pts, man_scores[gid]) for gid, (part, pts) in man.items()]
+    extra = set(getattr(suite, "extra_credit", ()) or ())
     return ClassSummary(homework, suite.title, parts, sorted(records), graded, totals,
-                        round(sum(part_max.values()), 6), part_scores, part_max,
-                        list(checks.values()), ranked, manual_rows, late, unreadable, internal, partial)
+                        round(sum(v for p, v in part_max.items() if p not in extra), 6), part_scores, part_max,
+                        list(checks.values()), ranked, manual_rows, late, unreadable, internal, partial,
+                        round(sum(v for p, v in part_max.items() if p in extra), 6))
+
+
+def _extra_note(s: ClassSummary) -> str:
+    """What the total's heading says of extra credit (counted in the totals, not in the maximum)."""
+    return f"; extra credit up to {writers.pts(s.extra_credit_max)} more, included" if s.extra_credit_max else ""
 
 
 # -- plots -----------------------------------------------------------------------------------
@@ -311,9 +319,9 @@ def render_html(s: ClassSummary) -> str:
            + (f" {len(s.partial)} record(s) made with --only miss some checks." if s.partial else "")
            + "</p>", "<p class=\"note\">Staff only: full messages of hidden checks are quoted below.</p>"]
     mean, med, lo, hi = _stats(s.totals)
-    out.append(f"<h2>Autograded total (max {writers.pts(s.max_total)})</h2>")
+    out.append(f"<h2>Autograded total (max {writers.pts(s.max_total)}{_extra_note(s)})</h2>")
     out.append(f"<p>mean {mean}, median {med}, min {lo}, max {hi}</p>")
-    total_png = histogram_png(s.totals, s.max_total, "autograded total", width=6, height=2.6, xlabel="score")
+    total_png = histogram_png(s.totals, s.max_total + s.extra_credit_max, "autograded total", width=6, height=2.6, xlabel="score")
     out.append(f'<div class="grid"><figure>{_img(total_png, "histogram of totals")}</figure></div>')
     out.append("<h2>Parts</h2>")
     rows, figs = [], []
@@ -406,8 +414,8 @@ def render_md(s: ClassSummary) -> str:
            f"{len(s.students)} record(s): {n} graded, {len(s.unreadable)} not readable, "
            f"{sum(1 for x in s.internal if not x[1])} internal grader error(s) (regrade), {len(s.late)} late.", ""]
     mean, med, lo, hi = _stats(s.totals)
-    out += [f"## Autograded total (max {writers.pts(s.max_total)})", "",
-            f"mean {mean}, median {med}, min {lo}, max {hi}", "", "```"] + _text_hist(s.totals, s.max_total) + ["```"]
+    out += [f"## Autograded total (max {writers.pts(s.max_total)}{_extra_note(s)})", "",
+            f"mean {mean}, median {med}, min {lo}, max {hi}", "", "```"] + _text_hist(s.totals, s.max_total + s.extra_credit_max) + ["```"]
     out += ["", "## Parts", "", "| part | | points | mean | median | full marks |", "|---|---|---|---|---|---|"]
     for p, ptitle in s.parts.items():
         vals, m = s.part_scores.get(p, []), s.part_max.get(p, 0.0)

@@ -217,3 +217,24 @@ def test_screenshot_in_headless_chromium(gradebook, tmp_path):
     # the histograms' bars are on the rendered page: the images loaded from the file alone, no server
     from_page = sum(_blue_pixels(i) for i in _images(page.read_text(encoding="utf-8")))
     assert _blue_pixels(img) > 0.5 * from_page
+
+
+
+def test_extra_credit_counts_in_totals_not_in_the_maximum():
+    """A homework with extra-credit parts (fer's Q6): the class view's maximum leaves them out,
+    each student's total keeps what they earned there, and the heading says so."""
+    from autograder.engine import load_suite
+    from autograder.instructor.classreport import render_html, render_md, summarize
+
+    hw = "fer"
+    extra = set(load_suite(hw).extra_credit)
+    assert extra
+    records = synthetic_records(hw, 8, seed=5)
+    s = summarize(hw, records)
+    assert s.extra_credit_max == pytest.approx(sum(v for p, v in s.part_max.items() if p in extra)) and s.extra_credit_max > 0
+    assert s.max_total == pytest.approx(sum(v for p, v in s.part_max.items() if p not in extra))
+    earned = {st: sum(float(c["score"]) for c in records[st]["checks"]) for st in s.graded}
+    assert sorted(s.totals) == pytest.approx(sorted(earned.values()))
+    assert any(c["part"] in extra and c["score"] > 0 for st in s.graded for c in records[st]["checks"])
+    for text in (render_md(s), render_html(s)):
+        assert f"max {s.max_total:g}; extra credit up to {s.extra_credit_max:g} more, included" in text
