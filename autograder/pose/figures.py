@@ -1,10 +1,10 @@
 """Figures of `pose`'s feedback (issue 27), drawn in the grader's process (``engine.figures``).
 
 ``pose.train``: the training-loss curve of the grader's run of the student's model (one value
-per epoch, from ``probes.train_and_predict``). That run's process also predicts the hidden
-clips, so the curve is a channel a hostile model could write into: it is drawn from at most
-``MAX_POINTS`` block means rounded to two significant figures (a few hundred bits at most,
-of the order of the numbers the check's note already shows), never from anything else.
+per epoch, from ``probes.train_and_predict``). That call gets the training clips only (the
+hidden clips go to a later call that reloads the trained weights), so the curve carries
+nothing of the hidden data; it is still drawn coarsely, from at most ``MAX_POINTS`` block
+means rounded to two significant figures, as numbers from a student's process always are.
 """
 from __future__ import annotations
 

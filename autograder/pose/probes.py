@@ -84,6 +84,9 @@ def train_and_predict(train_videos, train_joints, predict_videos, *, num_steps=6
 
     The labels of ``predict_videos`` are never given. Returns the predictions (float32
     ``(N, T, 17, 3)``), the training-loss curve, the steps run and the seconds spent.
+    ``predict_videos=None``: no predictions; the trained weights instead (``weights``: the bytes
+    of ``torch.save(state_dict)`` as uint8), so the grader can predict clips in a later call of
+    ``predict_saved`` to which this run's numbers (its losses, its timing) owe nothing.
     ``threads``: torch's intra-op threads; ``max_cpu_seconds``: the budget, in CPU seconds of
     this process (all threads), so that a busy grading machine does not cut the run short.
     """
@@ -99,9 +102,14 @@ def train_and_predict(train_videos, train_joints, predict_videos, *, num_steps=6
     hist = tr.train(model, train_videos, train_joints, None, None, loss_fn=loss_fn, num_steps=int(num_steps),
                     batch_size=int(batch_size), lr=float(lr), max_cpu_seconds=float(max_cpu_seconds), seed=int(seed),
                     threads=int(threads), log=None)
-    pred = tr.predict(model, predict_videos, batch_size=64)
     steps = int(hist["steps"][-1]) if hist["steps"] else 0
-    return {"pred": np.asarray(pred, dtype=np.float32), "train_loss": np.asarray(hist["train_loss"], np.float64),
+    if predict_videos is None:
+        buf = io.BytesIO()
+        torch.save(model.state_dict(), buf)
+        result = {"weights": np.frombuffer(buf.getvalue(), dtype=np.uint8).copy()}
+    else:
+        result = {"pred": np.asarray(tr.predict(model, predict_videos, batch_size=64), dtype=np.float32)}
+    return {**result, "train_loss": np.asarray(hist["train_loss"], np.float64),
             "steps_run": steps, "stopped_early": bool(steps < int(num_steps)),
             "seconds": float(time.perf_counter() - t0), "cpu_seconds": float(hist.get("cpu_seconds", float("nan"))),
             "n_params": n_params}
