@@ -22,7 +22,8 @@ if [ "$jobs" -gt 1 ] && "$py" -c "import xdist" 2>/dev/null; then
 fi
 start=$(date +%s)
 echo "== phase 1: tests that may run side by side (${jobs} worker(s))"
-"$py" -m pytest -p no:cacheprovider "${par[@]}" -m "not serial" "$@"; a=$?
+# the 30 slowest tests at the end of the log: where make test's time goes (issue 25)
+"$py" -m pytest -p no:cacheprovider "${par[@]}" --durations=30 --durations-min=5 -m "not serial" "$@"; a=$?
 args=("$@")
 has_path=0
 for arg in "$@"; do case "$arg" in tests*|*/*|*.py*) has_path=1 ;; esac; done
