@@ -32,7 +32,9 @@ class BuildError(ValueError):
 def source_problems(repo: Path = REPO) -> list[str]:
     """What in ``solutions/`` the build refuses: files that are not source (e.g. a
     ``predictions.csv`` a notebook run left behind, which would ship to students), and
-    manually graded notebook cells without a question above them."""
+    manually graded notebook cells without a question above them, and key facts of a
+    written answer (numbers, settings) that the student notebook's text states
+    (``answerfacts``: instruction text may give the range to expect, never the answer)."""
     problems = []
     for hw in homeworks(repo):
         src = repo / "solutions" / hw
@@ -48,10 +50,12 @@ def source_problems(repo: Path = REPO) -> list[str]:
                                 f"script run?): delete it or move it out of solutions/")
         nb_dir = src / "notebooks"
         if nb_dir.is_dir():
+            from .answerfacts import is_known, notebook_leaks
             from .notebooks import missing_prompts
 
             for nb in sorted(nb_dir.glob("*.ipynb")):
                 problems += [f"{nb.relative_to(repo)}: {m}" for m in missing_prompts(nb)]
+                problems += [leak.message() for leak in notebook_leaks(repo, hw, nb) if not is_known(leak)]
     return problems
 
 

@@ -53,13 +53,24 @@ def q1_1(t: Context):
                            mistakes={"returned exp(x + c) without dividing by the sum": np.exp(x + cc)})
 
 
-@check("nist36.q1_2_softmax_range", part="Q1.2", points=1, timeout=30)
+@check("nist36.q1_2_softmax_steps", part="Q1.2", points=1, timeout=30)
 def q1_2(t: Context):
-    """softmax_properties(): the range of each entry and the sum of all entries"""
-    got = t.call("nist36.theory:softmax_properties")
-    t.assert_true(isinstance(got, (tuple, list)) and len(got) == 3, "softmax_properties must return (low, high, total)")
-    _close(t, np.asarray(got, dtype=float), np.array([0.0, 1.0, 1.0]), name="(low, high, total)",
-                   what="softmax_properties")
+    """softmax_steps(x): exp, the normaliser and the division, on inputs drawn here"""
+    for name, x in [("6 random scores", t.rng.standard_normal(6) * 2), ("a single score", t.rng.standard_normal(1)),
+                    ("negative and zero scores", -np.abs(t.rng.standard_normal(5)) * np.array([1, 0, 1, 1, 0]))]:
+        with t.case(name):
+            got = t.call("nist36.theory:softmax_steps", x)
+            t.assert_true(isinstance(got, (tuple, list)) and len(got) == 3, "softmax_steps must return (s, S, p)")
+            s, S = np.exp(x), float(np.exp(x).sum())
+            _close(t, got[0], s, name="s (step 1)", what=name, mistakes={"returned x itself, not exp(x)": x})
+            try:
+                S_got = float(np.asarray(got[1], dtype=float).reshape(-1)[0]) if np.size(got[1]) == 1 else None
+            except (TypeError, ValueError):
+                S_got = None
+            t.assert_true(S_got is not None, "softmax_steps: S (step 2) must be one number, the sum of s")
+            _close(t, np.asarray(S_got), np.asarray(S), name="S (step 2)", what=name)
+            _close(t, got[2], s / S, name="p (step 3)", what=name,
+                   mistakes={"returned s: step 3 divides by S": s, "divided S by s": S / s})
 
 
 @check("nist36.q1_3_collapse_linear", part="Q1.3", points=1, timeout=30)
@@ -111,7 +122,7 @@ def q1_5(t: Context):
 
 @check("nist36.q1_6_tanh", part="Q1.6", points=2, timeout=30)
 def q1_6(t: Context):
-    """tanh through the sigmoid, the output ranges and the largest slopes"""
+    """tanh through the sigmoid, and both derivatives, on inputs drawn here"""
     for name, x in [("random inputs", t.rng.standard_normal(9) * 2), ("large |x|", np.array([-40.0, -5.0, 0.0, 5.0, 40.0])),
                     ("a 2x3 array", t.rng.standard_normal((2, 3)))]:
         with t.case(f"tanh_from_sigmoid, {name}"):
@@ -119,13 +130,17 @@ def q1_6(t: Context):
             _close(t, got, np.tanh(x), name="tanh_from_sigmoid(x)", what=name,
                            mistakes={"used sigma(x) instead of sigma(2x): tanh(x) = 2 sigma(2x) - 1": 2 * _sig(x) - 1,
                                      "forgot the -1": 2 * _sig(2 * x), "forgot the factor 2": _sig(2 * x) - 1})
-    with t.case("output ranges and largest slopes"):
-        rng_ = t.call("nist36.theory:sigmoid_and_tanh_ranges")
-        slopes = t.call("nist36.theory:max_sigmoid_and_tanh_slope")
-        _close(t, np.asarray(rng_, dtype=float), np.array([[0.0, 1.0], [-1.0, 1.0]]),
-                       name="((sigmoid low, high), (tanh low, high))", what="sigmoid_and_tanh_ranges")
-        _close(t, np.asarray(slopes, dtype=float), np.array([0.25, 1.0]), name="(max sigmoid', max tanh')",
-                       what="max_sigmoid_and_tanh_slope", mistakes={"swapped the two": np.array([1.0, 0.25])})
+    with t.case("sigmoid_and_tanh_slopes, zero, random and large |x|"):
+        x = np.concatenate([[0.0], t.rng.standard_normal(6) * 3, [-30.0, 30.0]])
+        got = t.call("nist36.theory:sigmoid_and_tanh_slopes", x)
+        t.assert_true(isinstance(got, (tuple, list)) and len(got) == 2,
+                      "sigmoid_and_tanh_slopes must return (sigmoid'(x), tanh'(x))")
+        ds, dt = _sig(x) * (1 - _sig(x)), 1 - np.tanh(x) ** 2
+        _close(t, got[0], ds, name="sigmoid'(x)", what="sigmoid_and_tanh_slopes",
+               mistakes={"swapped the two": dt, "returned the sigmoid itself": _sig(x)})
+        _close(t, got[1], dt, name="tanh'(x)", what="sigmoid_and_tanh_slopes",
+               mistakes={"swapped the two": ds, "wrote 1 - tanh(x) (the square is missing)": 1 - np.tanh(x),
+                         "returned tanh itself": np.tanh(x)})
 
 
 # ----------------------------------------------------------------------------------
@@ -445,9 +460,10 @@ def trained_weights(t: Context):
            f"{len(vy)} validation images, and the bar is {C.Q3_THRESHOLD:.0%}. "
            + ("Near chance (1/36): the weights were saved before training, or from another run. "
               if acc < 0.1 else "")
-           + "What usually causes this: too few epochs (the notebook's default is 100; weights saved by a "
-           "NIST36_FAST dry run or a shortened debugging run are under-trained), then a learning rate far from "
-           "the default 5e-3. Train with the defaults, run the saving cell again and hand in the new file")
+           + "What usually causes this: too few epochs (weights saved by a NIST36_FAST dry run or a shortened "
+           "debugging run are under-trained), then a learning rate or batch size outside what trains (Q3.1's "
+           "search space). Train with your full tuned_schedule(), run the saving cell again and hand in the new "
+           "file")
     t.assert_true(acc >= C.Q3_THRESHOLD, why, summary=why)
 
 

@@ -1,7 +1,9 @@
 """The theory questions of section 1 that code can check (the proofs are written answers).
 
-Each function states a result of Q1.1-Q1.6 as a computation; the hidden checks
-compare it with the correct formula on random inputs.
+Each function states a result of Q1.1-Q1.6 as a computation on inputs; the hidden
+checks call it on inputs they draw and compare it with the correct formula (a
+function that returns a fixed answer cannot pass). Ranges, limits and the reasons
+why are the written answers.
 """
 import numpy as np
 
@@ -18,12 +20,18 @@ def softmax_shifted(x, c):
     # END SOLUTION
 
 
-def softmax_properties():
-    """Q1.2: ``(low, high, total)``: the range ``[low, high]`` each softmax entry can take
-    (its closure) and the sum of all entries."""
-    # TODO: return three numbers.
+def softmax_steps(x):
+    """Q1.2: softmax of the 1-D vector ``x`` as the three steps of the question.
+
+    Returns ``(s, S, p)``: ``s`` the 1-D array ``exp(x)``, ``S`` the number ``sum(s)``, ``p``
+    the 1-D array ``s / S``. (What range each step's values take, and what ``p`` sums to, is
+    the written part.)
+    """
+    # TODO: the three steps, one line each.
     # BEGIN SOLUTION
-    return 0.0, 1.0, 1.0
+    s = np.exp(np.asarray(x, dtype=np.float64))
+    S = float(s.sum())
+    return s, S, s / S
     # END SOLUTION
 
 
@@ -72,17 +80,13 @@ def tanh_from_sigmoid(x):
     # END SOLUTION
 
 
-def sigmoid_and_tanh_ranges():
-    """Q1.6.2: ``((sigmoid_low, sigmoid_high), (tanh_low, tanh_high))``, the output ranges."""
-    # TODO: two pairs of numbers.
+def sigmoid_and_tanh_slopes(x):
+    """Q1.6.3: ``(sigmoid'(x), tanh'(x))``, the two derivatives at every element of ``x``
+    (any shape; two arrays of ``x``'s shape). Plot them to compare the largest slopes."""
+    # TODO: both derivatives, through the functions' outputs.
     # BEGIN SOLUTION
-    return (0.0, 1.0), (-1.0, 1.0)
-    # END SOLUTION
-
-
-def max_sigmoid_and_tanh_slope():
-    """Q1.6.3: ``(max of sigmoid'(x), max of tanh'(x))`` over all real ``x``."""
-    # TODO: two numbers (where are the slopes steepest?).
-    # BEGIN SOLUTION
-    return 0.25, 1.0
+    x = np.asarray(x, dtype=np.float64)
+    s = 1.0 / (1.0 + np.exp(-x))
+    th = np.tanh(x)
+    return s * (1.0 - s), 1.0 - th ** 2
     # END SOLUTION

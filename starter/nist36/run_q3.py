@@ -1,7 +1,7 @@
 """Q3: train the two-layer network on NIST36, and evaluate it.
 
-``python -m solutions.nist36.run_q3`` trains with the default schedule below and
-prints the accuracies (about a minute on one CPU core).
+``python -m solutions.nist36.run_q3`` trains with the schedule ``tuned_schedule()``
+returns (the one you tuned in Q3.1) and prints the accuracies.
 """
 import time
 
@@ -10,11 +10,7 @@ import numpy as np
 from .nn import forward, get_random_batches, initialize_weights, sigmoid, softmax
 from .run_q2 import network_loss, train_step
 
-# default schedule (calibrated on the embedded synthetic set; see datasets/nist36/CARD.md)
-HIDDEN_SIZE = 64
-BATCH_SIZE = 32
-LEARNING_RATE = 5e-3
-MAX_ITERS = 100  # epochs
+HIDDEN_SIZE = 64  # fixed by the handout; the batch size, learning rate and epochs are yours (tuned_schedule)
 
 
 def init_network(in_size=1024, hidden_size=HIDDEN_SIZE, out_size=36, seed=0):
@@ -32,9 +28,12 @@ def predict_probs(x, params):
     return forward(h1, params, 'output', softmax)
 
 
-def train_nist36(train_x, train_y, valid_x=None, valid_y=None, hidden_size=HIDDEN_SIZE, batch_size=BATCH_SIZE,
-                 learning_rate=LEARNING_RATE, max_iters=MAX_ITERS, seed=0, verbose=False):
+def train_nist36(train_x, train_y, valid_x=None, valid_y=None, hidden_size=HIDDEN_SIZE, batch_size=None,
+                 learning_rate=None, max_iters=None, seed=0, verbose=False):
     """Train the two-layer network with SGD for ``max_iters`` epochs.
+
+    ``batch_size``, ``learning_rate`` and ``max_iters`` left out (``None``) are taken from
+    ``tuned_schedule()``.
 
     Starts from ``init_network(train_x.shape[1], hidden_size, train_y.shape[1], seed)``
     (which also seeds ``np.random``); each epoch draws new random batches with
@@ -44,6 +43,11 @@ def train_nist36(train_x, train_y, valid_x=None, valid_y=None, hidden_size=HIDDE
     over the epoch's batches) and, when validation data are given, ``valid_loss`` and
     ``valid_acc`` (measured after the epoch).
     """
+    if None in (batch_size, learning_rate, max_iters):
+        tuned = dict(zip(("batch_size", "learning_rate", "max_iters"), tuned_schedule()))
+        batch_size = tuned["batch_size"] if batch_size is None else batch_size
+        learning_rate = tuned["learning_rate"] if learning_rate is None else learning_rate
+        max_iters = tuned["max_iters"] if max_iters is None else max_iters
     params = init_network(train_x.shape[1], hidden_size, train_y.shape[1], seed)
     history = {"train_loss": [], "train_acc": []}
     if valid_x is not None:
@@ -85,6 +89,18 @@ def most_confused_pairs(C, top=3):
     iu = np.triu_indices(C.shape[0], k=1)
     order = np.argsort(-S[iu], kind="stable")[:top]
     return [(int(iu[0][o]), int(iu[1][o])) for o in order]
+
+
+def tuned_schedule():
+    """Q3.1: your tuned ``(batch_size, learning_rate, max_iters)`` for ``train_nist36``.
+
+    The learning rate multiplies the gradient of the *summed* loss over a batch (as
+    ``train_step`` does), ``max_iters`` counts epochs (the handout asks for at least 50).
+    The returned schedule must reach 75% validation accuracy (the notebook gives the
+    search space).
+    """
+    # TODO: return the batch size, learning rate and number of epochs your search found.
+    raise NotImplementedError("tuned_schedule is not implemented yet (see the TODO above this line)")
 
 
 if __name__ == "__main__":

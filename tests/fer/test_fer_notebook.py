@@ -72,3 +72,7 @@ def test_student_text_does_not_state_the_model_answers():
              "100 hidden units", "not improved for 5", "multiply by 0.95", "momentum 0.9 throughout",
              "[512] hidden units", "0.461", "16/32/64", "conv-BN-ReLU-pool"]
     assert not [f for f in facts if f in text]
+    # and the build-wide rule (autograder/build/answerfacts.py) finds no key fact of any written answer
+    from autograder.build.answerfacts import notebook_leaks
+
+    assert [leak.message() for leak in notebook_leaks(mk.REPO, "fer", mk.NOTEBOOK)] == []

@@ -72,6 +72,18 @@ BUGGY = {
     "tanh_uses_sigma_of_x": (
         [(T, "return 2.0 / (1.0 + np.exp(-2.0 * x)) - 1.0", "return 2.0 / (1.0 + np.exp(-x)) - 1.0")],
         "nist36.q1_6_tanh", "sigma(2x)"),
+    "softmax_steps_unnormalised": (
+        [(T, "    return s, S, s / S\n", "    return s, S, s\n")],
+        "nist36.q1_2_softmax_steps", "step 3 divides by S"),
+    "softmax_steps_returns_the_properties": (  # the literal answer that used to earn Q1.2's point
+        [(T, "    return s, S, s / S\n", "    return 0.0, 1.0, 1.0\n")],
+        "nist36.q1_2_softmax_steps", "s (step 1)"),
+    "tanh_slope_without_the_square": (
+        [(T, "    return s * (1.0 - s), 1.0 - th ** 2\n", "    return s * (1.0 - s), 1.0 - th\n")],
+        "nist36.q1_6_tanh", "square is missing"),
+    "slopes_as_constants": (  # the largest slopes as literals, the old Q1.6 part
+        [(T, "    return s * (1.0 - s), 1.0 - th ** 2\n", "    return 0.25, 1.0\n")],
+        "nist36.q1_6_tanh", "sigmoid_and_tanh_slopes"),
     "linear_grad_w_transposed": (
         [(T, "return np.outer(delta, x), W.T @ delta", "return np.outer(x, delta).T.T, W.T @ delta")],
         "nist36.q1_5_linear_grads", "delta x^T"),
@@ -139,6 +151,13 @@ CORRECT = {
         [(Q3, "    np.add.at(C, (np.argmax(y, axis=1), np.argmax(probs, axis=1)), 1)\n",
           "    for t_, p_ in zip(np.argmax(y, axis=1), np.argmax(probs, axis=1)):\n        C[t_, p_] += 1\n")],
         ["nist36.confusion_matrix"]),
+    "slopes_through_the_outputs_and_a_shifted_sigmoid": (
+        [(T, "    return s * (1.0 - s), 1.0 - th ** 2\n",
+          "    s2 = 1.0 / (1.0 + np.exp(-2.0 * x))\n    return s * (1.0 - s), 4.0 * s2 * (1.0 - s2)\n")],
+        ["nist36.q1_6_tanh"]),
+    "softmax_steps_in_float32_with_a_numpy_sum": (
+        [(T, "    return s, S, s / S\n", "    s = s.astype(np.float32)\n    return s, s.sum(), s / s.sum()\n")],
+        ["nist36.q1_2_softmax_steps"]),
     "tanh_through_the_students_sigmoid": (
         [(T, "    x = np.asarray(x, dtype=np.float64)\n    return 2.0 / (1.0 + np.exp(-2.0 * x)) - 1.0\n",
           "    return 2 * sigmoid(2 * np.asarray(x, dtype=float)) - 1\n")],

@@ -254,7 +254,7 @@ comment on the loss and accuracy curves above (training and validation).
 """, 2),
         written("fer-written-q4_overfit", 2, """
 Two hidden layers of 100 units, weight scale 0.02, plain SGD with learning rate 3e-3, batch size 10,
-20 epochs, no regularisation. The training loss falls to nearly 0 and the training accuracy reaches
+the whole epoch budget, no regularisation. The training loss falls to nearly 0 and the training accuracy reaches
 100% after 12 epochs, while the validation accuracy stays at chance (about 10%): the network
 memorises 50 images, which shows the forward and backward passes work, not that it generalises.
 """),
@@ -408,7 +408,7 @@ validation curves and report the training and validation classification errors.
         written("fer-written-q5_learning_rate", 6, """
 A first guess from the loss of the first few hundred iterations (too small: the loss barely moves;
 too large: it oscillates or grows), then values a factor of three apart. 0.01 learns slowly (0.400
-best validation accuracy in 20 epochs), 0.03 and 0.1 reach 0.450 and 0.449; 0.1 fits the training
+best validation accuracy within the epoch budget), 0.03 and 0.1 reach 0.450 and 0.449; 0.1 fits the training
 set faster (training accuracy about 0.70 against 0.62 at the end) without a better validation
 accuracy, so 0.03 is kept. See the plots for the errors (one minus the accuracies shown).
 """),
@@ -419,7 +419,7 @@ accuracy, so 0.03 is kept. See the plots for the errors (one minus the accuracie
 Without regularisation the net overfits (training accuracy about 0.62 at the end, validation 0.44).
 With dropout 0.3 the training accuracy rises more slowly (about 0.57) and the gap narrows, but the
 best validation accuracy changes by only half a point (0.455 against 0.450, within seed-to-seed
-noise): within 20 epochs dropout does not make the net generalise clearly better.
+noise): within the epoch budget dropout does not make the net generalise clearly better.
 """),
         ask("""
 **Report, Q5 (L2).** Use L2 instead and compare it with dropout.
