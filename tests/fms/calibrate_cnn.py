@@ -142,6 +142,8 @@ if __name__ == "__main__":
     what = sys.argv[1]
     if os.environ.get("CALIBRATE_STANDARDIZE") == "1":
         H.CNN_TRAIN_KW["standardize"] = True
+    if os.environ.get("CALIBRATE_STEPS"):  # another training length (the decay schedule follows it)
+        H.CNN_TRAIN_KW["num_steps"] = int(os.environ["CALIBRATE_STEPS"])
     if os.environ.get("CALIBRATE_LR"):
         H.CNN_TRAIN_KW["lr"] = float(os.environ["CALIBRATE_LR"])
     if what in ("key", "family") and len(sys.argv) > 2 and not sys.argv[2].isdigit():
