@@ -1,0 +1,79 @@
+"""The homeworks' shared test kit: what every ``tests/<hw>/helpers.py`` builds on.
+
+* :func:`make_tree`: a submission tree ``root/starter/<hw>/`` written from the reference
+  (``solutions/<hw>/``), optionally stripped to the blank starter (as ``course build`` does),
+  with ``(file, old, new)`` patches laid over it and extra files (weights) beside the code;
+* :func:`apply_patches`: the patches alone; each ``old`` must occur exactly once, so a patch never
+  silently stops applying when the reference changes;
+* :func:`suite_checks`: a homework's checks by id (its suite loaded once per call);
+* :func:`run_checks`: checks run on a tree through the real engine (a sandboxed child each).
+
+Nothing here names a homework: each ``tests/<hw>/helpers.py`` passes its own id, file list and
+defaults, and keeps its public names (the tests import them from there).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from autograder.build.markers import strip_solutions
+from autograder.engine import load_suite, run_check
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def solutions(hw: str) -> Path:
+    """The reference tree of ``hw``: ``solutions/<hw>/``."""
+    return REPO / "solutions" / hw
+
+
+def apply_patches(dest: Path, patches: Iterable[tuple[str, str, str]]) -> None:
+    """Replace ``old`` by ``new`` in ``dest/file`` for each ``(file, old, new)``; ``old`` must
+    occur exactly once (AssertionError naming the file and the text otherwise)."""
+    for fname, old, new in patches:
+        path = dest / fname
+        text = path.read_text()
+        count = text.count(old)
+        if count != 1:
+            raise AssertionError(f"patch for {fname}: {old!r} occurs {count} times")
+        path.write_text(text.replace(old, new))
+
+
+def make_tree(root: Path, hw: str, files: Iterable[str] | None = None, patches=(), blank: bool = False,
+              extra: Mapping[str, bytes] | None = None) -> Path:
+    """Write ``root/starter/<hw>/`` from the reference and return ``root``.
+
+    ``files``: the reference modules copied (default: every ``solutions/<hw>/*.py``, sorted).
+    ``patches``: ``(file, old, new)`` replacements (:func:`apply_patches`).
+    ``blank``: strip the solution regions, as ``course build`` does for students.
+    ``extra``: ``{name: bytes}`` written next to the code after the patches (e.g. weight files).
+    """
+    src = solutions(hw)
+    dest = root / "starter" / hw
+    dest.mkdir(parents=True, exist_ok=True)
+    (root / "starter" / "__init__.py").write_text("")
+    paths = sorted(src.glob("*.py")) if files is None else [src / name for name in files]
+    for p in paths:
+        text = p.read_text()
+        if blank:
+            text = strip_solutions(text, str(p))
+        (dest / p.name).write_text(text)
+    apply_patches(dest, patches)
+    for name, data in (extra or {}).items():
+        (dest / name).write_bytes(data)
+    return root
+
+
+def suite_checks(hw: str, drop: Iterable[str] = (), keep=None) -> dict:
+    """``{check id: Check}`` of ``hw``'s suite, in the suite's order, without the ids in ``drop``
+    and, when ``keep`` is given, only those whose check satisfies ``keep(check)``."""
+    out = {c.id: c for c in load_suite(hw).checks() if keep is None or keep(c)}
+    for i in drop:
+        out.pop(i, None)
+    return out
+
+
+def run_checks(hw: str, tree: Path, chosen: Mapping, seed: int = 0) -> dict:
+    """Run the checks ``chosen`` (``{id: Check}``) of ``hw`` on ``tree``: ``{id: CheckResult}``."""
+    probes = load_suite(hw).probe_files()
+    return {i: run_check(c, tree, probes, seed=seed) for i, c in chosen.items()}

@@ -1,0 +1,47 @@
+"""The shared test kit (tests/helpers_common.py) on a reference tree of its own: trees, blank
+starters, patches that must apply exactly once, extra files."""
+import pytest
+
+from tests import helpers_common as kit
+
+REFERENCE = '''def double(x):
+    """Twice x."""
+    # TODO: return twice x
+    # BEGIN SOLUTION
+    return 2 * x
+    # END SOLUTION
+'''
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    src = tmp_path / "repo" / "solutions" / "zz_kit"
+    src.mkdir(parents=True)
+    (src / "__init__.py").write_text("")
+    (src / "ops.py").write_text(REFERENCE)
+    (src / "other.py").write_text("Y = 1\n")
+    monkeypatch.setattr(kit, "REPO", tmp_path / "repo")
+    return tmp_path
+
+
+def test_a_tree_is_the_reference_or_the_blank_starter(repo):
+    root = kit.make_tree(repo / "a", "zz_kit")
+    dest = root / "starter" / "zz_kit"
+    assert (root / "starter" / "__init__.py").read_text() == ""
+    assert sorted(p.name for p in dest.iterdir()) == ["__init__.py", "ops.py", "other.py"]
+    assert (dest / "ops.py").read_text() == REFERENCE
+    blank = kit.make_tree(repo / "b", "zz_kit", files=("ops.py",), blank=True) / "starter" / "zz_kit"
+    assert sorted(p.name for p in blank.iterdir()) == ["ops.py"]
+    text = (blank / "ops.py").read_text()
+    assert "return 2 * x" not in text and "# TODO: return twice x" in text
+
+
+def test_patches_apply_once_and_extra_files_land_beside_the_code(repo):
+    root = kit.make_tree(repo / "a", "zz_kit", patches=[("ops.py", "2 * x", "3 * x")], extra={"w.npz": b"\x00\x01"})
+    dest = root / "starter" / "zz_kit"
+    assert "return 3 * x" in (dest / "ops.py").read_text()
+    assert (dest / "w.npz").read_bytes() == b"\x00\x01"
+    with pytest.raises(AssertionError, match=r"patch for ops.py: 'nowhere' occurs 0 times"):
+        kit.make_tree(repo / "b", "zz_kit", patches=[("ops.py", "nowhere", "x")])
+    with pytest.raises(AssertionError, match=r"patch for ops.py: 'x' occurs \d+ times"):
+        kit.make_tree(repo / "c", "zz_kit", patches=[("ops.py", "x", "y")])
