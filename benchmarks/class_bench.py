@@ -1,8 +1,9 @@
 """The gradebook rebuild and the class report for a large class: goal under 10 s for 1,000 records.
 
-    .venv/bin/python benchmarks/class_bench.py [--n 1000] [--homework fms] [--repeat 2]
+    .venv/bin/python benchmarks/class_bench.py [--n 1000] [--homework HW] [--repeat 2]
 
-1. Writes ``--n`` synthetic records of ``--homework`` (every check of its suite, a third of them
+1. Writes ``--n`` synthetic records of ``--homework`` (default: the homework with the most checks,
+   from the registry; every check of its suite, a third of them
    with four cases, failures naming mistakes in the engine's words, some late, half of them
    hand-graded, one internal error: :func:`autograder.instructor.classreport.synthetic_records`)
    into a temporary grading folder, as ``course grade`` stores them.
@@ -38,12 +39,21 @@ from autograder.instructor.classreport import synthetic_records, write_class_rep
 GOAL_S = 10.0
 
 
+def largest_homework() -> str:
+    """The registry's homework with the most checks (the largest gradebook rows)."""
+    from autograder.engine import load_suite, registry
+
+    return max(registry.homeworks(), key=lambda hw: len(load_suite(hw).checks()))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--homework", default="fms")
+    ap.add_argument("--homework", default=None, help="default: the homework with the most checks")
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args(argv)
+    if args.homework is None:
+        args.homework = largest_homework()
     with tempfile.TemporaryDirectory(prefix="class-bench-") as tmp:
         out = Path(tmp) / args.homework
         out.mkdir()

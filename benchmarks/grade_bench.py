@@ -1,14 +1,14 @@
 """Grading throughput: seconds per submission per suite, and the speed-up of --jobs 2.
 
-    .venv/bin/python benchmarks/grade_bench.py [--homeworks example,fms] [--n 20] [--skip-speedup]
+    .venv/bin/python benchmarks/grade_bench.py [--homeworks HW,HW] [--n 20] [--skip-speedup]
 
 1. For every homework with a suite (``course list``; or ``--homeworks``), grade the
    reference (``solutions/``) and the blank starter (``starter/``) once each, in this
    process, with every check in a fresh interpreter (``NNCOURSE_ZYGOTE=0``) and with the
    checks forked by the per-submission zygote (the default), and print seconds per
    submission, per check, and the zygote's speed-up.
-2. Grade ``--n`` copies of example submissions (reference and buggy variants, built in a
-   temporary folder) with ``grade_batch`` at ``--jobs 1`` and ``--jobs 2`` and print both
+2. Grade ``--n`` submissions of the registry's benchmark homework (the first that declares
+   ``BENCH_SUBMISSIONS``: its reference and buggy variants in turn, built in a temporary folder) with ``grade_batch`` at ``--jobs 1`` and ``--jobs 2`` and print both
    wall times and the speed-up.
 
 Timings depend on the machine's load: the figures printed are wall-clock seconds.
@@ -26,10 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from autograder.engine import available_homeworks, grade_submission, load_suite  # noqa: E402
+from autograder.engine import available_homeworks, grade_submission, load_suite, registry  # noqa: E402
 from autograder.engine.batch import grade_batch  # noqa: E402
-
-FIXTURES = REPO / "tests" / "fixtures" / "example"
 
 
 def per_suite(homeworks):
@@ -54,21 +52,21 @@ def per_suite(homeworks):
 def speedup(n: int):
     tmp = Path(tempfile.mkdtemp(prefix="nncourse-bench-"))
     try:
-        sources = [REPO / "solutions" / "example", FIXTURES / "buggy_factor", FIXTURES / "returns_input",
-                   FIXTURES / "wrong_shape", FIXTURES / "mutates_input"]
+        bench = registry.bench_homework()
+        hw, sources = bench.id, [REPO / s for s in bench.bench_submissions]
         subs = []
         for i in range(n):
-            d = tmp / "subs" / f"student{i:02d}" / "example"
+            d = tmp / "subs" / f"student{i:02d}" / hw
             shutil.copytree(sources[i % len(sources)], d)
             subs.append(d.parent)
         times = {}
         for jobs in (1, 2):
             out = tmp / f"out{jobs}"
             start = time.perf_counter()
-            rep = grade_batch("example", subs, out, formats=("json", "csv"), jobs=jobs, progress=False)
+            rep = grade_batch(hw, subs, out, formats=("json", "csv"), jobs=jobs, progress=False)
             times[jobs] = time.perf_counter() - start
             assert len(rep.graded) == n, rep
-            print(f"example, {n} submissions, --jobs {jobs}: {times[jobs]:.1f} s "
+            print(f"{hw}, {n} submissions, --jobs {jobs}: {times[jobs]:.1f} s "
                   f"({times[jobs] / n:.2f} s/submission)", flush=True)
         print(f"speed-up of --jobs 2 over --jobs 1: {times[1] / times[2]:.2f}x  (cpus: {os.cpu_count()}, "
               f"load average: {os.getloadavg()[0]:.1f})")

@@ -5,7 +5,8 @@
 Prints, for each isolation level this machine offers (namespaces need root), the time to
 start a sandboxed child and answer one call (fresh interpreter per check, and forked by a
 submission's zygote), the median over ``--n`` checks, and the ratio namespaces / fallback;
-then the wall time of grading the example reference at each level. Wall-clock figures:
+then the wall time of grading the reference of the registry's benchmark homework (the first that
+declares ``BENCH_SUBMISSIONS``) at each level. Wall-clock figures:
 they move with the machine's load.
 """
 from __future__ import annotations
@@ -23,13 +24,16 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from autograder.engine import grade_submission  # noqa: E402
+from autograder.engine import grade_submission, registry  # noqa: E402
 from autograder.engine.sandbox import Limits, Sandbox, UidLease, Zygote, current_isolation, reset_isolation  # noqa: E402
+
+
+HW = registry.bench_homework().id  # the homework whose reference is graded at each level
 
 
 def tree() -> Path:
     t = Path(tempfile.mkdtemp(prefix="nncourse-bench-"))
-    pkg = t / "starter" / "example"
+    pkg = t / "starter" / "bench_pkg"
     pkg.mkdir(parents=True)
     (t / "starter" / "__init__.py").write_text("")
     (pkg / "__init__.py").write_text("")
@@ -46,7 +50,7 @@ def per_check(n: int, zygote: bool) -> float:
             for _ in range(n):
                 t0 = time.perf_counter()
                 with Sandbox(sub, Limits(timeout=60), zygote=zy, identity=lease.identity) as box:
-                    box.call("example.ops:double", np.ones(3))
+                    box.call("bench_pkg.ops:double", np.ones(3))
                 times.append(time.perf_counter() - t0)
         finally:
             if zy is not None:
@@ -66,10 +70,10 @@ def main(argv=None) -> int:
         iso = current_isolation()
         fresh, forked = per_check(args.n, False), per_check(args.n, True)
         t0 = time.perf_counter()
-        r = grade_submission("example", REPO / "solutions")
+        r = grade_submission(HW, REPO / "solutions")
         whole = time.perf_counter() - t0
         rows[level] = (iso.level, fresh, forked, whole, f"{r.score:g}/{r.max_score:g}")
-    print(f"{'level':<12} {'fresh s/check':>14} {'forked s/check':>15} {'example ref s':>14} {'score':>7}")
+    print(f"{'level':<12} {'fresh s/check':>14} {'forked s/check':>15} {HW + ' ref s':>14} {'score':>7}")
     for level, (name, fresh, forked, whole, score) in rows.items():
         print(f"{name:<12} {fresh:>14.3f} {forked:>15.3f} {whole:>14.2f} {score:>7}")
     if len(rows) == 2:

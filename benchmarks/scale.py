@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/scale.py [--n 40] [--workers 2] [--project-n 1000] [--project-workers 20]
                                          [--seconds-per-submission 15]
 
-1. Builds ``--n`` submissions of the ``example`` homework (the reference and buggy /
-   adversarial variants from tests/fixtures/example, in turn) in a temporary folder.
+1. Builds ``--n`` submissions of the registry's benchmark homework (the first that declares
+   ``BENCH_SUBMISSIONS``, today the practice homework: its reference and buggy variants, in turn) in a temporary folder.
 2. Grades them with ``grade_batch`` at ``--jobs 1``, at ``--jobs 2`` and on a LocalCluster of
    ``--workers`` processes (1 thread each; the cluster's start-up timed apart), checks that
    the three gradebooks agree, and prints the wall times and speed-ups.
@@ -46,15 +46,17 @@ sys.path.insert(0, str(REPO))
 from autograder.engine import cluster as cl  # noqa: E402
 from autograder.engine.batch import grade_batch, rebuild_gradebook  # noqa: E402
 
-FIXTURES = REPO / "tests" / "fixtures" / "example"
-SOURCES = [REPO / "solutions" / "example", FIXTURES / "buggy_factor", FIXTURES / "returns_input",
-           FIXTURES / "wrong_shape", FIXTURES / "mutates_input"]
+from autograder.engine import registry  # noqa: E402
+
+BENCH = registry.bench_homework()  # the homework graded, and its submissions (its declaration)
+HW = BENCH.id
+SOURCES = [REPO / s for s in BENCH.bench_submissions]
 
 
 def build(tmp: Path, n: int) -> list[Path]:
     subs = []
     for i in range(n):
-        d = tmp / "subs" / f"student{i:02d}" / "starter" / "example"
+        d = tmp / "subs" / f"student{i:02d}" / "starter" / HW
         d.parent.mkdir(parents=True)
         shutil.copytree(SOURCES[i % len(SOURCES)], d, ignore=shutil.ignore_patterns("__pycache__", "notebooks"))
         subs.append(d.parents[1])
@@ -68,7 +70,7 @@ def scores(out: Path) -> dict:
 
 def timed_batch(label: str, subs, out: Path, **kw) -> float:
     start = time.perf_counter()
-    rep = grade_batch("example", subs, out, formats=("json", "csv"), progress=False, **kw)
+    rep = grade_batch(HW, subs, out, formats=("json", "csv"), progress=False, **kw)
     took = time.perf_counter() - start
     assert len(rep.graded) == len(subs) and not rep.failed, (label, rep.failed)
     print(f"  {label:<28} {took:8.1f} s  {took / len(subs):6.2f} s/submission  "
@@ -85,7 +87,7 @@ def parts_of_overhead(client, sub: Path, record: Path, reps: int = 20) -> dict[s
     out["pack a folder"] = (time.perf_counter() - t) / reps * 1e3
     t = time.perf_counter()
     for _ in range(reps):
-        cl.suite_fingerprint("example")
+        cl.suite_fingerprint(HW)
     out["suite hash (cached)"] = (time.perf_counter() - t) / reps * 1e3
     tmp = Path(tempfile.mkdtemp(prefix="nncourse-bench-"))
     t = time.perf_counter()
@@ -105,7 +107,7 @@ def parts_of_overhead(client, sub: Path, record: Path, reps: int = 20) -> dict[s
     lat = []
     for _ in range(reps):
         t = time.perf_counter()
-        client.submit(cl.grade_remote, "example", sub.name, kind, payload, {"refuse": "me"}, 0, None,
+        client.submit(cl.grade_remote, HW, sub.name, kind, payload, {"refuse": "me"}, 0, None,
                       pure=False).result()
         lat.append(time.perf_counter() - t)
     out["task round trip (bytes in, refused)"] = statistics.median(lat) * 1e3
@@ -121,9 +123,9 @@ def client_cost(out_dir: Path, n_records: int) -> float:
         for i in range(n_records):
             d["record"]["student"] = f"s{i:05d}"
             (tmp / f"s{i:05d}.json").write_text(json.dumps(d))
-        rebuild_gradebook(tmp, "example", ("csv",))  # warm caches
+        rebuild_gradebook(tmp, HW, ("csv",))  # warm caches
         t = time.perf_counter()
-        rebuild_gradebook(tmp, "example", ("csv",))
+        rebuild_gradebook(tmp, HW, ("csv",))
         return time.perf_counter() - t
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -136,11 +138,12 @@ def main(argv=None) -> int:
     p.add_argument("--project-n", type=int, default=1000)
     p.add_argument("--project-workers", type=int, default=20)
     p.add_argument("--seconds-per-submission", type=float, default=15.0,
-                   help="grading time of one submission for the second projection (fms: 12-18 s)")
+                   help="grading time of one submission for the second projection (a complete submission of the "
+                        "largest homework: 12-18 s)")
     args = p.parse_args(argv)
     import distributed
 
-    print(f"{args.n} submissions of `example`; {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}, "
+    print(f"{args.n} submissions of `{HW}`; {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}, "
           f"uid {os.geteuid()}", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="nncourse-scale-"))
     try:
@@ -151,7 +154,7 @@ def main(argv=None) -> int:
         lc = cl.start_local_cluster(args.workers)
         client = distributed.Client(lc, security=lc.security)
         kind, payload = cl.pack(subs[0])  # warm up: the workers import the engine and hash the suite
-        client.submit(cl.grade_remote, "example", subs[0].name, kind, payload, {"refuse": "me"}, 0, None,
+        client.submit(cl.grade_remote, HW, subs[0].name, kind, payload, {"refuse": "me"}, 0, None,
                       pure=False).result()
         t_start = time.perf_counter() - start
         print(f"  LocalCluster of {args.workers} workers started in {t_start:.1f} s", flush=True)
@@ -182,8 +185,8 @@ def main(argv=None) -> int:
         per_sub_1 = t1 / args.n
         client_total = n * (c_big / 2 + parts["JSON answer decoded"] / 1e3)
         print(f"\nprojection, {n} submissions on {w} workers (1 thread each):")
-        for label, s in ((f"example ({per_sub_1:.2f} s each, measured here)", per_sub_1),
-                         (f"{args.seconds_per_submission:g} s each (a complete fms submission)",
+        for label, s in ((f"{HW} ({per_sub_1:.2f} s each, measured here)", per_sub_1),
+                         (f"{args.seconds_per_submission:g} s each (a complete submission of the largest homework)",
                           args.seconds_per_submission)):
             grading = n * (s + max(over, 0.0)) / w
             wall = max(grading, client_total) + t_start

@@ -286,16 +286,9 @@ def _shared_files() -> list[Path]:
     return [f for f in files if "__pycache__" not in f.parts]
 
 
-# benchmarks that still name homeworks: not converted yet (other engineers' files); strict, so an
-# entry that becomes clean fails here until it is removed
-PENDING = {
-    "benchmarks/class_bench.py": "times the class view of one named homework's records",
-    "benchmarks/figures_bench.py": "draws each homework's figures by name",
-    "benchmarks/grade_bench.py": "grades the practice homework by name",
-    "benchmarks/sandbox_bench.py": "calls the practice homework's functions by name",
-    "benchmarks/scale.py": "grades the practice homework by name",
-    "benchmarks/speed.py": "its own list of homeworks to time",
-}
+# shared files that still name homeworks, as strict expected failures (an entry that becomes clean
+# fails here until it is removed): none left (the benchmarks ask the registry since issue #26)
+PENDING: dict[str, str] = {}
 
 
 def _params():

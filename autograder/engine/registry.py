@@ -24,6 +24,15 @@ module-level names (every one optional; the default in brackets):
 ``SAMPLES``        the folder of its sample submissions [``tests/fixtures/samples/<hw>``]
 ``NOTEBOOK_GENERATOR`` the script that writes its master notebook(s)
                    [``solutions/<hw>/notebooks/make_*.py``, the one there is]
+``CLI_TARGET_S``   ``benchmarks/speed.py``'s target, wall seconds for ``course grade <hw> <sample>
+                   --jobs 1`` on a quiet 2-core machine [10.0]
+``BENCH_SUBMISSIONS`` submissions (repository paths of a homework package folder: the reference
+                   and kept variants) that the throughput benchmarks (``grade_bench.py``,
+                   ``scale.py``, ``sandbox_bench.py``) grade in turn; those benchmarks use the
+                   first homework that declares some (:func:`bench_homework`) [()]
+``FIGURE_CASES``   the module whose ``cases(rng)`` gives ``benchmarks/figures_bench.py`` its
+                   feedback figures to draw (``{label: make(t)}``) [``tests.<hw>.figure_cases``
+                   when that file exists, else none]
 
 No shared file lists homeworks by name: they ask this module (``homeworks()``, ``get(hw)``).
 It imports only the standard library itself; a homework is imported when it is asked for.
@@ -55,6 +64,9 @@ class Homework:
     long_tests: dict[str, float] = field(default_factory=dict)
     samples: Path | None = None
     notebook_generator: Path | None = None
+    cli_target_s: float = 10.0
+    bench_submissions: tuple[str, ...] = ()
+    figure_cases: str | None = None
 
 
 def _tuple_of_str(value, hw: str, name: str) -> tuple[str, ...]:
@@ -89,6 +101,12 @@ def declaration(hw: str, repo: Path = REPO) -> Homework:
         generator = found[0] if len(found) == 1 else None
     else:
         generator = repo / generator
+    figure_cases = getattr(mod, "FIGURE_CASES", None)
+    if figure_cases is None and (repo / "tests" / hw / "figure_cases.py").is_file():
+        figure_cases = f"tests.{hw}.figure_cases"
+    cli_target = getattr(mod, "CLI_TARGET_S", 10.0)
+    if isinstance(cli_target, bool) or not isinstance(cli_target, (int, float)) or cli_target <= 0:
+        raise TypeError(f"autograder/{hw}/__init__.py: CLI_TARGET_S must be a positive number of seconds")
     long_tests = dict(getattr(mod, "LONG_TESTS", {}))
     if not all(isinstance(k, str) and isinstance(v, (int, float)) for k, v in long_tests.items()):
         raise TypeError(f"autograder/{hw}/__init__.py: LONG_TESTS must map test paths to seconds")
@@ -101,7 +119,10 @@ def declaration(hw: str, repo: Path = REPO) -> Homework:
         kernel_env=_tuple_of_str(getattr(mod, "KERNEL_ENV", ()), hw, "KERNEL_ENV"),
         validity=validity, long_tests=long_tests,
         samples=samples if samples.is_dir() else None,
-        notebook_generator=generator if generator is not None and generator.is_file() else None)
+        notebook_generator=generator if generator is not None and generator.is_file() else None,
+        cli_target_s=float(cli_target),
+        bench_submissions=_tuple_of_str(getattr(mod, "BENCH_SUBMISSIONS", ()), hw, "BENCH_SUBMISSIONS"),
+        figure_cases=figure_cases)
 
 
 def homeworks() -> list[str]:
@@ -138,6 +159,15 @@ def kernel_env() -> tuple[str, ...]:
 def with_validity() -> list[str]:
     """The homeworks in the validity benchmark (those with kept variants)."""
     return [h.id for h in all_declarations() if h.validity]
+
+
+def bench_homework() -> Homework:
+    """The homework the throughput benchmarks grade: the first that declares ``BENCH_SUBMISSIONS``."""
+    for h in all_declarations():
+        if h.bench_submissions:
+            return h
+    raise LookupError("no homework declares BENCH_SUBMISSIONS (autograder/<hw>/__init__.py); "
+                      "the throughput benchmarks need one")
 
 
 @dataclass(frozen=True)

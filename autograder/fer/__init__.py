@@ -86,3 +86,4 @@ KERNEL_ENV = ("FER_FAST",)  # the notebook's quick mode, passed into the sandbox
 VALIDITY = "tests.fer.validity_variants"  # the kept variants, for benchmarks/validity.py
 # the longest test units (wall seconds on 2 busy cores, 2026-11-28): the test scheduler starts them first
 LONG_TESTS = {"tests/fer/test_fer_notebook.py": 87, "samples": 80}
+CLI_TARGET_S = 8.0  # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine

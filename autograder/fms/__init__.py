@@ -112,3 +112,4 @@ VALIDITY = "tests.fms.validity_variants"  # the kept variants, for benchmarks/va
 # the longest test units (wall seconds on 2 busy cores, 2026-11-28): the test scheduler starts them first
 LONG_TESTS = {"samples": 290, "tests/fms/test_fms_nbgrader.py": 270, "tests/fms/test_cnn_checks.py": 134,
               "tests/fms/test_fms_notebooks.py": 122, "tests/fms/test_cnn_training.py": 88}
+CLI_TARGET_S = 10.0  # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine

@@ -64,3 +64,4 @@ VALIDITY = "tests.pose.validity_variants"  # the kept variants, for benchmarks/v
 # start first): the test scheduler starts them first
 LONG_TESTS = {"samples": 300, "tests/pose/test_pose_variants.py": 185, "tests/pose/test_pose_suite.py": 105,
               "tests/pose/test_pose_training.py": 90}
+CLI_TARGET_S = 20.0  # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine
