@@ -55,3 +55,21 @@ def test_student_notebook_has_no_answers():
     assert 'grade_cell("lenet", "lenet.public.pool_forward")' in tests["test_lenet_public_pool_forward"].source
     for g in ("test_lenet_pool_forward", "test_lenet_train", "test_lenet_toy_q12"):  # hidden tests are cleared
         assert "grade_cell" not in tests[g].source and "HIDDEN" not in tests[g].source
+
+
+def test_autograding_runs_a_few_steps_that_feed_the_feature_maps(tmp_path, monkeypatch):
+    """Under ``nbgrader autograde`` the training cell runs a few steps, not the notebook's run (the
+    grader trains LeNet itself: lenet.train), and the feature-map cell after it still draws."""
+    from nbclient import NotebookClient
+
+    nb = mk.build()
+    keep = [c for c in nb.cells if c.cell_type == "code" and ("import numpy as np" in c.source or "train_lenet(" in c.source
+                                                             or "plot_feature_maps(" in c.source)]
+    assert len(keep) == 3 and "When your instructor autogrades" in keep[1].source
+    nb.cells = keep
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    NotebookClient(nb, timeout=240, kernel_name="python3",
+                   resources={"metadata": {"path": str(mk.working_folder(tmp_path))}}).execute()
+    text = json.dumps(nb)
+    assert f"test accuracy after {mk.AUTOGRADE_ITERS} steps" in text and "image/png" in text
+    assert mk.AUTOGRADE_ITERS * 10 <= mk.NOTEBOOK_ITERS

@@ -1,6 +1,7 @@
 """The master notebook: in sync with its generator, one graded cell per check, executes in
 fast mode (POSE_FAST=1: tiny training runs), and yields a student version without answers."""
 import json
+import shutil
 
 import nbformat
 import pytest
@@ -58,3 +59,41 @@ def test_notebook_executes_in_fast_mode(tmp_path):
     text = json.dumps(nb)
     assert "mean-pose MPJPE" in text and "image/png" in text and "per-frame CNN" in text
     assert (tmp_path / "starter" / "pose" / "pose_model.pt").is_file()  # where `submit pose` packs it
+
+
+@pytest.mark.slow
+def test_autograding_loads_the_handed_in_weights_and_never_rewrites_them(tmp_path, monkeypatch):
+    """Under ``nbgrader autograde`` the training cell loads the student's pose_model.pt instead of
+    training for minutes, the data are cut as in fast mode (the per-frame run is a short one), and the
+    save cell leaves the handed-in file untouched (the grader scores that file, not a rerun's)."""
+    import torch
+
+    from coursedata.h36m import ensure
+    from solutions.pose import pose, train
+
+    ensure()
+    pkg = tmp_path / "starter" / "pose"  # a student's working folder: starter/pose/ with the code
+    shutil.copytree(mk.REPO / "solutions" / "pose", pkg, ignore=shutil.ignore_patterns("notebooks", "__pycache__"))
+    (tmp_path / "starter" / "__init__.py").touch()
+    torch.manual_seed(1)
+    weights = pkg / "pose_model.pt"
+    train.save_weights(pose.DeepDynamicModel(), weights)
+    handed_in = weights.read_bytes(), weights.stat().st_mtime_ns  # a rewrite of the same weights changes the time
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    nb = mk.execute(mk.build(), timeout=300, cwd=tmp_path)
+    ran = [c for c in nb.cells if c.cell_type == "code" and not mk.is_graded_test(c)]
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in ran for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
+    text = json.dumps([c.outputs for c in ran])
+    assert "autograding: loaded your pose_model.pt" in text and "training took" not in text
+    assert "train (64, 8" in text  # the data are cut as in fast mode
+    assert "graded as handed in" in text and (weights.read_bytes(), weights.stat().st_mtime_ns) == handed_in
+
+
+def test_autograding_skips_the_long_runs_in_the_source():
+    """The student reads why: each training cell says the grader trains and judges on its own."""
+    src = {i: c.source for i, c in enumerate(mk.build().cells) if c.cell_type == "code"}
+    setup = next(s for s in src.values() if "AUTOGRADE = " in s)
+    assert 'os.environ.get("NBGRADER_EXECUTION") == "autograde"' in setup and "grader trains" in setup
+    save = next(s for s in src.values() if "train.save_weights(model, WEIGHTS)" in s)
+    assert save.index("if AUTOGRADE") < save.index("train.save_weights")
