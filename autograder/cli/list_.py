@@ -1,5 +1,8 @@
 """`course list`: homeworks, their parts and points, from the suites' metadata."""
+from ..engine import registry
 from ..engine.checks import available_homeworks, load_suite
+
+TABLE_HEAD = "| homework | from the handout | points |\n|---|---|---|"
 
 
 def register(sub):
@@ -7,13 +10,47 @@ def register(sub):
                        description="List the homeworks with a grading suite, their parts, checks and points.")
     p.add_argument("homework", nargs="?", help="show one homework's checks in detail")
     p.add_argument("--public", action="store_true", help="only the public checks")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the README's homework table (Markdown) from the homeworks' declarations")
     return p
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def points_cell(hw: str) -> str:
+    """``37 (31 autograded, 6 by hand, 34 checks)``, plus ``, + 5 extra credit`` where the handout has some."""
+    suite = load_suite(hw)
+    extra = set(suite.extra_credit)
+    checks = suite.checks()
+    auto = sum(c.points for c in checks if c.part not in extra)
+    manual = sum(p for part, p in suite.manual().values() if part not in extra)
+    bonus = sum(c.points for c in checks if c.part in extra) + sum(
+        p for part, p in suite.manual().values() if part in extra)
+    out = f"{auto + manual:g} ({auto:g} autograded, {manual:g} by hand; {len(checks)} checks)"
+    return out + (f" + {bonus:g} extra credit" if bonus else "")
+
+
+def markdown_table(homeworks=None) -> str:
+    """The README's homework table: one row per homework of the registry (its ``SUMMARY`` and its
+    suite's points), in ``course list``'s order."""
+    rows = [TABLE_HEAD]
+    for hw in homeworks or registry.homeworks():
+        rows.append(f"| `{hw}` | {_cell(registry.get(hw).summary)} | {points_cell(hw)} |")
+    return "\n".join(rows) + "\n"
 
 
 def run(args) -> int:
     import sys
 
     have = available_homeworks()
+    if args.markdown:
+        if args.homework and args.homework not in have:
+            print(f"error: no homework {args.homework!r} (have: {', '.join(have)})", file=sys.stderr)
+            return 2
+        print(markdown_table([args.homework] if args.homework else None), end="")
+        return 0
     if args.homework and args.homework not in have:
         print(f"error: no homework {args.homework!r} (have: {', '.join(have)})", file=sys.stderr)
         return 2

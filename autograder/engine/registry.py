@@ -24,6 +24,8 @@ module-level names (every one optional; the default in brackets):
 ``SAMPLES``        the folder of its sample submissions [``tests/fixtures/samples/<hw>``]
 ``NOTEBOOK_GENERATOR`` the script that writes its master notebook(s)
                    [``solutions/<hw>/notebooks/make_*.py``, the one there is]
+``SUMMARY``        one line for the README's homework table (``course list --markdown``): what
+                   students build, from the handout [the suite's title]
 ``CLI_TARGET_S``   ``benchmarks/speed.py``'s target, wall seconds for ``course grade <hw> <sample>
                    --jobs 1`` on a quiet 2-core machine [10.0]
 ``BENCH_SUBMISSIONS`` submissions (repository paths of a homework package folder: the reference
@@ -64,6 +66,7 @@ class Homework:
     long_tests: dict[str, float] = field(default_factory=dict)
     samples: Path | None = None
     notebook_generator: Path | None = None
+    summary: str = ""
     cli_target_s: float = 10.0
     bench_submissions: tuple[str, ...] = ()
     figure_cases: str | None = None
@@ -104,6 +107,9 @@ def declaration(hw: str, repo: Path = REPO) -> Homework:
     figure_cases = getattr(mod, "FIGURE_CASES", None)
     if figure_cases is None and (repo / "tests" / hw / "figure_cases.py").is_file():
         figure_cases = f"tests.{hw}.figure_cases"
+    summary = getattr(mod, "SUMMARY", None)
+    if summary is not None and (not isinstance(summary, str) or "\n" in summary or not summary.strip()):
+        raise TypeError(f"autograder/{hw}/__init__.py: SUMMARY must be one non-empty line of text")
     cli_target = getattr(mod, "CLI_TARGET_S", 10.0)
     if isinstance(cli_target, bool) or not isinstance(cli_target, (int, float)) or cli_target <= 0:
         raise TypeError(f"autograder/{hw}/__init__.py: CLI_TARGET_S must be a positive number of seconds")
@@ -120,6 +126,7 @@ def declaration(hw: str, repo: Path = REPO) -> Homework:
         validity=validity, long_tests=long_tests,
         samples=samples if samples.is_dir() else None,
         notebook_generator=generator if generator is not None and generator.is_file() else None,
+        summary=(summary or str(getattr(suite, "title", hw))).strip(),
         cli_target_s=float(cli_target),
         bench_submissions=_tuple_of_str(getattr(mod, "BENCH_SUBMISSIONS", ()), hw, "BENCH_SUBMISSIONS"),
         figure_cases=figure_cases)

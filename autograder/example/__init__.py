@@ -16,3 +16,5 @@ CLI_TARGET_S = 1.0  # benchmarks/speed.py: course grade of one sample, --jobs 1,
 BENCH_SUBMISSIONS = ("solutions/example", "tests/fixtures/example/buggy_factor",
                      "tests/fixtures/example/returns_input", "tests/fixtures/example/wrong_shape",
                      "tests/fixtures/example/mutates_input")
+# the README's homework table (course list --markdown)
+SUMMARY = "a tiny practice homework that exercises the engine"

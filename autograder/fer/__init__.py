@@ -87,3 +87,7 @@ VALIDITY = "tests.fer.validity_variants"  # the kept variants, for benchmarks/va
 # the longest test units (wall seconds on 2 busy cores, 2026-11-28): the test scheduler starts them first
 LONG_TESTS = {"tests/fer/test_fer_notebook.py": 87, "samples": 80}
 CLI_TARGET_S = 8.0  # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine
+# the README's homework table (course list --markdown)
+SUMMARY = ("dropout, FC nets with L2, SGD with momentum, early stopping, FER-2013 hyper-parameter "
+           "search, saved-model grading on private faces, a PyTorch CNN (synthetic CIFAR-10-style "
+           "objects and FER-2013 faces)")

@@ -113,3 +113,6 @@ VALIDITY = "tests.fms.validity_variants"  # the kept variants, for benchmarks/va
 LONG_TESTS = {"samples": 290, "tests/fms/test_fms_nbgrader.py": 270, "tests/fms/test_cnn_checks.py": 134,
               "tests/fms/test_fms_notebooks.py": 122, "tests/fms/test_cnn_training.py": 88}
 CLI_TARGET_S = 10.0  # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine
+# the README's homework table (course list --markdown)
+SUMMARY = ("MDS189 movement screen: FC layers, FC nets, conv/pool in numpy, a PyTorch CNN (synthetic "
+           "MDS189)")

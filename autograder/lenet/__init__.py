@@ -52,3 +52,5 @@ VALIDITY = "tests.lenet.validity_variants"  # the kept variants, for benchmarks/
 # the longest test units (wall seconds on 2 busy cores, 2026-11-28): the test scheduler starts them first
 LONG_TESTS = {"samples": 136, "tests/lenet/test_lenet_notebook.py": 108}
 CLI_TARGET_S = 5.0  # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine
+# the README's homework table (course list --markdown)
+SUMMARY = "LeNet in numpy in the handout's `[h*w*c, batch]` layout, MNIST subset"

@@ -118,3 +118,6 @@ VALIDITY = "tests.nist36.validity_variants"  # the kept variants, for benchmarks
 # the longest test units (wall seconds on 2 busy cores, 2026-11-28): the test scheduler starts them first
 LONG_TESTS = {"tests/nist36/test_nist36_nbgrader.py": 145, "samples": 124}
 CLI_TARGET_S = 10.0  # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine
+# the README's homework table (course list --markdown)
+SUMMARY = ("16-720 HW5: numpy FC net, gradient checker, OCR of photographed pages, autoencoder, PyTorch "
+           "FC/CNN (synthetic NIST36 from Hershey-font writers)")

@@ -1,4 +1,4 @@
-"""engine.registry's benchmark fields: CLI_TARGET_S, BENCH_SUBMISSIONS, FIGURE_CASES (defaults,
+"""engine.registry's benchmark and README fields: CLI_TARGET_S, BENCH_SUBMISSIONS, FIGURE_CASES, SUMMARY (defaults,
 declared values, errors naming the file), and the declarations that the benchmarks read."""
 import importlib
 import sys
@@ -21,16 +21,20 @@ def test_defaults_and_declared_values(fake):
     mod, repo = fake
     d = registry.declaration("zz_bench", repo=repo)
     assert (d.cli_target_s, d.bench_submissions, d.figure_cases) == (10.0, (), None)
+    assert d.summary == "A fake"  # the suite's title
     (repo / "tests" / "zz_bench").mkdir(parents=True)
     (repo / "tests" / "zz_bench" / "figure_cases.py").write_text("")
     assert registry.declaration("zz_bench", repo=repo).figure_cases == "tests.zz_bench.figure_cases"
     mod.CLI_TARGET_S, mod.BENCH_SUBMISSIONS, mod.FIGURE_CASES = 3, ("solutions/zz_bench",), "x.y"
+    mod.SUMMARY = " what students build "
     d = registry.declaration("zz_bench", repo=repo)
+    assert d.summary == "what students build"
     assert (d.cli_target_s, d.bench_submissions, d.figure_cases) == (3.0, ("solutions/zz_bench",), "x.y")
 
 
 @pytest.mark.parametrize("name, value", [("CLI_TARGET_S", 0), ("CLI_TARGET_S", "5"), ("CLI_TARGET_S", True),
-                                         ("BENCH_SUBMISSIONS", "solutions/zz_bench")])
+                                         ("BENCH_SUBMISSIONS", "solutions/zz_bench"),
+                                         ("SUMMARY", "two\nlines"), ("SUMMARY", " "), ("SUMMARY", 3)])
 def test_bad_values_name_the_file(fake, name, value):
     mod, repo = fake
     setattr(mod, name, value)
