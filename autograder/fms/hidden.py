@@ -461,8 +461,8 @@ def two_layer_pose_accuracy(t: Context):
     budget = 0.8 * t.check.timeout
     if per_step * steps * 1.5 > budget:  # x1.5: the Solver's accuracy checks each epoch
         slow = max((k for k in spent if not k.startswith("(")), key=spent.get)
-        t.fail(f"one training step of your two-layer net takes {per_step * 1e3:.1f} ms, so the {steps} steps of "
-               f"this check would need about {per_step * steps * 1.5:.0f} s (budget {budget:.0f} s); {slow} takes "
+        t.fail(f"one training step of your two-layer net takes {per_step * 1e3:.1f} ms of CPU, so the {steps} steps "
+               f"of this check would need about {per_step * steps * 1.5:.0f} s (budget {budget:.0f} s); {slow} takes "
                f"{spent[slow] * 1e3:.1f} ms of each step: vectorise it (no Python loops over examples)",
                summary=f"training would take longer than the time budget: {slow} is the slowest of your "
                        "functions; vectorise it (no Python loops over examples)")

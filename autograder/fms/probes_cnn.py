@@ -129,7 +129,8 @@ def _student_settings(cnn, defaults):
 
 
 def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=32, lr=2e-3,
-                      weight_decay=0.0, lr_decay=0.5, decay_times=3, max_seconds=120.0, seed=0, flip=True,
+                      weight_decay=0.0, lr_decay=0.5, decay_times=3, max_seconds=None, max_cpu_seconds=120.0,
+                      seed=0, flip=True,
                       use_student_loss=False, standardize=False, student_settings=True):
     """Train ``cnn.Net()`` on ``(X_train, y_train)`` with ``train.train``; predict ``X_predict``.
 
@@ -180,7 +181,8 @@ def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=
                     momentum=settings["momentum"], weight_decay=settings["weight_decay"],
                     batch_size=batch_size, num_steps=int(num_steps), log_every=max(1, int(num_steps) // 30),
                     val_every=max(1, int(num_steps) // (int(decay_times) + 1)), lr_decay=lr_decay,
-                    max_seconds=max_seconds, seed=seed, threads=None, progress=False)
+                    max_seconds=max_seconds, max_cpu_seconds=max_cpu_seconds, seed=seed, threads=None,
+                    progress=False)
     pred = tr.predict(model, pred_set, batch_size=256)
     return {
         "pred": np.asarray(pred, dtype=np.int64),
@@ -189,6 +191,7 @@ def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=
         "stopped_early": bool(hist["stopped_early"]),
         "seconds": float(time.perf_counter() - t0),
         "train_seconds": float(hist["seconds"]),
+        "train_cpu_seconds": float(hist.get("cpu_seconds", float("nan"))),
         "n_params": int(n_params),
         "settings": {k: settings[k] for k in used},
         "probe_scores": probe_scores,
