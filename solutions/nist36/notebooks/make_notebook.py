@@ -90,7 +90,7 @@ Your code goes into the `nist36` package (the functions that raise `NotImplement
 | `theory.py` | the code-checkable parts of section 1 |
 | `nn.py` | `initialize_weights`, `sigmoid`, `forward`, `softmax`, `compute_loss_and_acc`, `backwards`, `get_random_batches` |
 | `run_q2.py` | `train_step`, `numerical_gradients` |
-| `run_q3.py` | the epoch loop of `train_nist36`, `confusion_matrix` |
+| `run_q3.py` | the epoch loop of `train_nist36`, `confusion_matrix`, your schedule in `tuned_schedule` |
 | `q4.py`, `run_q4.py` | `findLetters`; `group_rows`, `crop_letter`, `read_page` |
 | `run_q5.py` | `reconstruct`, `autoencoder_step`, `average_psnr` |
 | `run_q6.py` | `FCNet`, `ConvNet`, `train_torch` |
@@ -108,15 +108,15 @@ to your code: `q3_weights.npz` (section 3) and `q5_weights.npz` (section 5).
 **Timing** (CPU time of the notebook's kernel, one BLAS thread: `OMP_NUM_THREADS=1`). The long
 runs are your Q3.1 training, the two Q3.2 runs with the same number of epochs, the 100-epoch
 autoencoder of section 5 and the PyTorch runs of section 6. Measured with the reference code on a
-two-core AMD EPYC virtual machine (2026-12-07): the 100-epoch Q3.1 training of the reference
-schedule 38 s of CPU time, the two Q3.2 runs 77 s together, the autoencoder 43 s, the three PyTorch
-trainings 11 s, 14 s and 17 s: 200 s of CPU time together (the graded cells' checks run in processes
-of their own, on top). Wall time depends on what else runs: that run took 16 minutes of wall time at a load average
-of 8-12 from other work on the machine. With two or more BLAS threads on a busy machine the
-same work can cost several times the CPU time (threads that wait for each other still count), so
-budget minutes, not seconds. **While debugging** set the environment variable `NIST36_FAST=1`
-before starting Jupyter: every run is then a few epochs on a subset (a couple of minutes for the whole
-notebook) and the thresholds are not reached; run the full schedules once at the end.
+two-core AMD EPYC virtual machine (2026-12-07): Q3.1's training about 0.4 s of CPU time per epoch,
+the two Q3.2 runs twice that of Q3.1 together, the autoencoder 43 s, the three PyTorch trainings
+11 s, 14 s and 17 s (the graded cells' checks run in processes of their own, on top). Wall time
+depends on what else runs: that run took 16 minutes of wall time at a load average of 8-12 from
+other work on the machine. With two or more BLAS threads on a busy machine the same work can cost
+several times the CPU time (threads that wait for each other still count), so budget minutes, not
+seconds. **While debugging** set the environment variable `NIST36_FAST=1` before starting Jupyter:
+every run is then a few epochs on a subset (a couple of minutes for the whole notebook) and the
+thresholds are not reached; run the full schedules once at the end.
 """),
         code("""
 %matplotlib inline
