@@ -64,14 +64,13 @@ def test_notebook_executes_in_fast_mode(tmp_path):
 @pytest.mark.slow
 def test_autograding_loads_the_handed_in_weights_and_never_rewrites_them(tmp_path, monkeypatch):
     """Under ``nbgrader autograde`` the training cell loads the student's pose_model.pt instead of
-    training for minutes, the data are cut as in fast mode (the per-frame run is a short one), and the
+    training for minutes, only the clips it uses are rendered when the data set is absent (the
+    sandboxed kernel), the per-frame run is a short one, and the
     save cell leaves the handed-in file untouched (the grader scores that file, not a rerun's)."""
     import torch
 
-    from coursedata.h36m import ensure
     from solutions.pose import pose, train
 
-    ensure()
     pkg = tmp_path / "starter" / "pose"  # a student's working folder: starter/pose/ with the code
     shutil.copytree(mk.REPO / "solutions" / "pose", pkg, ignore=shutil.ignore_patterns("notebooks", "__pycache__"))
     (tmp_path / "starter" / "__init__.py").touch()
@@ -80,6 +79,7 @@ def test_autograding_loads_the_handed_in_weights_and_never_rewrites_them(tmp_pat
     train.save_weights(pose.DeepDynamicModel(), weights)
     handed_in = weights.read_bytes(), weights.stat().st_mtime_ns  # a rewrite of the same weights changes the time
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("NNCOURSE_DATA", str(tmp_path / "data"))  # no data set, as in the sandboxed kernel
     nb = mk.execute(mk.build(), timeout=300, cwd=tmp_path)
     ran = [c for c in nb.cells if c.cell_type == "code" and not mk.is_graded_test(c)]
     errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in ran for o in c.outputs if o.output_type == "error"]
@@ -87,6 +87,7 @@ def test_autograding_loads_the_handed_in_weights_and_never_rewrites_them(tmp_pat
     text = json.dumps([c.outputs for c in ran])
     assert "autograding: loaded your pose_model.pt" in text and "training took" not in text
     assert "train (64, 8" in text  # the data are cut as in fast mode
+    assert not list(tmp_path.glob("data/**/*.npy"))  # only those clips were rendered, not the whole set
     assert "graded as handed in" in text and (weights.read_bytes(), weights.stat().st_mtime_ns) == handed_in
 
 
