@@ -27,6 +27,15 @@ Under ``nbgrader autograde`` (``NBGRADER_EXECUTION=autograde``) the course's
 ``nbgrader_config.py`` names the trusted grader (``NNCOURSE_GRADER_ROOT``) and
 pre-imports this module from it; if the module in use is not the trusted one (a
 submission that ships its own ``autograder/``), every graded cell fails closed.
+
+One grading per notebook, not per cell: in the course's sandboxed kernel (the default of
+``course release``) a graded cell grades nothing (``ENGINE_SCORES_ENV``: measured under 0.3 s
+per cell, lenet's 28 cells included) and ``Course.autograde`` grades the files once, after the
+notebook ran. Without that kernel (``NNCOURSE_NB_SANDBOX=0``) each cell still grades its own
+checks through the kernel's server (0.3-0.5 s a cell at a load of 10, plus the checks' own
+work): results are not cached from a first cell for the later ones, because a cell between two
+graded cells may rewrite a file the checks read (a student's own code, or a save cell outside
+autograding), and each verdict must be about the files as they are when its cell runs.
 """
 from __future__ import annotations
 
