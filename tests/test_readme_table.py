@@ -5,7 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.cli.list_ import TABLE_HEAD, markdown_table
+import pytest
+
+from autograder.cli.list_ import TABLE_HEAD, markdown_table, readme_with_table
 from autograder.engine import registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,7 +24,17 @@ def readme_table() -> str:
 
 def test_the_readme_table_is_the_generated_one():
     assert readme_table() == markdown_table(), (
-        "README.md's homework table is stale: replace it with the output of `course list --markdown`")
+        "README.md's homework table is stale: run `course list --update-readme`")
+
+
+def test_update_readme_rewrites_only_the_table():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert readme_with_table(text, markdown_table()) == text  # the README is current (see above)
+    stale = "# R\n\n<!-- homework table: x -->\n\n| old |\n\n<!-- end of the homework table -->\n\nafter\n"
+    assert readme_with_table(stale, "| new |\n") == (
+        "# R\n\n<!-- homework table: x -->\n\n| new |\n\n<!-- end of the homework table -->\n\nafter\n")
+    with pytest.raises(ValueError, match="markers"):
+        readme_with_table("# R\n| old |\n", "| new |\n")
 
 
 def test_the_table_has_a_row_per_homework_and_the_cli_prints_it():

@@ -3,6 +3,9 @@ from ..engine import registry
 from ..engine.checks import available_homeworks, load_suite
 
 TABLE_HEAD = "| homework | from the handout | points |\n|---|---|---|"
+# the README's table stands between these two lines (the first one's text after "homework table:" is free)
+README_START = "<!-- homework table: "
+README_END = "<!-- end of the homework table -->"
 
 
 def register(sub):
@@ -12,6 +15,8 @@ def register(sub):
     p.add_argument("--public", action="store_true", help="only the public checks")
     p.add_argument("--markdown", action="store_true",
                    help="print the README's homework table (Markdown) from the homeworks' declarations")
+    p.add_argument("--update-readme", action="store_true",
+                   help="write that table into README.md, between its homework-table markers")
     return p
 
 
@@ -41,10 +46,31 @@ def markdown_table(homeworks=None) -> str:
     return "\n".join(rows) + "\n"
 
 
+def readme_with_table(text: str, table: str) -> str:
+    """``text`` (README.md) with the table between its markers replaced by ``table``
+    (ValueError when a marker is missing)."""
+    start = text.find(README_START)
+    end = text.find(README_END, start + 1) if start >= 0 else -1
+    if start < 0 or end < 0:
+        raise ValueError(f"README.md has no homework table markers ({README_START}... and {README_END})")
+    head = text.index("\n", start) + 1
+    return text[:head] + "\n" + table + "\n" + text[end:]
+
+
 def run(args) -> int:
     import sys
 
     have = available_homeworks()
+    if args.update_readme:
+        path = registry.REPO / "README.md"
+        try:
+            new = readme_with_table(path.read_text(encoding="utf-8"), markdown_table())
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        path.write_text(new, encoding="utf-8")
+        print(f"wrote the homework table of {path}")
+        return 0
     if args.markdown:
         if args.homework and args.homework not in have:
             print(f"error: no homework {args.homework!r} (have: {', '.join(have)})", file=sys.stderr)
