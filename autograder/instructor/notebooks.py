@@ -68,7 +68,10 @@ def target_checks(suite, target: str, checks=None):
 
 @dataclass
 class Coverage:
-    points: dict[str, float]  # grade_id -> points the suite gives the cell's checks
+    # grade_id -> points the suite gives the cell's checks, extra credit left out: a cell of
+    # extra-credit checks carries 0 points, so nbgrader's maximum is the suite's, and
+    # nbgrader_sync hands what those checks earn to the grade's ``extra_credit``
+    points: dict[str, float]
     ungraded: list[str]  # check ids no graded cell calls
     unknown: list[str]  # "grade_id: target" naming no check
     foreign: list[str]  # "grade_id: hw" calls for another homework
@@ -81,6 +84,7 @@ def coverage(hw: str, repo: Path = REPO) -> Coverage:
 
     suite = load_suite(hw)
     checks = suite.checks(include_hidden=True)
+    extra = set(getattr(suite, "extra_credit", ()) or ())
     cov = Coverage({}, [], [], [], [])
     seen: dict[str, int] = {}
     for cell in all_graded_cells(hw, repo):
@@ -96,7 +100,7 @@ def coverage(hw: str, repo: Path = REPO) -> Coverage:
                 cov.unknown.append(f"{cell.grade_id}: {target}")
             for c in matched:
                 seen[c.id] = seen.get(c.id, 0) + 1
-                pts += c.points
+                pts += 0.0 if c.part in extra else c.points
         cov.points[cell.grade_id] = pts
     cov.ungraded = [c.id for c in checks if c.id not in seen]
     cov.doubled = sorted(k for k, v in seen.items() if v > 1)

@@ -460,6 +460,11 @@ kernels, pooling, batch norm and dropout as you judge; 5-10 epochs of the provid
 (about 13 minutes on 2 shared CPU cores for a net of about 170k parameters). A well-chosen CNN reaches
 0.65-0.70 on the grader's private faces. The grader
 scores `fer_cnn.pt` on the private faces in three tiers: **0.48, 0.53, 0.58** (the best FC nets reach 0.40-0.46).
+
+**Q6 is extra credit** (15 points: the metrics and the saved model autograded, 8; the written comparison
+by hand, 7): it adds to your score, never to the 100-point maximum. Its graded cells carry 0 points and
+what their checks earn is entered as extra credit; the written answer shows its points for the grader
+to mark, and the course's gradebook counts them as extra credit too.
 """),
         code("""
 import torch
@@ -478,9 +483,9 @@ plt.imshow(res_cnn["confusion"], cmap="Blues"); plt.colorbar()
 plt.xticks(range(7), EMOTIONS, rotation=45); plt.yticks(range(7), EMOTIONS)
 plt.xlabel("predicted"); plt.ylabel("true"); plt.title("CNN confusion matrix (test)"); plt.show()
 """),
-        graded("fer.cnn_metrics", 2, hidden=True),
-        graded("fer.cnn_model", 4, hidden=True),
-        graded("fer.test_cnn_model", 2, hidden=True),
+        graded("fer.cnn_metrics", 0, hidden=True),  # extra credit: 0 points in nbgrader's maximum
+        graded("fer.cnn_model", 0, hidden=True),
+        graded("fer.test_cnn_model", 0, hidden=True),
         ask("""
 **Q6.** Compare the performance of your CNN with the feed-forward network of Q5 and justify the
 result; justify your choice of depth, filters, stride and padding.

@@ -467,9 +467,14 @@ for name, img in pages.items():
 schedule: 100 epochs, batch 36, learning rate 3e-5, x0.9 every 20 epochs (43 s of CPU time in the
 run measured above); expected validation PSNR about 16.5 dB (16.47 in that run; the grader
 requires 14). The cell saves `q5_weights.npz` next to your code: **hand it in**.
+
+**Section 5 is extra credit** (25 points: Q5.1.1, Q5.1.2 and Q5.3.2 autograded, 15; Q5.2 and Q5.3.1
+by hand, 10), like Q6.3 (20, by hand): it adds to your score, never to the maximum. Its graded cells
+carry 0 points and what their checks earn is entered as extra credit; the written answers show their
+points for the grader to mark, and the course's gradebook counts them as extra credit too.
 """),
-        graded("nist36.ae_reconstruct", 5, hidden=True),
-        graded("nist36.ae_step", 5, hidden=True),
+        graded("nist36.ae_reconstruct", 0, hidden=True),  # extra credit: 0 points in nbgrader's maximum
+        graded("nist36.ae_step", 0, hidden=True),
         code("""
 start, cpu = time.time(), time.process_time()
 ae, losses = run_q5.train_autoencoder(train_x, max_iters=3 if FAST else run_q5.MAX_ITERS, seed=0, verbose=True)
@@ -515,8 +520,8 @@ like an average character of the class (the bottleneck keeps only 32 numbers).
 psnr = run_q5.average_psnr(valid_x, recon)
 print(f"average validation PSNR: {psnr:.2f} dB")
 """),
-        graded("nist36.average_psnr", 2, hidden=True),
-        graded("nist36.ae_weights", 3, hidden=True),
+        graded("nist36.average_psnr", 0, hidden=True),
+        graded("nist36.ae_weights", 0, hidden=True),
         md("""
 ## 6. PyTorch
 
