@@ -1,45 +1,37 @@
 """engine.registry's benchmark and README fields: CLI_TARGET_S, BENCH_SUBMISSIONS, FIGURE_CASES, SUMMARY (defaults,
 declared values, errors naming the file), and the declarations that the benchmarks read."""
 import importlib
-import sys
-import types
 
 import pytest
 
-from autograder.engine import Suite, registry
+from autograder.engine import registry
 
-
-@pytest.fixture
-def fake(monkeypatch, tmp_path):
-    mod = types.ModuleType("autograder.zz_bench")
-    mod.SUITE = Suite(homework="zz_bench", title="A fake")
-    monkeypatch.setitem(sys.modules, "autograder.zz_bench", mod)
-    return mod, tmp_path
+from .test_registry import fake  # noqa: F401  (a homework zz_fake declared in sys.modules only)
 
 
 def test_defaults_and_declared_values(fake):
     mod, repo = fake
-    d = registry.declaration("zz_bench", repo=repo)
+    d = registry.declaration("zz_fake", repo=repo)
     assert (d.cli_target_s, d.bench_submissions, d.figure_cases) == (10.0, (), None)
     assert d.summary == "A fake"  # the suite's title
-    (repo / "tests" / "zz_bench").mkdir(parents=True)
-    (repo / "tests" / "zz_bench" / "figure_cases.py").write_text("")
-    assert registry.declaration("zz_bench", repo=repo).figure_cases == "tests.zz_bench.figure_cases"
-    mod.CLI_TARGET_S, mod.BENCH_SUBMISSIONS, mod.FIGURE_CASES = 3, ("solutions/zz_bench",), "x.y"
+    (repo / "tests" / "zz_fake").mkdir(parents=True)
+    (repo / "tests" / "zz_fake" / "figure_cases.py").write_text("")
+    assert registry.declaration("zz_fake", repo=repo).figure_cases == "tests.zz_fake.figure_cases"
+    mod.CLI_TARGET_S, mod.BENCH_SUBMISSIONS, mod.FIGURE_CASES = 3, ("solutions/zz_fake",), "x.y"
     mod.SUMMARY = " what students build "
-    d = registry.declaration("zz_bench", repo=repo)
+    d = registry.declaration("zz_fake", repo=repo)
     assert d.summary == "what students build"
-    assert (d.cli_target_s, d.bench_submissions, d.figure_cases) == (3.0, ("solutions/zz_bench",), "x.y")
+    assert (d.cli_target_s, d.bench_submissions, d.figure_cases) == (3.0, ("solutions/zz_fake",), "x.y")
 
 
 @pytest.mark.parametrize("name, value", [("CLI_TARGET_S", 0), ("CLI_TARGET_S", "5"), ("CLI_TARGET_S", True),
-                                         ("BENCH_SUBMISSIONS", "solutions/zz_bench"),
+                                         ("BENCH_SUBMISSIONS", "solutions/zz_fake"),
                                          ("SUMMARY", "two\nlines"), ("SUMMARY", " "), ("SUMMARY", 3)])
 def test_bad_values_name_the_file(fake, name, value):
     mod, repo = fake
     setattr(mod, name, value)
-    with pytest.raises(TypeError, match=rf"autograder/zz_bench/__init__.py: {name}"):
-        registry.declaration("zz_bench", repo=repo)
+    with pytest.raises(TypeError, match=rf"autograder/zz_fake/__init__.py: {name}"):
+        registry.declaration("zz_fake", repo=repo)
 
 
 def test_the_declarations_the_benchmarks_read_exist():
