@@ -134,7 +134,7 @@ def main(argv=None):
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--no-train", action="store_true", help="skip the time-to-97% run")
+    parser.add_argument("--no-train", action="store_true", help="skip the time-to-97%% run")
     args = parser.parse_args(argv)
     import torch
     from threadpoolctl import threadpool_limits
