@@ -3,57 +3,28 @@
     .venv/bin/python solutions/example/notebooks/make_example.py          # rewrite it
     .venv/bin/python solutions/example/notebooks/make_example.py --check  # exit 1 if stale
 
-It shows the shape every homework's master notebook takes (docs/CONVENTIONS.md):
-code cells import from ``solutions.<hw>`` (``course build`` points them at ``starter.``);
-each graded cell calls ``autograder.notebook.grade_cell`` for one check, with the
-check's points; hidden checks sit between ``### BEGIN HIDDEN TESTS`` and
-``### END HIDDEN TESTS``; a written question is a markdown cell graded by hand.
+It shows the shape every homework's master notebook takes (docs/CONVENTIONS.md), built with
+the shared cell kit (``autograder.build.cells``): code cells import from ``solutions.<hw>``
+(``course build`` points them at ``starter.``); each graded cell calls
+``autograder.notebook.grade_cell`` for one check, with the points and visibility the suite
+gives it (hidden checks sit between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``);
+a written question is a markdown cell graded by hand, its points the suite's ``manual_points``.
 """
-import argparse
 import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from autograder.build.cells import NotebookKit, generator_main
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "example.ipynb"
 HW = "example"
-
-
-def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None, task=False):
-    m = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution,
-         "task": task}
-    if points is not None:
-        m["points"] = points
-    return {"nbgrader": m}
-
-
-def md(text, grade_id=None, **kw):
-    cell = new_markdown_cell(text)
-    if grade_id:
-        cell.metadata.update(_meta(grade_id, **kw))
-    return cell
-
-
-def code(text, grade_id=None, **kw):
-    cell = new_code_cell(text)
-    if grade_id:
-        cell.metadata.update(_meta(grade_id, **kw))
-    return cell
-
-
-def graded(check_id, points, *, hidden):
-    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
-    if hidden:
-        src = ("# Graded by your instructor with hidden inputs.\n"
-               "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
-    else:
-        src = "# Public check: run it to test your code (it is graded too).\n" + call
-    return code(src, f"test_{check_id.replace('.', '_')}", grade=True, locked=True, points=points)
+KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+kit = NotebookKit(HW, generator=__file__, task_field=True)
+md, code, graded = kit.md, kit.code, kit.graded
 
 
 def notebook():
+    da_points = kit.manual_points("example-written-da_sum")
     cells = [
         md("# Practice homework: a scaling layer\n\n"
            "You implement two tiny layers in `starter/example/ops.py`, in the forward/backward style "
@@ -66,48 +37,29 @@ def notebook():
            "`scale_forward(x, a)` returns `a * x` and a cache; `scale_backward(dout, cache)` returns "
            "`(dx, da)`.", "part1", locked=True),
         code("x = np.arange(6.0).reshape(2, 3)\nout, cache = ops.scale_forward(x, 2.0)\nout"),
-        graded("example.scale_shapes", 1, hidden=False),
-        graded("example.scale_gradcheck", 1, hidden=False),
-        graded("example.scale_forward", 2, hidden=True),
-        graded("example.scale_backward", 2, hidden=True),
-        md("**Question 1.1** (1 point, written, graded by hand). Why does `da` sum `dout * x` over *every* element "
+        graded("example.scale_shapes"),
+        graded("example.scale_gradcheck"),
+        graded("example.scale_forward"),
+        graded("example.scale_backward"),
+        md(f"**Question 1.1** ({da_points:g} point{'s' if da_points != 1 else ''}, written, graded by hand). "
+           "Why does `da` sum `dout * x` over *every* element "
            "of `x`, while `dx` keeps the shape of `x`?", "q1_1_prompt", locked=True),
-        md("### BEGIN SOLUTION\n"
-           "`a` is one scalar shared by every output element, so each output contributes "
-           "`dout[i] * x[i]` to its gradient and the contributions add up; each input element "
-           "affects only its own output, so `dx` is elementwise.\n"
-           "### END SOLUTION", "example-written-da_sum", grade=True, solution=True, points=1),
+        kit.written("example-written-da_sum", "### BEGIN SOLUTION\n"
+                    "`a` is one scalar shared by every output element, so each output contributes "
+                    "`dout[i] * x[i]` to its gradient and the contributions add up; each input element "
+                    "affects only its own output, so `dx` is elementwise.\n"
+                    "### END SOLUTION"),
         md("## Part 2: row means", "part2", locked=True),
-        code("# Use your mean_rows on a small matrix (not graded).\n"
-             "### BEGIN SOLUTION\nrow_means = ops.mean_rows(np.array([[1.0, 2.0], [3.0, 5.0]]))\n"
-             "### END SOLUTION\nrow_means", "row_means_demo", solution=True),
-        graded("example.mean_rows", 1, hidden=True),
+        kit.solution("# Use your mean_rows on a small matrix (not graded).\n"
+                     "### BEGIN SOLUTION\nrow_means = ops.mean_rows(np.array([[1.0, 2.0], [3.0, 5.0]]))\n"
+                     "### END SOLUTION\nrow_means", "row_means_demo"),
+        graded("example.mean_rows"),
     ]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, cell in enumerate(nb.cells):  # stable ids: the file is regenerated byte for byte
-        cell["id"] = f"cell-{i:02d}"
-    return nb
-
-
-def render() -> str:
-    return nbformat.writes(notebook()) + "\n"
+    return kit.notebook(cells, kernel=KERNEL, stable_ids=True)  # stable ids: regenerated byte for byte
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--check", action="store_true", help="exit 1 if example.ipynb is stale")
-    args = p.parse_args(argv)
-    text = render()
-    if args.check:
-        if not OUT.is_file() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT} is stale: run {Path(__file__).name}")
-            return 1
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT}")
-    return 0
+    return generator_main(argv, doc=__doc__, build=notebook, path=OUT)
 
 
 if __name__ == "__main__":

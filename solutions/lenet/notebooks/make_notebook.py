@@ -3,8 +3,9 @@
     python solutions/lenet/notebooks/make_notebook.py            # write + execute
     python solutions/lenet/notebooks/make_notebook.py --no-run   # write only
 
-The notebook is built with nbformat from the cells below and executed with nbclient,
-so the master copy carries its outputs. Written questions are markdown cells with
+The notebook is built from the cells below with the shared cell kit (``autograder.build.cells``:
+the points of graded cells, written answers and headings come from the suite) and executed
+with nbclient, so the master copy carries its outputs. Written questions are markdown cells with
 nbgrader metadata (graded by hand, with points); the toy-CNN answers sit in
 ``### BEGIN SOLUTION`` regions of nbgrader solution cells. Graded cells call
 ``autograder.notebook.grade_cell`` for one check each, with the check's points (hidden
@@ -20,68 +21,27 @@ weight file, so nothing the checks read is written by the notebook.
 """
 from __future__ import annotations
 
-import argparse
-import shutil
-import tempfile
-import time
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from autograder.build import cells as cells_kit
+from autograder.build.cells import NotebookKit, generator_main
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 NOTEBOOK = HERE / "lenet.ipynb"
-KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 NOTEBOOK_ITERS = 300  # SGD steps of the in-notebook training run
 AUTOGRADE_ITERS = 10  # under `nbgrader autograde`: the grader trains on its own (lenet.train)
 HW = "lenet"
 TOY_IDS = [f"lenet.toy.q{n:02d}" for n in range(1, 13)]
 
 
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
+kit = NotebookKit(HW, generator=__file__)
+md, code, solution, written, ask, graded = kit.md, kit.code, kit.solution, kit.written, kit.ask, kit.graded
 
 
-def code(src: str):
-    return new_code_cell(src.strip("\n"))
-
-
-def solution(src: str, grade_id: str):
-    """A code cell with a ``### BEGIN SOLUTION`` region (an nbgrader solution cell)."""
-    cell = new_code_cell(src.strip("\n"))
-    cell.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False, "grade_id": grade_id,
-                                 "schema_version": 3}
-    return cell
-
-
-def written(grade_id: str, points: float, answer: str):
-    """A written answer: an nbgrader manually graded markdown cell (reference answer inside)."""
-    cell = new_markdown_cell(answer.strip("\n"))
-    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
-                                 "grade_id": grade_id, "schema_version": 3}
-    return cell
-
-
-def ask(question: str, points: float):
-    """The prompt of a written question: a plain markdown cell (kept in the student notebook)
-    directly above its answer cell, with the question's points."""
-    unit = "point" if points == 1 else "points"
-    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
-
-
-def graded(check_id: str, points: float, *, hidden: bool):
-    """A graded test cell: ``grade_cell`` runs one check of the suite on the student's files."""
-    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
-    if hidden:
-        src = ("# Graded by your instructor with hidden inputs.\n"
-               "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
-    else:
-        src = "# Public check: run it to test your code (it is graded too).\n" + call
-    cell = new_code_cell(src)
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"test_{check_id.replace('.', '_')}", "locked": True,
-                                 "points": points, "schema_version": 3, "solution": False, "task": False}
-    return cell
+def layer_question(q: str):
+    """The heading of one of Q1-Q6: its title and points from the suite."""
+    return md(f"**{q} {kit.title(q)}** ({kit.points_text(q)})")
 
 
 def cells():
@@ -133,9 +93,7 @@ from solutions.lenet.utils import load_mnist
 
 np.set_printoptions(precision=4, suppress=True)
 """),
-        md("""
-## 3. A forward and backward pass through a toy CNN (12 points)
-
+        md(f"## 3. A forward and backward pass through a toy CNN ({kit.points_text('QnA')})\n" + """
 The toy network: a 4x4 single-channel image, a convolution with two 2x2 filters
 (stride 1, no padding, no bias), max pooling 2x2 with stride 1, an inner product with
 three outputs (weights `W1`, bias 0), a ReLU, a softmax and the negative log-likelihood
@@ -200,8 +158,8 @@ notebook are not graded), one point per answer. The first one, run now, checks t
 every answer is there and has the right kind; the values are graded when your
 instructor runs the autograder.
 """),
-        graded("lenet.public.toy_answers", 0, hidden=False),
-        *[graded(cid, 1, hidden=True) for cid in TOY_IDS],
+        graded("lenet.public.toy_answers"),
+        *[graded(cid) for cid in TOY_IDS],
         md("""
 ## 5.2-5.3 The layers: forward and backward (Q1-Q6)
 
@@ -248,25 +206,24 @@ Each question has a public check (shapes, a small example worked by hand, or a g
 check against your own forward function) and a hidden check (the reference's values
 on several layer geometries).
 
-**Q1 max-pooling forward** (20 points)
-"""),
-        graded("lenet.public.pool_forward", 2, hidden=False),
-        graded("lenet.pool_forward", 18, hidden=True),
-        md("**Q2 ReLU forward** (3 points)"),
-        graded("lenet.public.relu", 1, hidden=False),
-        graded("lenet.relu_forward", 2, hidden=True),
-        md("**Q3 inner-product forward** (10 points)"),
-        graded("lenet.public.ip_forward", 2, hidden=False),
-        graded("lenet.ip_forward", 8, hidden=True),
-        md("**Q4 max-pooling backward** (20 points)"),
-        graded("lenet.public.pool_gradcheck", 2, hidden=False),
-        graded("lenet.pool_backward", 18, hidden=True),
-        md("**Q5 ReLU backward** (3 points)"),
-        graded("lenet.public.relu_gradcheck", 1, hidden=False),
-        graded("lenet.relu_backward", 2, hidden=True),
-        md("**Q6 inner-product backward** (10 points)"),
-        graded("lenet.public.ip_gradcheck", 2, hidden=False),
-        graded("lenet.ip_backward", 8, hidden=True),
+""" + f"**Q1 {kit.title('Q1')}** ({kit.points_text('Q1')})"),
+        graded("lenet.public.pool_forward"),
+        graded("lenet.pool_forward"),
+        layer_question("Q2"),
+        graded("lenet.public.relu"),
+        graded("lenet.relu_forward"),
+        layer_question("Q3"),
+        graded("lenet.public.ip_forward"),
+        graded("lenet.ip_forward"),
+        layer_question("Q4"),
+        graded("lenet.public.pool_gradcheck"),
+        graded("lenet.pool_backward"),
+        layer_question("Q5"),
+        graded("lenet.public.relu_gradcheck"),
+        graded("lenet.relu_backward"),
+        layer_question("Q6"),
+        graded("lenet.public.ip_gradcheck"),
+        graded("lenet.ip_backward"),
         md("""
 ## 5.5 SGD with momentum (Q7) and training LeNet
 
@@ -283,9 +240,9 @@ with `load_mnist(True)`). The run below is short (a few hundred steps) so that t
 runs quickly; the full script (`python -m starter.lenet.test_lenet`, 2,000 steps)
 reaches about 97.5-98% test accuracy (97% after 600-900 steps).
 """),
-        md("**Q7 SGD with momentum** (7 points): check `sgd_momentum` before training."),
-        graded("lenet.public.sgd_momentum", 2, hidden=False),
-        graded("lenet.sgd_momentum", 5, hidden=True),
+        md(f"**Q7 SGD with momentum** ({kit.points_text('Q7')}): check `sgd_momentum` before training."),
+        graded("lenet.public.sgd_momentum"),
+        graded("lenet.sgd_momentum"),
         code(f"""
 # When your instructor autogrades (nbgrader), this cell skips its long run: the grader trains LeNet
 # with your code on its own (the Training check below), so a few steps feed the cells after it.
@@ -299,15 +256,14 @@ run = train_lenet(max_iter={AUTOGRADE_ITERS} if AUTOGRADE else {NOTEBOOK_ITERS},
 print(f"test accuracy after {{run['iterations']}} steps: {{run['test_accuracy']:.4f}} "
       f"({{time.perf_counter() - start:.1f}} s)")
 """),
-        md("""
-**Training** (5 points, hidden): the autograder trains LeNet with your layers and your
+        md(f"**Training** ({kit.points_text('5.5')}, hidden)" + """: the autograder trains LeNet with your layers and your
 `sgd_momentum` for 100 steps (the settings above, a fixed seed) and checks the test
 accuracy against a threshold calibrated on the reference (which reaches about 0.89 in 100
 steps). The budget is CPU time, not the clock: a step may take up to 3 CPU seconds, so
 layers that loop over examples or window positions pass; a step that takes longer is
 named (with its slowest function) before the run starts.
 """),
-        graded("lenet.train", 5, hidden=True),
+        graded("lenet.train"),
         md("""
 ## 7. Feature visualisation (Q8, Q9)
 
@@ -323,15 +279,15 @@ plt.show()
 image: all 20 feature maps of each layer in one figure (the cell above draws it with your trained
 network). Make sure the figure is in your notebook when you hand it in, and say in the cell below
 which layer is which.
-""", 5),
-        written("lenet-written-q8_feature_maps", 5, """
+""", "lenet-written-q8_feature_maps"),
+        written("lenet-written-q8_feature_maps", """
 **Q8** The figure above shows the 20 maps of layer 2 (24x24, top) and of layer 3 (12x12, bottom).
 """),
         ask("""
 **Q9 (a)** Compare the maps of layer 2 (the convolution) with the input image (layer 1). What has
 changed?
-""", 2),
-        written("lenet-written-q9a_conv_vs_input", 2, """
+""", "lenet-written-q9a_conv_vs_input"),
+        written("lenet-written-q9a_conv_vs_input", """
 **Q9 (a)** Each map of the convolution layer is the image filtered by one 5x5 filter:
 it is a little smaller (24x24 instead of 28x28, as there is no padding) and shows the
 digit's strokes seen through that filter. Some maps respond to edges of a given
@@ -340,8 +296,8 @@ blurred or inverted copy of the digit; the background stays roughly uniform (the
 """),
         ask("""
 **Q9 (b)** Compare the maps of layer 3 (max pooling) with those of layer 2. What has changed?
-""", 2),
-        written("lenet-written-q9b_pool_vs_conv", 2, """
+""", "lenet-written-q9b_pool_vs_conv"),
+        written("lenet-written-q9b_pool_vs_conv", """
 **Q9 (b)** Each pooled map is its convolution map at half the resolution (12x12): the
 same pattern, coarser and blockier, with the strong (bright) responses kept and
 slightly thickened, since each output keeps the maximum of a 2x2 block.
@@ -349,8 +305,8 @@ slightly thickened, since each output keeps the maximum of a 2x2 block.
         ask("""
 **Q9 (c)** Explain what you observed in (a) and (b): why do the convolution and the pooling change the
 image in these ways, and why is that useful for recognising digits?
-""", 3),
-        written("lenet-written-q9c_explanation", 3, """
+""", "lenet-written-q9c_explanation"),
+        written("lenet-written-q9c_explanation", """
 **Q9 (c)** The filters are learned local detectors: a convolution responds where the
 image locally matches its filter (oriented edges, stroke ends), the same detector being
 applied at every position, so each map is a spatial map of one feature. Max pooling
@@ -369,8 +325,8 @@ and report the final test accuracy and the training time.
 **Q10** Train on the full MNIST set for 10,000 steps (the command above) and report the final test
 accuracy and how long the training took. If you have no copy of the full set, say so and report the
 same numbers for the bundled subset.
-""", 3),
-        written("lenet-written-q10_full_mnist", 3, """
+""", "lenet-written-q10_full_mnist"),
+        written("lenet-written-q10_full_mnist", """
 **Q10** (to be filled with the numbers of your own run.) The handout expects about 99%
 test accuracy after 10,000 steps on the full set. On the bundled subset, the reference
 reaches 97.5-98.2% after 2,000 steps, 97% after 600-900 steps (see `datasets/mnist/CARD.md`
@@ -379,46 +335,22 @@ for the measured accuracies and times).
     ]
 
 
-def build() -> nbformat.NotebookNode:
-    nb = new_notebook(cells=cells())
-    nb.metadata["kernelspec"] = KERNEL
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
+def build():
+    return kit.notebook(cells())
 
 
 def working_folder(dest: Path) -> Path:
     """A student's homework folder with the reference as its ``starter/lenet/`` (what graded cells grade)."""
-    pkg = dest / "starter" / HW
-    shutil.copytree(REPO / "solutions" / HW, pkg,
-                    ignore=shutil.ignore_patterns("notebooks", "__pycache__", "*.pyc"))
-    (dest / "starter" / "__init__.py").write_text("")
-    return dest
+    return cells_kit.working_folder(dest, HW)
 
 
 def execute(nb, timeout: int = 600):
     """Run every cell (the graded ones on the reference) in a temporary working folder."""
-    from nbclient import NotebookClient
-
-    with tempfile.TemporaryDirectory(prefix="lenet-master-") as tmp:
-        work = working_folder(Path(tmp))
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(work)}})
-        client.execute()
-    return nb
+    return cells_kit.execute(nb, HW, timeout=timeout)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--no-run", action="store_true", help="write without executing")
-    args = ap.parse_args(argv)
-    nb = build()
-    if not args.no_run:
-        start = time.perf_counter()
-        execute(nb)
-        print(f"executed in {time.perf_counter() - start:.1f} s")
-    nbformat.write(nb, str(NOTEBOOK))
-    print(f"wrote {NOTEBOOK.relative_to(REPO)}")
-    return 0
+    return generator_main(argv, doc=__doc__, build=build, path=NOTEBOOK, run=execute)
 
 
 if __name__ == "__main__":

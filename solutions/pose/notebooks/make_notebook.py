@@ -3,7 +3,8 @@
     python solutions/pose/notebooks/make_notebook.py            # write + execute
     python solutions/pose/notebooks/make_notebook.py --no-run   # write only
 
-Built with nbformat from the cells below and executed with nbclient, like lenet's.
+Built from the cells below with the shared cell kit (``autograder.build.cells``: the points of
+graded cells, written answers and part headings come from the suite) and executed with nbclient.
 Written questions are markdown answer cells (nbgrader, graded by hand) under a prompt
 cell giving the question and its points. Graded cells call
 ``autograder.notebook.grade_cell`` for one check each (not run when the master copy is
@@ -20,19 +21,14 @@ per-frame run is that one-epoch run, and the save cell never rewrites ``pose_mod
 """
 from __future__ import annotations
 
-import argparse
-import shutil
-import tempfile
-import time
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from autograder.build import cells as cells_kit
+from autograder.build.cells import NotebookKit, generator_main
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 NOTEBOOK = HERE / "pose.ipynb"
-KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 HW = "pose"
 
 # Measured with ``python -m tests.pose.calibrate VARIANT --seeds ...`` (MPJPE in mm on the
@@ -49,37 +45,14 @@ def _seeds(name):
     return " / ".join(f"{x:.1f}" for x in v) + (f" (mean {sum(v) / len(v):.1f})" if len(v) > 1 else "")
 
 
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
+kit = NotebookKit(HW, generator=__file__)
+md, code, written, ask, graded = kit.md, kit.code, kit.written, kit.ask, kit.graded
+is_graded_test = cells_kit.is_graded_test
 
 
-def code(src: str):
-    return new_code_cell(src.strip("\n"))
-
-
-def written(grade_id: str, points: float, answer: str):
-    cell = new_markdown_cell(answer.strip("\n"))
-    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
-                                 "grade_id": grade_id, "schema_version": 3}
-    return cell
-
-
-def ask(question: str, points: float):
-    unit = "point" if points == 1 else "points"
-    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
-
-
-def graded(check_id: str, points: float, *, hidden: bool):
-    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
-    if hidden:
-        src = ("# Graded by your instructor with hidden inputs.\n"
-               "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
-    else:
-        src = "# Public check: run it to test your code (it is graded too).\n" + call
-    cell = new_code_cell(src)
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"test_{check_id.replace('.', '_')}", "locked": True,
-                                 "points": points, "schema_version": 3, "solution": False, "task": False}
-    return cell
+def section(part: str, name: str, text: str):
+    """A part's heading with its points from the suite, then its text."""
+    return md(f"## {part}. {name} ({kit.points_text(part)})\n\n" + text.strip("\n"))
 
 
 def cells():
@@ -147,9 +120,7 @@ print("train", Xtr.shape, Xtr.dtype, Ytr.shape, "| valid", Xva.shape, Yva.shape)
 i = 3
 fig = show_clip(Xtr[i], Ytr[i], frames=(0, 2, 4, 7))
 """),
-        md("""
-## 1. MPJPE (5 points)
-
+        section("1", "MPJPE", """
 For one joint in one frame, the error is the Euclidean distance between the true and
 the predicted 3D position. MPJPE is the mean of that distance over all joints of all
 frames (of all clips), reported in **millimetres** (the labels are in metres).
@@ -161,11 +132,9 @@ mean_pose = np.asarray(Ytr).mean(axis=0)                     # (8, 17, 3)
 baseline = pose.mpjpe(Yva, np.broadcast_to(mean_pose, Yva.shape))
 print(f"mean-pose MPJPE on the validation clips: {baseline:.1f} mm")
 """),
-        graded("pose.public.mpjpe", 1, hidden=False),
-        graded("pose.mpjpe", 4, hidden=True),
-        md("""
-## 2. The training loss (5 points)
-
+        graded("pose.public.mpjpe"),
+        graded("pose.mpjpe"),
+        section("2", "The training loss", """
 $L = \\frac{1}{B}\\sum_{b=1}^{B} \\sum_{t, j, c} (y_{btjc} - \\hat y_{btjc})^2$: squared
 errors summed over frames, joints and coordinates, averaged over the clips of the batch.
 Implement `pose_loss(y, pred)` with torch operations so that `loss.backward()` works.
@@ -173,11 +142,9 @@ Implement `pose_loss(y, pred)` with torch operations so that `loss.backward()` w
 Adam's steps do not change when the loss is multiplied by a positive constant, so those
 forms are accepted too.)
 """),
-        graded("pose.public.loss", 1, hidden=False),
-        graded("pose.loss", 4, hidden=True),
-        md("""
-## 3. The model (12 points)
-
+        graded("pose.public.loss"),
+        graded("pose.loss"),
+        section("3", "The model", """
 Implement `DeepDynamicModel` (its docstring gives the layers). It takes the raw uint8
 clips `(B, 8, H, W, 3)` and normalises them itself (never divide the data by 255 outside
 the model: the grader feeds raw clips). The CNN processes the `B * 8` frames as one
@@ -193,15 +160,13 @@ out = model(torch.as_tensor(np.asarray(Xtr[:2])))
 print(model)
 print("parameters:", n_params, "| output:", tuple(out.shape))
 """),
-        graded("pose.public.model_shape", 2, hidden=False),
-        graded("pose.model_shapes", 2, hidden=True),
-        graded("pose.model_batch_independent", 2, hidden=True),
-        graded("pose.model_frames_aligned", 2, hidden=True),
-        graded("pose.model_uses_past", 3, hidden=True),
-        graded("pose.model_uses_input", 1, hidden=True),
-        md("""
-## 4. Training (10 points)
-
+        graded("pose.public.model_shape"),
+        graded("pose.model_shapes"),
+        graded("pose.model_batch_independent"),
+        graded("pose.model_frames_aligned"),
+        graded("pose.model_uses_past"),
+        graded("pose.model_uses_input"),
+        section("4", "Training", """
 Adam, learning rate 2e-3, batches of 32 clips, 10 epochs (620 steps; about 1-2 minutes
 on two cores). Expect the validation MPJPE to stay near the mean pose (about 160 mm) for
 two or three epochs, then to fall to about 135 mm after 10 epochs (measured with seed 0:
@@ -228,7 +193,7 @@ else:
 pred = train.predict(model, Xva[:4])
 fig = show_clip(Xva[1], Yva[1], pred[1], frames=(0, 2, 4, 7))
 """),
-        graded("pose.train", 10, hidden=True),
+        graded("pose.train"),
         md(f"""
 ### Does the LSTM help? The same network, one frame at a time
 
@@ -287,9 +252,7 @@ b.axhline(baseline, color="gray", ls="--", label="mean pose")
 b.set_xlabel("frame of the clip"); b.set_ylabel("MPJPE (mm)"); b.legend()
 fig.tight_layout()
 """),
-        md("""
-## 5. Save the model (8 points)
-
+        section("5", "Save the model", """
 The cell below saves your trained model as `starter/pose/pose_model.pt`, next to your
 `pose.py`: `python -m autograder submit pose` packs it from there (and refuses to pack
 without it). The grader loads it into your `DeepDynamicModel()` with
@@ -307,7 +270,7 @@ else:
     check = train.load_weights(pose.DeepDynamicModel(), WEIGHTS)
     print("reloaded: validation MPJPE", round(pose.mpjpe(Yva, train.predict(check, Xva)), 1), "mm")
 """),
-        graded("pose.saved_model", 8, hidden=True),
+        graded("pose.saved_model"),
         md("""
 ## 6-7. Questions
 """),
@@ -316,8 +279,8 @@ else:
 the curves: does the model overfit, underfit, or neither after 10 epochs? Why is the
 training MPJPE of an epoch computed as a running mean over batches, and how does that
 bias the comparison with the validation MPJPE?
-""", 3),
-        written("pose-written-6_curves", 3, """
+""", "pose-written-6_curves"),
+        written("pose-written-6_curves", """
 Both losses fall fast in the first epochs and flatten; the validation curve tracks the
 training curve closely, so after 10 epochs the model is not overfitting yet (more data
 per parameter than the original, and synthetic clips from one distribution). The
@@ -329,8 +292,8 @@ train mode (batch statistics) during those batches.
         ask("""
 **7a.** Which hyper-parameters matter most here (learning rate, batch size, epochs, Adam's
 betas)? What happens with a learning rate ten times larger or smaller?
-""", 3),
-        written("pose-written-7a_hyperparameters", 3, """
+""", "pose-written-7a_hyperparameters"),
+        written("pose-written-7a_hyperparameters", """
 The learning rate matters most: 2e-3 learns within the budget; 2e-2 makes the loss jump
 and the model stays near the mean pose (or diverges), 2e-4 is far too slow for 600 steps.
 Batch size trades noise for steps per second (32 clips = 256 frames per step). More
@@ -340,8 +303,8 @@ are noisier; the defaults work.
         ask("""
 **7b.** Compare the per-frame CNN with the CNN + LSTM and the mean-pose baseline. Why
 does the LSTM help on these clips, and what would a bidirectional LSTM change?
-""", 3),
-        written("pose-written-7b_lstm", 3, """
+""", "pose-written-7b_lstm"),
+        written("pose-written-7b_lstm", """
 Both networks beat the mean pose clearly, and the CNN + LSTM beats the per-frame CNN
 (see the numbers and the plot above). About a third of the frames are blurred, dark or
 noisy and some are occluded: from such a frame alone the CNN can only guess, while the
@@ -356,15 +319,7 @@ online.
 
 
 def build():
-    nb = new_notebook(cells=cells())
-    nb.metadata["kernelspec"] = KERNEL
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
-
-
-def is_graded_test(cell) -> bool:
-    m = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
+    return kit.notebook(cells())
 
 
 def execute(nb, timeout: int = 1800, cwd: Path | None = None, fast: bool = False):
@@ -373,50 +328,13 @@ def execute(nb, timeout: int = 1800, cwd: Path | None = None, fast: bool = False
     ``pose_model.pt`` is written). ``fast``: with ``POSE_FAST=1`` (tiny training runs).
     Outputs are written into ``nb`` in place. ``cwd`` gets a ``starter/pose/`` (a copy of the
     reference) unless it has one: the notebook saves ``pose_model.pt`` there, as a student's does."""
-    import os
-
-    from nbclient import NotebookClient
-
-    run = nbformat.from_dict(nb)
-    run.cells = [c for c in run.cells if not is_graded_test(c)]
-    work = Path(cwd) if cwd is not None else Path(tempfile.mkdtemp(prefix="pose-nb-"))
-    if not (work / "starter" / HW).is_dir():
-        shutil.copytree(REPO / "solutions" / HW, work / "starter" / HW,
-                        ignore=shutil.ignore_patterns("notebooks", "__pycache__", "*.pyc"))
-        (work / "starter" / "__init__.py").touch()
-    old = os.environ.get("POSE_FAST")
-    if fast:
-        os.environ["POSE_FAST"] = "1"
-    try:
-        NotebookClient(run, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
-    finally:
-        if fast:
-            if old is None:
-                os.environ.pop("POSE_FAST", None)
-            else:
-                os.environ["POSE_FAST"] = old
-        if cwd is None:
-            shutil.rmtree(work, ignore_errors=True)
-    done = {c["id"]: c for c in run.cells}
-    for c in nb.cells:
-        if c.get("id") in done:
-            c.outputs = done[c["id"]].get("outputs", [])
-            c.execution_count = done[c["id"]].get("execution_count")
-    return nb
+    return cells_kit.execute(nb, HW, timeout=timeout, cwd=cwd, env={"POSE_FAST": "1"} if fast else None,
+                             skip=is_graded_test, record_timing=False)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--no-run", action="store_true")
-    a = ap.parse_args(argv)
-    nb = build()
-    if not a.no_run:
-        t0 = time.time()
-        nb = execute(nb)
-        print(f"executed in {time.time() - t0:.0f} s")
-    nbformat.write(nb, str(NOTEBOOK))
-    print(f"wrote {NOTEBOOK}")
+    return generator_main(argv, doc=__doc__, build=build, path=NOTEBOOK, run=execute)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
