@@ -282,7 +282,7 @@ bias the comparison with the validation MPJPE?
 """, "pose-written-6_curves"),
         written("pose-written-6_curves", """
 Both losses fall fast in the first epochs and flatten; the validation curve tracks the
-training curve closely, so after 10 epochs the model is not overfitting yet (more data
+training curve closely, so at the end of the run the model is not overfitting yet (more data
 per parameter than the original, and synthetic clips from one distribution). The
 training numbers are averaged over the epoch while the weights change, so they describe
 an older, worse model than the one evaluated at the end of the epoch; early on the
@@ -294,8 +294,9 @@ train mode (batch statistics) during those batches.
 betas)? What happens with a learning rate ten times larger or smaller?
 """, "pose-written-7a_hyperparameters"),
         written("pose-written-7a_hyperparameters", """
-The learning rate matters most: 2e-3 learns within the budget; 2e-2 makes the loss jump
-and the model stays near the mean pose (or diverges), 2e-4 is far too slow for 600 steps.
+The learning rate matters most: the notebook's rate learns within the budget; 2e-2 makes the
+loss jump and the model stays near the mean pose (or diverges), 2e-4 is far too slow for the
+grader's step budget.
 Batch size trades noise for steps per second (32 clips = 256 frames per step). More
 epochs keep improving slowly. Lower betas (the handout's 0.75 / 0.95) react faster but
 are noisier; the defaults work.
