@@ -238,12 +238,13 @@ def _environ(env: dict[str, str] | None):
 
 
 def execute(nb, hw: str, *, timeout: int = 600, cwd: Path | None = None, env: dict[str, str] | None = None,
-            skip: Callable | None = None, record_timing: bool = True):
+            skip: Callable | None = None, record_timing: bool = True, allow_errors: bool = False):
     """Run ``nb`` with nbclient in ``cwd`` (default: a temporary folder, removed afterwards), made a
     :func:`working_folder` of ``hw``; ``env`` is set for the kernel while it runs. Without ``skip``
     the notebook runs in place (outputs, timings and the kernel's language info written into it);
     cells for which ``skip(cell)`` is true (e.g. :func:`is_graded_test`) are left out of a copy that
-    runs, and the outputs of the others come back by cell id. Returns ``nb``."""
+    runs, and the outputs of the others come back by cell id. ``allow_errors``: a cell that raises
+    does not stop the run (its error is in its outputs). Returns ``nb``."""
     from nbclient import NotebookClient
 
     work = Path(cwd) if cwd is not None else Path(tempfile.mkdtemp(prefix=f"{hw}-master-"))
@@ -255,7 +256,7 @@ def execute(nb, hw: str, *, timeout: int = 600, cwd: Path | None = None, env: di
         working_folder(work, hw)
         with _environ(env):
             NotebookClient(run, timeout=timeout, kernel_name="python3", record_timing=record_timing,
-                           resources={"metadata": {"path": str(work)}}).execute()
+                           allow_errors=allow_errors, resources={"metadata": {"path": str(work)}}).execute()
     finally:
         if cwd is None:
             shutil.rmtree(work, ignore_errors=True)

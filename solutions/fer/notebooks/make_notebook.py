@@ -19,55 +19,25 @@ the accuracy checks, whose graded cells fail by design in that mode.
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograder.build import cells as cells_kit
+from autograder.build.cells import NotebookKit
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 NOTEBOOK = HERE / "fer.ipynb"
-KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 HW = "fer"
 # graded cells that need well-trained models (they fail in FER_FAST mode)
 MODEL_CHECKS = ("fer.overfit", "fer.two_layer_cifar", "fer.fer_model", "fer.test_fer_model", "fer.cnn_model",
                 "fer.test_cnn_model")
 
 
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(src: str):
-    return new_code_cell(src.strip("\n"))
-
-
-def written(grade_id: str, points: float, answer: str):
-    cell = new_markdown_cell(answer.strip("\n"))
-    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
-                                 "grade_id": grade_id, "schema_version": 3}
-    return cell
-
-
-def ask(question: str, points: float):
-    unit = "point" if points == 1 else "points"
-    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
-
-
-def graded(check_id: str, points: float, *, hidden: bool):
-    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
-    if hidden:
-        src = ("# Graded by your instructor with hidden inputs.\n"
-               "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
-    else:
-        src = "# Public check: run it to test your code (it is graded too).\n" + call
-    cell = new_code_cell(src)
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"test_{check_id.replace('.', '_')}", "locked": True,
-                                 "points": points, "schema_version": 3, "solution": False, "task": False}
-    return cell
+kit = NotebookKit(HW, generator=__file__)
+md, code, written, ask, graded = kit.md, kit.code, kit.written, kit.ask, kit.graded
 
 
 def cells():
@@ -159,13 +129,13 @@ Z = rng.standard_normal((5, 6)); dz = rng.standard_normal((5, 6))
 print("relu dX:", rel_error(layers.relu_backward(dz, Z), numeric_grad(lambda: np.sum(dz * layers.relu_forward(Z)), Z)))
 """),
         md("**Graded checks of Q1** (public: shapes, a worked example, gradient checks; hidden: the reference on more cases)"),
-        graded("fer.public.linear_forward", 0.25, hidden=False),
-        graded("fer.public.linear_backward", 0.25, hidden=False),
-        graded("fer.public.relu", 0.5, hidden=False),
-        graded("fer.linear_forward", 1, hidden=True),
-        graded("fer.linear_backward", 1, hidden=True),
-        graded("fer.relu_forward", 1, hidden=True),
-        graded("fer.relu_backward", 1, hidden=True),
+        graded("fer.public.linear_forward"),
+        graded("fer.public.linear_backward"),
+        graded("fer.public.relu"),
+        graded("fer.linear_forward"),
+        graded("fer.linear_backward"),
+        graded("fer.relu_forward"),
+        graded("fer.relu_backward"),
         md("""
 ## Q2: inverted dropout
 
@@ -183,9 +153,9 @@ for p in (0.25, 0.5, 0.75):
     print(f"p={p}: mean in {X.mean():.3f}, train out {out.mean():.3f}, test out {test_out.mean():.3f}, "
           f"kept {(out != 0).mean():.3f}")
 """),
-        graded("fer.public.dropout", 1, hidden=False),
-        graded("fer.dropout_forward", 2.5, hidden=True),
-        graded("fer.dropout_backward", 1.5, hidden=True),
+        graded("fer.public.dropout"),
+        graded("fer.dropout_forward"),
+        graded("fer.dropout_backward"),
         md("""
 ## Q3: the softmax classifier
 
@@ -200,8 +170,8 @@ _, d = classifiers.softmax(z, y)
 print("gradient rel. error:", rel_error(d, numeric_grad(lambda: classifiers.softmax(z, y)[0], z)))
 print("huge logits:", classifiers.softmax(np.array([[1000.0, -1000.0, 0.0]]), np.array([0]))[0])
 """),
-        graded("fer.public.softmax", 1, hidden=False),
-        graded("fer.softmax", 4, hidden=True),
+        graded("fer.public.softmax"),
+        graded("fer.softmax"),
         md("""
 ## Q4: a fully-connected network
 
@@ -219,11 +189,11 @@ for reg in (0.0, 3.14):
     errs = {k: rel_error(grads[k], numeric_grad(lambda: model.loss(X, y)[0], model.params[k])) for k in sorted(grads)}
     print(f"reg={reg}: initial loss {loss:.4f};", ", ".join(f"{k} {e:.1e}" for k, e in errs.items()))
 """),
-        graded("fer.public.fcnet", 2, hidden=False),
-        graded("fer.random_init", 1, hidden=True),
-        graded("fer.fcnet_init", 1, hidden=True),
-        graded("fer.fcnet_scores", 1.5, hidden=True),
-        graded("fer.fcnet_loss_grads", 2.5, hidden=True),
+        graded("fer.public.fcnet"),
+        graded("fer.random_init"),
+        graded("fer.fcnet_init"),
+        graded("fer.fcnet_scores"),
+        graded("fer.fcnet_loss_grads"),
         md("""
 ### Overfitting 50 images
 
@@ -247,12 +217,12 @@ plt.subplot(2, 1, 2); plt.title("Accuracy")
 plt.plot(solver.train_acc_history, "-o", label="train"); plt.plot(solver.val_acc_history, "-o", label="val")
 plt.xlabel("Epoch"); plt.legend(loc="lower right"); plt.gcf().set_size_inches(12, 8); plt.show()
 """),
-        graded("fer.overfit", 1, hidden=True),
+        graded("fer.overfit"),
         ask("""
 **Report, Q4 (a).** Give the architecture and the parameters you used to overfit the 50 images, and
 comment on the loss and accuracy curves above (training and validation).
-""", 2),
-        written("fer-written-q4_overfit", 2, """
+""", "fer-written-q4_overfit"),
+        written("fer-written-q4_overfit", """
 Two hidden layers of 100 units, weight scale 0.02, plain SGD with learning rate 3e-3, batch size 10,
 the whole epoch budget, no regularisation. The training loss falls to nearly 0 and the training accuracy reaches
 100% after 12 epochs, while the validation accuracy stays at chance (about 10%): the network
@@ -283,12 +253,12 @@ plt.plot(solver.train_acc_history, "-o", label="train"); plt.plot(solver.val_acc
 plt.plot([0.5] * len(solver.val_acc_history), "k--"); plt.xlabel("Epoch"); plt.legend(loc="lower right")
 plt.gcf().set_size_inches(12, 8); plt.show()
 """),
-        graded("fer.two_layer_cifar", 1, hidden=True),
+        graded("fer.two_layer_cifar"),
         ask("""
 **Report, Q4 (b).** Give the architecture and parameters of your two-layer network (update rule,
 learning rate, decay, epochs, batch size), its validation accuracy, and comment on the curves.
-""", 2),
-        written("fer-written-q4_two_layer", 2, """
+""", "fer-written-q4_two_layer"),
+        written("fer-written-q4_two_layer", """
 One hidden layer of 100 ReLU units, weight scale 0.01, SGD with momentum 0.9, learning rate 2e-4
 multiplied by 0.95 after each epoch, batch 100, 12 epochs: 0.386 validation accuracy. The
 training accuracy pulls away from the validation accuracy (0.59 against 0.39 after 12 epochs): the
@@ -301,10 +271,10 @@ Implement `sgd_momentum` (`optim.py`), the stopping criterion `early_stopping` (
 Solver calls it after each epoch when you pass `patience=`) and your loader `get_FER2013_data`
 (`data_utils.py`). Use SGD with momentum for every experiment below.
 """),
-        graded("fer.public.sgd_momentum", 0.5, hidden=False),
-        graded("fer.public.early_stopping", 0.5, hidden=False),
-        graded("fer.sgd_momentum", 1, hidden=True),
-        graded("fer.early_stopping", 0.5, hidden=True),
+        graded("fer.public.sgd_momentum"),
+        graded("fer.public.early_stopping"),
+        graded("fer.sgd_momentum"),
+        graded("fer.early_stopping"),
         code("""
 start = time.time()
 fer = get_FER2013_data()
@@ -320,7 +290,7 @@ if FAST:
     for k in ("X_train", "y_train"):
         fer[k] = fer[k][:1500]
 """),
-        graded("fer.fer_loader", 0.5, hidden=True),
+        graded("fer.fer_loader"),
         md("""
 The search is yours: fill the four functions of `search.py` (the framework that trains a
 configuration and runs the plan is given):
@@ -388,13 +358,13 @@ with tempfile.TemporaryDirectory() as tmp:
     preds = test_fer_model(tmp, model=MODEL_DIR / "fer_model.npz")
 print("test_fer_model accuracy on 200 public test faces:", np.mean(preds == fer["y_test"][:200]))
 """),
-        graded("fer.fer_model", 6, hidden=True),
-        graded("fer.test_fer_model", 1, hidden=True),
+        graded("fer.fer_model"),
+        graded("fer.test_fer_model"),
         ask("""
 **Report, Q5 (setup).** Which network did you start from and why? Which performance measure, which
 stopping criterion, which momentum and learning-rate schedule did you use?
-""", 6),
-        written("fer-written-q5_setup", 6, """
+""", "fer-written-q5_setup"),
+        written("fer-written-q5_setup", """
 Start: one hidden layer of 256 ReLU units (inputs 2,304 pixels, 7 classes): large enough to beat a
 linear model, small enough to train in under a minute. Measure: validation classification rate (with
 per-class F1 for the final model, since Disgust is rare). Stopping: stop when the validation accuracy
@@ -404,8 +374,8 @@ by 0.95 per epoch.
         ask("""
 **Report, Q5 (learning rate).** How did you find a good initial learning rate? Show the training and
 validation curves and report the training and validation classification errors.
-""", 6),
-        written("fer-written-q5_learning_rate", 6, """
+""", "fer-written-q5_learning_rate"),
+        written("fer-written-q5_learning_rate", """
 A first guess from the loss of the first few hundred iterations (too small: the loss barely moves;
 too large: it oscillates or grows), then values a factor of three apart. 0.01 learns slowly (0.400
 best validation accuracy within the epoch budget), 0.03 and 0.1 reach 0.450 and 0.449; 0.1 fits the training
@@ -414,8 +384,8 @@ accuracy, so 0.03 is kept. See the plots for the errors (one minus the accuracie
 """),
         ask("""
 **Report, Q5 (dropout).** Add dropout: does the validation performance improve?
-""", 6),
-        written("fer-written-q5_dropout", 6, """
+""", "fer-written-q5_dropout"),
+        written("fer-written-q5_dropout", """
 Without regularisation the net overfits (training accuracy about 0.62 at the end, validation 0.44).
 With dropout 0.3 the training accuracy rises more slowly (about 0.57) and the gap narrows, but the
 best validation accuracy changes by only half a point (0.455 against 0.450, within seed-to-seed
@@ -423,8 +393,8 @@ noise): within the epoch budget dropout does not make the net generalise clearly
 """),
         ask("""
 **Report, Q5 (L2).** Use L2 instead and compare it with dropout.
-""", 6),
-        written("fer-written-q5_l2", 6, """
+""", "fer-written-q5_l2"),
+        written("fer-written-q5_l2", """
 L2 of 0.01 shrinks the weights and narrows the train/validation gap the most (training accuracy
 about 0.49), but it costs two points of validation accuracy (0.430 against 0.450): 0.01 is already
 too strong for this budget, while dropout 0.3 kept the validation accuracy.
@@ -434,8 +404,8 @@ ensemble effect, stronger in larger nets).
         ask("""
 **Report, Q5 (topology).** Optimise the number of hidden layers and units per layer; which topology
 is best?
-""", 6),
-        written("fer-written-q5_topology", 6, """
+""", "fer-written-q5_topology"),
+        written("fer-written-q5_topology", """
 512 units in one layer and [512, 256] in two layers were compared with 256 units: the wider net
 gains about a point (0.461 against 0.450 validation), the deeper one loses two (0.427) within the
 20-epoch budget; the best configuration found, [512], is the one printed above.
@@ -443,8 +413,8 @@ gains about a point (0.461 against 0.450 validation), the deeper one loses two (
         ask("""
 **Report, Q5 (test).** Report the confusion matrix, classification rate and per-class F1 of your best
 model on the test set, and comment on them.
-""", 5),
-        written("fer-written-q5_test", 5, """
+""", "fer-written-q5_test"),
+        written("fer-written-q5_test", """
 See the cell above: 0.442 classification rate. Surprise and Happy (large mouth and eye changes)
 have the best F1 (0.66, 0.54); Disgust (106 training faces) is never predicted (F1 0), and Neutral
 (0.28, confused with Happy, Sad and Angry at low intensity) is the next worst.
@@ -483,14 +453,14 @@ plt.imshow(res_cnn["confusion"], cmap="Blues"); plt.colorbar()
 plt.xticks(range(7), EMOTIONS, rotation=45); plt.yticks(range(7), EMOTIONS)
 plt.xlabel("predicted"); plt.ylabel("true"); plt.title("CNN confusion matrix (test)"); plt.show()
 """),
-        graded("fer.cnn_metrics", 0, hidden=True),  # extra credit: 0 points in nbgrader's maximum
-        graded("fer.cnn_model", 0, hidden=True),
-        graded("fer.test_cnn_model", 0, hidden=True),
+        graded("fer.cnn_metrics"),  # extra credit: 0 points in nbgrader's maximum
+        graded("fer.cnn_model"),
+        graded("fer.test_cnn_model"),
         ask("""
 **Q6.** Compare the performance of your CNN with the feed-forward network of Q5 and justify the
 result; justify your choice of depth, filters, stride and padding.
-""", 7),
-        written("fer-written-q6_cnn_vs_fc", 7, """
+""", "fer-written-q6_cnn_vs_fc"),
+        written("fer-written-q6_cnn_vs_fc", """
 The CNN beats the FC net by about 30 points of test accuracy (0.73 against 0.44) with far fewer
 parameters (171k against 1.2M for [512]). Expressions
 are local patterns (brows, eyes, mouth corners) that appear at slightly different places from face
@@ -500,19 +470,19 @@ filters with padding 1 keep the size, stride 1 keeps detail, three pooling stage
 6x6; batch norm and dropout keep training stable and limit overfitting.
 """),
         md("## Report: the theory"),
-        ask("**Q1.** Explain the forward and backward pass of linear layers and ReLU activations.", 2),
-        written("fer-written-q1_linear_relu", 2, """
+        ask("**Q1.** Explain the forward and backward pass of linear layers and ReLU activations.", "fer-written-q1_linear_relu"),
+        written("fer-written-q1_linear_relu", """
 Linear: out = X W + b; with upstream gradient G, dX = G W^T (reshaped like X), dW = X^T G, db = sum of
 G over the batch. ReLU: out = max(0, X); dX = G where X > 0 and 0 elsewhere.
 """),
-        ask("**Q2.** Explain the forward and backward pass of (inverted) dropout.", 2),
-        written("fer-written-q2_dropout", 2, """
+        ask("**Q2.** Explain the forward and backward pass of (inverted) dropout.", "fer-written-q2_dropout"),
+        written("fer-written-q2_dropout", """
 Training: a Bernoulli mask keeps each unit with probability q = 1 - p; kept units are divided by q so
 the expected activation is unchanged; backward multiplies the gradient by the same mask / q. Test:
 the identity, so nothing changes at prediction time.
 """),
-        ask("**Q3.** Explain the computation of the softmax and of its gradient.", 2),
-        written("fer-written-q3_softmax", 2, """
+        ask("**Q3.** Explain the computation of the softmax and of its gradient.", "fer-written-q3_softmax"),
+        written("fer-written-q3_softmax", """
 p = exp(z - max z) / sum exp(z - max z) (the shift cancels and avoids overflow); loss = mean of
 -log p[y]; d loss / d z = (p - one_hot(y)) / N.
 """),
@@ -520,8 +490,8 @@ p = exp(z - max z) / sum exp(z - max z) (the shift cancels and avoids overflow);
 **A1.** You train a neural network and a decision tree on the same data, compute the classification
 error per cross-validation fold, and a statistical test on the two sets of errors says one algorithm
 performs better. Can you claim it is a better learning algorithm in general? Why or why not?
-""", 5),
-        written("fer-written-a1", 5, """
+""", "fer-written-a1"),
+        written("fer-written-a1", """
 No. The test concerns this data set (and these folds, hyper-parameters and implementations): it
 supports "better here", not "better in general". By the no-free-lunch theorem no learner is best on
 all problems; moreover fold errors are not independent (shared training data), which makes such
@@ -530,8 +500,8 @@ tests optimistic.
         ask("""
 **A2.** Suppose new emotions are added to the data set. What changes are needed in decision trees and
 in neural network classifiers to include the new classes?
-""", 5),
-        written("fer-written-a2", 5, """
+""", "fer-written-a2"),
+        written("fer-written-a2", """
 Decision trees: retrain on the extended data; the leaves can carry the new labels (with one binary
 tree per emotion, add trees for the new ones). Neural networks: the output layer gets one unit per new
 class (new weights, the softmax over more classes), and the network is retrained or fine-tuned with
@@ -541,26 +511,20 @@ examples of all classes so the old ones are not forgotten.
 **Quality of presentation.** The report as a whole (this notebook's answers, plots and tables): clear,
 concise, every result stated with the plot or number it rests on, at most about five pages of text.
 Nothing to write in the cell below unless you want to point the grader to something.
-""", 10),
-        written("fer-written-presentation", 10, """
+""", "fer-written-presentation"),
+        written("fer-written-presentation", """
 (Graded on the whole report.)
 """),
     ]
 
 
 def build() -> nbformat.NotebookNode:
-    nb = new_notebook(cells=cells())
-    nb.metadata["kernelspec"] = KERNEL
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
+    return kit.notebook(cells())
 
 
 def working_folder(dest: Path) -> Path:
     """A student's homework folder with the reference as its ``starter/fer/`` (what graded cells grade)."""
-    pkg = dest / "starter" / HW
-    shutil.copytree(REPO / "solutions" / HW, pkg, ignore=shutil.ignore_patterns("notebooks", "__pycache__", "*.pyc"))
-    (dest / "starter" / "__init__.py").write_text("")
-    return dest
+    return cells_kit.working_folder(dest, HW)
 
 
 def execute(nb, timeout: int = 1800, allow_errors: bool = False, keep: Path | None = None):
@@ -569,21 +533,9 @@ def execute(nb, timeout: int = 1800, allow_errors: bool = False, keep: Path | No
     With ``keep`` the working folder is ``keep`` (a new folder) and stays: its ``starter/fer/``
     then holds the three model files the notebook saved, to grade them as a student's hand-in.
     """
-    from nbclient import NotebookClient
-
-    def run_in(folder: Path):
-        work = working_folder(folder)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                                resources={"metadata": {"path": str(work)}})
-        client.execute()
-
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=False)
-        run_in(keep)
-    else:
-        with tempfile.TemporaryDirectory(prefix="fer-master-") as tmp:
-            run_in(Path(tmp))
-    return nb
+    return cells_kit.execute(nb, HW, timeout=timeout, cwd=keep, allow_errors=allow_errors)
 
 
 def main(argv=None) -> int:
