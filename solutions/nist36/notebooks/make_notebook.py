@@ -24,54 +24,33 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograder.build import cells as cells_kit
+from autograder.build.cells import NotebookKit
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 NOTEBOOK = HERE / "nist36.ipynb"
-KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 HW = "nist36"
 FAST_ENV = "NIST36_FAST"
 WEIGHTS_ENV = "NIST36_WEIGHTS_DIR"
 
 
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
+kit = NotebookKit(HW, generator=__file__)
+md, code, written, ask = kit.md, kit.code, kit.written, kit.ask
 
 
-def code(src: str):
-    return new_code_cell(src.strip("\n"))
+def graded(check_id: str):
+    """A graded test cell (points and visibility: the suite's; extra credit 0 in nbgrader)."""
+    return kit.graded(check_id, comment=None if kit.check(check_id).hidden else "# Public check: run it to test your code.")
 
 
-def written(grade_id: str, points: float, answer: str):
-    cell = new_markdown_cell(answer.strip("\n"))
-    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
-                                 "grade_id": grade_id, "schema_version": 3}
-    return cell
-
-
-def ask(question: str, points: float):
-    unit = "point" if points == 1 else "points"
-    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
-
-
-def graded(check_id: str, points: float, *, hidden: bool):
-    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
-    if hidden:
-        src = "# Graded by your instructor with hidden inputs.\n### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS"
-    else:
-        src = "# Public check: run it to test your code.\n" + call
-    cell = new_code_cell(src)
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"test_{check_id.replace('.', '_')}", "locked": True,
-                                 "points": points, "schema_version": 3, "solution": False, "task": False}
-    return cell
-
-
-def theory(q: str, points_auto: float, points_written: float, question: str, answer: str, check_id: str):
-    return [ask(question, points_written), written(f"nist36-written-{q}", points_written, answer),
+def theory(q: str, question: str, answer: str, check_id: str):
+    points_auto = kit.check(check_id).points
+    return [ask(question, f"nist36-written-{q}"), written(f"nist36-written-{q}", answer),
             md(f"The code part of this question is a function of `theory.py` ({points_auto:g} "
                f"point{'s' if points_auto != 1 else ''}, hidden check)."),
-            graded(check_id, points_auto, hidden=True)]
+            graded(check_id)]
 
 
 def cells():
@@ -154,7 +133,7 @@ plt.show()
 """),
         md("## 1. Theory"),
     ]
-    out += theory("q1_1", 1, 2, r"""
+    out += theory("q1_1", r"""
 **Q1.1** Show that softmax is invariant to translation: $\mathrm{softmax}(x + c) = \mathrm{softmax}(x)$ for
 every real $c$. Why is $c = -\max_i x_i$ a good choice in practice? (Think about the range of the
 numerator's values with $c = 0$ and with $c = -\max_i x_i$.) In `theory.py`, `softmax_shifted(x, c)`
@@ -165,7 +144,7 @@ the common factor $e^c$ cancels. With $c = -\max x$ every exponent is $\le 0$, s
 in $(0, 1]$ and the largest is exactly 1: no overflow for large scores, and the denominator is at least 1
 (no division by an underflowed 0).
 """, "nist36.q1_1_softmax_shift")
-    out += theory("q1_2", 1, 2, r"""
+    out += theory("q1_2", r"""
 **Q1.2** Write softmax in three steps: $s_i = e^{x_i}$, $S = \sum_i s_i$, $\mathrm{softmax}(x)_i = s_i / S$.
 What range can each entry take and what do all entries sum to? Complete: "softmax turns an arbitrary
 real vector into a ___". What does each of the three steps do? (`softmax_steps(x)` returns the values of
@@ -175,21 +154,21 @@ the three steps for a vector `x`; the range and the sum are your written answer.
 into a *probability distribution*. Step 1 makes every score positive (and monotone in the score),
 step 2 computes the normaliser, step 3 divides so the entries sum to one.
 """, "nist36.q1_2_softmax_steps")
-    out += theory("q1_3", 1, 2, r"""
+    out += theory("q1_3", r"""
 **Q1.3** Show that a multi-layer network without non-linear activations is equivalent to a linear
 (affine) model. `collapse_linear(W1, b1, W2, b2)` returns the single layer $(W, b)$.
 """, r"""
 **Q1.3** $h_2 = W_2 (W_1 x + b_1) + b_2 = (W_2 W_1) x + (W_2 b_1 + b_2) = W x + b$, and by induction any
 depth collapses to one affine map, i.e. linear regression.
 """, "nist36.q1_3_collapse_linear")
-    out += theory("q1_4", 1, 2, r"""
+    out += theory("q1_4", r"""
 **Q1.4** Derive the derivative of $\sigma(x) = 1 / (1 + e^{-x})$ and write it as a function of $\sigma(x)$
 only. (`sigmoid_grad_from_output(s)` implements it.)
 """, r"""
 **Q1.4** $\sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = \frac{1}{1 + e^{-x}} \cdot \frac{e^{-x}}{1 + e^{-x}}
 = \sigma(x)\,(1 - \sigma(x))$.
 """, "nist36.q1_4_sigmoid_grad")
-    out += theory("q1_5", 6, 6, r"""
+    out += theory("q1_5", r"""
 **Q1.5** For $y = W x + b$ ($W \in \mathbb{R}^{k \times d}$, $x \in \mathbb{R}^d$, $b, y \in \mathbb{R}^k$) and
 $\delta = \partial J / \partial y$, derive $\partial J / \partial W$, $\partial J / \partial x$ and
 $\partial J / \partial b$ with scalar derivatives first, then in matrix form.
@@ -199,7 +178,7 @@ $\partial J / \partial b$ with scalar derivatives first, then in matrix form.
 $\partial J / \partial W = \delta x^T$ ($k \times d$); $\partial J / \partial x_j = \sum_i \delta_i W_{ij}$, so
 $\partial J / \partial x = W^T \delta$; $\partial J / \partial b_i = \delta_i$, so $\partial J / \partial b = \delta$.
 """, "nist36.q1_5_linear_grads")
-    out += theory("q1_6", 2, 2, r"""
+    out += theory("q1_6", r"""
 **Q1.6** (1) Why can the sigmoid cause vanishing gradients in deep networks (plot its derivative)?
 (2) What are the output ranges of the sigmoid and of $\tanh$, and why might we prefer $\tanh$?
 (3) Why does $\tanh$ suffer less from vanishing gradients ($\tanh'(x) = 1 - \tanh^2(x)$)?
@@ -222,21 +201,21 @@ more slowly. (4) $\tanh(x) = 2\sigma(2x) - 1$.
         ask("""
 **Q2.1.1** Why is it a bad idea to initialise a network with all zeros? What can a zero-initialised
 network output after training?
-""", 3),
-        written("nist36-written-q2_1_1", 3, """
+""", "nist36-written-q2_1_1"),
+        written("nist36-written-q2_1_1", """
 **Q2.1.1** All units of a layer then compute the same thing and receive the same gradient, so they
 stay identical forever (the symmetry is never broken); with sigmoid layers the zero weights of the
 later layers also send zero gradient to the earlier ones. The trained network is no better than one
 unit per layer: it outputs (close to) the same prediction, e.g. the class prior, for every input.
 """),
         md("**Q2.1.2** Implement `initialize_weights` (Xavier uniform, `b` a 1-D zero vector) in `nn.py`."),
-        graded("nist36.public.initialize_weights", 0, hidden=False),
-        graded("nist36.initialize_weights", 3, hidden=True),
+        graded("nist36.public.initialize_weights"),
+        graded("nist36.initialize_weights"),
         ask("""
 **Q2.1.3** Why do we initialise with random numbers? Why scale the initialisation with the layer
 sizes?
-""", 3),
-        written("nist36-written-q2_1_3", 3, """
+""", "nist36-written-q2_1_3"),
+        written("nist36-written-q2_1_3", """
 **Q2.1.3** Randomness breaks the symmetry between units. The scale keeps the variance of the
 activations (forward) and of the gradients (backward) roughly constant from layer to layer, so
 signals neither explode nor vanish and the sigmoid is not saturated at the start.
@@ -247,28 +226,28 @@ signals neither explode nor vanish and the sigmoid is not saturated at the start
 Implement `sigmoid` and `forward` (Q2.2.1), `softmax` (Q2.2.2, subtract each row's maximum) and
 `compute_loss_and_acc` (Q2.2.3: the *total* cross-entropy over the batch, and the accuracy).
 """),
-        graded("nist36.public.forward_softmax", 0, hidden=False),
-        graded("nist36.sigmoid", 1, hidden=True),
-        graded("nist36.forward", 3, hidden=True),
-        graded("nist36.softmax", 3, hidden=True),
-        graded("nist36.public.loss_and_acc", 0, hidden=False),
-        graded("nist36.compute_loss_and_acc", 3, hidden=True),
+        graded("nist36.public.forward_softmax"),
+        graded("nist36.sigmoid"),
+        graded("nist36.forward"),
+        graded("nist36.softmax"),
+        graded("nist36.public.loss_and_acc"),
+        graded("nist36.compute_loss_and_acc"),
         md("""
 ### Q2.3 Backpropagation
 
 Implement `backwards`: through the activation first (its derivative is a function of
 `post_act`), then `grad_W`, `grad_b` (sums over the batch) and the returned `grad_X`.
 """),
-        graded("nist36.public.backwards_gradcheck", 0, hidden=False),
-        graded("nist36.backwards", 7, hidden=True),
+        graded("nist36.public.backwards_gradcheck"),
+        graded("nist36.backwards"),
         md("""
 ### Q2.4 Batches and the training loop
 
 Implement `get_random_batches` (`nn.py`), `train_step` (`run_q2.py`) and the epoch loop of
 `train_nist36` (`run_q3.py`).
 """),
-        graded("nist36.get_random_batches", 2, hidden=True),
-        graded("nist36.train_step", 3, hidden=True),
+        graded("nist36.get_random_batches"),
+        graded("nist36.train_step"),
         md("""
 ### Q2.5 Numerical gradient checker
 
@@ -279,8 +258,8 @@ every parameter) and compare it with your backprop:
 errors = run_q2.gradient_check()
 assert max(errors.values()) < 1e-6, "backprop and central differences disagree"
 """),
-        graded("nist36.public.numerical_gradients", 0, hidden=False),
-        graded("nist36.numerical_gradients", 5, hidden=True),
+        graded("nist36.public.numerical_gradients"),
+        graded("nist36.numerical_gradients"),
         md(f"""
 ## 3. Training on NIST36
 
@@ -320,8 +299,8 @@ if not AUTOGRADE:
 plot_history(hist, f"lr {LR}")
 plt.show()
 """),
-        graded("nist36.train_short", 2, hidden=True),
-        graded("nist36.trained_weights", 3, hidden=True),
+        graded("nist36.train_short"),
+        graded("nist36.trained_weights"),
         md("""
 ### Q3.2 Learning rates
 
@@ -347,8 +326,8 @@ print(f"test accuracy of the tuned network: {test_acc:.3f}")
         ask("""
 **Q3.2** Include the plots of the three learning rates (the same number of epochs each). How does
 the learning rate affect training? Report the test accuracy of your best network.
-""", 3),
-        written("nist36-written-q3_2", 3, """
+""", "nist36-written-q3_2"),
+        written("nist36-written-q3_2", """
 **Q3.2** (Reference run, the same number of epochs each.) Ten times the tuned rate (0.05 on the summed loss)
 takes steps that are too large: the loss jumps around, training accuracy stalls low and the
 validation accuracy ends far below the tuned run's (0.400). A tenth of it (0.0005) trains
@@ -367,8 +346,8 @@ plt.show()
         ask("""
 **Q3.3** Show the first-layer weights (64 images of 32x32) right after initialisation and after
 training. Compare them: what patterns do you see?
-""", 3),
-        written("nist36-written-q3_3", 3, """
+""", "nist36-written-q3_3"),
+        written("nist36-written-q3_3", """
 **Q3.3** At initialisation the weights are independent uniform noise. After training they are
 smooth, spatially structured templates: blobs and stroke-like bars at various positions and
 orientations, positive and negative regions side by side (edge / stroke detectors); some look
@@ -387,9 +366,9 @@ plt.show()
 print("most confused pairs:", [(LETTERS[i], LETTERS[j], int(Cm[i, j] + Cm[j, i]))
                                for i, j in run_q3.most_confused_pairs(Cm, 5)])
 """),
-        graded("nist36.confusion_matrix", 1, hidden=True),
-        ask("**Q3.4** Show the test confusion matrix and comment on the most commonly confused pairs.", 2),
-        written("nist36-written-q3_4", 2, """
+        graded("nist36.confusion_matrix"),
+        ask("**Q3.4** Show the test confusion matrix and comment on the most commonly confused pairs.", "nist36-written-q3_4"),
+        written("nist36-written-q3_4", """
 **Q3.4** The confusions are between characters of similar shape. In the reference run the five most
 confused pairs are O/0, I/J, I/L, S/3 and D/0: O and 0 are the same loop; I, J and L are nearly one
 vertical bar once written in lowercase (i, j, l) by the writers who mix cases; S/3 and D/0 share
@@ -406,8 +385,8 @@ light, noise, a slight rotation, JPEG).
         ask("""
 **Q4.1** The simple detector below makes strong assumptions. Name two, and describe (or draw) two
 images on which you expect the detection to fail.
-""", 4),
-        written("nist36-written-q4_1", 4, """
+""", "nist36-written-q4_1"),
+        written("nist36-written-q4_1", """
 **Q4.1** (1) Each character is one connected blob separated from its neighbours: joined-up
 (cursive) writing or touching letters merge into one box, and characters made of several
 strokes that do not touch (i, j, accented letters, a broken stroke) split. (2) Characters have
@@ -423,7 +402,7 @@ and `bw` in [0, 1] with white paper and black characters (2 points). These pages
 than the handout's photos (characters about 50 px high): a page your detector misses at its
 size is given to it again enlarged 2x and 3x, and the best scale counts.
 """),
-        graded("nist36.find_letters", 10, hidden=True),
+        graded("nist36.find_letters"),
         code("""
 from PIL import Image
 from coursedata.nist36 import page_paths
@@ -440,8 +419,8 @@ for name, img in pages.items():
     plt.axis("off")
     plt.show()
 """),
-        ask("**Q4.3** Show the boxes found on all four pages (the figures above).", 5),
-        written("nist36-written-q4_3", 5, """
+        ask("**Q4.3** Show the boxes found on all four pages (the figures above).", "nist36-written-q4_3"),
+        written("nist36-written-q4_3", """
 **Q4.3** The figures above: every character of the four pages is boxed, with no box on the paper.
 """),
         md("""
@@ -458,8 +437,8 @@ for name, img in pages.items():
     print(name)
     print("\\n".join("    " + line for line in lines))
 """),
-        graded("nist36.group_rows", 1, hidden=True),
-        graded("nist36.read_page", 7, hidden=True),
+        graded("nist36.group_rows"),
+        graded("nist36.read_page"),
         md("""
 ## 5. Autoencoder
 
@@ -473,8 +452,8 @@ by hand, 10), like Q6.3 (20, by hand): it adds to your score, never to the maxim
 carry 0 points and what their checks earn is entered as extra credit; the written answers show their
 points for the grader to mark, and the course's gradebook counts them as extra credit too.
 """),
-        graded("nist36.ae_reconstruct", 0, hidden=True),  # extra credit: 0 points in nbgrader's maximum
-        graded("nist36.ae_step", 0, hidden=True),
+        graded("nist36.ae_reconstruct"),  # extra credit: 0 points in nbgrader's maximum
+        graded("nist36.ae_step"),
         code("""
 start, cpu = time.time(), time.process_time()
 ae, losses = run_q5.train_autoencoder(train_x, max_iters=3 if FAST else run_q5.MAX_ITERS, seed=0, verbose=True)
@@ -486,9 +465,9 @@ plt.xlabel("epoch")
 plt.ylabel("average squared error per image")
 plt.show()
 """),
-        graded("nist36.ae_train_short", 0, hidden=True),
-        ask("**Q5.2** Plot the training loss curve (above). What do you observe?", 5),
-        written("nist36-written-q5_2", 5, """
+        graded("nist36.ae_train_short"),
+        ask("**Q5.2** Plot the training loss curve (above). What do you observe?", "nist36-written-q5_2"),
+        written("nist36-written-q5_2", """
 **Q5.2** The loss drops quickly during the first epochs, then decreases slowly and flattens out
 (the learning-rate decay and the 32-unit bottleneck limit how well images can be reproduced).
 """),
@@ -509,8 +488,8 @@ plt.show()
         ask("""
 **Q5.3.1** Show two validation images of each of five classes with their reconstructions. What
 differs between the reconstructions and the originals?
-""", 5),
-        written("nist36-written-q5_3_1", 5, """
+""", "nist36-written-q5_3_1"),
+        written("nist36-written-q5_3_1", """
 **Q5.3.1** The reconstructions keep the overall shape and position of the character but are
 blurry: thin details, the exact stroke width and the writer's wobbles are lost, and some look
 like an average character of the class (the bottleneck keeps only 32 numbers).
@@ -520,8 +499,8 @@ like an average character of the class (the bottleneck keeps only 32 numbers).
 psnr = run_q5.average_psnr(valid_x, recon)
 print(f"average validation PSNR: {psnr:.2f} dB")
 """),
-        graded("nist36.average_psnr", 0, hidden=True),
-        graded("nist36.ae_weights", 0, hidden=True),
+        graded("nist36.average_psnr"),
+        graded("nist36.ae_weights"),
         md("""
 ## 6. PyTorch
 
@@ -544,7 +523,7 @@ print("FC validation accuracy", h_fc["valid_acc"][-1], f"({time.process_time() -
 plot_history(h_fc, "FCNet (PyTorch)")
 plt.show()
 """),
-        graded("nist36.torch_fc", 5, hidden=True),
+        graded("nist36.torch_fc"),
         md("""
 ### Q6.1.2 A CNN on NIST36
 
@@ -563,7 +542,7 @@ print("CNN validation accuracy", h_cnn["valid_acc"][-1], "vs FC", h_fc["valid_ac
 plot_history(h_cnn, "ConvNet")
 plt.show()
 """),
-        graded("nist36.torch_cnn", 5, hidden=True),
+        graded("nist36.torch_cnn"),
         md("""
 ### Q6.1.3 A CNN on CIFAR-10
 
@@ -588,7 +567,7 @@ print("CIFAR test accuracy", h_cif["valid_acc"][-1], f"({time.process_time() - c
 plot_history(h_cif, "CifarNet")
 plt.show()
 """),
-        graded("nist36.torch_cifar", 5, hidden=True),
+        graded("nist36.torch_cifar"),
         ask("""
 **Q6.1.4** Learned features against a bag of words. In homework 1 you classified scenes (a subset
 of the SUN database) with a bag of visual words: filter-bank responses at every pixel, a
@@ -605,8 +584,8 @@ numbers you have:
 3. On the same scene images, which would you expect to be more accurate, and how would the
    answer change with ten times fewer training images, or with a CNN pretrained on a large
    dataset? Why?
-""", 10),
-        written("nist36-written-q6_1_4", 10, """
+""", "nist36-written-q6_1_4"),
+        written("nist36-written-q6_1_4", """
 **Q6.1.4** (Grade on reasoning; the numbers are the student's own.) 1. A homework 1 bag-of-words
 system typically gets a little more than half of the test scenes right on 8 classes (chance
 1/8); the NIST36 CNN reads about nine characters in ten on 36 classes (chance 1/36) and the
@@ -701,8 +680,8 @@ plt.show()
 frames of the clip, with the plot above. Why do they differ? Which frames fail, and what was the
 camera doing then? Suggest ways to make the network more robust to such footage (the training data,
 the architecture, the use of several frames). *Extra credit.*
-""", 20),
-        written("nist36-written-q6_3", 20, """
+""", "nist36-written-q6_3"),
+        written("nist36-written-q6_3", """
 **Q6.3** In the reference run (seed 0, class 3, "ring") the network classifies 0.860 of the 200
 validation images of the class correctly but only 0.550 of the clip's frames (33 of 60); even on
 frames it gets right its confidence drops when the camera moves fast. The validation images come
@@ -725,18 +704,12 @@ one blurred frame.
 
 
 def build() -> nbformat.NotebookNode:
-    nb = new_notebook(cells=cells())
-    nb.metadata["kernelspec"] = KERNEL
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
+    return kit.notebook(cells())
 
 
 def working_folder(dest: Path) -> Path:
     """A student's homework folder with the reference as its ``starter/nist36/``."""
-    pkg = dest / "starter" / HW
-    shutil.copytree(REPO / "solutions" / HW, pkg, ignore=shutil.ignore_patterns("notebooks", "__pycache__", "*.pyc"))
-    (dest / "starter" / "__init__.py").write_text("")
-    return dest
+    return cells_kit.working_folder(dest, HW)
 
 
 def is_graded_test(cell) -> bool:
