@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_notebook
+
+from autograder.build.cells import NotebookKit
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -38,81 +40,19 @@ KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 PREDICTIONS_ENV = "FMS_PREDICTIONS"  # where part 4 writes predictions.csv (default: next to cnn.py)
 
 
-def _suite():
-    if REPO not in map(Path, sys.path):
-        sys.path.insert(0, str(REPO))
-    from autograder.engine import load_suite
-
-    return load_suite(HW)
-
-
-_CHECKS = None
-
-
-def check_points(check_id: str) -> float:
-    """The suite's points for one check (the graded cell carries exactly these)."""
-    global _CHECKS
-    if _CHECKS is None:
-        _CHECKS = {c.id: c for c in _suite().checks(include_hidden=True)}
-    c = _CHECKS[check_id]
-    return int(c.points) if float(c.points).is_integer() else c.points
-
-
-# ----------------------------------------------------------------------------------
-# cell helpers
-# ----------------------------------------------------------------------------------
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(src: str):
-    return new_code_cell(src.strip("\n"))
-
-
-def solution(src: str, grade_id: str):
-    """A code cell holding a ``### BEGIN SOLUTION`` region (an nbgrader solution cell)."""
-    cell = new_code_cell(src.strip("\n"))
-    cell.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False, "grade_id": grade_id,
-                                 "schema_version": 3}
-    return cell
-
-
-def written(grade_id: str, points: float, answer: str):
-    """A written answer: an nbgrader manually graded markdown cell (reference answer inside)."""
-    declared = _suite().manual_points.get(grade_id)
-    if declared is None or declared[1] != points:
-        raise ValueError(f"{grade_id}: {points} point(s) here, {declared} in autograder/fms/__init__.py "
-                         "manual_points (keep them equal)")
-    cell = new_markdown_cell(answer.strip("\n"))
-    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "locked": False, "points": points,
-                                 "grade_id": grade_id, "schema_version": 3}
-    return cell
-
-
-def ask(question: str, points: float):
-    """The prompt of a written question: a plain markdown cell (kept in the student notebook)
-    directly above its answer cell, with the question's points."""
-    unit = "point" if points == 1 else "points"
-    return new_markdown_cell(question.strip("\n") + f"\n\n*({points:g} {unit}, graded by hand: answer in the cell below.)*")
+# the cell kit: graded cells, written answers and prompts take their points from the suite
+kit = NotebookKit(HW, generator=__file__)
+md, code, solution, written, ask = kit.md, kit.code, kit.solution, kit.written, kit.ask
+check_points = kit.check_points
 
 
 def graded(check_id: str, what: str = "", comment: str | None = None):
     """A graded test cell for one check of the suite (hidden checks inside a hidden-tests region)."""
-    c = (_CHECKS or {}).get(check_id)
-    if c is None:
-        check_points(check_id)
-        c = _CHECKS[check_id]
-    call = f'from autograder.notebook import grade_cell\ngrade_cell("{HW}", "{check_id}")'
-    if c.hidden:
-        src = ((comment or f"# Graded by your instructor with hidden inputs{what or ''}.") + "\n"
-               "### BEGIN HIDDEN TESTS\n" + call + "\n### END HIDDEN TESTS")
+    if kit.check(check_id).hidden:
+        first = comment or f"# Graded by your instructor with hidden inputs{what or ''}."
     else:
-        src = f"# Public check{what or ''}: run it to test your code (it is graded too).\n" + call
-    cell = new_code_cell(src)
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "test_" + check_id.replace(".", "_"), "locked": True,
-                                 "points": check_points(check_id), "schema_version": 3, "solution": False,
-                                 "task": False}
-    return cell
+        first = f"# Public check{what or ''}: run it to test your code (it is graded too)."
+    return kit.graded(check_id, comment=first)
 
 
 def is_graded_test(cell) -> bool:
@@ -162,14 +102,14 @@ fig = plotting.keyframe_montage(root, person=split["train"][1])
 plt.show()
 """),
         ask("**(a) i.** What do you notice about the key-frame labels? Does each key frame really show the "
-            "movement it is labelled with, at its peak?", 1),
-        written("fms-written-1a_i_keyframe_quality", 1, """
+            "movement it is labelled with, at its peak?", "fms-written-1a_i_keyframe_quality"),
+        written("fms-written-1a_i_keyframe_quality", """
 **Answer.** The key frames almost always show the peak of the labelled movement, but a few are a
 frame or two early or late, so the pose is not fully developed.
 """),
         ask("**(a) ii.** What do you notice about the labelled keypoints? Look at where they sit and at their "
-            "colours (each colour is one body joint): is every keypoint on the joint it names?", 1),
-        written("fms-written-1a_ii_keypoint_quality", 1, """
+            "colours (each colour is one body joint): is every keypoint on the joint it names?", "fms-written-1a_ii_keypoint_quality"),
+        written("fms-written-1a_ii_keypoint_quality", """
 **Answer.** Most keypoints sit on the right joints, but joints on the far side of the body are
 placed less precisely or are missing, and left and right are sometimes swapped (the colours of
 an arm or leg do not match the body side).
@@ -180,8 +120,8 @@ fig = plotting.keyframe_montage(root, n_people=12, seed=1)
 plt.show()
 """),
         ask("**(b)** How varied are the data? Consider the poses, the people's appearance, the lighting, the "
-            "rooms and the frames' aspect ratios.", 1),
-        written("fms-written-1b_variety", 1, """
+            "rooms and the frames' aspect ratios.", "fms-written-1b_variety"),
+        written("fms-written-1b_variety", """
 **Answer.** The data vary a lot: people differ in body shape and clothes, rooms in colour, clutter
 and lighting, the camera looks from either side at different heights and angles (some videos are
 mirrored), and frames come in several sizes and aspect ratios, while the same movement is done in
@@ -197,15 +137,15 @@ fig = plotting.videoframe_montage(root, person=split["train"][2], movement="lung
 plt.show()
 """),
         ask("**(c) i.** How good are the detector's bounding boxes and keypoints? Look at where they are, at the "
-            "keypoint colours and at how many people are detected in a frame.", 1),
-        written("fms-written-1c_i_detections", 1, """
+            "keypoint colours and at how many people are detected in a frame.", "fms-written-1c_i_detections"),
+        written("fms-written-1c_i_detections", """
 **Answer.** The detections are mostly on the person but noisier than the labels: keypoints jitter
 from frame to frame, occluded joints are missing or misplaced, left/right colours swap, and some
 frames have no detection or an extra, spurious person.
 """),
         ask("**(c) ii.** Looking at every frame of one movement: is the video sampled often enough to follow "
-            "the movement?", 1),
-        written("fms-written-1c_ii_sampling_rate", 1, """
+            "the movement?", "fms-written-1c_ii_sampling_rate"),
+        written("fms-written-1c_ii_sampling_rate", """
 **Answer.** At 10 frames a second a repetition spans only about ten frames, which is enough to see
 the start, the peak and the return, but the motion between consecutive frames is large and the
 peak may fall between two frames.
@@ -221,8 +161,8 @@ fig = plotting.neck_scatter(root)
 plt.show()
 """),
         ask("**(d)** Compare the raw Neck keypoints with the aligned (normalised) ones in the two plots above. "
-            "What changes, and why?", 1),
-        written("fms-written-1d_neck_alignment", 1, """
+            "What changes, and why?", "fms-written-1d_neck_alignment"),
+        written("fms-written-1d_neck_alignment", """
 **Answer.** The raw Neck positions are spread over the whole frame with no structure by movement,
 because people stand in different places and are filmed at different scales, while after the
 alignment they gather into tight clusters, one per movement (lying, plank and standing movements
@@ -298,8 +238,8 @@ softmax loss), derive the gradients your backward pass computes: write `dL/dh`, 
 fully-connected layer for a batch of `B` inputs of any shape, the ReLU derivative, and the gradient of
 the softmax loss with respect to the scores (say why subtracting the largest score changes nothing).
 Quote the relative errors the gradient checks above print.
-""", 6),
-        written("fms-written-2_1_derivations", 6, """
+""", "fms-written-2_1_derivations"),
+        written("fms-written-2_1_derivations", """
 **Answer.** *Fully-connected layer* `out = h W + b` with `h` reshaped to `(B, D)`:
 `dW = h^T dout`, `db = sum over the batch of dout`, `dh = dout W^T` reshaped back to the input's
 shape (each output is linear in `h`, `W` and `b`; the chain rule sums over the batch for the shared
@@ -313,8 +253,8 @@ The gradient checks above print relative errors around 1e-9 or smaller.
         ask("""
 **Question 2.1.2 (vanishing gradients).** Which of the activations linear, ReLU, tanh and sigmoid can pass
 (almost) no gradient back during training? Explain why, and say which one-dimensional inputs cause it.
-""", 3),
-        written("fms-written-2_1_2_vanishing_gradients", 3, """
+""", "fms-written-2_1_2_vanishing_gradients"),
+        written("fms-written-2_1_2_vanishing_gradients", """
 **Answer.** Sigmoid and tanh: their derivatives `s(1 - s)` and `1 - tanh^2` go to zero when the
 input is large in magnitude (saturation), so inputs far from 0 (e.g. |z| > 5) pass almost no
 gradient, and products of many small factors vanish in deep nets. ReLU has zero gradient for all
@@ -373,8 +313,8 @@ ax[1].set_xlabel("epoch"); ax[1].legend(); plt.tight_layout(); plt.show()
 **Question 2.2 (hyper-parameters).** Describe your search: which values of the learning rate, its decay,
 the batch size, the hidden size and the weight scale did you try, and which setting gave the best
 validation accuracy (on the raw poses)? Comment on the training curves of your best run.
-""", 3),
-        written("fms-written-2_2_hyperparameters", 3, """
+""", "fms-written-2_2_hyperparameters"),
+        written("fms-written-2_2_hyperparameters", """
 **Answer.** I varied the learning rate (5e-3 to 1e-2), its decay per epoch (0.9 against a slower
 decay), the batch size (32, 64), the hidden size (50-200) and the weight scale (1e-2 and ten times
 smaller), as listed in `configs` above. On the raw poses (pixel coordinates up to about 100) a weight
@@ -408,8 +348,8 @@ for hidden in ([100], [100, 100], [100, 100, 100], [100, 100, 100, 100]):
 **Question 2.3 (deeper networks).** List the networks you trained (1 to 4 hidden layers, their widths and
 settings) with their training and validation accuracies. Which architecture works best, and why do you
 think so?
-""", 3),
-        written("fms-written-2_3_architectures", 3, """
+""", "fms-written-2_3_architectures"),
+        written("fms-written-2_3_architectures", """
 **Answer.** I trained the four nets of the cell above (hidden layers of 100 units) on the
 standardised poses with the solver settings given there; the lines above list their training and
 validation accuracies. Training accuracy grows with depth (more capacity), and two or three hidden
@@ -465,8 +405,8 @@ plt.legend(); plt.tight_layout(); plt.show()
 **Question (a).** Give the mask `G` (its non-zero entries and their indices) for which the convolution
 `(I * G)[t]` equals the central difference `(I[t+1] - I[t-1]) / 2`. Mind the flip `G[t - k]` in the
 definition.
-""", 1),
-        written("fms-written-3a_mask", 1, """
+""", "fms-written-3a_mask"),
+        written("fms-written-3a_mask", """
 **Answer.** With the flip in the definition, `(I * G)[t] = G[-1] I[t+1] + G[0] I[t] + G[1] I[t-1]`,
 so the mask is `G[-1] = 1/2`, `G[0] = 0`, `G[1] = -1/2` (zero elsewhere). Written in index order
 `(G[-1], G[0], G[1]) = (1/2, 0, -1/2)`; read left to right as a sliding window (no flip) the
@@ -498,8 +438,8 @@ for s in (1, 2, 3):
 **Question (b).** Write pseudocode that convolves a colour image `I` (channels of size `W x H`) with a set
 of `F` masks `G` (channels of size `w x h`) at stride `s`. Give the output size; you may use `*` for the
 element-wise product and a sum over all elements instead of writing the innermost loops.
-""", 3),
-        written("fms-written-3b_pseudocode", 3, """
+""", "fms-written-3b_pseudocode"),
+        written("fms-written-3b_pseudocode", """
 **Answer (pseudocode).** Inputs: image `I` with channels `I_c` of size `W x H`, masks `G^1..G^F`
 with channels `G^f_c` of size `w x h`, stride `s`.
 
@@ -541,8 +481,8 @@ print("strongest response at x =", np.unravel_index(np.abs(resp).argmax(), resp.
 **Question (c).** Design a mask `G` (all three channels) whose output is large on a vertical edge, where a
 black region meets a white one (not on a thin black line between two white regions). Explain why it
 responds to such an edge and not to flat regions or horizontal edges.
-""", 1),
-        written("fms-written-3c_mask", 1, """
+""", "fms-written-3c_mask"),
+        written("fms-written-3c_mask", """
 **Answer.** A Sobel-like mask, identical in the three colour channels, that takes the difference
 along `x` and smooths along `y`: for each channel
 `G_c = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]` (rows indexed by `a`, i.e. along `x`; columns by `b`,
@@ -573,8 +513,8 @@ for s in (1, 2):
 **Question (d).** Given the upstream gradient `dL/dR[i, j]` of the convolution output `R = I * G`, write
 expressions for `dL/dG_c[x, y]` (a mask weight of channel `c`) and for `dL/dI_c[x, y]` (an input pixel).
 Remember that every mask weight is used at every position of the image.
-""", 3),
-        written("fms-written-3d_expressions", 3, """
+""", "fms-written-3d_expressions"),
+        written("fms-written-3d_expressions", """
 **Answer.** With `R[i, j] = sum_{c,a,b} I_c[i s + a, j s + b] G_c[a, b]` (stride `s`; `s = 1` in the
 handout's formula), every mask weight is used once per output position, so
 
@@ -600,8 +540,8 @@ print("input channel 0:\\n", I[0]); print("2x2 max pooling, stride 2:\\n", R[0])
         ask("""
 **Question (e).** Max pooling with a `w x h` window and stride `s` produces an array `R`. Write an
 expression for the element `R[i, j]` and give the ranges of `i` and `j`.
-""", 1),
-        written("fms-written-3e_expression", 1, """
+""", "fms-written-3e_expression"),
+        written("fms-written-3e_expression", """
 **Answer.** `R[i, j] = max_{0 <= a < w, 0 <= b < h} I[i s + a, j s + b]` (for each channel
 separately), for `0 <= i < floor(1 + (W - w)/s)` and `0 <= j < floor(1 + (H - h)/s)`.
 """),
@@ -622,8 +562,8 @@ for (w, h, s) in [(2, 2, 2), (3, 3, 2)]:
         ask("""
 **Question (f).** How does backpropagation pass gradients through a max-pooling layer? Plain words are
 enough; say what happens when windows overlap.
-""", 2),
-        written("fms-written-3f_backprop_maxpool", 2, """
+""", "fms-written-3f_backprop_maxpool"),
+        written("fms-written-3f_backprop_maxpool", """
 **Answer.** Max pooling passes on only the largest value of each window, so locally it is a
 selection: the output equals one input pixel (the arg max) and does not change when the other
 pixels change a little. In the backward pass we therefore remember (or recompute) where each
@@ -753,8 +693,8 @@ for name, make in ARCHITECTURES.items():
 **Question (a).** Describe the architectures you tried for the key-frame classifier (layers, sizes,
 normalisation, augmentation, training settings) and what you found: which worked best, and why do you
 think it did?
-""", 3),
-        written("fms-written-4a_architectures", 3, """
+""", "fms-written-4a_architectures"),
+        written("fms-written-4a_architectures", """
 **Answer (reference run).** I compared a plain two-layer CNN (5x5 and 3x3 convolutions, large
 pooling, a linear classifier) with `Net`: four blocks of 3x3 convolution, batch norm, ReLU and 2x2
 max pooling (8-16-32-32 channels), adaptive average pooling to 4x4 and a 128-unit hidden layer with
@@ -778,8 +718,8 @@ plt.legend(); plt.tight_layout(); plt.show()
         ask("""
 **Question (b).** For your best model, show the training and validation loss against the number of
 steps (the plot above) and say what the two curves tell you.
-""", 1),
-        written("fms-written-4b_loss_curves", 1, """
+""", "fms-written-4b_loss_curves"),
+        written("fms-written-4b_loss_curves", """
 **Answer.** The training loss falls steadily over the run. The validation loss falls with it at
 first and then flattens, well above the training loss: the model starts to fit details of the
 training subjects that do not carry over to new people. A longer run needs more augmentation or
@@ -803,8 +743,8 @@ for name, module, i, o in cnn.layer_shapes(net, (3, 48, 48)):
 **Question (c).** Draw (or write out layer by layer, with the tensor sizes) the architecture of your best
 CNN. How many parameters does it have, and how many would a comparable network have in which every
 convolution is replaced by a fully-connected layer with the same input and output sizes?
-""", 2),
-        written("fms-written-4c_architecture_params", 2, """
+""", "fms-written-4c_architecture_params"),
+        written("fms-written-4c_architecture_params", """
 **Answer.** Architecture: input 3x48x48 -> [conv 3x3 (8) -> BN -> ReLU -> maxpool 2] -> 8x24x24 ->
 [conv 3x3 (16) -> BN -> ReLU -> pool] -> 16x12x12 -> [conv 3x3 (32) -> BN -> ReLU -> pool] -> 32x6x6
 -> [conv 3x3 (32) -> BN -> ReLU -> pool] -> 32x3x3 -> adaptive average pool 32x4x4 -> flatten (512)
@@ -849,8 +789,8 @@ table.round(3)
 **Question (e).** Compare the key-frame CNN and the random-frame CNN (same architecture) with a two-row
 table of per-movement accuracies and their overall accuracies (the table above). Which movements does
 each get right, and why do the two differ?
-""", 1),
-        written("fms-written-4e_table", 1, """
+""", "fms-written-4e_table"),
+        written("fms-written-4e_table", """
 **Answer.** See the table (reference numbers with the full budget are in the dataset card). Per
 frame, random frames are harder: many show the neutral start and end poses, which several
 movements share (standing for lunge, inline lunge, stretch, reach and squat; lying on the back for
@@ -888,8 +828,8 @@ plt.suptitle("misclassified validation key frames (key frame CNN)"); plt.tight_l
         ask("""
 **Question (f).** What do the two confusion matrices show? Then look at the frames one of the models
 gets wrong (say which model): what do its errors have in common?
-""", 3),
-        written("fms-written-4f_confusion_errors", 3, """
+""", "fms-written-4f_confusion_errors"),
+        written("fms-written-4f_confusion_errors", """
 **Answer.** Key-frame model: most mass is on the diagonal; the errors are between movements that
 look alike at their peak and from the side: lunge and inline lunge, reach and squat (a deep bend),
 and the lying movements deadbug and hamstrings (both on the back with a raised leg); pushup is
@@ -935,8 +875,8 @@ else:
         ask("""
 **Question (g).** How did you build the model behind your `predictions.csv`: what did you change from
 part (d) (architecture, training, augmentation), and what would you try next?
-""", 1),
-        written("fms-written-4g_kaggle", 1, """
+""", "fms-written-4g_kaggle"),
+        written("fms-written-4g_kaggle", """
 **Answer.** For the submitted file I trained the random-frame `Net` on the video frames (plus
 mirrored copies) for 800 steps with a learning rate halved twice; the grader reports its test
 accuracy (see the dataset card for the reference's). Further gains would come from more
