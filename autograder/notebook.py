@@ -302,6 +302,17 @@ def cell_result(hw: str, target: str, *, timeout: float | None = None) -> dict:
     return _grade(hw, target, tree, ROOT, timeout)
 
 
+def _points_line(result: dict) -> str:
+    """"3/4 points", with the extra credit apart ("2/2 points of extra credit"): extra-credit parts
+    count in a student's total, never in the maximum (``SubmissionResult.extra_credit``)."""
+    score, max_score = result.get("score", 0.0), result.get("max_score", 0.0)
+    extra, extra_max = result.get("extra_credit", 0.0) or 0.0, result.get("extra_credit_max", 0.0) or 0.0
+    parts = [f"{score:g}/{max_score:g} points"] if max_score or not extra_max else []
+    if extra_max:
+        parts.append(f"{extra:g}/{extra_max:g} points of extra credit")
+    return " and ".join(parts)
+
+
 def grade_cell(hw: str, target: str, *, timeout: float | None = None) -> None:
     """Grade one check (an id such as ``"<hw>.<name>"``) or one part (``"2.1"``) of ``hw``.
 
@@ -321,8 +332,7 @@ def grade_cell(hw: str, target: str, *, timeout: float | None = None) -> None:
         print(f"{target}: graded when your instructor runs the autograder (not part of your copy of the checks).")
         return None
     print(format_results(result))
-    score, max_score = result.get("score", 0.0), result.get("max_score", 0.0)
-    print(f"{target}: {score:g}/{max_score:g} points ({time.monotonic() - start:.1f} s)")
+    print(f"{target}: {_points_line(result)} ({time.monotonic() - start:.1f} s)")
     bad = [c["id"] for c in result["checks"] if c["status"] != "passed"]
     if bad:
         raise GradeCellFailed(f"{len(bad)} of {len(result['checks'])} check(s) did not pass: {', '.join(bad)}")

@@ -140,3 +140,14 @@ def test_a_dead_grader_is_replaced_and_the_cell_still_graded(tree):
     assert _results("example", ["example.mean_rows"]) == first
     assert notebook._SERVER is None or notebook._SERVER.alive()
     notebook._close_server()
+
+
+def test_a_cells_points_line_says_extra_credit_apart():
+    from autograder.notebook import _points_line
+
+    assert _points_line({"score": 3, "max_score": 4}) == "3/4 points"
+    assert _points_line({"score": 0, "max_score": 0, "extra_credit": 2, "extra_credit_max": 2}) == \
+        "2/2 points of extra credit"
+    assert _points_line({"score": 1, "max_score": 2, "extra_credit": 0, "extra_credit_max": 5}) == \
+        "1/2 points and 0/5 points of extra credit"
+    assert _points_line({"score": 0, "max_score": 0}) == "0/0 points"
