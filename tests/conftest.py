@@ -37,7 +37,9 @@ SAMPLES = "tests/instructor/test_samples.py"
 # unit of SAMPLES), longest first. Wall seconds on 2 busy cores, measured 2026-11-28 with
 # `--durations=0`; only the order matters. Everything else follows in collection order.
 COURSE_LONG_TESTS = {
-    "tests/instructor/test_release_venv.py": 280,  # pip installs a release into a fresh venv: 574 s at load 20
+    # the five releases, each in a fresh venv from its requirements.txt (3 venvs), graded: 721 s at
+    # load 7-17 (2026-12-07); first, so the other worker shares out everything else
+    "tests/instructor/test_release_venv.py": 720,
     "tests/instructor/test_student_release.py": 225,
     "tests/instructor/test_nbgrader.py": 95,
 }
