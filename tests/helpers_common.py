@@ -6,7 +6,9 @@
 * :func:`apply_patches`: the patches alone; each ``old`` must occur exactly once, so a patch never
   silently stops applying when the reference changes;
 * :func:`suite_checks`: a homework's checks by id (its suite loaded once per call);
-* :func:`run_checks`: checks run on a tree through the real engine (a sandboxed child each).
+* :func:`run_checks`: checks run on a tree through the real engine (a sandboxed child each);
+* :func:`suite_fixtures`, :func:`assert_all_passed`, :func:`assert_all_fail_cleanly`: a suite test's
+  module-scoped reference and blank-starter results and what every suite demands of them.
 
 Nothing here names a homework: each ``tests/<hw>/helpers.py`` passes its own id, file list and
 defaults, and keeps its public names (the tests import them from there).
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+import pytest
 
 from autograder.build.markers import strip_solutions
 from autograder.engine import load_suite, run_check
@@ -77,3 +81,33 @@ def run_checks(hw: str, tree: Path, chosen: Mapping, seed: int = 0) -> dict:
     """Run the checks ``chosen`` (``{id: Check}``) of ``hw`` on ``tree``: ``{id: CheckResult}``."""
     probes = load_suite(hw).probe_files()
     return {i: run_check(c, tree, probes, seed=seed) for i, c in chosen.items()}
+
+
+def suite_fixtures(make_tree, grade):
+    """Two module-scoped fixtures, ``reference_results`` and ``blank_results``: ``grade`` (the
+    homework's helper) of the reference tree and of the blank starter (``make_tree(root, blank=True)``).
+    A suite test binds them at module level: ``reference_results, blank_results = suite_fixtures(...)``."""
+    @pytest.fixture(scope="module")
+    def reference_results(tmp_path_factory):
+        return grade(make_tree(tmp_path_factory.mktemp("ref")))
+
+    @pytest.fixture(scope="module")
+    def blank_results(tmp_path_factory):
+        return grade(make_tree(tmp_path_factory.mktemp("blank"), blank=True))
+
+    return reference_results, blank_results
+
+
+def assert_all_passed(results: Mapping) -> None:
+    """Every ``{id: CheckResult}`` passed (AssertionError listing status, message and log of the rest)."""
+    bad = {i: (r.status, r.message, r.log) for i, r in results.items() if r.status != "passed"}
+    assert not bad
+
+
+def assert_all_fail_cleanly(results: Mapping) -> None:
+    """Every check failed (or errored) with score 0 and a student-facing message, never an
+    internal grader error (the blank starter's verdict)."""
+    for i, r in results.items():
+        assert r.status in ("failed", "error"), i
+        assert "internal grader error" not in r.message, (i, r.log)
+        assert r.score == 0
