@@ -23,13 +23,19 @@ relu_forward = _zeroed(relu_forward)
 '''
 
 
-def test_gradcheck_on_a_constant_forward_judges_the_backward_alone(tmp_path):
+def _grade_with(tmp_path, appended, only):
+    """``grade_submission`` of the checks ``only`` on a copy of the reference whose cnn_lenet.py
+    ends with the code ``appended`` (which rebinds the functions under test)."""
     sub = tmp_path / "sub"
     shutil.copytree(REPO / "solutions" / "lenet", sub / "lenet", ignore=shutil.ignore_patterns("notebooks", "__pycache__"))
     mod = sub / "lenet" / "cnn_lenet.py"
-    mod.write_text(mod.read_text() + ZERO_FORWARD)
-    res = grade_submission("lenet", sub, only=["lenet.public.pool_forward", "lenet.public.relu",
-                                               "lenet.public.pool_gradcheck", "lenet.public.relu_gradcheck"])
+    mod.write_text(mod.read_text() + appended)
+    return grade_submission("lenet", sub, only=only)
+
+
+def test_gradcheck_on_a_constant_forward_judges_the_backward_alone(tmp_path):
+    res = _grade_with(tmp_path, ZERO_FORWARD, only=["lenet.public.pool_forward", "lenet.public.relu",
+                                                        "lenet.public.pool_gradcheck", "lenet.public.relu_gradcheck"])
     by = {c.id: c for c in res.checks}
     assert by["lenet.public.pool_forward"].score == 0 and by["lenet.public.relu"].score == 0
     for cid in ("lenet.public.pool_gradcheck", "lenet.public.relu_gradcheck"):
@@ -48,11 +54,7 @@ def relu_backward(output, input, layer):
 
 
 def test_a_wrong_backward_still_fails_when_the_forward_is_wrong_too(tmp_path):
-    sub = tmp_path / "sub"
-    shutil.copytree(REPO / "solutions" / "lenet", sub / "lenet", ignore=shutil.ignore_patterns("notebooks", "__pycache__"))
-    mod = sub / "lenet" / "cnn_lenet.py"
-    mod.write_text(mod.read_text() + WRONG_FORWARD_AND_BACKWARD)
-    res = grade_submission("lenet", sub, only=["lenet.public.relu_gradcheck"])
+    res = _grade_with(tmp_path, WRONG_FORWARD_AND_BACKWARD, only=["lenet.public.relu_gradcheck"])
     assert res.checks[0].score == 0, res.checks[0].message
 
 
@@ -71,12 +73,8 @@ relu_forward = _shifted(relu_forward)
 
 
 def test_a_wrong_forward_is_not_blamed_on_the_backward(tmp_path):
-    sub = tmp_path / "sub"
-    shutil.copytree(REPO / "solutions" / "lenet", sub / "lenet", ignore=shutil.ignore_patterns("notebooks", "__pycache__"))
-    mod = sub / "lenet" / "cnn_lenet.py"
-    mod.write_text(mod.read_text() + FLIPPED_BACKWARD_OK_FORWARD_BROKEN)
-    res = grade_submission("lenet", sub, only=["lenet.public.relu", "lenet.public.relu_gradcheck",
-                                               "lenet.relu_backward"])
+    res = _grade_with(tmp_path, FLIPPED_BACKWARD_OK_FORWARD_BROKEN,
+                      only=["lenet.public.relu", "lenet.public.relu_gradcheck", "lenet.relu_backward"])
     by = {c.id: c for c in res.checks}
     assert by["lenet.public.relu"].score == 0
     gc = by["lenet.public.relu_gradcheck"]
