@@ -32,27 +32,25 @@ CIFAR_SETTINGS = dict(hidden_dims=[100], weight_scale=1e-2, learning_rate=2e-4, 
 CNN_SETTINGS = dict(epochs=8, lr=1e-3, batch_size=64, weight_decay=1e-4)
 
 
-def train_fer_fc(data, seed, s=FC_SETTINGS):
-    np.random.seed(seed)
-    model = FullyConnectedNet(s["hidden_dims"], input_dim=48 * 48, num_classes=7, dropout=s["dropout"],
-                              reg=s["reg"], weight_scale=s["weight_scale"])
+def _train(model, data, seed, s):
+    """Train ``model`` on ``data`` with SGD + momentum and the solver settings of ``s``: (model, solver)."""
     solver = Solver(model, data, update_rule="sgd_momentum",
                     optim_config={"learning_rate": s["learning_rate"], "momentum": s["momentum"]},
                     lr_decay=s["lr_decay"], num_epochs=s["num_epochs"], batch_size=s["batch_size"],
                     patience=s["patience"], verbose=False, seed=seed)
     solver.train()
     return model, solver
+
+
+def train_fer_fc(data, seed, s=FC_SETTINGS):
+    np.random.seed(seed)
+    return _train(FullyConnectedNet(s["hidden_dims"], input_dim=48 * 48, num_classes=7, dropout=s["dropout"],
+                                    reg=s["reg"], weight_scale=s["weight_scale"]), data, seed, s)
 
 
 def train_cifar(data, seed, s=CIFAR_SETTINGS):
     np.random.seed(seed)
-    model = FullyConnectedNet(s["hidden_dims"], weight_scale=s["weight_scale"])
-    solver = Solver(model, data, update_rule="sgd_momentum",
-                    optim_config={"learning_rate": s["learning_rate"], "momentum": s["momentum"]},
-                    lr_decay=s["lr_decay"], num_epochs=s["num_epochs"], batch_size=s["batch_size"],
-                    patience=s["patience"], verbose=False, seed=seed)
-    solver.train()
-    return model, solver
+    return _train(FullyConnectedNet(s["hidden_dims"], weight_scale=s["weight_scale"]), data, seed, s)
 
 
 def main(argv=None):
