@@ -73,8 +73,9 @@ def _maxpool_spread(dR, I, w, h, s):
     return dI
 
 
-def _maxpool_overwrite(dR, I, w, h, s):
-    """Wrong backward: the max's gradient assigned instead of added (overlaps lost)."""
+def _maxpool_routed(dR, I, w, h, s, *, offset=True, add=True):
+    """A backward that routes each window's gradient to its (first) maximum: at the window's
+    offset i*s, j*s or not (``offset``), added or assigned (``add``)."""
     dI = np.zeros_like(I, dtype=np.float64)
     C, Wo, Ho = dR.shape
     for c in range(C):
@@ -82,21 +83,23 @@ def _maxpool_overwrite(dR, I, w, h, s):
             for j in range(Ho):
                 win = I[c, i * s:i * s + w, j * s:j * s + h]
                 a, b = np.unravel_index(np.argmax(win), win.shape)
-                dI[c, i * s + a, j * s + b] = dR[c, i, j]
+                if offset:
+                    a, b = i * s + a, j * s + b
+                if add:
+                    dI[c, a, b] += dR[c, i, j]
+                else:
+                    dI[c, a, b] = dR[c, i, j]
     return dI
+
+
+def _maxpool_overwrite(dR, I, w, h, s):
+    """Wrong backward: the max's gradient assigned instead of added (overlaps lost)."""
+    return _maxpool_routed(dR, I, w, h, s, add=False)
 
 
 def _maxpool_first_window_pos(dR, I, w, h, s):
     """Wrong backward: argmax position used without the window's offset i*s, j*s."""
-    dI = np.zeros_like(I, dtype=np.float64)
-    C, Wo, Ho = dR.shape
-    for c in range(C):
-        for i in range(Wo):
-            for j in range(Ho):
-                win = I[c, i * s:i * s + w, j * s:j * s + h]
-                a, b = np.unravel_index(np.argmax(win), win.shape)
-                dI[c, a, b] += dR[c, i, j]
-    return dI
+    return _maxpool_routed(dR, I, w, h, s, offset=False)
 
 
 def _ref_net(input_dim, hidden, C, reg, seed, weight_scale=0.3):
