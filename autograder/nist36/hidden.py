@@ -630,33 +630,35 @@ def ae_train_short(t: Context):
 # ----------------------------------------------------------------------------------
 # Q6 PyTorch
 # ----------------------------------------------------------------------------------
+def _judge_accuracy(t: Context, net: str, split: str, acc: float, needed: float, facts: str, advice: str,
+                    summary: str) -> None:
+    """Note ``net``'s accuracy on ``split`` after the short run (with ``facts``: references, chance)
+    and fail below ``needed`` with ``advice`` appended to the message."""
+    t.note(f"{net} {split} accuracy after the short run: {acc:.3f} (needed: {needed:.2f}{facts})")
+    t.assert_true(acc >= needed, f"{net} reaches {acc:.3f}, below {needed:.2f}{advice}", summary=summary)
+
+
 @check("nist36.torch_fc", part="Q6.1.1", points=5, timeout=240, memory_mb=4096)
 def torch_fc(t: Context):
     """FCNet trained with train_torch: validation accuracy (scored here from predictions)"""
-    acc = C.torch_accuracy(t, "FCNet")
-    t.note(f"FCNet validation accuracy after the short run: {acc:.3f} (needed: {C.TORCH_FC_THRESHOLD:.2f}; "
-           f"reference {C.TORCH_FC_REFERENCE})")
-    t.assert_true(acc >= C.TORCH_FC_THRESHOLD, f"FCNet reaches {acc:.3f}, below {C.TORCH_FC_THRESHOLD:.2f}: check "
-                  "FCNet (Linear, sigmoid, Linear returning logits) and train_torch (zero_grad, backward, step)",
-                  summary="the FC network does not reach the required accuracy")
+    _judge_accuracy(t, "FCNet", "validation", C.torch_accuracy(t, "FCNet"), C.TORCH_FC_THRESHOLD,
+                    f"; reference {C.TORCH_FC_REFERENCE}",
+                    ": check FCNet (Linear, sigmoid, Linear returning logits) and train_torch (zero_grad, backward, "
+                    "step)", "the FC network does not reach the required accuracy")
 
 
 @check("nist36.torch_cnn", part="Q6.1.2", points=5, timeout=300, memory_mb=4096)
 def torch_cnn(t: Context):
     """ConvNet on NIST36 beats the FC net by a margin on the same short run"""
-    acc = C.torch_accuracy(t, "ConvNet")
-    t.note(f"ConvNet validation accuracy after the short run: {acc:.3f} (needed: {C.TORCH_CNN_THRESHOLD:.2f}, "
-           f"the FC reference reaches {C.TORCH_FC_REFERENCE}; CNN reference {C.TORCH_CNN_REFERENCE})")
-    t.assert_true(acc >= C.TORCH_CNN_THRESHOLD, f"ConvNet reaches {acc:.3f}, below {C.TORCH_CNN_THRESHOLD:.2f} "
-                  "(the FC net's level plus a margin): check the network and that it receives images (N, 1, 32, 32)",
-                  summary="the CNN does not beat the FC network by the required margin")
+    _judge_accuracy(t, "ConvNet", "validation", C.torch_accuracy(t, "ConvNet"), C.TORCH_CNN_THRESHOLD,
+                    f", the FC reference reaches {C.TORCH_FC_REFERENCE}; CNN reference {C.TORCH_CNN_REFERENCE}",
+                    " (the FC net's level plus a margin): check the network and that it receives images "
+                    "(N, 1, 32, 32)", "the CNN does not beat the FC network by the required margin")
 
 
 @check("nist36.torch_cifar", part="Q6.1.3", points=5, timeout=300, memory_mb=4096)
 def torch_cifar(t: Context):
     """CifarNet trained on a small CIFAR-10-style subset does clearly better than chance"""
-    acc = C.cifar_accuracy(t)
-    t.note(f"CifarNet test accuracy after the short run: {acc:.3f} (needed: {C.CIFAR_THRESHOLD:.2f}; chance 0.10; "
-           f"reference {C.CIFAR_REFERENCE})")
-    t.assert_true(acc >= C.CIFAR_THRESHOLD, f"CifarNet reaches {acc:.3f}, below {C.CIFAR_THRESHOLD:.2f}",
-                  summary="the CIFAR network does not reach the required accuracy")
+    _judge_accuracy(t, "CifarNet", "test", C.cifar_accuracy(t), C.CIFAR_THRESHOLD,
+                    f"; chance 0.10; reference {C.CIFAR_REFERENCE}", "",
+                    "the CIFAR network does not reach the required accuracy")
