@@ -6,6 +6,13 @@ name: (patches on the reference, check ids of the changed functions). Patches ar
 ``(file, old, new)`` with ``old`` occurring exactly once in the reference.
 """
 
+# the reference maxpool_backward's routing of each window's gradient (replaced by loop versions)
+MAXPOOL_BACKWARD_ROUTING = ("    flat_arg = windows.reshape(C, Wo, Ho, w * h).argmax(axis=3)\n"
+                            "    a, b = np.divmod(flat_arg, h)\n"
+                            "    c_idx, i_idx, j_idx = np.indices((C, Wo, Ho))\n"
+                            "    dI = np.zeros(I.shape, dtype=np.result_type(dR, I))\n"
+                            "    np.add.at(dI, (c_idx, i_idx * s + a, j_idx * s + b), dR)\n")
+
 CORRECT = {
     # -- from the original accepted list
     "relu_grad_one_at_zero": (
@@ -40,11 +47,7 @@ CORRECT = {
           "                R[f, x, y] = np.sum(I[:, x * s:x * s + w, y * s:y * s + h] * G[f])\n")],
         ["fms.conv2d_forward", "fms.public.conv2d"]),
     "maxpool_backward_loops_last_tie": (
-        [("conv.py", "    flat_arg = windows.reshape(C, Wo, Ho, w * h).argmax(axis=3)\n"
-                     "    a, b = np.divmod(flat_arg, h)\n"
-                     "    c_idx, i_idx, j_idx = np.indices((C, Wo, Ho))\n"
-                     "    dI = np.zeros(I.shape, dtype=np.result_type(dR, I))\n"
-                     "    np.add.at(dI, (c_idx, i_idx * s + a, j_idx * s + b), dR)\n",
+        [("conv.py", MAXPOOL_BACKWARD_ROUTING,
           "    dI = np.zeros(I.shape)\n"
           "    for c in range(C):\n"
           "        for i in range(Wo):\n"
@@ -55,11 +58,7 @@ CORRECT = {
           "                dI[c, i * s + a, j * s + b] += dR[c, i, j]\n")],
         ["fms.maxpool_backward", "fms.public.maxpool"]),
     "maxpool_backward_split_ties": (
-        [("conv.py", "    flat_arg = windows.reshape(C, Wo, Ho, w * h).argmax(axis=3)\n"
-                     "    a, b = np.divmod(flat_arg, h)\n"
-                     "    c_idx, i_idx, j_idx = np.indices((C, Wo, Ho))\n"
-                     "    dI = np.zeros(I.shape, dtype=np.result_type(dR, I))\n"
-                     "    np.add.at(dI, (c_idx, i_idx * s + a, j_idx * s + b), dR)\n",
+        [("conv.py", MAXPOOL_BACKWARD_ROUTING,
           "    dI = np.zeros(I.shape)\n"
           "    for c in range(C):\n"
           "        for i in range(Wo):\n"
