@@ -166,6 +166,21 @@ def kill_strays(rounds: int = 50) -> int:
     return killed
 
 
+def _status_lines(key: bytes):
+    """``(pid, fields)`` for each process in /proc whose ``status`` has a line starting with ``key``:
+    that line's fields after the key. A process that vanishes while read is passed over."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status", "rb") as fh:
+                fields = next((line.split()[1:] for line in fh if line.startswith(key)), None)
+        except OSError:
+            continue
+        if fields is not None:
+            yield int(name), fields
+
+
 def kill_uid(uid: int, rounds: int = 50) -> int:
     """Kill every process whose real, effective or saved uid is ``uid`` (root only), in any
     state, until none is left. Used when a uid lease ends, before the id can be leased again."""
@@ -174,18 +189,11 @@ def kill_uid(uid: int, rounds: int = 50) -> int:
     killed = 0
     for _ in range(rounds):
         victims = []
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
+        for pid, fields in _status_lines(b"Uid:"):
             try:
-                with open(f"/proc/{name}/status", "rb") as fh:
-                    for line in fh:
-                        if line.startswith(b"Uid:"):
-                            ids = [int(x) for x in line.split()[1:4]]
-                            if uid in ids:
-                                victims.append(int(name))
-                            break
-            except (OSError, ValueError):
+                if uid in [int(x) for x in fields[:3]]:
+                    victims.append(pid)
+            except ValueError:
                 continue
         live = [p for p in victims if _has_live_threads(p)]
         if not live:
@@ -213,19 +221,10 @@ def pid_namespace(pid: int) -> str | None:
 
 def host_pid(ns: str, inner_pid: int) -> int | None:
     """The host pid of the process numbered ``inner_pid`` inside PID namespace ``ns``."""
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+    for pid, ids in _status_lines(b"NSpid:"):
         try:
-            with open(f"/proc/{name}/status", "rb") as fh:
-                for line in fh:
-                    if line.startswith(b"NSpid:"):
-                        ids = line.split()[1:]
-                        break
-                else:
-                    continue
-            if len(ids) >= 2 and int(ids[-1]) == inner_pid and pid_namespace(int(name)) == ns:
-                return int(name)
-        except (OSError, ValueError):
+            if len(ids) >= 2 and int(ids[-1]) == inner_pid and pid_namespace(pid) == ns:
+                return pid
+        except ValueError:
             continue
     return None
