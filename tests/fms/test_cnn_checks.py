@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.build.markers import has_markers, strip_solutions
@@ -45,6 +46,20 @@ def make_tree(root: Path, patches=(), blank=False) -> Path:
 
 def grade(tree, funcs):
     return {f.check.id: run_check(f.check, tree, PROBES) for f in funcs}
+
+
+def fake_hidden_labels(tmp_path_factory, monkeypatch, seed: int, n: int) -> dict:
+    """``n`` random hidden test labels (``{Id: class name}``, from ``seed``) written where the grader
+    reads them; the grader's own test split and its secret protection are switched off (they have
+    their own tests: test_fms_test_split.py). Returns the labels."""
+    rng = np.random.default_rng(seed)
+    truth = {i: H.LABELS[int(c)] for i, c in enumerate(rng.integers(0, 8, n), start=1)}
+    path = tmp_path_factory.mktemp("grader") / "test_labels.csv"
+    path.write_text("Id,Category\n" + "".join(f"{i},{c}\n" for i, c in truth.items()))
+    monkeypatch.setattr(H, "hidden_labels_path", lambda: path)
+    monkeypatch.setattr(H, "prepare_test_split", lambda *a, **k: None)
+    monkeypatch.setattr(H, "_protect_secrets", lambda *a: None)
+    return truth
 
 
 def test_reference_passes_fast_checks(tmp_path):

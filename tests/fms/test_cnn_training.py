@@ -12,7 +12,7 @@ import pytest
 
 from autograder.fms import hidden_cnn as H
 
-from .test_cnn_checks import grade, make_tree
+from .test_cnn_checks import fake_hidden_labels, grade, make_tree
 
 CONSTANT = ("cnn.py", "        return self.head(self.features(x))\n",
             "        return self.head(self.features(x)) * 0 + self.head[-1].bias\n")
@@ -100,14 +100,7 @@ LABELS = H.LABELS
 
 @pytest.fixture
 def hidden(tmp_path_factory, monkeypatch):
-    rng = np.random.default_rng(1)
-    truth = {i: LABELS[int(c)] for i, c in enumerate(rng.integers(0, 8, 300), start=1)}
-    path = tmp_path_factory.mktemp("grader") / "test_labels.csv"
-    path.write_text("Id,Category\n" + "".join(f"{i},{c}\n" for i, c in truth.items()))
-    monkeypatch.setattr(H, "hidden_labels_path", lambda: path)
-    monkeypatch.setattr(H, "prepare_test_split", lambda *a, **k: None)  # the grader's own split: test_fms_test_split
-    monkeypatch.setattr(H, "_protect_secrets", lambda *a: None)
-    return truth
+    return fake_hidden_labels(tmp_path_factory, monkeypatch, seed=1, n=300)
 
 
 def _noisy(truth, keep=0.6, seed=2):

@@ -6,21 +6,14 @@ import pytest
 from autograder.fms import hidden_cnn as H
 from tests.engine.figure_helpers import coloured
 
-from .test_cnn_checks import grade, make_tree
+from .test_cnn_checks import fake_hidden_labels, grade, make_tree
 
 LABELS = H.LABELS
 
 
 @pytest.fixture
 def hidden(tmp_path_factory, monkeypatch):
-    rng = np.random.default_rng(3)
-    truth = {i: LABELS[int(c)] for i, c in enumerate(rng.integers(0, 8, 200), start=1)}
-    path = tmp_path_factory.mktemp("grader") / "test_labels.csv"
-    path.write_text("Id,Category\n" + "".join(f"{i},{c}\n" for i, c in truth.items()))
-    monkeypatch.setattr(H, "hidden_labels_path", lambda: path)
-    monkeypatch.setattr(H, "prepare_test_split", lambda *a, **k: None)
-    monkeypatch.setattr(H, "_protect_secrets", lambda *a: None)
-    return truth
+    return fake_hidden_labels(tmp_path_factory, monkeypatch, seed=3, n=200)
 
 
 @pytest.mark.parametrize("keep", [1.0, 0.0])
