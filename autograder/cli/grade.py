@@ -14,6 +14,16 @@ class UsageError(Exception):
     """A mistake in the command line: printed as ``error: ...`` with exit status 2."""
 
 
+def refused(exc: Exception, out: Path) -> int:
+    """Say why a command writing into ``out`` stopped, a :class:`UsageError` or an ``OSError``
+    (``out`` not writable), as ``error: ...`` on stderr; the exit status, 2."""
+    if isinstance(exc, OSError):
+        print(f"error: cannot write to {out}: {exc.strerror or exc}", file=sys.stderr)
+    else:
+        print(f"error: {exc}", file=sys.stderr)
+    return 2
+
+
 def _formats(text: str) -> list[str]:
     fmts = [f.strip().lower() for f in text.split(",") if f.strip()]
     bad = [f for f in fmts if f not in FORMATS]

@@ -1,11 +1,10 @@
 """`course report <hw> OUT`: feedback and gradebook again, from the stored records (no grading)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ..engine.batch import all_records, render_report
-from .grade import UsageError, _formats, add_extra_credit_option, check_homework, common_options
+from .grade import UsageError, _formats, add_extra_credit_option, check_homework, common_options, refused
 
 
 def register(sub):
@@ -47,12 +46,8 @@ def run(args) -> int:
             written = [page, page.with_name(MD_NAME)]
         else:
             written = render_report(args.homework, out, formats, **opts)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot write to {out}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    except (UsageError, OSError) as exc:
+        return refused(exc, out)
     n = len(all_records(out, args.homework))
     print(f"{n} record(s); wrote " + ", ".join(str(p) for p in written))
     return 0

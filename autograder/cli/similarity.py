@@ -1,10 +1,9 @@
 """`course similarity HW SUBMISSIONS... --out DIR`: who shares code with whom (copydetect)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from .grade import UsageError, check_homework
+from .grade import UsageError, check_homework, refused
 
 
 def register(sub):
@@ -36,12 +35,8 @@ def run(args) -> int:
             raise UsageError(f"course similarity needs copydetect ({exc}); pip install copydetect") from None
         rep = run_similarity(args.homework, args.submissions, out, noise_t=args.noise,
                              guarantee_t=max(args.noise, 30))
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot write to {out}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    except (UsageError, OSError) as exc:
+        return refused(exc, out)
     print(f"{len(rep.students)} submission(s) compared, {len(rep.pairs)} pair(s)"
           + (f"; not compared: {', '.join(sorted(rep.skipped))}" if rep.skipped else ""))
     for k, p in enumerate(rep.pairs[: max(0, args.top)], 1):
