@@ -8,13 +8,17 @@
 * :func:`suite_checks`: a homework's checks by id (its suite loaded once per call);
 * :func:`run_checks`: checks run on a tree through the real engine (a sandboxed child each);
 * :func:`suite_fixtures`, :func:`assert_all_passed`, :func:`assert_all_fail_cleanly`: a suite test's
-  module-scoped reference and blank-starter results and what every suite demands of them.
+  module-scoped reference and blank-starter results and what every suite demands of them;
+* :func:`check_samples`: a homework's sample submissions are the ones its make_samples.py writes
+  and each materialises.
 
 Nothing here names a homework: each ``tests/<hw>/helpers.py`` passes its own id, file list and
 defaults, and keeps its public names (the tests import them from there).
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -111,3 +115,15 @@ def assert_all_fail_cleanly(results: Mapping) -> None:
         assert r.status in ("failed", "error"), i
         assert "internal grader error" not in r.message, (i, r.log)
         assert r.score == 0
+
+
+def check_samples(hw: str, dest: Path) -> dict:
+    """``tests/fixtures/samples/<hw>/make_samples.py --check`` passes (the patches are the ones it
+    writes) and every sample of ``hw`` materialises under ``dest/<name>`` (raises if a patch does not
+    apply). Returns ``{name: materialised folder}``."""
+    from autograder.instructor.samples import load_samples
+
+    script = REPO / "tests" / "fixtures" / "samples" / hw / "make_samples.py"
+    proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {s.name: s.materialize(dest / s.name) for s in load_samples(hw)}

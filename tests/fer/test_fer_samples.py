@@ -1,18 +1,11 @@
 """The fer samples' patches are the ones make_samples.py writes and they apply (the scores are
 checked in tests/instructor/test_samples.py)."""
-import subprocess
-import sys
-
-from autograder.build import REPO
 from autograder.instructor.samples import load_samples
+from tests import helpers_common as kit
 
 
 def test_sample_patches_are_up_to_date_and_apply(tmp_path):
-    script = REPO / "tests" / "fixtures" / "samples" / "fer" / "make_samples.py"
-    proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    for s in load_samples("fer"):
-        s.materialize(tmp_path / s.name)
+    kit.check_samples("fer", tmp_path)
 
 
 def test_perfect_sample_carries_the_model_files(tmp_path):
