@@ -9,6 +9,8 @@
 * :func:`run_checks`: checks run on a tree through the real engine (a sandboxed child each);
 * :func:`suite_fixtures`, :func:`assert_all_passed`, :func:`assert_all_fail_cleanly`: a suite test's
   module-scoped reference and blank-starter results and what every suite demands of them;
+* :func:`validity_functions`: ``buggy()``, ``correct()``, ``handout()`` of a
+  ``tests/<hw>/validity_variants.py`` over the tables of its variant module(s);
 * :func:`check_samples`: a homework's sample submissions are the ones its make_samples.py writes
   and each materialises.
 
@@ -127,3 +129,22 @@ def check_samples(hw: str, dest: Path) -> dict:
     proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return {s.name: s.materialize(dest / s.name) for s in load_samples(hw)}
+
+
+def validity_functions(variants, table: str, kept=None):
+    """``buggy()``, ``correct()`` and ``handout()`` as ``benchmarks/validity.py`` reads them from a
+    ``tests/<hw>/validity_variants.py``: ``buggy()`` ``{name: (patches, [check id], None)}`` from the rows
+    ``(patches, check id, ...)`` of ``variants.<table>``; ``correct()`` and ``handout()`` copies of the
+    ``CORRECT`` and (optional) ``HANDOUT`` tables of ``kept`` (default: ``variants``)."""
+    kept = variants if kept is None else kept
+
+    def buggy() -> dict:
+        return {name: (row[0], [row[1]], None) for name, row in getattr(variants, table).items()}
+
+    def correct() -> dict:
+        return dict(kept.CORRECT)
+
+    def handout() -> dict:
+        return dict(getattr(kept, "HANDOUT", {}))
+
+    return buggy, correct, handout

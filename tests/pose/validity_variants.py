@@ -4,18 +4,13 @@
 name -> (patches, check ids: the model checks for a variant of the model's methods, the function
 checks otherwise); ``make_tree(root, patches)``: the reference tree with the patches.
 """
+from tests import helpers_common as kit
 from tests.pose import test_pose_variants as tv
 from tests.pose.helpers import make_tree  # noqa: F401
 
-
-def buggy() -> dict:
-    return {name: (patches, [cid], None) for name, (patches, cid, _words) in tv.BUGGY.items()}
+buggy, _correct, handout = kit.validity_functions(tv, "BUGGY")
 
 
 def correct() -> dict:
     return {name: (patches, list(tv.MODEL_CHECKS if "self." in "".join(n for _f, _o, n in patches)
                                  else tv.FUNCTION_CHECKS)) for name, patches in tv.CORRECT.items()}
-
-
-def handout() -> dict:
-    return dict(getattr(tv, "HANDOUT", {}))
