@@ -116,6 +116,28 @@ def _is_sandboxed(pid: int, uid: int, is_box_uid) -> bool:
         return False
 
 
+def _sigkill(pids) -> int:
+    """SIGKILL each of ``pids`` (a process already gone, or not ours to signal, is passed over);
+    how many were signalled."""
+    sent = 0
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            sent += 1
+        except (ProcessLookupError, PermissionError):
+            pass
+    return sent
+
+
+def _reap(pids) -> None:
+    """Collect those of ``pids`` that are our children and have ended (never waits)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+
 def kill_strays(rounds: int = 50) -> int:
     """Kill (and reap) every descendant of this process that a sandbox left behind.
 
@@ -150,18 +172,8 @@ def kill_strays(rounds: int = 50) -> int:
         if not victims:
             break
         alive = [p for p in victims if table[p][2] != "Z" or _has_live_threads(p)]
-        for pid in alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except (ProcessLookupError, PermissionError):
-                pass
-        for pid in victims:  # reap the ones re-parented to us
-            if table[pid][0] == me:
-                try:
-                    os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:
-                    pass
+        killed += _sigkill(alive)
+        _reap(p for p in victims if table[p][0] == me)  # the ones re-parented to us
         time.sleep(0.01 if alive else 0.005)
     return killed
 
@@ -198,16 +210,8 @@ def kill_uid(uid: int, rounds: int = 50) -> int:
         live = [p for p in victims if _has_live_threads(p)]
         if not live:
             break
-        for pid in live:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
+        killed += _sigkill(live)
+        _reap(live)
         time.sleep(0.01)
     return killed
 
