@@ -110,13 +110,15 @@ def assert_all_passed(results: Mapping) -> None:
     assert not bad
 
 
-def assert_all_fail_cleanly(results: Mapping) -> None:
+def assert_all_fail_cleanly(results: Mapping, says: Mapping[str, str] | None = None) -> None:
     """Every check failed (or errored) with score 0 and a student-facing message, never an
-    internal grader error (the blank starter's verdict)."""
+    internal grader error (the blank starter's verdict); ``says``: ``{check id: words}`` its message holds."""
     for i, r in results.items():
         assert r.status in ("failed", "error"), i
         assert "internal grader error" not in r.message, (i, r.log)
         assert r.score == 0
+    for i, words in (says or {}).items():
+        assert words in results[i].message, (i, results[i].message)
 
 
 def check_samples(hw: str, dest: Path) -> dict:
