@@ -12,6 +12,12 @@ MAXPOOL_BACKWARD_ROUTING = ("    flat_arg = windows.reshape(C, Wo, Ho, w * h).ar
                             "    c_idx, i_idx, j_idx = np.indices((C, Wo, Ho))\n"
                             "    dI = np.zeros(I.shape, dtype=np.result_type(dR, I))\n"
                             "    np.add.at(dI, (c_idx, i_idx * s + a, j_idx * s + b), dR)\n")
+# the head of the loop versions: every window of every channel
+MAXPOOL_BACKWARD_LOOPS = ("    dI = np.zeros(I.shape)\n"
+                          "    for c in range(C):\n"
+                          "        for i in range(Wo):\n"
+                          "            for j in range(Ho):\n"
+                          "                win = I[c, i * s:i * s + w, j * s:j * s + h]\n")
 
 CORRECT = {
     # -- from the original accepted list
@@ -47,23 +53,13 @@ CORRECT = {
           "                R[f, x, y] = np.sum(I[:, x * s:x * s + w, y * s:y * s + h] * G[f])\n")],
         ["fms.conv2d_forward", "fms.public.conv2d"]),
     "maxpool_backward_loops_last_tie": (
-        [("conv.py", MAXPOOL_BACKWARD_ROUTING,
-          "    dI = np.zeros(I.shape)\n"
-          "    for c in range(C):\n"
-          "        for i in range(Wo):\n"
-          "            for j in range(Ho):\n"
-          "                win = I[c, i * s:i * s + w, j * s:j * s + h]\n"
+        [("conv.py", MAXPOOL_BACKWARD_ROUTING, MAXPOOL_BACKWARD_LOOPS +
           "                hits = np.argwhere(win == win.max())\n"
           "                a, b = hits[-1]  # ties: the last maximum (another valid subgradient)\n"
           "                dI[c, i * s + a, j * s + b] += dR[c, i, j]\n")],
         ["fms.maxpool_backward", "fms.public.maxpool"]),
     "maxpool_backward_split_ties": (
-        [("conv.py", MAXPOOL_BACKWARD_ROUTING,
-          "    dI = np.zeros(I.shape)\n"
-          "    for c in range(C):\n"
-          "        for i in range(Wo):\n"
-          "            for j in range(Ho):\n"
-          "                win = I[c, i * s:i * s + w, j * s:j * s + h]\n"
+        [("conv.py", MAXPOOL_BACKWARD_ROUTING, MAXPOOL_BACKWARD_LOOPS +
           "                m = (win == win.max())\n"
           "                dI[c, i * s:i * s + w, j * s:j * s + h] += m * dR[c, i, j] / m.sum()\n")],
         ["fms.maxpool_backward", "fms.public.maxpool"]),
