@@ -7,13 +7,41 @@ the rim so limbs read as round.
 """
 from __future__ import annotations
 
+import colorsys
+
 import numpy as np
 
 from .skeleton import JOINT_INDEX, SEGMENTS
 
-__all__ = ["draw_capsules", "render_body", "SEGMENT_ENDS"]
+__all__ = ["draw_capsules", "render_body", "SEGMENT_ENDS", "hsv", "sample_materials"]
 
 SEGMENT_ENDS = np.array([[JOINT_INDEX[a], JOINT_INDEX[b]] for a, b, _, _ in SEGMENTS])
+
+
+def hsv(h, s, v) -> np.ndarray:
+    """An RGB colour (3,) in [0, 1] from hue (taken modulo 1), saturation and value (clipped to [0, 1])."""
+    return np.array(colorsys.hsv_to_rgb(h % 1.0, float(np.clip(s, 0, 1)), float(np.clip(v, 0, 1))))
+
+
+def sample_materials(rng: np.random.Generator) -> dict:
+    """A person's colours, ``{skin, hair, shirt, pants, shoes: RGB (3,)}``: one of five skin tones
+    (jittered) and five hair colours, random clothes; a quarter of people wear shorts / short
+    sleeves (more skin shows). Draws from ``rng`` in a fixed order (the generators' data depend on it)."""
+    skin = [(0.96, 0.80, 0.66), (0.90, 0.70, 0.55), (0.76, 0.57, 0.42), (0.55, 0.38, 0.26),
+            (0.40, 0.27, 0.18)][rng.integers(5)]
+    skin = np.clip(np.array(skin) * rng.uniform(0.93, 1.07), 0, 1)
+    hair = [(0.08, 0.06, 0.05), (0.25, 0.15, 0.08), (0.55, 0.40, 0.20), (0.80, 0.70, 0.45),
+            (0.55, 0.55, 0.55)][rng.integers(5)]
+    mats = {
+        "skin": skin,
+        "hair": np.array(hair),
+        "shirt": hsv(rng.uniform(), rng.uniform(0.1, 0.9), rng.uniform(0.25, 0.95)),
+        "pants": hsv(rng.uniform(), rng.uniform(0.0, 0.7), rng.uniform(0.1, 0.7)),
+        "shoes": hsv(rng.uniform(), rng.uniform(0.0, 0.6), rng.uniform(0.1, 0.95)),
+    }
+    if rng.uniform() < 0.25:
+        mats["pants"] = mats["pants"] * 0.5 + skin * 0.5
+    return mats
 
 
 def draw_capsules(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: np.ndarray,

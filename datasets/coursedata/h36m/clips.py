@@ -11,7 +11,6 @@ number of worker processes.
 """
 from __future__ import annotations
 
-import colorsys
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +23,8 @@ import numpy as np
 from coursedata.body import (
     BodyShape, Camera, H36M17_FROM_JOINTS, JOINT_INDEX, forward_kinematics_batch, render_body,
 )
-from coursedata.body.render import SEGMENT_ENDS
+from coursedata.body.render import SEGMENT_ENDS, sample_materials
+from coursedata.body.render import hsv as _hsv
 
 from .motions import clip_trajectory, idx
 
@@ -62,28 +62,6 @@ PRESETS = {
 }
 
 
-def _hsv(h, s, v):
-    return np.array(colorsys.hsv_to_rgb(h % 1.0, float(np.clip(s, 0, 1)), float(np.clip(v, 0, 1))))
-
-
-def _materials(rng):
-    skin = [(0.96, 0.80, 0.66), (0.90, 0.70, 0.55), (0.76, 0.57, 0.42), (0.55, 0.38, 0.26),
-            (0.40, 0.27, 0.18)][rng.integers(5)]
-    skin = np.clip(np.array(skin) * rng.uniform(0.93, 1.07), 0, 1)
-    hair = [(0.08, 0.06, 0.05), (0.25, 0.15, 0.08), (0.55, 0.40, 0.20), (0.80, 0.70, 0.45),
-            (0.55, 0.55, 0.55)][rng.integers(5)]
-    mats = {
-        "skin": skin,
-        "hair": np.array(hair),
-        "shirt": _hsv(rng.uniform(), rng.uniform(0.1, 0.9), rng.uniform(0.25, 0.95)),
-        "pants": _hsv(rng.uniform(), rng.uniform(0.0, 0.7), rng.uniform(0.1, 0.7)),
-        "shoes": _hsv(rng.uniform(), rng.uniform(0.0, 0.6), rng.uniform(0.1, 0.95)),
-    }
-    if rng.uniform() < 0.25:  # shorts / short sleeves
-        mats["pants"] = mats["pants"] * 0.5 + skin * 0.5
-    return mats
-
-
 def _background(rng, S):
     """A static room (S, S, 3) float: wall, floor, clutter, texture."""
     img = np.empty((S, S, 3))
@@ -107,7 +85,7 @@ def render_clip(rng: np.random.Generator, S: int = 48, n_frames: int = N_FRAMES)
     shape = BodyShape(height=float(np.clip(rng.normal(1.71, 0.09), 1.50, 1.96)), leg=rng.uniform(0.92, 1.08),
                       arm=rng.uniform(0.92, 1.08), torso=rng.uniform(0.93, 1.07), width=rng.uniform(0.75, 1.3),
                       head=rng.uniform(0.9, 1.1))
-    mats = _materials(rng)
+    mats = sample_materials(rng)
     vec, action, root = clip_trajectory(rng, n_frames, FPS)
     X = forward_kinematics_batch(shape, vec, root_pos=root)  # (T, J, 3) world, pelvis at root
     # camera: relative to the direction the body faces at the start of the clip

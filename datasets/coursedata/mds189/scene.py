@@ -9,7 +9,8 @@ import numpy as np
 from coursedata.body import (
     BODY25_FROM_JOINTS, BodyShape, Camera, JOINT_INDEX, forward_kinematics_batch, render_body,
 )
-from coursedata.body.render import SEGMENT_ENDS
+from coursedata.body.render import SEGMENT_ENDS, sample_materials
+from coursedata.body.render import hsv as _hsv
 from .movements import BILATERAL, LYING, STAND, key_pose, mirror_pose, neutral_pose, style_weights
 
 FRAME_SIZES = ((64, 64), (80, 64), (64, 80), (72, 72), (80, 80), (88, 64), (64, 88))  # (W, H)
@@ -18,11 +19,6 @@ FPS = 10  # frames are stored at 10 per second (the source videos run at 30)
 # far-side keypoints (relative to the camera) are harder to see; BODY_25 indices
 _B25_LEFT = np.array([5, 6, 7, 12, 13, 14, 16, 18, 19, 20, 21])
 _B25_RIGHT = np.array([2, 3, 4, 9, 10, 11, 15, 17, 22, 23, 24])
-
-
-def _hsv(h, s, v):
-    import colorsys
-    return np.array(colorsys.hsv_to_rgb(h % 1.0, float(np.clip(s, 0, 1)), float(np.clip(v, 0, 1))))
 
 
 @dataclass
@@ -52,20 +48,7 @@ def sample_subject(rng: np.random.Generator, pid: str, canonical: bool = False) 
     shape = BodyShape(height=h, leg=rng.uniform(0.93, 1.07), arm=rng.uniform(0.93, 1.07),
                       torso=rng.uniform(0.94, 1.06), width=rng.uniform(0.82, 1.22),
                       head=rng.uniform(0.92, 1.08))
-    skin = [(0.96, 0.80, 0.66), (0.90, 0.70, 0.55), (0.76, 0.57, 0.42), (0.55, 0.38, 0.26),
-            (0.40, 0.27, 0.18)][rng.integers(5)]
-    skin = np.clip(np.array(skin) * rng.uniform(0.93, 1.07), 0, 1)
-    hair = [(0.08, 0.06, 0.05), (0.25, 0.15, 0.08), (0.55, 0.40, 0.20), (0.80, 0.70, 0.45),
-            (0.55, 0.55, 0.55)][rng.integers(5)]
-    mats = {
-        "skin": skin,
-        "hair": np.array(hair),
-        "shirt": _hsv(rng.uniform(), rng.uniform(0.1, 0.9), rng.uniform(0.25, 0.95)),
-        "pants": _hsv(rng.uniform(), rng.uniform(0.0, 0.7), rng.uniform(0.1, 0.7)),
-        "shoes": _hsv(rng.uniform(), rng.uniform(0.0, 0.6), rng.uniform(0.1, 0.95)),
-    }
-    if rng.uniform() < 0.25:  # shorts / short sleeves: more skin shows
-        mats["pants"] = mats["pants"] * 0.5 + skin * 0.5
+    mats = sample_materials(rng)
     room = {
         "wall": _hsv(rng.uniform(), rng.uniform(0.0, 0.45), rng.uniform(0.35, 0.95)),
         "floor": _hsv(rng.uniform(0.0, 0.15), rng.uniform(0.1, 0.6), rng.uniform(0.2, 0.8)),
