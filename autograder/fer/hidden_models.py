@@ -302,17 +302,24 @@ def _fer_fc(t: Context):
     return path, np.asarray(out["pred"]), None
 
 
+def _judge_saved_model(t: Context, pred, problem: str | None, tiers, what: str) -> None:
+    """Score a saved model's predictions ``pred`` on the private faces (None when the file is
+    missing or broken: ``problem`` says why) by accuracy ``tiers``; its confusion matrix (counts
+    only, no face) and accuracy go into the feedback as the "saved <what>"."""
+    acc = None
+    if pred is not None:
+        _X, y = secret_faces()
+        acc = float(np.mean(pred == y))
+        figures.confusion(t, y, pred, model=f"saved {what}")
+        t.note(f"saved {what}: accuracy {acc:.3f} on {len(y)} private faces (tiers {tiers})")
+    _tiers(t, acc, tiers, what, problem)
+
+
 @check("fer.fer_model", part="Q5", points=6, timeout=60,
        description="fer_model.npz: accuracy of the saved FC model on the private FER test split (4 tiers)")
 def fer_model(t: Context):
     _path, loaded, problem = _fer_fc(t)
-    acc = None
-    if loaded is not None:
-        _X, y = secret_faces()
-        acc = float(np.mean(loaded == y))
-        figures.confusion(t, y, loaded, model="saved FC model")  # counts only, no face
-        t.note(f"saved FC model: accuracy {acc:.3f} on {len(y)} private faces (tiers {FER_FC_TIERS})")
-    _tiers(t, acc, FER_FC_TIERS, "FC model", problem)
+    _judge_saved_model(t, loaded, problem, FER_FC_TIERS, "FC model")
 
 
 def _run_test_function(t: Context, path: Path, which: str, reference_preds):
@@ -412,13 +419,7 @@ def _predict_cnn(model, X):
        description="fer_cnn.pt: accuracy of the saved CNN on the private FER test split (3 tiers)")
 def cnn_model(t: Context):
     _path, loaded, problem = _fer_cnn(t)
-    acc = None
-    if loaded is not None:
-        _X, y = secret_faces()
-        acc = float(np.mean(loaded == y))
-        figures.confusion(t, y, loaded, model="saved CNN")  # counts only, no face
-        t.note(f"saved CNN: accuracy {acc:.3f} on {len(y)} private faces (tiers {FER_CNN_TIERS})")
-    _tiers(t, acc, FER_CNN_TIERS, "CNN", problem)
+    _judge_saved_model(t, loaded, problem, FER_CNN_TIERS, "CNN")
 
 
 @check("fer.test_cnn_model", part="Q6", points=2, timeout=120,
