@@ -44,19 +44,17 @@ def main(argv=None):
     root = a.root or default_dir()
     Xtr, Ytr = load_clips("train", root)
     mean = np.asarray(Ytr).mean(axis=0)
+    splits = {}  # the held-out splits present under root
     for split in ("valid", "test"):
         try:
-            X, Y = load_clips(split, root)
+            splits[split] = load_clips(split, root)
         except FileNotFoundError:
             continue
+    for split, (X, Y) in splits.items():
         print(f"{split}: mean pose {mpjpe_mm(Y, np.broadcast_to(mean, Y.shape)):.1f} mm")
     for alpha in (1.0, 10.0, 100.0):
         pred = ridge(Xtr, Ytr, alpha)
-        for split in ("valid", "test"):
-            try:
-                X, Y = load_clips(split, root)
-            except FileNotFoundError:
-                continue
+        for split, (X, Y) in splits.items():
             print(f"{split}: ridge on 16x16 pixels (alpha {alpha:g}) {mpjpe_mm(Y, pred(X)):.1f} mm")
 
 
