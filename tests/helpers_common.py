@@ -11,6 +11,7 @@
   module-scoped reference and blank-starter results and what every suite demands of them;
 * :func:`validity_functions`: ``buggy()``, ``correct()``, ``handout()`` of a
   ``tests/<hw>/validity_variants.py`` over the tables of its variant module(s);
+* :func:`imported_names`: the modules a source file imports (for "who imports what" tests);
 * :func:`check_samples`: a homework's sample submissions are the ones its make_samples.py writes
   and each materialises.
 
@@ -19,6 +20,7 @@ defaults, and keeps its public names (the tests import them from there).
 """
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -150,3 +152,15 @@ def validity_functions(variants, table: str, kept=None):
         return dict(getattr(kept, "HANDOUT", {}))
 
     return buggy, correct, handout
+
+
+def imported_names(path: Path) -> set[str]:
+    """The modules the Python file ``path`` imports anywhere (also inside functions): ``import a.b``
+    gives ``a.b``, ``from ..x import y`` gives ``..x`` (the leading dots of a relative import kept)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add("." * node.level + (node.module or ""))
+    return names

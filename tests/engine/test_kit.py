@@ -1,6 +1,5 @@
 """The grader's kit (autograder/engine/kit.py): central differences, per-function step timing, the
 tie rule of max-pooling; shipped into the sandbox, where probes import it as ``kit``."""
-import ast
 import sys
 import types
 from pathlib import Path
@@ -10,6 +9,7 @@ import pytest
 
 from autograder.engine import kit
 from autograder.engine.compare import numeric_gradient
+from tests.helpers_common import imported_names
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = ("example", "fer", "fms", "lenet", "nist36", "pose")
@@ -208,28 +208,18 @@ def test_tie_rules_leave_expected_alone_where_they_cannot_judge(ties):
 
 
 # -- shipped into the sandbox; who imports what --------------------------------------------------
-def _imports(path):
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.add("." * node.level + (node.module or ""))
-    return names
-
-
 def test_the_kit_needs_only_the_standard_library_and_numpy():
-    mods = {n.split(".")[0] for n in _imports(REPO / "autograder" / "engine" / "kit.py")}
+    mods = {n.split(".")[0] for n in imported_names(REPO / "autograder" / "engine" / "kit.py")}
     assert mods <= set(sys.stdlib_module_names) | {"numpy"}, mods
 
 
 @pytest.mark.parametrize("hw", SUITES)
 def test_suites_use_the_public_engine_not_the_sandbox(hw):
     for path in sorted((REPO / "autograder" / hw).glob("*.py")):
-        bad = {n for n in _imports(path) if n.startswith(("autograder.engine.sandbox", "..engine.sandbox"))}
+        bad = {n for n in imported_names(path) if n.startswith(("autograder.engine.sandbox", "..engine.sandbox"))}
         assert not bad, f"{path.name} imports {sorted(bad)}: use what autograder.engine exports"
     for path in sorted((REPO / "autograder" / hw).glob("probes*.py")):
-        engine = {n for n in _imports(path) if n.startswith(("autograder", "."))}
+        engine = {n for n in imported_names(path) if n.startswith(("autograder", "."))}
         assert engine <= {"autograder.engine"}, f"{path.name}: a probe may import the kit only, not {engine}"
 
 

@@ -1,39 +1,28 @@
 """The fms suite (problems 2, 3) through the real engine: the reference passes every
 check, the blank starter fails every check without crashing the grader, and the
 public side stays free of reference code."""
-import ast
 import sys
 
 import pytest
 
 from autograder.engine import load_suite
 from autograder.fms import make_public_expected
+from tests.helpers_common import imported_names
 
 from .helpers import REPO, checks, grade, make_tree
 
 SUITE_DIR = REPO / "autograder" / "fms"
 
 
-def _imports(path):
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.add("." * node.level + (node.module or ""))
-    return names
-
-
 def test_public_suite_does_not_import_reference_code():
     for name in ("public.py", "probes.py", "__init__.py"):
-        assert not any(n.startswith("solutions") for n in _imports(SUITE_DIR / name)), name
+        assert not any(n.startswith("solutions") for n in imported_names(SUITE_DIR / name)), name
 
 
 def test_probes_use_only_stdlib_and_numpy():
     # and the engine's kit (``kit`` in the sandbox, ``autograder.engine.kit`` in the grader's process)
     allowed = set(sys.stdlib_module_names) | {"numpy", "kit"}
-    mods = {n.split(".")[0] for n in _imports(SUITE_DIR / "probes.py") if n != "autograder.engine"}
+    mods = {n.split(".")[0] for n in imported_names(SUITE_DIR / "probes.py") if n != "autograder.engine"}
     assert mods <= allowed, mods - allowed
 
 
