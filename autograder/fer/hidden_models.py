@@ -342,16 +342,22 @@ def _run_test_function(t: Context, path: Path, which: str, reference_preds):
                       "the image order of list_images", summary="the predictions do not match the saved model")
 
 
-@check("fer.test_fer_model", part="Q5", points=1, timeout=120,
-       description="test_fer_model(img_folder, model=...) loads the saved model and predicts the private images")
-def test_fer_model(t: Context):
-    path, loaded, problem = _fer_fc(t)
+def _judge_test_function(t: Context, which: str, path: Path | None, loaded, problem: str | None) -> None:
+    """The student's test function of the ``which`` ("fc" or "cnn") model on its saved file ``path``
+    (whose predictions the grader made: ``loaded``); when the file is missing or broken both cases
+    fail with ``problem``."""
     if problem:
         for name in ("one label 0-6 per image, in list_images order", "agrees with the saved model"):
             with t.case(name):
                 t.fail(problem)
         return
-    _run_test_function(t, path, "fc", loaded)
+    _run_test_function(t, path, which, loaded)
+
+
+@check("fer.test_fer_model", part="Q5", points=1, timeout=120,
+       description="test_fer_model(img_folder, model=...) loads the saved model and predicts the private images")
+def test_fer_model(t: Context):
+    _judge_test_function(t, "fc", *_fer_fc(t))
 
 
 # ----------------------------------------------------------------------------------
@@ -425,10 +431,4 @@ def cnn_model(t: Context):
 @check("fer.test_cnn_model", part="Q6", points=2, timeout=120,
        description="test_cnn_model(img_folder, model=...) loads the saved CNN and predicts the private images")
 def test_cnn_model(t: Context):
-    path, loaded, problem = _fer_cnn(t)
-    if problem:
-        for name in ("one label 0-6 per image, in list_images order", "agrees with the saved model"):
-            with t.case(name):
-                t.fail(problem)
-        return
-    _run_test_function(t, path, "cnn", loaded)
+    _judge_test_function(t, "cnn", *_fer_cnn(t))
