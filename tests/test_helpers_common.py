@@ -45,3 +45,37 @@ def test_patches_apply_once_and_extra_files_land_beside_the_code(repo):
         kit.make_tree(repo / "b", "zz_kit", patches=[("ops.py", "nowhere", "x")])
     with pytest.raises(AssertionError, match=r"patch for ops.py: 'x' occurs \d+ times"):
         kit.make_tree(repo / "c", "zz_kit", patches=[("ops.py", "x", "y")])
+
+
+def test_blank_verdicts_refuse_a_pass_a_score_a_grader_error_or_missing_words():
+    from types import SimpleNamespace as R
+
+    ok = {"a": R(status="failed", message="not implemented yet: f", log="", score=0)}
+    kit.assert_all_fail_cleanly(ok, says={"a": "not implemented"})
+    for bad in (R(status="passed", message="", log="", score=1), R(status="failed", message="m", log="", score=0.5),
+                R(status="error", message="internal grader error", log="", score=0)):
+        with pytest.raises(AssertionError):
+            kit.assert_all_fail_cleanly({"a": bad})
+    with pytest.raises(AssertionError):
+        kit.assert_all_fail_cleanly(ok, says={"a": "not answered"})
+    with pytest.raises(AssertionError):
+        kit.assert_all_passed(ok)
+
+
+def test_imported_names_keep_relative_dots_and_nested_imports(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text("import os.path, json\nfrom ..engine import kit\nfrom . import x\n\n\ndef f():\n    import numpy\n")
+    assert kit.imported_names(src) == {"os.path", "json", "..engine", ".", "numpy"}
+
+
+def test_validity_functions_read_the_tables_when_called():
+    from types import SimpleNamespace as M
+
+    variants = M(BUGGY={"b": ([("f.py", "x", "y")], "hw.c1", "words")}, CORRECT={"c": ([], ["hw.c2"])})
+    buggy, correct, handout = kit.validity_functions(variants, "BUGGY")
+    assert buggy() == {"b": ([("f.py", "x", "y")], ["hw.c1"], None)}
+    assert correct() == {"c": ([], ["hw.c2"])} and handout() == {}
+    variants.HANDOUT = {"h": ([], ["hw.c3"])}
+    assert handout() == {"h": ([], ["hw.c3"])}
+    kept = M(CORRECT={}, HANDOUT={})
+    assert kit.validity_functions(variants, "BUGGY", kept)[1]() == {}
