@@ -12,11 +12,15 @@
 * :func:`validity_functions`: ``buggy()``, ``correct()``, ``handout()`` of a
   ``tests/<hw>/validity_variants.py`` over the tables of its variant module(s);
 * :func:`imported_names`: the modules a source file imports (for "who imports what" tests);
+* :func:`sample`, :func:`grade_through_nbgrader`, :func:`nbgrader_fixture`, :func:`assert_nbgrader_score`:
+  a sample submission by name; samples graded by ``nbgrader autograde`` in a fresh ``course release``
+  of their homework (or one sample, as a module-scoped fixture), and the score its expectations record;
 * :func:`check_samples`: a homework's sample submissions are the ones its make_samples.py writes
   and each materialises.
 
 Nothing here names a homework: each ``tests/<hw>/helpers.py`` passes its own id, file list and
-defaults, and keeps its public names (the tests import them from there).
+defaults, and keeps its public names (the tests import them from there); the fixtures and
+assertions are used by the tests directly, with the homework's id or its helpers as arguments.
 """
 from __future__ import annotations
 
@@ -164,3 +168,41 @@ def imported_names(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             names.add("." * node.level + (node.module or ""))
     return names
+
+
+def sample(hw: str, name: str):
+    """The sample submission ``name`` of ``hw`` (tests/fixtures/samples/<hw>/)."""
+    from autograder.instructor.samples import load_samples
+
+    return {s.name: s for s in load_samples(hw)}[name]
+
+
+def grade_through_nbgrader(tmp_path_factory, hw: str, samples) -> dict:
+    """``course release <hw>`` into a fresh course folder, then ``nbgrader autograde`` of ``samples``
+    there (no feedback): ``{sample name: result}`` (``autograder.instructor.pipeline.grade_nbgrader``)."""
+    from autograder.instructor.nbgrader_course import Course
+    from autograder.instructor.pipeline import grade_nbgrader
+    from autograder.instructor.release import release
+
+    root = tmp_path_factory.mktemp("course")
+    release(hw, root)
+    return grade_nbgrader(Course(root), hw, samples, tmp_path_factory.mktemp("nb"), feedback=False)
+
+
+def nbgrader_fixture(hw: str, name: str = "partial"):
+    """A module-scoped fixture: ``(sample, result)``, the sample ``name`` of ``hw`` and its result
+    through :func:`grade_through_nbgrader` (bind it at module level: ``graded = nbgrader_fixture(hw)``)."""
+    @pytest.fixture(scope="module")
+    def graded(tmp_path_factory):
+        chosen = sample(hw, name)
+        return chosen, grade_through_nbgrader(tmp_path_factory, hw, [chosen])[name]
+
+    return graded
+
+
+def assert_nbgrader_score(sample, result, max_code: float, max_written: float) -> None:
+    """nbgrader's code score of ``sample`` (``result``: its entry in :func:`grade_through_nbgrader`)
+    is the one its expectations record, out of ``max_code`` code and ``max_written`` written points."""
+    score = result.score
+    assert score.code_score == sample.expect["nbgrader"], (score.code_score, sample.expect)
+    assert (score.max_code_score, score.max_written_score) == (max_code, max_written)

@@ -12,10 +12,8 @@ import shutil
 
 import pytest
 
-from autograder.instructor.nbgrader_course import Course
-from autograder.instructor.pipeline import grade_nbgrader
-from autograder.instructor.release import release
-from autograder.instructor.samples import Sample, load_samples
+from autograder.instructor.samples import Sample
+from tests import helpers_common as kit
 
 pytestmark = pytest.mark.slow
 CSV = "files/starter/fms/predictions.csv"
@@ -23,15 +21,12 @@ CSV = "files/starter/fms/predictions.csv"
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
-    release("fms", root)
-    by_name = {s.name: s for s in load_samples("fms")}
-    partial = by_name["partial"]
+    partial = kit.sample("fms", "partial")
     d = tmp_path_factory.mktemp("sample") / "partial_csv"
     shutil.copytree(partial.path, d)
-    shutil.copyfile(by_name["perfect"].path / CSV, d / CSV)
+    shutil.copyfile(kit.sample("fms", "perfect").path / CSV, d / CSV)
     sample = Sample("fms", "partial_csv", d, "partial + predictions.csv", partial.base, {})
-    return partial, grade_nbgrader(Course(root), "fms", [sample], tmp_path_factory.mktemp("nb"), feedback=False)
+    return partial, kit.grade_through_nbgrader(tmp_path_factory, "fms", [sample])
 
 
 def test_partial_with_predictions_scores_as_through_the_cli(graded):

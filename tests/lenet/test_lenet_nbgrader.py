@@ -8,32 +8,21 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.instructor.pipeline import grade_nbgrader
-from autograder.instructor.release import release
-from autograder.instructor.nbgrader_course import Course
-from autograder.instructor.samples import load_samples
+from tests import helpers_common as kit
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
-    release("lenet", root)
-    samples = [s for s in load_samples("lenet") if s.name == "partial"]
-    return samples[0], grade_nbgrader(Course(root), "lenet", samples, tmp_path_factory.mktemp("nb"), feedback=False)
+graded = kit.nbgrader_fixture("lenet")
 
 
 def test_partial_submission_scores_the_same_as_through_the_cli(graded):
     sample, res = graded
-    score = res["partial"].score
-    assert score.code_score == sample.expect["nbgrader"] == sample.expect["cli"]
-    assert score.max_code_score == 90 and score.max_written_score == 15
+    kit.assert_nbgrader_score(sample, res, max_code=90, max_written=15)
+    assert sample.expect["nbgrader"] == sample.expect["cli"]
 
 
 def test_each_toy_answer_and_each_check_is_its_own_cell(graded):
     _, res = graded
-    cells = res["partial"].cells
+    cells = res.cells
     assert cells["test_lenet_toy_q06"] == (1.0, 1.0) and cells["test_lenet_toy_q07"] == (0.0, 1.0)
     assert cells["test_lenet_pool_forward"] == (18.0, 18.0) and cells["test_lenet_pool_backward"] == (0.0, 18.0)
     assert cells["lenet-written-q9c_explanation"][1] == 3
