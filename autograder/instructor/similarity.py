@@ -26,13 +26,17 @@ alike in every correct submission.
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
+import hashlib
 import html
 import io
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..build import REPO
 from ..engine.batch import stems_for
@@ -182,10 +186,12 @@ def run_similarity(homework: str, submissions, out_dir, *, repo: Path = REPO, no
     with tempfile.TemporaryDirectory(prefix="nncourse-sim-") as tmp:
         boiler = _boilerplate(homework, repo, Path(tmp) / "boilerplate")
         if len(files) >= 2:
-            det = CopyDetector(test_dirs=[str(code_dir)], ref_dirs=[str(code_dir)], boilerplate_dirs=[str(boiler)],
-                               extensions=["py"], noise_t=noise_t, guarantee_t=guarantee_t, display_t=display_t,
-                               ignore_leaf=True, autoopen=False, silent=True, out_file=str(out / HTML_NAME))
-            det.run()
+            with _stable_kgram_hashes():
+                det = CopyDetector(test_dirs=[str(code_dir)], ref_dirs=[str(code_dir)], boilerplate_dirs=[str(boiler)],
+                                   extensions=["py"], noise_t=noise_t, guarantee_t=guarantee_t,
+                                   display_t=display_t, ignore_leaf=True, autoopen=False, silent=True,
+                                   out_file=str(out / HTML_NAME))
+                det.run()
             seen = set()
             for i, fa in enumerate(det.test_files):
                 for j, fb in enumerate(det.ref_files):
@@ -196,6 +202,8 @@ def run_similarity(homework: str, submissions, out_dir, *, repo: Path = REPO, no
                     if sa < 0:  # not compared
                         continue
                     seen.add((a, b))
+                    if a > b:  # one orientation per pair, whatever order copydetect listed the files in
+                        a, b, sa, sb = b, a, sb, sa
                     pairs.append(Pair(a, b, sa, sb, int(det.token_overlap_matrix[i, j])))
             _quiet_report(det)
         else:
@@ -206,6 +214,27 @@ def run_similarity(homework: str, submissions, out_dir, *, repo: Path = REPO, no
     (out / CSV_NAME).write_text(_csv(rep), encoding="utf-8")
     (out / MD_NAME).write_text(_md(homework, rep), encoding="utf-8")
     return rep
+
+
+@contextlib.contextmanager
+def _stable_kgram_hashes():
+    """copydetect fingerprints k-grams with Python's ``hash()``, which differs from one process to the
+    next (PYTHONHASHSEED), and winnowing keeps each window's smallest hash: the same class then gets
+    other scores on every run. While this is active its k-grams are hashed with BLAKE2b (64 bits), so
+    a report is the same on every run and machine."""
+    from copydetect import utils
+
+    def hashed_kgrams(string, k):
+        data = [string[i:i + k].encode("utf-8", "surrogatepass") for i in range(len(string) - k + 1)]
+        return np.array([int.from_bytes(hashlib.blake2b(g, digest_size=8).digest(), "little", signed=True)
+                         for g in data], dtype=np.int64)
+
+    saved = utils.hashed_kgrams
+    utils.hashed_kgrams = hashed_kgrams
+    try:
+        yield
+    finally:
+        utils.hashed_kgrams = saved
 
 
 def _quiet_report(det) -> None:

@@ -102,3 +102,25 @@ def test_cli_similarity(class_dir, tmp_path):
     out = buf.getvalue()
     assert "partial" in out and "zoe" in out and str(tmp_path / "sim" / HTML_NAME) in out
     assert (tmp_path / "sim" / HTML_NAME).is_file()
+
+
+def test_reports_are_the_same_whatever_the_hash_seed(class_dir, tmp_path):
+    """copydetect hashes k-grams with Python's per-process ``hash()``: the course's report must not
+    change with PYTHONHASHSEED (a class graded twice gets the same table)."""
+    import subprocess
+    import sys
+
+    root, subs = class_dir
+    code = ("import sys, json; from pathlib import Path; "
+            "from autograder.instructor.similarity import run_similarity; "
+            "rep = run_similarity('fms', [Path(p) for p in sys.argv[2:]], Path(sys.argv[1])); "
+            "print(json.dumps([[p.a, p.b, round(p.share_a, 9), round(p.share_b, 9)] for p in rep.pairs]))")
+    outs = []
+    for seed in ("1", "6"):
+        env = {**__import__("os").environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / seed),
+                               *[str(subs[k]) for k in ("perfect", "partial", "adversarial", "zoe")]],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outs.append(proc.stdout.strip().splitlines()[-1])
+    assert outs[0] == outs[1]
