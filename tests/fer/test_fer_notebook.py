@@ -2,6 +2,7 @@
 yields a student version with the prompts kept and the answers removed."""
 import json
 import os
+import shutil
 
 import nbformat
 import pytest
@@ -79,3 +80,29 @@ def test_student_text_does_not_state_the_model_answers():
     from autograder.build.answerfacts import notebook_leaks
 
     assert [leak.message() for leak in notebook_leaks(mk.REPO, "fer", mk.NOTEBOOK)] == []
+
+
+def test_autograding_keeps_the_handed_in_models_and_trains_briefly(tmp_path):
+    """Under ``nbgrader autograde`` the training cells make tiny runs (the grader retrains the student's
+    settings itself) and save nothing: the three model files the student handed in are what the
+    graded cells judge, byte for byte and untouched (before, the notebook's rerun overwrote them)."""
+    from autograder.build import cells as cells_kit
+
+    cells_kit.working_folder(tmp_path, "fer")
+    pkg = tmp_path / "starter" / "fer"
+    handed_in = {}
+    sample = mk.REPO / "tests" / "fixtures" / "samples" / "fer" / "perfect" / "files" / "starter" / "fer"
+    for name in ("cifar_two_layer.npz", "fer_model.npz", "fer_cnn.pt"):  # the files a student hands in
+        shutil.copyfile(sample / name, pkg / name)
+        handed_in[name] = ((pkg / name).read_bytes(), (pkg / name).stat().st_mtime_ns)
+    nb = mk.build()
+    nb.cells = [c for c in nb.cells if not cells_kit.is_graded_test(c)]
+    cells_kit.execute(nb, "fer", cwd=tmp_path, timeout=900,
+                      env={"NBGRADER_EXECUTION": "autograde", "OPENBLAS_NUM_THREADS": "1"})
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in nb.cells if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
+    for name, before in handed_in.items():
+        assert ((pkg / name).read_bytes(), (pkg / name).stat().st_mtime_ns) == before, name
+    text = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"])
+    assert "epoch 1/1:" in text and "epoch 2/" not in text  # the CNN's run is one epoch
