@@ -116,7 +116,10 @@ def _accumulate_windows(cols: np.ndarray, h: int, w: int, stride: int, pad: int)
     x_stop = stride * (w_out - 1) + 1
     for dy in range(k):
         for dx in range(k):
-            im[dy:dy + y_stop:stride, dx:dx + x_stop:stride] += cols[dy, dx].transpose(1, 2, 0, 3)
+            if stride >= k:  # windows do not overlap: each entry is written once (3x faster than +=)
+                im[dy:dy + y_stop:stride, dx:dx + x_stop:stride] = cols[dy, dx].transpose(1, 2, 0, 3)
+            else:
+                im[dy:dy + y_stop:stride, dx:dx + x_stop:stride] += cols[dy, dx].transpose(1, 2, 0, 3)
     return im[pad:pad + h, pad:pad + w]
 
 
@@ -192,6 +195,14 @@ def col2im_conv(col, input, layer, h_out, w_out):
 # convolution (provided)
 # ---------------------------------------------------------------------------------------
 
+def _row_bands(h_out: int, row_columns: int, columns: int = 512):
+    """``(first row, number of rows)`` of bands of output rows with about ``columns``
+    im2col columns each (at least one row): 512 columns of the second LeNet convolution
+    (500 rows, 4 bytes) fill 1 MB, so a band's im2col block stays in the cache."""
+    rows = max(1, columns // max(1, row_columns))
+    return [(i, min(rows, h_out - i)) for i in range(0, h_out, rows)]
+
+
 def conv_layer_forward(input, layer, param):
     """Convolution (cross-correlation) of every example with ``layer['num']`` filters.
 
@@ -203,10 +214,16 @@ def conv_layer_forward(input, layer, param):
     k, stride, pad, num = int(layer["k"]), int(layer["stride"]), int(layer["pad"]), int(layer["num"])
     h_out, w_out = output_size(h_in, k, stride, pad), output_size(w_in, k, stride, pad)
     win = _windows(_as_images(input["data"], h_in, w_in, c), k, stride, pad)
-    cols = win.reshape(k * k * c, h_out * w_out * batch)
-    out = (param["w"].T @ cols).reshape(num, h_out * w_out, batch)
-    out += np.reshape(param["b"], (num, 1, 1))
-    data = np.ascontiguousarray(out.transpose(1, 0, 2)).reshape(h_out * w_out * num, batch)
+    w_t, bias = param["w"].T, np.reshape(param["b"], (1, 1, num, 1))
+    data = np.empty((h_out, w_out, num, batch), dtype=np.result_type(param["w"], input["data"]))
+    # im2col and one matrix product per band of output rows: a band's columns stay in the
+    # cache between the copy, the product and the transpose (2x faster than one big product)
+    for i, rows in _row_bands(h_out, w_out * batch):
+        cols = win[:, :, :, i:i + rows].reshape(k * k * c, rows * w_out * batch)
+        out = (w_t @ cols).reshape(num, rows, w_out, batch)
+        # (num, rows, w_out, batch) -> (rows, w_out, num, batch), adding the bias on the way
+        np.add(out.transpose(1, 2, 0, 3), bias, out=data[i:i + rows])
+    data = data.reshape(h_out * w_out * num, batch)
     return {"height": h_out, "width": w_out, "channel": num, "batch_size": batch,
             "data": data, "diff": np.zeros(0)}
 
@@ -224,16 +241,30 @@ def conv_layer_backward(output, input, layer, param, need_input_grad=True):
     k, stride, pad, num = int(layer["k"]), int(layer["stride"]), int(layer["pad"]), int(layer["num"])
     h_out, w_out = output["height"], output["width"]
     win = _windows(_as_images(input["data"], h_in, w_in, c), k, stride, pad)
-    cols = win.reshape(k * k * c, h_out * w_out * batch)
-    dout = np.ascontiguousarray(
-        np.reshape(output["diff"], (h_out * w_out, num, batch)).transpose(1, 0, 2)
-    ).reshape(num, h_out * w_out * batch)
-    param_grad = {"w": np.ascontiguousarray(np.dot(dout, cols.T).T), "b": dout.sum(axis=1)}
+    diff = np.reshape(output["diff"], (h_out, w_out, num, batch))
+    w = param["w"]
+    grad_w = np.zeros((k * k * c, num), dtype=np.result_type(w, input["data"], diff))
+    im = None
+    if need_input_grad:  # the padded input's gradient, (h + 2*pad, w + 2*pad, c, batch)
+        im = np.zeros((h_in + 2 * pad, w_in + 2 * pad, c, batch), dtype=np.result_type(w, diff))
+    x_stop = stride * (w_out - 1) + 1
+    # band by band of output rows, as in the forward pass: im2col, the weight gradient
+    # cols @ dout.T (already [k*k*c, num]) and, if needed, the columns' gradient w @ dout
+    # added back into the windows it came from (col2im, a loop over the k*k offsets)
+    for i, rows in _row_bands(h_out, w_out * batch):
+        cols = win[:, :, :, i:i + rows].reshape(k * k * c, rows * w_out * batch)
+        dout = np.ascontiguousarray(diff[i:i + rows].transpose(2, 0, 1, 3)).reshape(num, rows * w_out * batch)
+        grad_w += cols @ dout.T
+        if im is not None:
+            dcols = (w @ dout).reshape(k, k, c, rows, w_out, batch)
+            y0, y_stop = i * stride, stride * (rows - 1) + 1
+            for dy in range(k):
+                for dx in range(k):
+                    im[y0 + dy:y0 + dy + y_stop:stride, dx:dx + x_stop:stride] += dcols[dy, dx].transpose(1, 2, 0, 3)
+    param_grad = {"w": grad_w, "b": diff.sum(axis=(0, 1, 3))}
     input_od = None
-    if need_input_grad:
-        dcols = (param["w"] @ dout).reshape(k, k, c, h_out, w_out, batch)
-        im = _accumulate_windows(dcols, h_in, w_in, stride, pad)
-        input_od = np.ascontiguousarray(im).reshape(h_in * w_in * c, batch)
+    if im is not None:
+        input_od = np.ascontiguousarray(im[pad:pad + h_in, pad:pad + w_in]).reshape(h_in * w_in * c, batch)
     return param_grad, input_od
 
 
