@@ -591,7 +591,7 @@ def average_psnr(t: Context):
             x = t.rng.random((n, 64))
             r = np.clip(x + t.rng.normal(0, 0.1 * (1 + np.arange(n))[:, None] / n, x.shape), 0, 1)
             got = t.call("nist36.run_q5:average_psnr", x, r)
-            exp = ref_q5.average_psnr(x, r)
+            exp = C.average_psnr(x, r)
             whole = 10 * np.log10(1.0 / np.mean((x - r) ** 2))
             _close(t, np.asarray(got, dtype=float), exp, name="PSNR", what=name, rtol=1e-6, atol=1e-6,
                            mistakes={"one PSNR of the whole set; average the per-image PSNRs": whole if n > 1 else None,
@@ -605,7 +605,7 @@ def ae_weights(t: Context):
               "Whidden2": (32, 32), "bhidden2": (32,), "Woutput": (32, 1024), "boutput": (1024,)}
     params = C.read_weights(t, C.Q5_WEIGHTS, shapes)
     vx, _vy = C.validation()
-    psnr = ref_q5.average_psnr(vx, ref_q5.reconstruct(vx, params))
+    psnr = C.average_psnr(vx, ref_q5.reconstruct(vx, params))
     figures.reconstructions(t, vx, _vy, lambda x: ref_q5.reconstruct(x, params))  # public validation images
     t.note(f"validation PSNR of {C.Q5_WEIGHTS}: {psnr:.2f} dB (needed: {C.PSNR_FLOOR:.1f})")
     why = (f"read {C.Q5_WEIGHTS} (the autoencoder's shapes are right); its reconstructions of the validation "
@@ -649,7 +649,7 @@ def torch_fc(t: Context):
 
 @check("nist36.torch_cnn", part="Q6.1.2", points=5, timeout=300, memory_mb=4096)
 def torch_cnn(t: Context):
-    """ConvNet on NIST36 beats the FC net by a margin on the same short run"""
+    """ConvNet on NIST36 beats the FC net by a margin on a short run (shorter than the FC net's)"""
     _judge_accuracy(t, "ConvNet", "validation", C.torch_accuracy(t, "ConvNet"), C.TORCH_CNN_THRESHOLD,
                     f", the FC reference reaches {C.TORCH_FC_REFERENCE}; CNN reference {C.TORCH_CNN_REFERENCE}",
                     " (the FC net's level plus a margin): check the network and that it receives images "

@@ -1,7 +1,12 @@
 """Every handout question has a home (an autograded check, or a hand-graded answer with
 points) and the points per question are the handout's."""
+import numpy as np
+import pytest
+
 from autograder.engine import load_suite
 from autograder.nist36 import EXTRA_CREDIT, HANDOUT_POINTS
+from autograder.nist36 import hidden_common as C
+from solutions.nist36 import run_q5
 from solutions.nist36.notebooks import make_notebook as mk
 
 def test_every_question_has_its_points():
@@ -44,3 +49,16 @@ def test_notebook_has_a_graded_cell_or_answer_for_every_check_and_written_questi
         # the prompt (kept for students) sits right above the answer
         above = nb.cells[nb.cells.index(cell) - 1]
         assert above.cell_type == "markdown" and "graded by hand" in above.source and "nbgrader" not in above.metadata
+
+
+
+def test_the_graders_psnr_is_the_references():
+    """hidden_common.average_psnr (numpy, what the checks compare with) equals the reference's
+    skimage-based average_psnr: several images, a batch of one, an exact reconstruction (inf)."""
+    rng = np.random.default_rng(3)
+    for n, noise in ((10, 0.1), (1, 0.3), (3, 0.0)):
+        x = rng.random((n, 64))
+        r = np.clip(x + rng.normal(0, noise, x.shape), 0, 1)
+        with np.errstate(divide="ignore"):
+            expected = run_q5.average_psnr(x, r)
+        assert C.average_psnr(x, r) == pytest.approx(expected, rel=1e-12), (n, noise)
