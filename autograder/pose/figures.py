@@ -1,7 +1,7 @@
 """Figures of `pose`'s feedback (issue 27), drawn in the grader's process (``engine.figures``).
 
 ``pose.train``: the training-loss curve of the grader's run of the student's model (one value
-per epoch, from ``probes.train_and_predict``). That call gets the training clips only (the
+per Adam step, from ``probes.train_and_predict``). That call gets the training clips only (the
 hidden clips go to a later call that reloads the trained weights), so the curve carries
 nothing of the hidden data; it is still drawn coarsely, from at most ``MAX_POINTS`` block
 means rounded to two significant figures, as numbers from a student's process always are.
@@ -17,7 +17,8 @@ MAX_POINTS = 30
 
 
 def coarse_curve(losses) -> tuple[np.ndarray, np.ndarray]:
-    """``(x, y)``: at most ``MAX_POINTS`` block means (x: epoch, from 1), two significant figures."""
+    """``(x, y)``: at most ``MAX_POINTS`` block means (x: the block's middle step, from 1), two
+    significant figures."""
     y = F.as_numbers(losses, name="losses", ndim=1, max_values=100_000)
     x, m = F.block_means(y, MAX_POINTS)
     with np.errstate(all="ignore"):
@@ -33,6 +34,7 @@ def training_curve(t, out) -> bool:
 
     def draw():
         x, y = coarse_curve(losses)
-        return F.learning_curve(y, steps=x, title=TITLE, xlabel="epoch", ylabel="training loss (mean over the epoch)")
+        return F.learning_curve(y, steps=x, title=TITLE, xlabel="Adam step",
+                                ylabel="training loss (mean over a block of steps)")
 
-    return t.figure(TITLE, draw, alt="the training loss of each epoch of the grader's run of your model")
+    return t.figure(TITLE, draw, alt="the training loss of the grader's run of your model, step by step")

@@ -433,8 +433,35 @@ def load_hidden():
     return _CACHE["hidden"]
 
 
+def load_hidden_blocked():
+    """The hidden clips' blocked frames: bool ``(N, 8)``, True where the person is not visible (the
+    generator records them in ``_grader/``); None for real files (no blocked frames) or a file that
+    does not match the clips. Grader side only: never in feedback beyond an aggregate number."""
+    if "blocked" not in _CACHE:
+        from coursedata.h36m import clips
+
+        Xh, _ = load_hidden()
+        path = h36m_root() / "_grader" / clips.BLOCKED_TEST
+        mask = None
+        try:
+            mask = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            pass
+        if mask is not None:
+            mask = np.asarray(mask)[:HIDDEN_CLIPS]
+            if mask.dtype != np.bool_ or mask.shape != Xh.shape[:2]:
+                mask = None
+        _CACHE["blocked"] = mask
+    return _CACHE["blocked"]
+
+
 def _mean_pose_mpjpe(train_joints, joints):
     return _ref_mpjpe(joints, np.broadcast_to(np.asarray(train_joints).mean(axis=0), joints.shape))
+
+
+def _frame_errors(joints, pred):
+    """MPJPE (mm) of every frame of every clip: ``(N, T)``."""
+    return np.linalg.norm(np.asarray(pred, np.float64) - np.asarray(joints, np.float64), axis=-1).mean(axis=-1) * 1000
 
 
 def _score(t: Context, pred, joints, what):
@@ -449,60 +476,56 @@ def _score(t: Context, pred, joints, what):
 # ----------------------------------------------------------------------------------
 # training the student's model class in the sandbox (part 4)
 # ----------------------------------------------------------------------------------
-# Budget: 600 Adam steps of 32 clips (lr 2e-3) on the 2,000 training clips, one torch thread,
-# stopped after 300 s of CPU time of the sandboxed process (all threads). CPU time, not wall
-# time, so that a busy grading machine (a batch at --jobs 2, other graders) slows the run
-# down without cutting it short: the check's wall-clock limit (480 s) only catches hangs.
-# One thread, because CPU time is a fair measure only then: with two threads on a busy
-# machine, torch's idle thread spins and burns CPU time without progress (the reference
-# stopped at 299 of 600 steps after 300 s of CPU in a contended test run, 2026-11-28).
-# Measured (generator h36m-synthetic-2, reference, seed 0, one thread): 600 steps in 116 s of
-# CPU (119 s of wall time) on a nearly idle 2-core machine and 109 s of CPU (128 s of wall
-# time) beside two busy loops, so the budget is 2.6x the reference's need.
-TRAIN_KW = dict(num_steps=600, batch_size=32, lr=2e-3, max_cpu_seconds=300.0)
-REFERENCE_TRAIN_CPU_S = 116.0
-# Calibration (MPJPE on the grader's 400 hidden clips, default preset, generator
-# h36m-synthetic-2), measured with ``python -m tests.pose.calibrate VARIANT --seeds ...``
-# (the same run without the time limit), training seeds:
-#   reference DeepDynamicModel (CNN + LSTM, skip connection), seeds 0-4:        138.0 137.6 137.4 143.3 137.1
-#                                                                (mean 138.7, max 143.3)
-#   the handout's plain CNN -> LSTM -> MLP (no skip), seeds 0-1:                138.9 138.3
-#   per-frame CNN (the LSTM replaced by a per-frame layer), seeds 0-2:          145.4 143.3 146.6 (mean 145.1)
-#   mean pose of the training clips:                                            162.1
-#   ridge regression on 16x16 pixels, per frame (alpha 1 / 10 / 100):           156.3 / 153.4 / 150.3
-#   (per frame of the clip, reference: about 144 mm at frame 0, which has no past, and
-#   134-138 mm at frames 1-7; per-frame CNN: 141-149 mm at every frame)
-# Threshold 150 mm (the handout's target): 11.1 mm over the worst LSTM run measured (plain
-# CNN + LSTM), 6.7 mm over the reference's worst seed (seed 3), 12.1 mm under the mean pose. A
-# per-frame CNN clears it too (a working, only weaker, model: ``pose.model_uses_past`` is what
-# requires temporal context); the best closed-form linear model is 0.3 mm above it. These
-# numbers are from the clips of the earlier constant grader seed; on the current secret seed's
-# clips the mean pose scores 164.3 mm. A generator where only temporal models clear the bar was
-# measured but not adopted (datasets/h36m/CARD.md, last section). These runs used two threads; with the grader's one thread the
-# reference (seed 0) scores 136.5 mm (two threads: 138.0). Time: see the budget above.
-TRAIN_THRESHOLD_MM = 150.0
+# The grader's run proves only what a short run can (issue 25): that the student's model class
+# trains under the provided Adam loop and within a CPU budget. What a full training run reaches
+# is the handed-in weights' claim (``pose.saved_model``, part 5), trained in the notebook.
+# Budget: TRAIN_STEPS Adam steps of 32 clips (lr 2e-3) on the 2,000 training clips, the default
+# loss (the student's loss is part 2's business), one torch thread, stopped after
+# ``max_cpu_seconds`` of CPU time of the sandboxed process (all threads). CPU time, not wall
+# time, so that a busy grading machine slows the run down without cutting it short (the
+# check's wall-clock limit only catches hangs); one thread, because with two, torch's idle
+# thread spins on a busy machine and burns CPU time without progress.
+# Measured (reference, one thread, on the shared 2-core machine at a load of 6-7): 200 steps in
+# 23-27 s of CPU (seeds 0-4), so the 100 steps take about 13 s; the budget is 3x that.
+TRAIN_STEPS = 100
+TRAIN_KW = dict(num_steps=TRAIN_STEPS, batch_size=32, lr=2e-3, max_cpu_seconds=40.0)
+REFERENCE_TRAIN_CPU_S = 13.0
+# Calibration (``python -m tests.pose.calibrate VARIANT --seeds ... --checkpoints 0 50 100 150 200``:
+# the grader's loop and settings, scored on the hidden clips at those steps; generator
+# h36m-synthetic-2, the current secret seed's clips, mean pose 164.3 mm), training seeds 0-4:
+#   untrained reference (step 0):                     426.9 430.2 428.3 423.3 412.3 mm
+#   reference after 100 steps:                        171.0 167.8 168.2 167.1 165.4 mm (mean pose + 1.1 to 6.7)
+#   the training loss, mean of the first 10 steps over the mean of steps 91-100: 2.19 2.07 2.25 2.06 2.11
+#   (the whole 200-step runs: MPJPE 161.0-166.6 at step 200; a mean-pose predictor, the frames ignored:
+#   165.7 mm at step 100, loss falling by 3.47: a run this short cannot tell it from a model that uses the
+#   frames, which is pose.model_uses_input's and pose.saved_model's business)
+# Bars: the loss falls by at least 1.5x (the reference's least 2.06: 1.37x margin; a model that does not
+# learn stays near 1); the hidden MPJPE is at most the mean pose's + 30 mm (the reference's worst seed
+# is 6.7 mm over the mean pose: 23.3 mm margin; an untrained model scores over 400 mm, 220 mm over).
+TRAIN_LOSS_WINDOW = 10  # steps: the loss falls from the mean of the first ones to the mean of the last ones
+TRAIN_LOSS_FALL = 1.5
+REFERENCE_LOSS_FALL_MIN = 2.06
+TRAIN_ABOVE_MEAN_MM = 30.0  # after the run, the hidden MPJPE is at most the mean pose's + this
+REFERENCE_TRAIN_ABOVE_MEAN_MAX_MM = 6.7
+MEAN_POSE_HIDDEN_MM = 164.3
+UNTRAINED_MM = 410.0  # the untrained reference on the hidden clips (seeds 0-4: 412-430 mm)
 MAX_TRAINED_BYTES = 256 << 20  # the trained weights handed from the training call to the predicting one
-REFERENCE_TRAIN_MAX_MM = 143.3  # worst of seeds 0-4
-PLAIN_LSTM_TRAIN_MAX_MM = 138.9
-MEAN_POSE_HIDDEN_MM = 164.3  # current secret seed's hidden clips (162.1 on the earlier constant seed's)
 
 
-def _hint_from_training(err, mean_mm, out):
-    loss = np.asarray(out.get("train_loss", []), dtype=np.float64)
-    if loss.size and not np.all(np.isfinite(loss)):
-        return " The training loss became NaN."
-    if out.get("stopped_early") and int(out.get("steps_run") or 0) < 0.5 * TRAIN_KW["num_steps"]:
-        return (f" Training stopped after fewer than half of the steps: your model is too slow for the budget of "
-                f"{TRAIN_KW['max_cpu_seconds']:.0f} s of CPU time (the reference needs about "
-                f"{REFERENCE_TRAIN_CPU_S:.0f} s for the {TRAIN_KW['num_steps']} steps); make it smaller.")
-    if abs(err - mean_mm) < 0.05 * mean_mm:
-        return (" That is about the error of always predicting the mean pose: the model learnt nothing from the "
-                "frames (does forward use its input? are the pixels normalised inside the model?).")
-    return ""
+def _loss_fall(losses):
+    """The mean training loss of the first TRAIN_LOSS_WINDOW steps over that of the last ones (nan
+    when there are too few steps or a loss is not finite)."""
+    loss = np.asarray(losses, dtype=np.float64).reshape(-1)
+    w = TRAIN_LOSS_WINDOW
+    if loss.size < 2 * w or not np.all(np.isfinite(loss)):
+        return float("nan")
+    last = float(loss[-w:].mean())
+    return float(loss[:w].mean() / last) if last > 0 else float("inf")
 
 
-@check("pose.train", part="4", points=10, timeout=480, memory_mb=8192,
-       description="DeepDynamicModel trained by the grader (Adam, CPU budget) reaches the MPJPE threshold on hidden clips")
+@check("pose.train", part="4", points=10, timeout=300, memory_mb=8192,
+       description="DeepDynamicModel trains under the grader's Adam loop: a short run within a CPU budget, the "
+                   "training loss falls, and the hidden-clip MPJPE reaches the mean pose's")
 def train_check(t: Context):
     _protect_secrets()
     Xtr, Ytr = load_train()
@@ -516,24 +539,47 @@ def train_check(t: Context):
         t.fail(f"your trained model's weights take {out['weights'].nbytes / 2**20:.0f} MiB (at most "
                f"{MAX_TRAINED_BYTES >> 20} MiB): make the model smaller")
     figures.training_curve(t, out)  # the feedback's loss curve (pose/figures.py)
-    predicted = t.probe(f"{PROBES}:predict_saved", out["weights"], Xh)
-    if not isinstance(predicted, dict) or "pred" not in predicted:
-        t.fail("the trained model could not predict the hidden clips after its weights were reloaded into a fresh "
-               "DeepDynamicModel() (does the model keep state outside its parameters and buffers?)",
-               summary="the trained model could not predict the hidden clips")
-    err = _score(t, predicted["pred"], Yh, "your model after training")
-    mean_mm = _mean_pose_mpjpe(Ytr, Yh)
-    early = " (stopped at the CPU-time budget: your model is too slow for it, make it smaller)" \
-        if out.get("stopped_early") else ""
-    msg = (f"MPJPE on {len(Yh)} hidden clips after training: {err:.1f} mm (required: at most {TRAIN_THRESHOLD_MM:.0f} "
-           f"mm; the mean pose scores {mean_mm:.0f} mm); {out.get('steps_run')} Adam steps in "
-           f"{out.get('cpu_seconds', float('nan')):.0f} s of CPU ({out.get('seconds', float('nan')):.0f} s of wall "
-           f"time){early}, {out.get('n_params')} parameters")
-    if err > TRAIN_THRESHOLD_MM:
-        t.fail(msg + "." + _hint_from_training(err, mean_mm, out),
-               summary="the MPJPE of your trained model on the hidden clips is above the threshold"
-                       + (" (training stopped at the CPU-time budget)" if early else ""))
-    t.note(msg)
+    steps = int(out.get("steps_run") or 0)
+    cpu = float(out.get("cpu_seconds", float("nan")))
+    timing = (f"{steps} Adam steps in {cpu:.0f} s of CPU ({float(out.get('seconds', float('nan'))):.0f} s of wall "
+              f"time), {out.get('n_params')} parameters")
+    with t.case(f"{TRAIN_STEPS} Adam steps within {TRAIN_KW['max_cpu_seconds']:.0f} s of CPU time, the training loss "
+                f"falling (first {TRAIN_LOSS_WINDOW} steps to the last {TRAIN_LOSS_WINDOW})"):
+        t.note(timing)
+        if out.get("stopped_early") or steps < TRAIN_STEPS:
+            t.fail(f"training stopped after {steps} of {TRAIN_STEPS} steps at the budget of "
+                   f"{TRAIN_KW['max_cpu_seconds']:.0f} s of CPU time: your model is too slow (the reference needs "
+                   f"about {REFERENCE_TRAIN_CPU_S:.0f} s for the {TRAIN_STEPS} steps); make it smaller",
+                   summary="training stopped at the CPU-time budget: your model is too slow, make it smaller")
+        fall = _loss_fall(out.get("train_loss", []))
+        if not np.isfinite(fall) or fall < TRAIN_LOSS_FALL:
+            why = ("the training loss became NaN or inf" if np.isnan(fall) and steps >= 2 * TRAIN_LOSS_WINDOW
+                   else f"the mean training loss of the last {TRAIN_LOSS_WINDOW} steps is {1 / fall:.2f} times "
+                        f"that of the first {TRAIN_LOSS_WINDOW}" if np.isfinite(fall) and fall > 0
+                   else "too few training steps to tell")
+            t.fail(f"{why}; it must fall to at most 1/{TRAIN_LOSS_FALL:g} of it in the grader's run (does every "
+                   f"layer's parameter reach the optimiser? is the output built from the layers, not from constants?)",
+                   summary="the training loss did not fall enough in the grader's run")
+    with t.case("after the run, the MPJPE on the hidden clips reaches the mean pose's"):
+        predicted = t.probe(f"{PROBES}:predict_saved", out["weights"], Xh)
+        if not isinstance(predicted, dict) or "pred" not in predicted:
+            t.fail("the trained model could not predict the hidden clips after its weights were reloaded into a "
+                   "fresh DeepDynamicModel() (does the model keep state outside its parameters and buffers?)",
+                   summary="the trained model could not predict the hidden clips")
+        err = _score(t, predicted["pred"], Yh, "your model after training")
+        mean_mm = _mean_pose_mpjpe(Ytr, Yh)
+        bar = mean_mm + TRAIN_ABOVE_MEAN_MM
+        msg = (f"MPJPE on {len(Yh)} hidden clips after the grader's {steps} steps: {err:.1f} mm (required: at most "
+               f"{bar:.0f} mm, the mean pose's {mean_mm:.0f} mm + {TRAIN_ABOVE_MEAN_MM:.0f}; an untrained model "
+               f"scores about {UNTRAINED_MM:.0f} mm). A run this short only shows that the model learns; what "
+               f"full training reaches is judged on your saved weights (part 5)")
+        if err > bar:
+            hint = " The training loss became NaN." if np.isnan(_loss_fall(out.get("train_loss", []))) else (
+                " The model did not even learn the average pose: are the pixels normalised inside forward, and does "
+                "the output come from trainable layers?")
+            t.fail(msg + "." + hint, summary="after the grader's short run your model's MPJPE on the hidden clips is "
+                                             "still far above the mean pose's: it does not learn")
+        t.note(msg)
 
 
 # ----------------------------------------------------------------------------------

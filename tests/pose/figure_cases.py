@@ -7,6 +7,6 @@ def cases(rng: np.random.Generator) -> dict:
     from autograder.pose import figures
 
     return {
-        "pose.train: learning curve, 10 epochs": lambda t: figures.training_curve(
-            t, {"train_loss": 1e4 * np.exp(-np.arange(10) / 3) + 800}),
+        "pose.train: learning curve, 150 steps": lambda t: figures.training_curve(
+            t, {"train_loss": 1e4 * np.exp(-np.arange(150) / 40) + 800}),
     }

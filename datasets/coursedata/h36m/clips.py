@@ -32,6 +32,7 @@ __all__ = ["PRESETS", "Preset", "SPLITS", "N_FRAMES", "N_JOINTS", "render_clip",
            "generate_hidden", "hidden_info", "FORMAT_VERSION"]
 
 FORMAT_VERSION = "h36m-synthetic-2"
+BLOCKED_TEST = "blocked_frames_test.npy"  # _grader/: bool (N, 8), the hidden frames in which the person is not visible
 N_FRAMES = 8
 N_JOINTS = 17
 FPS = 10.0
