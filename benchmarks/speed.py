@@ -75,7 +75,8 @@ class Table:
         row = {"figure": figure, "wall_s": None if wall is None else round(wall, 1),
                "cpu_s": None if cpu is None else round(cpu, 1), "target_s": target,
                "ratio": None if ratio is None else round(ratio, 2), "ratio_target": ratio_target,
-               "ratio_of": ratio_of, "met": met, "load_1min": round(load if load is not None else os.getloadavg()[0], 2),
+               "ratio_of": ratio_of, "met": met,
+               "load_1min": round(load if load is not None else os.getloadavg()[0], 2),
                "note": " ".join(str(note).split())[-240:]}
         self.rows.append(row)
         print(f"  {figure}: {self._line(row)}", flush=True)
