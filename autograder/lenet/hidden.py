@@ -501,11 +501,13 @@ def _mnist():
 def _predict_with_reference(trained, xtest):
     from solutions.lenet.test_lenet import lenet_layers, predict
 
+    # float32, the type the weights were trained in (probes.train_lenet): the reference forward
+    # on the 1,000 test digits takes 0.13 CPU s instead of 0.30 s in float64
     try:
-        params = {int(i): {"w": np.asarray(w, dtype=np.float64), "b": np.asarray(b, dtype=np.float64)}
-                  for i, w, b in trained}
         with np.errstate(all="ignore"):
-            return np.asarray(predict(params, lenet_layers(64), np.asarray(xtest, dtype=np.float64)))
+            params = {int(i): {"w": np.asarray(w, dtype=np.float32), "b": np.asarray(b, dtype=np.float32)}
+                      for i, w, b in trained}
+            return np.asarray(predict(params, lenet_layers(64), np.asarray(xtest, dtype=np.float32)))
     except Exception:  # noqa: BLE001 - weights of the wrong shapes or types: no accuracy
         return np.full(xtest.shape[1], -1)
 
