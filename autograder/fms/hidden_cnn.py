@@ -4,14 +4,15 @@
   on random labels and edge cases (a class never predicted, a class absent);
 * ``count_parameters`` and ``fc_equivalent_parameters`` against the reference on
   several small models (built from the same spec here and in the sandbox);
-* the student's ``Net`` trained in the sandbox with the provided loop on the key-frame
-  training set under a fixed CPU budget; it predicts the validation key frames, whose
-  labels stay here, and the accuracy is scored here against a calibrated threshold;
+* the student's ``Net`` trained in the sandbox with the provided loop, a short run under a
+  fixed CPU budget on a few training key frames: the scores it returns for them are judged
+  here (it must fit them: accuracy and loss against calibrated bars);
 * the prediction file ``predictions.csv`` handed in with the submission, validated
   strictly and scored against the hidden test labels (grader-only file).
 
 Thresholds were calibrated with ``tests/fms/calibrate_cnn.py`` (numbers next to each
-threshold and in ``datasets/mds189/CARD.md``, section "CNN reference scores").
+threshold; the earlier full-run numbers are in ``datasets/mds189/CARD.md``, section "CNN
+reference scores").
 """
 from __future__ import annotations
 
@@ -104,15 +105,19 @@ def _label_cases(rng):
 
 
 def _sk_confusion(y_true, y_pred):
-    from sklearn.metrics import confusion_matrix
-
-    return confusion_matrix(y_true, y_pred, labels=np.arange(C))
+    """sklearn.metrics.confusion_matrix(y_true, y_pred, labels=range(8)), counted with numpy (the
+    grader need not import sklearn, 0.7 s; tests/fms/test_cnn_checks.py holds it to sklearn's)."""
+    y_true = np.asarray(y_true, dtype=np.int64).ravel()
+    y_pred = np.asarray(y_pred, dtype=np.int64).ravel()
+    return np.bincount(y_true * C + y_pred, minlength=C * C).reshape(C, C)
 
 
 def _sk_recall(y_true, y_pred):
-    from sklearn.metrics import recall_score
-
-    return recall_score(y_true, y_pred, labels=np.arange(C), average=None, zero_division=np.nan)
+    """sklearn.metrics.recall_score(..., labels=range(8), average=None, zero_division=np.nan): the
+    diagonal over each true class's count, NaN for a class absent from y_true."""
+    cm = _sk_confusion(y_true, y_pred).astype(np.float64)
+    support = cm.sum(axis=1)
+    return np.divide(np.diag(cm), support, out=np.full(C, np.nan), where=support > 0)
 
 
 @check("fms.cnn_confusion_matrix", part="4f", points=2, timeout=60,
@@ -399,48 +404,63 @@ def _load_list(listfile: str, **kw):
     return load_frames(listfile, root=mds189_root(), image_size=IMAGE_SIZE, **kw)
 
 
-_SPLIT_CACHE: dict = {}
+def load_fit_frames(rng, per_class: int):
+    """``per_class`` training key frames of every class, drawn with ``rng``: uint8 images
+    (8 * per_class, 3, S, S) and their labels, read with the provided loader's functions (only
+    these frames are decoded; tests replace this)."""
+    from solutions.fms.data import label_index, load_image, read_list
 
-
-def load_keyframe_split():
-    """(X_train, y_train, X_val, y_val) of the key frames (tests replace this)."""
-    if "key" not in _SPLIT_CACHE:
-        X_train, y_train, _ = _load_list("keyframe_data_train.txt")
-        X_val, y_val, _ = _load_list("keyframe_data_val.txt")
-        _SPLIT_CACHE["key"] = (X_train, y_train, X_val, y_val)
-    return _SPLIT_CACHE["key"]
+    root = mds189_root()
+    rows = read_list(root / "keyframe_data_train.txt")
+    labels = np.array([label_index(lab) for _, lab in rows], dtype=np.int64)
+    idx = np.concatenate([np.sort(rng.choice(np.flatnonzero(labels == c), per_class, replace=False))
+                          for c in range(C)])
+    X = np.stack([load_image(root / rows[i][0], IMAGE_SIZE).transpose(2, 0, 1) for i in idx])
+    return np.ascontiguousarray(X, dtype=np.uint8), labels[idx]
 
 
 # ----------------------------------------------------------------------------------
 # training the student's Net in the sandbox (questions 4a, 4b)
 # ----------------------------------------------------------------------------------
-# Budget: 800 Adam steps of 32 key frames (+ mirrored copies), at most 150 s of CPU time of
-# training in the sandbox's single CPU thread (CPU time, not wall time: a busy grading machine
-# slows the run down without cutting it short; the reference needs 20 s of CPU: 70 s of wall time at a
-# load of 9, 2026-12-07); the check's
-# time limit (wall) covers the import of torch, sending the frames and catches hangs. Every channel is standardised with the training
-# frames' mean and standard deviation (what most pipelines do; without it a network without
-# batch norm does not learn in this budget). The student's cnn.TRAIN_SETTINGS (optimiser,
-# learning rate, weight decay, momentum; bounded) replace the defaults when given.
-CNN_TRAIN_KW = dict(num_steps=800, batch_size=32, lr=2e-3, lr_decay=0.5, decay_times=2, max_cpu_seconds=150.0,
-                    flip=True, standardize=True)
-# Calibration (validation key-frame accuracy; default preset, seed 0: 1300 training and 260
-# validation key frames of 20 new people), measured through this check with
-# ``python -m tests.fms.calibrate_cnn family|key`` (CALIBRATE_STANDARDIZE=1, and
-# CALIBRATE_NO_BUDGET=1 so that the 2-core machine's heavy load did not cut runs short),
-# see CARD.md "CNN reference scores". A family of reasonable architectures, seeds 0-2:
-#   reference Net (BN, 4 blocks, avg-pool 4x4 head):  0.446 0.431 0.500
-#   reference Net without batch norm:                 0.354 0.342 0.365   (without standardising: 0.154)
-#   LeNet-5 style (5x5 convs 6-16, FC 120-84):        0.465 0.492 0.535   (without standardising: 0.346)
-#   BN + global average pooling to 1x1 (16-32-64):    0.277 (seed 0; lr 1e-2: 0.185): no better than a
-#                                                      linear classifier here, see below
-#   linear classifier on the pixels:                  0.269;  constant output: 0.154 (before: 0.154)
-# Threshold 0.30: 0.042 under the weakest family member (no batch norm, 0.342), 0.031 over the
-# linear classifier and 0.15 over a constant. A network that averages its feature maps down to
-# 1x1 throws away where the limbs are and scores like the linear model on this data; it cannot
-# be admitted without admitting a linear classifier (its failure message suggests what to change).
-# Before this calibration (no standardising, threshold 0.33): reference 0.396-0.527 over 5 seeds.
-KEYFRAME_THRESHOLD = 0.30
+# What the check proves: the student's Net, trained by the grader with the provided loop
+# (train.train, the student's cnn.TRAIN_SETTINGS when given), LEARNS: it fits a small set of
+# training key frames in a short run. How well a Net does on new people is measured on the
+# handed-in predictions.csv (fms.cnn_test_predictions, hidden test labels), so the grader no longer
+# retrains to the final accuracy here: that run (800 steps on every key frame, 15-20 s of CPU for the
+# reference) was most of a submission's grading time (issue 25), and a short run on every key frame
+# proves nothing (300 steps: the reference 0.246-0.312 on the validation frames, no better than a
+# linear classifier).
+# The run: FIT_PER_CLASS = 4 training key frames of every class (32, drawn with the check's rng),
+# 80 Adam steps of batches of 32 (the whole set every step), learning rate 2e-3 held constant, every
+# channel standardised with the frames' mean and standard deviation, no mirrored copies. The grader
+# scores the trained Net's raw scores (eval mode) on those 32 frames: accuracy and mean softmax
+# cross-entropy (a Net that knows nothing: 0.125 and ln 8 = 2.079).
+# Budget: at most 20 s of CPU time of training in the sandbox's single CPU thread (CPU time, not wall
+# time: a busy machine slows a run down without cutting it short): 0.25 s per step, more than the
+# 0.19 s/step the 800-step run allowed; the reference needs 0.02 s per step.
+CNN_TRAIN_KW = dict(num_steps=80, batch_size=32, lr=2e-3, lr_decay=1.0, decay_times=0, max_cpu_seconds=20.0,
+                    flip=False, standardize=True)
+FIT_PER_CLASS = 4
+# Calibration, 2026-12-07: ``python -m tests.fms.calibrate_cnn key`` (through this check, in the
+# sandbox; frames and training seeded 0-4; default preset, seed 0), accuracy / loss on the 32 fitted
+# frames:
+#   reference Net (BN, 4 blocks, avg-pool 4x4 head):  1.000 / < 0.0005 (every seed)
+#   LeNet-5 style (5x5 convs 6-16, FC 120-84):        1.000 / < 0.0005
+#   BN + global average pooling to 1x1 (16-32-64):    1.000 / 0.028-0.037
+#   reference Net without batch norm (the slowest):   0.938-1.000 / 0.033-0.130
+#     ... with learning rate 1e-3 (TRAIN_SETTINGS):   0.906-0.969 / 0.127-0.289
+#     ... with learning rate 5e-4:                    0.750-0.969 / 0.278-0.599
+#   forward returns probabilities (softmax in Net):   1.000 / 1.274-1.275 (its floor: ln(1 + 7/e) = 1.2745)
+#   constant output:                                  0.125 / 2.079
+#   (a linear classifier on the pixels fits them too, 1.000 / < 0.0005, as does the Net without ReLUs:
+#   telling a CNN from a linear model took the full run, 0.30 against the linear model's 0.269, a thin
+#   0.031; this check no longer claims it. At 60 steps the Net without batch norm at lr 5e-4 came within
+#   0.04 of the loss bar, hence 80.)
+# Bars: loss <= 1.0 (0.87 over the slowest family member at the default settings, 0.40 over it at lr
+# 5e-4; 0.27 under the probabilities' floor) and accuracy >= 0.5 (4x chance; 0.25 under the family's
+# minimum, 0.44 at the default settings).
+FIT_MAX_LOSS = 1.0
+FIT_MIN_ACCURACY = 0.5
 
 
 def _train_in_sandbox(t: Context, X_train, y_train, X_pred, **kw):
@@ -453,7 +473,14 @@ def _train_in_sandbox(t: Context, X_train, y_train, X_pred, **kw):
     return out
 
 
-def _accuracy_message(acc, threshold, n, out, what):
+def _cross_entropy(scores, labels) -> float:
+    """Mean softmax cross-entropy of raw scores (N, C) against labels, computed here."""
+    s = scores - scores.max(axis=1, keepdims=True)
+    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    return float(-logp[np.arange(len(labels)), labels].mean())
+
+
+def _fit_message(acc, loss, n, out):
     steps = out.get("steps_run") or 0
     secs = float(out.get("train_seconds", out.get("seconds", float("nan"))))
     cpu = float(out.get("train_cpu_seconds", float("nan")))
@@ -464,9 +491,11 @@ def _accuracy_message(acc, threshold, n, out, what):
                  f"your Net's forward and backward takes {per:.2f} s of CPU; make Net smaller or its forward cheaper)")
     used = out.get("settings") or {}
     with_settings = f", your TRAIN_SETTINGS {used}" if used else ""
-    cpu_text = f" ({cpu:.0f} s of CPU)" if np.isfinite(cpu) else ""
-    return (f"{what}: {acc:.3f} on {n} frames (required: {threshold:.2f}); trained {steps} steps in "
-            f"{secs:.0f} s{cpu_text}{early}, {out.get('n_params')} parameters{with_settings}")
+    cpu_text = f" ({cpu:.1f} s of CPU)" if np.isfinite(cpu) else ""
+    return (f"your Net fitted to {n} training key frames: accuracy {acc:.3f}, loss {loss:.3f} (required: accuracy "
+            f">= {FIT_MIN_ACCURACY:.2f} and loss <= {FIT_MAX_LOSS:.2f}; a Net that learns nothing: {1 / C:.3f} and "
+            f"{math.log(C):.3f}); trained {steps} steps in {secs:.1f} s{cpu_text}{early}, {out.get('n_params')} "
+            f"parameters{with_settings}")
 
 
 def _training_hint(pred, loss, out) -> str:
@@ -482,25 +511,33 @@ def _training_hint(pred, loss, out) -> str:
     if loss.size > 3 and loss[-3:].mean() > 0.9 * loss[:3].mean():
         return (f" The training loss hardly decreased ({loss[:3].mean():.2f} -> {loss[-3:].mean():.2f}): the model "
                 "does not learn with these optimiser settings; try another learning rate in TRAIN_SETTINGS, "
-                "batch normalisation after the convolutions, or a smaller model.")
-    return (" The model learns but does not generalise well enough: try another architecture or learning rate "
-            "(TRAIN_SETTINGS), or more regularisation (dropout, weight decay).")
+                "batch normalisation after the convolutions, and check that every layer is an attribute of Net "
+                "(layers kept in a plain list are not trained).")
+    return (" It learns, but too slowly to fit a few frames in a short run: try batch normalisation after the "
+            "convolutions or another learning rate (TRAIN_SETTINGS).")
 
 
-@check("fms.cnn_keyframe_accuracy", part="4a", points=4, timeout=300, memory_mb=8192,
-       description="Net trains with the provided loop and classifies held-out key frames")
+@check("fms.cnn_keyframe_accuracy", part="4a", points=4, timeout=120, memory_mb=8192,
+       description="Net learns with the provided loop: a short run fits a small set of training key frames "
+                   "(accuracy on new people: predictions.csv)")
 def cnn_keyframe_accuracy(t: Context):
     _protect_secrets()
-    X_train, y_train, X_val, y_val = load_keyframe_split()
-    out = _train_in_sandbox(t, X_train, y_train, X_val)
+    X, y = load_fit_frames(t.rng, FIT_PER_CLASS)
+    out = _train_in_sandbox(t, X, y, X, return_scores=True)
     pred = np.asarray(out["pred"]).astype(np.int64).ravel()
-    t.assert_true(pred.shape == y_val.shape, f"expected one prediction per validation frame ({len(y_val)}), "
-                                             f"got {pred.shape}")
-    acc = float(np.mean(pred == y_val))
-    loss = np.asarray(out.get("train_loss", []), dtype=np.float64)
-    msg = _accuracy_message(acc, KEYFRAME_THRESHOLD, len(y_val), out, "validation key-frame accuracy of your Net")
-    if acc < KEYFRAME_THRESHOLD:
-        t.fail(msg + " is below the required accuracy." + _training_hint(pred, loss, out))
+    t.assert_true(pred.shape == y.shape, f"expected one prediction per frame ({len(y)}), got {pred.shape}")
+    scores = t.as_array(out.get("scores"), "scores", what="your trained Net on the fitted frames")
+    t.assert_shape(scores, (len(y), C), name="scores", what="your trained Net on the fitted frames")
+    scores = scores.astype(np.float64)
+    history = np.asarray(out.get("train_loss", []), dtype=np.float64)
+    if not np.all(np.isfinite(scores)):
+        t.fail(f"your trained Net's scores on {len(y)} training key frames contain NaN or inf."
+               + _training_hint(pred, history, out))
+    acc = float(np.mean(scores.argmax(axis=1) == y))
+    loss = _cross_entropy(scores, y)
+    msg = _fit_message(acc, loss, len(y), out)
+    if acc < FIT_MIN_ACCURACY or loss > FIT_MAX_LOSS:
+        t.fail(msg + ": it does not fit them." + _training_hint(pred, history, out))
     t.note(msg)
 
 

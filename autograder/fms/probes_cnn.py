@@ -131,13 +131,15 @@ def _student_settings(cnn, defaults):
 def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=32, lr=2e-3,
                       weight_decay=0.0, lr_decay=0.5, decay_times=3, max_seconds=None, max_cpu_seconds=120.0,
                       seed=0, flip=True,
-                      use_student_loss=False, standardize=False, student_settings=True):
+                      use_student_loss=False, standardize=False, student_settings=True, return_scores=False):
     """Train ``cnn.Net()`` on ``(X_train, y_train)`` with ``train.train``; predict ``X_predict``.
 
     ``X_*`` are uint8 images (N, 3, H, W); the labels of ``X_predict`` are never
     given. ``flip`` adds mirrored copies of the training images (people are filmed
     from either side). Returns ``pred`` (int64, one per predicted image) and the
-    training log (loss curve, steps run, seconds, parameter count).
+    training log (loss curve, steps run, seconds, parameter count); with ``return_scores`` also
+    ``scores``, the trained Net's raw scores (float64, eval mode) of every predicted image, from
+    which the grader computes losses and accuracies itself.
     """
     torch = _torch()
     import torch.nn.functional as F
@@ -183,8 +185,10 @@ def train_and_predict(X_train, y_train, X_predict, *, num_steps=600, batch_size=
                     val_every=max(1, int(num_steps) // (int(decay_times) + 1)), lr_decay=lr_decay,
                     max_seconds=max_seconds, max_cpu_seconds=max_cpu_seconds, seed=seed, threads=None,
                     progress=False)
-    pred = tr.predict(model, pred_set, batch_size=256)
+    pred, scores = tr.predict(model, pred_set, batch_size=256, return_scores=True)
+    extra = {"scores": np.asarray(scores, dtype=np.float64)} if return_scores else {}
     return {
+        **extra,
         "pred": np.asarray(pred, dtype=np.int64),
         "train_loss": np.asarray(hist["train_loss"], dtype=np.float64),
         "steps_run": int(hist["steps_run"]),

@@ -59,7 +59,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", default=None, help="MDS189 folder (default: data_root()/mds189)")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=None, help="another num_epochs than POSE_TRAIN_KW's")
+    ap.add_argument("--lr-decay", type=float, default=None, help="another lr_decay than POSE_TRAIN_KW's")
     a = ap.parse_args(argv)
+    if a.epochs is not None:
+        hidden.POSE_TRAIN_KW["num_epochs"] = a.epochs
+    if a.lr_decay is not None:
+        hidden.POSE_TRAIN_KW["lr_decay"] = a.lr_decay
+    print(f"settings: {hidden.POSE_TRAIN_KW}")
     if a.root is None:
         from coursedata.paths import data_root
         a.root = data_root() / "mds189"

@@ -128,3 +128,17 @@ def test_label_order_is_the_same_everywhere():
     except ImportError:
         return
     assert tuple(data.LABELS) == H.LABELS
+
+
+def test_the_graders_counts_are_sklearns():
+    # the checks' expected confusion matrices and per-class accuracies are counted with numpy (the grader
+    # does not import sklearn); they must be sklearn's on every case the checks use, and on random labels
+    from sklearn.metrics import confusion_matrix, recall_score
+
+    rng = np.random.default_rng(5)
+    cases = [(y, p) for _, y, p in H._label_cases(rng)]
+    cases += [(rng.integers(0, 8, n), rng.integers(0, 8, n)) for n in (1, 7, 300)]
+    for y, p in cases:
+        np.testing.assert_array_equal(H._sk_confusion(y, p), confusion_matrix(y, p, labels=np.arange(8)))
+        np.testing.assert_array_equal(H._sk_recall(y, p), recall_score(y, p, labels=np.arange(8), average=None,
+                                                                         zero_division=np.nan))

@@ -18,46 +18,58 @@ CONSTANT = ("cnn.py", "        return self.head(self.features(x))\n",
             "        return self.head(self.features(x)) * 0 + self.head[-1].bias\n")
 
 
-def _toy_images(n, rng, size=32):
-    y = rng.integers(0, 8, n)
-    X = rng.uniform(0, 0.3, (n, 3, size, size)).astype(np.float32)
+def _toy_images(y, rng, size=32):
+    """Images of the labels ``y``: noise plus a bright square at a class-specific place."""
+    X = rng.uniform(0, 0.3, (len(y), 3, size, size)).astype(np.float32)
     for i, c in enumerate(y):
         r, q = divmod(int(c), 4)
         X[i, c % 3, 4 + 12 * r:12 + 12 * r, 2 + 7 * q:8 + 7 * q] += 0.7
-    return X, y
+    return X
+
+
+def _toy_fit_frames(rng, per_class):
+    """``per_class`` toy images of every class (what ``load_fit_frames`` returns on MDS189)."""
+    y = np.repeat(np.arange(8), per_class)
+    return _toy_images(y, rng), y
 
 
 @pytest.fixture
 def toy_split(monkeypatch):
-    rng = np.random.default_rng(0)
-    X_train, y_train = _toy_images(400, rng)
-    X_val, y_val = _toy_images(160, rng)
-    monkeypatch.setattr(H, "load_keyframe_split", lambda: (X_train, y_train, X_val, y_val))
-    monkeypatch.setattr(H, "KEYFRAME_THRESHOLD", 0.6)
-    monkeypatch.setattr(H, "CNN_TRAIN_KW", dict(num_steps=120, batch_size=32, lr=3e-3, lr_decay=1.0,
-                                                decay_times=1, max_seconds=60.0, flip=False, standardize=True))
+    monkeypatch.setattr(H, "load_fit_frames", _toy_fit_frames)
+    monkeypatch.setattr(H, "CNN_TRAIN_KW", dict(num_steps=30, batch_size=32, lr=3e-3, lr_decay=1.0,
+                                                decay_times=0, max_seconds=60.0, flip=False, standardize=True))
     monkeypatch.setattr(H, "_protect_secrets", lambda: None)
 
 
-def test_reference_net_trains_above_threshold(toy_split, tmp_path):
+def test_reference_net_fits_the_frames(toy_split, tmp_path):
     r = grade(make_tree(tmp_path), [H.cnn_keyframe_accuracy])["fms.cnn_keyframe_accuracy"]
     assert r.status == "passed", r.message
-    assert "validation key-frame accuracy of your Net" in r.message
+    assert "your Net fitted to 32 training key frames: accuracy 1.000" in r.message, r.message
 
 
 def test_constant_model_fails_with_hint(toy_split, tmp_path):
     r = grade(make_tree(tmp_path, [CONSTANT]), [H.cnn_keyframe_accuracy])["fms.cnn_keyframe_accuracy"]
     assert r.status == "failed", r.message
-    assert "same class for every frame" in r.message
+    assert "does not fit them" in r.message and "same class for every frame" in r.message, r.message
 
 
-def test_probabilities_instead_of_scores_are_named(toy_split, tmp_path, monkeypatch):
-    monkeypatch.setattr(H, "KEYFRAME_THRESHOLD", 1.01)  # fail whatever the accuracy: the hint is tested
+def test_probabilities_instead_of_scores_fail_and_are_named(toy_split, tmp_path):
+    # the softmax inside forward keeps the loss (computed here from the returned scores) at or above
+    # ln(1 + 7/e) = 1.27, over the 1.0 bar, however well the frames are separated
     tree = make_tree(tmp_path, [("cnn.py", "        return self.head(self.features(x))\n",
                                  "        return torch.softmax(self.head(self.features(x)), dim=1)\n")])
     r = grade(tree, [H.cnn_keyframe_accuracy])["fms.cnn_keyframe_accuracy"]
     assert r.status == "failed" and "returns probabilities" in r.message, r.message
+    assert float(r.message.split("loss ")[1].split(" ")[0]) >= 1.27, r.message
     assert "ReLU" not in r.message
+
+
+def test_a_net_that_does_not_learn_fails(toy_split, tmp_path):
+    # the smallest learning rate TRAIN_SETTINGS admits: the loss hardly moves in the short run
+    tree = make_tree(tmp_path, [("cnn.py", "TRAIN_SETTINGS: dict = {}", 'TRAIN_SETTINGS: dict = {"lr": 1e-5}')])
+    r = grade(tree, [H.cnn_keyframe_accuracy])["fms.cnn_keyframe_accuracy"]
+    assert r.status == "failed" and "does not fit them" in r.message, r.message
+    assert "hardly decreased" in r.message, r.message
 
 
 def test_the_students_train_settings_drive_the_run(toy_split, tmp_path):
@@ -78,18 +90,23 @@ def test_wrong_output_shape_is_explained(toy_split, tmp_path):
     assert r.status == "failed" and "shape (batch, 8)" in r.message, r.message
 
 
-def test_probe_never_receives_validation_labels(toy_split, tmp_path, monkeypatch):
+def test_probe_gets_training_frames_only_and_the_grader_judges(toy_split, tmp_path, monkeypatch):
+    # the sandbox receives the fitted (training) frames and their labels, nothing else; the accuracy and
+    # the loss are computed here from the scores that come back
     seen = []
     orig = H._train_in_sandbox
 
     def spy(t, X_train, y_train, X_pred, **kw):
-        seen.append((X_pred.shape, sorted(kw)))
-        return orig(t, X_train, y_train, X_pred, **kw)
+        seen.append((X_train.shape, X_pred is X_train, sorted(kw)))
+        out = orig(t, X_train, y_train, X_pred, **kw)
+        out["scores"] = np.zeros_like(out["scores"])  # scores that know nothing: the check must fail
+        return out
 
     monkeypatch.setattr(H, "_train_in_sandbox", spy)
-    grade(make_tree(tmp_path), [H.cnn_keyframe_accuracy])
-    (shape, keys), = seen
-    assert shape == (160, 3, 32, 32) and not any("val" in k or "label" in k for k in keys)
+    r = grade(make_tree(tmp_path), [H.cnn_keyframe_accuracy])["fms.cnn_keyframe_accuracy"]
+    (shape, same, keys), = seen
+    assert shape == (32, 3, 32, 32) and same and keys == ["return_scores"]
+    assert r.status == "failed" and "accuracy 0.125, loss 2.079" in r.message, r.message
 
 
 # ----------------------------------------------------------------------------------
