@@ -22,6 +22,7 @@ from pathlib import Path
 from .. import wire
 from ..wire import Ref
 from . import isolation as iso
+from . import reaper
 from .identity import Identity, sandbox_user
 from .limits import (Limits, SandboxCrashed, SandboxTimeout, StudentError, chown_tree, limiter, rlimits_for,
                      sandbox_env, site_dirs, tail)
@@ -158,11 +159,11 @@ class Sandbox:
         for fh in (getattr(self, "_out", None), getattr(self, "_err", None)):
             if fh is not None:
                 fh.close()
-        work = getattr(self, "work", None)
+        work = getattr(self, "work", None)  # every process of the check is gone: remove in the background
         if work is not None:
-            shutil.rmtree(work, ignore_errors=True)
+            reaper.remove_later(work)
         if self.outer is not None:
-            shutil.rmtree(self.outer, ignore_errors=True)
+            reaper.remove_later(self.outer)
 
     def __enter__(self):
         return self
