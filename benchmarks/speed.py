@@ -1,6 +1,6 @@
 """How long the course takes, each figure beside its target (issue 25), in one table.
 
-    .venv/bin/python benchmarks/speed.py [--homework HW ...] [--skip demo,data,cli,nbgrader,gradescope]
+    .venv/bin/python benchmarks/speed.py [--homework HW ...] [--skip demo,data,cli,nbgrader,gradescope,bench]
                                          [--sample perfect] [--json speed.json]
 
 Figures, measured one at a time (nothing else of this script runs beside them):
@@ -14,9 +14,9 @@ Figures, measured one at a time (nothing else of this script runs beside them):
 * ``nbgrader <hw>``: the same submission through the release's notebooks, ``nbgrader autograde``
   (one student), and its ratio to the CLI;
 * ``gradescope <hw>``: ``run_autograder`` of the exported zip after its ``setup.sh``, and its ratio.
-* ``lenet step`` and ``lenet to 97%`` (``--skip lenet`` leaves them out): ``benchmarks/lenet_bench.py``, the
-  reference's training step against PyTorch's (one thread each, CPU time, interleaved; the ratio of
-  the medians) and the reference's CPU seconds to 97% test accuracy (median of seeds 0-2).
+* a homework's own figures (``--skip bench`` leaves them out): the script its declaration names
+  (``SPEED_BENCH``, autograder/engine/registry.py), e.g. the numpy LeNet's training step against
+  PyTorch's and its CPU seconds to 97% test accuracy.
 
 Each row shows wall seconds, the CPU seconds the work used (this process's children: on a
 busy machine wall time grows with the load, CPU time much less), the target and whether the
@@ -30,7 +30,6 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,7 +112,7 @@ def _env(data: Path) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--homework", action="append", help="only this homework (repeatable; default: all)")
-    p.add_argument("--skip", default="", help="comma-separated: demo, data, cli, nbgrader, gradescope, lenet")
+    p.add_argument("--skip", default="", help="comma-separated: demo, data, cli, nbgrader, gradescope, bench")
     p.add_argument("--sample", default="perfect", help="the sample submission graded (default perfect)")
     p.add_argument("--json", help="also write the table here")
     p.add_argument("--keep", help="work in this folder and keep it (default: a temporary one, removed)")
@@ -180,31 +179,26 @@ def _measure(hws, skip, sample_name, work: Path, table: Table) -> None:
             _nbgrader(hw, sample, work, data, table, cli_wall)
         if "gradescope" not in skip:
             _gradescope(hw, sample, sub, work, data, table, cli_wall)
-    if "lenet" in hws and "lenet" not in skip:
-        _lenet_bench(work, data, table)
+    if "bench" not in skip:
+        for hw in hws:
+            if registry.get(hw).speed_bench is not None:
+                _homework_bench(registry.get(hw).speed_bench, work / hw, data, table)
 
 
-def _lenet_bench(work, data, table) -> None:
-    """The numpy LeNet's training step against PyTorch's, and its CPU seconds to 97% (lenet_bench.py)."""
-    out = work / "lenet_bench.json"
+def _homework_bench(script: Path, work: Path, data, table) -> None:
+    """A homework's own speed figures (its declaration's SPEED_BENCH: ``script --json OUT``)."""
+    out = work / "speed_bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
-    _wall, _cpu, proc = timed([sys.executable, str(REPO / "benchmarks" / "lenet_bench.py"), "--json", str(out)],
-                            env=dict(_env(data), OMP_NUM_THREADS="1"))
+    _wall, _cpu, proc = timed([sys.executable, str(script), "--json", str(out)],
+                              env=dict(_env(data), OMP_NUM_THREADS="1"))
     if proc.returncode != 0 or not out.is_file():
-        table.add("lenet step numpy/torch", None, None, None, note=f"failed: {proc.stderr[-300:]}")
+        table.add(script.name, None, None, None, note=f"failed: {proc.stderr[-300:]}")
         return
-    r = json.loads(out.read_text())
-    s = r["step"]
-    table.add("lenet step numpy/torch", None, None, None, ratio=s["ratio"], ratio_target=r["step_target"],
-              ratio_of="torch", load=load,
-              note=f"CPU ms per step, median of {s['repeats']} interleaved: numpy {s['ref_median_ms']:.1f}, "
-                   f"torch {s['torch_median_ms']:.1f} (one thread each)")
-    runs = r["time_to_97"]
-    med = r.get("time_to_97_median_cpu_s")
-    table.add("lenet reference to 97%", statistics.median(x["wall_s"] for x in runs) if runs else None, med,
-              r["time_to_97_target"], load=load, met=None if med is None else med <= r["time_to_97_target"],
-              note="CPU s (judged), median of seeds " + ", ".join(
-                  f"{x['seed']}: {x['cpu_s']:.1f} s/{x['iterations']} steps" for x in runs))
+    for row in json.loads(out.read_text()).get("rows", []):
+        table.add(row["figure"], row.get("wall_s"), row.get("cpu_s"), row.get("target_s"), ratio=row.get("ratio"),
+                  ratio_target=row.get("ratio_target"), ratio_of=row.get("ratio_of", "cli"), load=load,
+                  met=row.get("met"), note=row.get("note", ""))
 
 
 def _nbgrader(hw, sample, work, data, table, cli_wall) -> None:

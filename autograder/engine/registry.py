@@ -32,6 +32,10 @@ module-level names (every one optional; the default in brackets):
                    and kept variants) that the throughput benchmarks (``grade_bench.py``,
                    ``scale.py``, ``sandbox_bench.py``) grade in turn; those benchmarks use the
                    first homework that declares some (:func:`bench_homework`) [()]
+``SPEED_BENCH``    a script (repository path) of the homework's own speed figures for
+                   ``benchmarks/speed.py``: run as ``python SCRIPT --json OUT``; OUT holds
+                   ``{"rows": [{"figure", "wall_s", "cpu_s", "target_s", "ratio", "ratio_target",
+                   "ratio_of", "met", "note"}, ...]}`` (any key but ``figure`` may be missing) [None]
 ``FIGURE_CASES``   the module whose ``cases(rng)`` gives ``benchmarks/figures_bench.py`` its
                    feedback figures to draw (``{label: make(t)}``) [``tests.<hw>.figure_cases``
                    when that file exists, else none]
@@ -70,6 +74,7 @@ class Homework:
     cli_target_s: float = 10.0
     bench_submissions: tuple[str, ...] = ()
     figure_cases: str | None = None
+    speed_bench: Path | None = None
 
 
 def _tuple_of_str(value, hw: str, name: str) -> tuple[str, ...]:
@@ -129,7 +134,8 @@ def declaration(hw: str, repo: Path = REPO) -> Homework:
         summary=(summary or str(getattr(suite, "title", hw))).strip(),
         cli_target_s=float(cli_target),
         bench_submissions=_tuple_of_str(getattr(mod, "BENCH_SUBMISSIONS", ()), hw, "BENCH_SUBMISSIONS"),
-        figure_cases=figure_cases)
+        figure_cases=figure_cases,
+        speed_bench=repo / mod.SPEED_BENCH if getattr(mod, "SPEED_BENCH", None) else None)
 
 
 def homeworks() -> list[str]:

@@ -52,5 +52,6 @@ VALIDITY = "tests.lenet.validity_variants"  # the kept variants, for benchmarks/
 # the longest test units (wall seconds on 2 busy cores, 2026-11-28): the test scheduler starts them first
 LONG_TESTS = {"samples": 136, "tests/lenet/test_lenet_notebook.py": 108}
 CLI_TARGET_S = 5.0  # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine
+SPEED_BENCH = "benchmarks/lenet_bench.py"  # benchmarks/speed.py: the numpy step against PyTorch, the reference to 97%
 # the README's homework table (course list --markdown)
 SUMMARY = "LeNet in numpy in the handout's `[h*w*c, batch]` layout, MNIST subset"
