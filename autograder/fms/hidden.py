@@ -427,25 +427,31 @@ def _multilayer_fd(t: Context):
 # MDS189 default preset (seed 0; 1600 training / 320 validation key-frame poses, raw
 # pixel coordinates, standardised inside the harness with the training mean and std)
 # with POSE_TRAIN_KW below, the harness holding out 15% of the training poses for the
-# Solver's model selection:
-#   reference, run seeds 0-4:          0.706 0.731 0.731 0.713 0.706 (min 0.706, mean 0.717)
-#   broken, ReLU backward returns 0:   0.312 0.291 0.322 0.312 0.353 (max 0.353)
-#   broken, ReLU mask from dout:       0.281 0.281 0.256 0.253 0.297 (max 0.297)
-#   broken, dw with the wrong sign:    0.125 0.125 0.119 0.091 0.125 (max 0.125)
+# Solver's model selection; 2026-12-07, 75 epochs (issue 25: half the run of before, 0.35 s of CPU
+# instead of 0.7, the learning rate decayed to the same 5% at the end):
+#   reference, run seeds 0-4:          0.697 0.681 0.725 0.666 0.694 (min 0.666, mean 0.693)
+#   broken, ReLU backward returns 0:   0.287 0.294 0.341 0.303 0.362 (max 0.362)
+#   broken, ReLU mask from dout:       0.275 0.219 0.237 0.303 0.287 (max 0.303)
+#   broken, dw with the wrong sign:    0.131 0.100 0.109 0.091 0.103 (max 0.131)
 #   majority class: 0.125; linear softmax on the same standardised poses: 0.434
-# Threshold: 0.58, 0.13 under the reference's minimum and 0.15 over the linear model
-# (so a net that fails to use its hidden layer cannot pass). Re-run the calibration
+# Threshold: 0.58, 0.086 under the reference's minimum and 0.15 over the linear model
+# (so a net that fails to use its hidden layer cannot pass). With 150 epochs (lr_decay 0.98) the
+# reference scored 0.706-0.731, the broken ones at most 0.353. Re-run the calibration
 # whenever the data, the loader or POSE_TRAIN_KW change.
 POSE_THRESHOLD = 0.58
 POSE_TRAIN_KW = dict(hidden_dim=100, weight_scale=0.1, reg=1e-3, learning_rate=0.5,
-                     lr_decay=0.98, batch_size=64, num_epochs=150, standardize=True)
+                     lr_decay=0.96, batch_size=64, num_epochs=75, standardize=True)
 
 
 def load_pose_split(root=None):
-    """(X_train, y_train, X_val, y_val) of the raw (un-aligned) poses, grader side."""
+    """(X_train, y_train, X_val, y_val) of the raw (un-aligned) poses, grader side: the provided loader's,
+    kept in the grader's cache for the course's copy (``cache.poses``: the loader imports torch)."""
+    if root is None:
+        from .cache import poses
+
+        return poses()
     from solutions.fms import data as fms_data   # the provided loader
 
-    root = fms_data.ensure_data(quiet=True) if root is None else root
     return fms_data.load_pose_data(root, debug=False)
 
 

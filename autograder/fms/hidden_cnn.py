@@ -193,69 +193,45 @@ SPEC_MODELS = [
 ]
 
 
-def _ref_counts(spec, input_shape, frozen):
-    """Reference counts, computed here on a model built from the same spec."""
-    import importlib.util
+def _ref_counts(spec_index):
+    """The reference's counts on SPEC_MODELS[spec_index] and the values of typical mistakes
+    (``cache.COUNT_KEYS``), computed with torch once and kept in the grader's cache."""
+    from .cache import reference_counts
 
-    from solutions.fms import cnn as ref
-
-    here = Path(__file__).with_name("probes_cnn.py")
-    mod_spec = importlib.util.spec_from_file_location("_fms_probes_cnn_parent", here)
-    probes = importlib.util.module_from_spec(mod_spec)
-    mod_spec.loader.exec_module(probes)
-    model = probes.build_spec_model(spec, frozen)
-    count = ref.count_parameters(model)
-    fc = ref.fc_equivalent_parameters(model, input_shape)
-    no_bias = sum(p.numel() for n, p in model.named_parameters() if p.requires_grad and not n.endswith("bias"))
-    all_params = sum(p.numel() for p in model.parameters())
-    return count, fc, no_bias, all_params, model
+    return reference_counts(SPEC_MODELS)[spec_index]
 
 
-def _wrong_fc_counts(model, input_shape, count):
+def _wrong_fc_counts(ref):
     """Values of typical mistakes for fc_equivalent_parameters."""
-    from torch import nn
-
-    from solutions.fms import cnn as ref
-
-    no_bias = count
-    swapped = count
-    kernel_only = count
-    for _, m, i, o in ref.layer_shapes(model, input_shape):
-        if isinstance(m, nn.Conv2d):
-            own = sum(p.numel() for p in m.parameters() if p.requires_grad)
-            n_in, n_out = math.prod(i), math.prod(o)
-            no_bias += n_in * n_out - own
-            swapped += n_in * n_out + (m.out_channels if m.bias is not None else 0) - own
-            kernel_only += n_in * n_out + (n_in if m.bias is not None else 0) - own
-    return {"forgot the fully-connected biases (n_out per replaced convolution)": no_bias,
-            "one bias per output CHANNEL instead of per output unit": swapped,
-            "bias sized by the input instead of the output": kernel_only,
-            "returned count_parameters(model) unchanged": count}
+    return {"forgot the fully-connected biases (n_out per replaced convolution)": ref["fc_no_bias"],
+            "one bias per output CHANNEL instead of per output unit": ref["fc_bias_per_channel"],
+            "bias sized by the input instead of the output": ref["fc_bias_by_input"],
+            "returned count_parameters(model) unchanged": ref["count"]}
 
 
 @check("fms.cnn_count_parameters", part="4c", points=1, timeout=60,
        description="count_parameters counts trainable weights and biases")
 def cnn_count_parameters(t: Context):
-    for what, spec, shape, frozen in SPEC_MODELS:
+    for i, (what, spec, shape, frozen) in enumerate(SPEC_MODELS):
         with t.case(what):
-            count, _, no_bias, all_params, _ = _ref_counts(spec, shape, frozen)
+            ref = _ref_counts(i)
             got = t.probe(f"{PROBES}:spec_model_counts", spec, list(shape), list(frozen))["count"]
             _number(t, got, "count_parameters", what)
-            t.assert_close(got, count, name="count_parameters", what=f"on {what}", rtol=0, atol=0,
-                           mistakes={"biases not counted": no_bias,
-                                     "frozen parameters (requires_grad=False) counted too": all_params})
+            t.assert_close(got, ref["count"], name="count_parameters", what=f"on {what}", rtol=0, atol=0,
+                           mistakes={"biases not counted": ref["no_bias"],
+                                     "frozen parameters (requires_grad=False) counted too": ref["all_params"]})
 
 
 @check("fms.cnn_fc_equivalent_parameters", part="4c", points=2, timeout=60,
        description="fc_equivalent_parameters matches the reference on several models")
 def cnn_fc_equivalent_parameters(t: Context):
-    for what, spec, shape, frozen in SPEC_MODELS:
+    for i, (what, spec, shape, frozen) in enumerate(SPEC_MODELS):
         with t.case(f"{what}, input {shape}"):
-            count, fc, _, _, model = _ref_counts(spec, shape, frozen)
+            ref = _ref_counts(i)
             got = t.probe(f"{PROBES}:spec_model_counts", spec, list(shape), list(frozen))["fc"]
             _number(t, got, "fc_equivalent_parameters", what)
-            t.assert_close(got, fc, name="fc_equivalent_parameters", what=f"on {what} (input {shape})", rtol=0, atol=0,
-                           mistakes=_wrong_fc_counts(model, shape, count))
+            t.assert_close(got, ref["fc"], name="fc_equivalent_parameters", what=f"on {what} (input {shape})",
+                           rtol=0, atol=0, mistakes=_wrong_fc_counts(ref))
 
 
 def _number(t, value, fname, what):
@@ -406,17 +382,14 @@ def _load_list(listfile: str, **kw):
 
 def load_fit_frames(rng, per_class: int):
     """``per_class`` training key frames of every class, drawn with ``rng``: uint8 images
-    (8 * per_class, 3, S, S) and their labels, read with the provided loader's functions (only
-    these frames are decoded; tests replace this)."""
-    from solutions.fms.data import label_index, load_image, read_list
+    (8 * per_class, 3, S, S) and their labels, from the provided loader's arrays of every training key
+    frame (kept in the grader's cache, ``cache.keyframes_train``; tests replace this)."""
+    from .cache import keyframes_train
 
-    root = mds189_root()
-    rows = read_list(root / "keyframe_data_train.txt")
-    labels = np.array([label_index(lab) for _, lab in rows], dtype=np.int64)
+    X, labels = keyframes_train()
     idx = np.concatenate([np.sort(rng.choice(np.flatnonzero(labels == c), per_class, replace=False))
                           for c in range(C)])
-    X = np.stack([load_image(root / rows[i][0], IMAGE_SIZE).transpose(2, 0, 1) for i in idx])
-    return np.ascontiguousarray(X, dtype=np.uint8), labels[idx]
+    return np.ascontiguousarray(X[idx], dtype=np.uint8), labels[idx].astype(np.int64)
 
 
 # ----------------------------------------------------------------------------------
