@@ -91,11 +91,11 @@ def prepare_data():
     mds.ensure()
     try:
         from .cache import warm
-        from .hidden_cnn import prepare_test_split
+        from .hidden_cnn import SPEC_MODELS, prepare_test_split
     except ImportError:  # a student release has no hidden suite (its test frames came with it)
         return
     prepare_test_split()
-    warm()
+    warm(SPEC_MODELS)
 
 
 def release_data(dest):

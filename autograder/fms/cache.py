@@ -6,8 +6,8 @@ counts need torch, and importing it in the grader's process cost 1.0-1.4 s of CP
 code and kept as ``.npz`` files in the grader's private folder of the dataset
 (``<data_root>/mds189/_grader``, ``engine.graderdata.cached_arrays``), each stamped with what it was
 made from (the sources of the code that made it, the sizes and modification times of the files it read)
-and made again when that changes. ``warm()`` makes them all: the ``course data`` hook calls it, so a
-grading finds them ready.
+and made again when that changes. ``warm(spec_models)`` makes them all: the ``course data`` hook calls
+it, so a grading finds them ready.
 
 * ``poses()``: the raw key-frame poses of problem 2.2 (``data.load_pose_data``);
 * ``keyframes_train()``: the training key frames of problem 4a as uint8 arrays (``train.load_frames``);
@@ -155,10 +155,9 @@ def reference_counts(spec_models) -> list[dict]:
     return [dict(zip(COUNT_KEYS, (int(v) for v in row))) for row in table]
 
 
-def warm() -> None:
-    """Make every cache now (the ``course data`` hook), so that no grading pays for it."""
-    from .hidden_cnn import SPEC_MODELS
-
+def warm(spec_models) -> None:
+    """Make every cache now (the ``course data`` hook, with ``hidden_cnn.SPEC_MODELS``), so that no
+    grading pays for it."""
     poses()
     keyframes_train()
-    reference_counts(SPEC_MODELS)
+    reference_counts(spec_models)

@@ -62,7 +62,7 @@ def test_cached_arrays_are_the_provided_loaders():
 @pytest.mark.slow
 def test_the_graders_process_grades_without_torch():
     """With the caches made (`course data`), the grader's side of the data-backed checks imports no torch."""
-    cache.warm()
+    cache.warm(H.SPEC_MODELS)
     code = (
         "import sys\n"
         "import numpy as np\n"
