@@ -3,8 +3,9 @@
 The provided loaders (``solutions.fms.data``, ``solutions.fms.train``) and the reference parameter
 counts need torch, and importing it in the grader's process cost 1.0-1.4 s of CPU per ``course grade``
 (most of it for arrays that are the same for every submission). They are made once with the provided
-code and kept as ``.npz`` files in the grader's private folder of the dataset
-(``<data_root>/mds189/_grader``, ``engine.graderdata.cached_arrays``), each stamped with what it was
+code and kept as ``.npz`` files in a grader-only folder beside the dataset's secrets
+(``<data_root>/mds189/_grader_cache``, ``engine.graderdata.cached_arrays``; not in ``_grader``, which the
+Gradescope export ships: setup.sh makes the caches there), each stamped with what it was
 made from (the sources of the code that made it, the sizes and modification times of the files it read)
 and made again when that changes. ``warm(spec_models)`` makes them all: the ``course data`` hook calls
 it, so a grading finds them ready.
@@ -56,10 +57,21 @@ def _stamp(files, *extra) -> str:
     return h.hexdigest()[:32]
 
 
+CACHE_DIR = "_grader_cache"  # beside the secret ``_grader`` folder, not in it: the Gradescope export ships that
+
+
+def cache_dir() -> Path:
+    """``<data_root>/mds189/_grader_cache`` (0700; its files 0600 and, grading as root, unreadable to the
+    sandbox's users: the reference counts are a hidden check's expected values)."""
+    d = _data_root() / CACHE_DIR
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return d
+
+
 def _cached(name: str, make, keys, stamp: str):
     from autograder.engine import graderdata
 
-    return graderdata.cached_arrays(graderdata.private_dir("mds189") / f"{name}.npz", make, keys, stamp=stamp)
+    return graderdata.cached_arrays(cache_dir() / f"{name}.npz", make, keys, stamp=stamp)
 
 
 # ----------------------------------------------------------------------------------

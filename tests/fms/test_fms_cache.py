@@ -34,7 +34,9 @@ def test_stamp_follows_the_files(tmp_path):
 def test_reference_counts_are_the_references(tmp_path, monkeypatch):
     monkeypatch.setenv("NNCOURSE_DATA", str(tmp_path))  # a cache of its own, made here
     got = cache.reference_counts(H.SPEC_MODELS)
-    assert (tmp_path / "mds189" / "_grader" / "reference_counts.npz").is_file()
+    path = tmp_path / "mds189" / "_grader_cache" / "reference_counts.npz"
+    assert path.is_file() and not (tmp_path / "mds189" / "_grader").exists()  # not among the shipped secrets
+    assert (path.parent.stat().st_mode & 0o777) == 0o700 and (path.stat().st_mode & 0o777) == 0o600
     for row, (_, spec, shape, frozen) in zip(got, H.SPEC_MODELS, strict=True):
         assert [row[k] for k in cache.COUNT_KEYS] == cache._counts_of(spec, shape, frozen)
     assert got[0]["count"] == 3 * 4 * 9 + 4 + 4 * 4 * 4 * 5 + 5  # a conv (3 -> 4, 3x3, bias) and a linear layer
