@@ -122,8 +122,9 @@ VALIDITY = "tests.fms.validity_variants"  # the kept variants, for benchmarks/va
 LONG_TESTS = {"samples": 54, "tests/fms/test_fms_nbgrader.py": 68, "tests/fms/test_cnn_checks.py": 44,
               "tests/fms/test_fms_notebooks.py": 122, "tests/fms/test_cnn_training.py": 34}
 # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine (benchmarks/fms_bench.py
-# lists the longest checks). The perfect sample, 2026-12-07: 25.5-28.9 s wall / 26.4-26.8 s CPU before issue
-# 25 (load 0.3-1.1), 10.3-16.7 s wall / 9.0-10.2 s CPU after it at a load of 4.5-5 (no quiet machine to be had)
+# lists the longest checks). The perfect sample, 2026-12-07, 2 shared cores: before issue 25 24.4 s wall /
+# 24.9 s CPU (load 2.7-3.3; 28.9 / 26.4 at 0.3-1.1), after it 7.1-7.2 s wall / 7.1-7.6 s CPU (load 2.5-3.6;
+# 10.3-16.7 s wall / 9.0-10.2 s CPU at 4.5-5)
 CLI_TARGET_S = 10.0
 # the README's homework table (course list --markdown)
 SUMMARY = ("MDS189 movement screen: FC layers, FC nets, conv/pool in numpy, a PyTorch CNN (synthetic "
