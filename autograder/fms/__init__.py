@@ -122,9 +122,9 @@ VALIDITY = "tests.fms.validity_variants"  # the kept variants, for benchmarks/va
 LONG_TESTS = {"samples": 54, "tests/fms/test_fms_nbgrader.py": 68, "tests/fms/test_cnn_checks.py": 44,
               "tests/fms/test_fms_notebooks.py": 122, "tests/fms/test_cnn_training.py": 34}
 # benchmarks/speed.py: course grade of one sample, --jobs 1, quiet 2-core machine (benchmarks/fms_bench.py
-# lists the longest checks). The perfect sample, 2026-12-07, 2 shared cores: before issue 25 24.4 s wall /
-# 24.9 s CPU (load 2.7-3.3; 28.9 / 26.4 at 0.3-1.1), after it 7.1-7.2 s wall / 7.1-7.6 s CPU (load 2.5-3.6;
-# 10.3-16.7 s wall / 9.0-10.2 s CPU at 4.5-5)
+# lists the longest checks). The perfect sample, 2026-12-07, 2 shared cores, back to back at a load of 1.4-1.5:
+# before issue 25 23.3 s wall / 24.9 s CPU (the key-frame CNN's 800 steps 16.0 s of it), after it 6.3-7.0 s
+# wall / 6.8-7.2 s CPU (the key-frame check 2.4-2.9 s, the fork server's start with the first check 1.6-1.7 s)
 CLI_TARGET_S = 10.0
 # the README's homework table (course list --markdown)
 SUMMARY = ("MDS189 movement screen: FC layers, FC nets, conv/pool in numpy, a PyTorch CNN (synthetic "
