@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["JOINT_NAMES", "PARENTS", "ensure_data", "load_clips", "dataset_root"]
+__all__ = ["JOINT_NAMES", "PARENTS", "ensure_data", "load_clips", "load_blocked", "dataset_root"]
 
 JOINT_NAMES = ("Hip", "RHip", "RKnee", "RFoot", "LHip", "LKnee", "LFoot", "Spine", "Thorax", "Neck/Nose",
                "Head", "LShoulder", "LElbow", "LWrist", "RShoulder", "RElbow", "RWrist")
@@ -58,3 +58,17 @@ def load_clips(split: str = "train", root=None, mmap: bool | None = None):
     from coursedata.h36m import load_clips as _load
 
     return _load(split, ensure_data(root, quiet=True), mmap=mmap)
+
+
+def load_blocked(split: str = "valid", root=None):
+    """bool ``(N, 8)``: the frames of ``split`` in which the person is not visible (something out of
+    focus in front of the lens fills the frame), as the synthetic clips' ``_info.json`` records them;
+    None for real files (or an older copy) that record no such frames."""
+    if split not in ("train", "valid"):
+        raise ValueError(f"split must be 'train' or 'valid', got {split!r}")
+    from coursedata.h36m import synthetic_info
+
+    rows = (synthetic_info(ensure_data(root, quiet=True)) or {}).get(f"blocked_{split}")
+    if not rows:
+        return None
+    return np.array([[c == "1" for c in row] for row in rows], dtype=bool)

@@ -8,9 +8,11 @@
   tests/instructor/test_samples.py); a mean-pose predictor trains too (it learns the average pose:
   ``pose.model_uses_input`` and ``pose.saved_model`` charge it);
 * the reference weights (``tests/fixtures/samples/pose/perfect/files/starter/pose/pose_model.pt``,
-  trained with the notebook's settings) clear ``pose.saved_model``; the same weights in a
-  model that does not normalise its input (the data normalised outside the model while
-  training) are far off; a missing or non-state-dict file is reported clearly.
+  trained with the notebook's settings) clear both bars of ``pose.saved_model`` (every frame, and
+  the frames in which the person is not visible); the same weights in a model whose LSTM sees one
+  frame at a time fail the blocked frames' bar; in a model that
+  does not normalise its input (the data normalised outside the model while training) they are far
+  off; a missing or non-state-dict file is reported clearly.
 """
 import io
 
@@ -68,6 +70,20 @@ def test_reference_weights_clear_the_saved_model_threshold(tmp_path):
     tree = make_tree(tmp_path, extra={"pose_model.pt": WEIGHTS.read_bytes()})
     r = grade(tree, ids=["pose.saved_model"])["pose.saved_model"]
     assert r.status == "passed", (r.message, r.log)
+    assert len(r.cases) == 2 and all(c["passed"] for c in r.cases), r.cases  # the blocked frames are judged too
+
+
+def test_weights_without_their_past_fail_the_blocked_frames_bar(tmp_path):
+    """The same weights with the LSTM run on clips of one frame (the prediction of a frame sees only that
+    frame): on the frames in which the person is not visible it can only guess."""
+    one_frame = ("pose.py", "        seq, _ = self.lstm(feats)                                    # (B, T, hidden)\n",
+                 "        seq = self.lstm(feats.reshape(B * T, 1, -1))[0].reshape(B, T, -1)\n")
+    tree = make_tree(tmp_path, [one_frame], extra={"pose_model.pt": WEIGHTS.read_bytes()})
+    r = grade(tree, ids=["pose.saved_model"])["pose.saved_model"]
+    blocked = next(c for c in r.cases if "not visible" in c["name"])
+    assert not blocked["passed"] and "one frame at a time" in blocked["message"], blocked
+    safe = blocked["safe_message"]  # what the student sees: grader text, no number of the hidden clips
+    assert "not visible" in safe and not any(ch.isdigit() for ch in safe), safe
 
 
 def test_weights_without_input_normalisation_fail(tmp_path):
@@ -113,8 +129,9 @@ def test_under_trained_weights_are_told_their_score_and_too_few_epochs(tmp_path)
     (tree / "starter" / "pose" / "pose_model.pt").write_bytes(buf.getvalue())
     r = grade(tree, ids=["pose.saved_model"])["pose.saved_model"]
     assert r.status == "failed", r.message
-    assert "mm against the bar of 150 mm" in r.message and "too few epochs" in r.message, r.message
-    assert r.message.index("too few epochs") < r.message.index("normalis") if "normalis" in r.message else True
+    assert f"mm against the bar of {hidden.SAVED_THRESHOLD_MM:g} mm" in r.message, r.message
+    assert "too few steps" in r.message, r.message
+    assert r.message.index("too few steps") < r.message.index("normalis") if "normalis" in r.message else True
 
 
 def test_thresholds_have_margin():
@@ -124,3 +141,11 @@ def test_thresholds_have_margin():
     assert hidden.MEAN_POSE_HIDDEN_MM + hidden.TRAIN_ABOVE_MEAN_MM <= hidden.UNTRAINED_MM - 100
     assert hidden.TRAIN_LOSS_FALL <= hidden.REFERENCE_LOSS_FALL_MIN / 1.2
     assert hidden.SAVED_THRESHOLD_MM >= hidden.REFERENCE_SAVED_MM + 5
+    assert hidden.REFERENCE_SAVED_BLOCKED_BELOW_MEAN_MM >= hidden.SAVED_BLOCKED_BELOW_MEAN_MM + 5
+    # the worst seed of each model (the best of those that must fail): every frame (mm), and on the blocked
+    # frames how far under the mean pose's MPJPE there (mm; negative: above it)
+    for name, (overall, below) in hidden.SAVED_CALIBRATION.items():
+        if name in ("reference", "plain CNN + LSTM"):  # must clear both bars with margin
+            assert overall <= hidden.SAVED_THRESHOLD_MM - 4 and below >= hidden.SAVED_BLOCKED_BELOW_MEAN_MM + 5, name
+        else:  # per-frame CNN, best constant, ridge regression: fail both bars, the blocked frames' with margin
+            assert overall >= hidden.SAVED_THRESHOLD_MM + 3 and below <= hidden.SAVED_BLOCKED_BELOW_MEAN_MM - 5, name

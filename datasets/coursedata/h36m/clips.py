@@ -31,7 +31,7 @@ from .motions import clip_trajectory, idx
 __all__ = ["PRESETS", "Preset", "SPLITS", "N_FRAMES", "N_JOINTS", "render_clip", "make_split", "generate",
            "generate_hidden", "hidden_info", "FORMAT_VERSION"]
 
-FORMAT_VERSION = "h36m-synthetic-2"
+FORMAT_VERSION = "h36m-synthetic-3"
 BLOCKED_TEST = "blocked_frames_test.npy"  # _grader/: bool (N, 8), the hidden frames in which the person is not visible
 N_FRAMES = 8
 N_JOINTS = 17
@@ -41,8 +41,12 @@ SPLITS = {"train": 1, "valid": 2, "test": 3}
 # difficulty knobs (the card documents the values used)
 VIEW_RANGE = 70.0      # camera azimuth relative to the body's facing direction: +- this many degrees
 P_OCCLUDER = 0.4       # probability that an occluder crosses the clip
-P_BAD_FRAME = 0.30     # probability that a frame is degraded (blur, dark, noise): a single frame says
+P_BAD_FRAME = 0.15     # probability that a frame is degraded (blur, dark, noise): a single frame says
                        # little then, the clip's other frames (temporal context) say more
+P_BLOCKED = 0.5        # probability that a frame after the first is blocked: something out of focus in
+                       # front of the lens fills it and the person is not visible at all (runs of
+                       # consecutive blocked frames occur). A per-frame model can only guess the pose
+                       # there (the mean pose); a model that carries the clip's past can do better
 MAX_CLUTTER = 2        # at most this many objects in the room
 THICKNESS = (1.5, 2.2)  # limb radius multiplier range (cartoon-thick limbs)
 FILL = (0.7, 0.85)     # body height as a fraction of the frame
@@ -128,8 +132,13 @@ def render_clip(rng: np.random.Generator, S: int = 48, n_frames: int = N_FRAMES)
             xs = xs[::-1]
         occluder = (xs, w, y0, h, _hsv(rng.uniform(), rng.uniform(0, 0.8), rng.uniform(0.1, 0.9)))
     bad = rng.uniform(size=n_frames) < P_BAD_FRAME
+    blocked = rng.uniform(size=n_frames) < P_BLOCKED
+    blocked[0] = False  # the first frame always shows the person
     frames = np.empty((n_frames, S, S, 3), np.uint8)
     for t in range(n_frames):
+        if blocked[t]:  # drawn from the frame's own random numbers only: it says nothing of the clip
+            frames[t] = _blocked_frame(rng, S)
+            continue
         img = bg.copy()
         render_body(img, uv_px[t], depth[t], radii[t], mats, side_shade=0.78)
         if occluder is not None:
@@ -152,8 +161,19 @@ def render_clip(rng: np.random.Generator, S: int = 48, n_frames: int = N_FRAMES)
     J = Xc[:, H36M17_FROM_JOINTS]
     J = J - J[:, :1]
     info = {"action": action, "view": float(view), "dist": float(dist), "occluded": occluder is not None,
-            "bad_frames": int(bad.sum()), "height": shape.height}
+            "bad_frames": int(bad.sum()), "blocked": blocked, "height": shape.height}
     return frames, J.astype(np.float32), info
+
+
+def _blocked_frame(rng, S):
+    """A frame filled by an out-of-focus surface right in front of the lens: a random colour, a smooth
+    gradient and sensor noise, independent of the person, the room and the lighting of the clip."""
+    yy, xx = np.mgrid[0:S, 0:S] / S - 0.5
+    colour = _hsv(rng.uniform(), rng.uniform(0, 0.7), rng.uniform(0.1, 0.9))
+    grad = rng.uniform(-0.3, 0.3, size=2)
+    img = colour * (1 + grad[0] * xx + grad[1] * yy)[..., None]
+    img = img + rng.normal(0, rng.uniform(0.005, 0.03), size=img.shape)
+    return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def _clip_rng(seed: int, split: str, i: int) -> np.random.Generator:
@@ -164,15 +184,19 @@ def _render_range(args):
     seed, split, start, stop, S = args
     vids = np.empty((stop - start, N_FRAMES, S, S, 3), np.uint8)
     joints = np.empty((stop - start, N_FRAMES, N_JOINTS, 3), np.float32)
+    blocked = np.zeros((stop - start, N_FRAMES), bool)
     actions = []
     for k, i in enumerate(range(start, stop)):
         vids[k], joints[k], info = render_clip(_clip_rng(seed, split, i), S)
+        blocked[k] = info["blocked"]
         actions.append(info["action"])
-    return vids, joints, actions
+    return vids, joints, actions, blocked
 
 
-def make_split(n: int, split: str = "train", seed: int = 0, size: int = 48, workers: int | None = None):
-    """``(videos uint8 (n, 8, size, size, 3), joints float32 (n, 8, 17, 3) metres, actions)``."""
+def make_split(n: int, split: str = "train", seed: int = 0, size: int = 48, workers: int | None = None,
+               with_blocked: bool = False):
+    """``(videos uint8 (n, 8, size, size, 3), joints float32 (n, 8, 17, 3) metres, actions)``, and with
+    ``with_blocked`` a fourth item: bool ``(n, 8)``, the frames in which the person is not visible."""
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
     chunk = 100
@@ -183,10 +207,12 @@ def make_split(n: int, split: str = "train", seed: int = 0, size: int = 48, work
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
             parts = list(ex.map(_render_range, jobs))
     if not parts:
-        return (np.empty((0, N_FRAMES, size, size, 3), np.uint8), np.empty((0, N_FRAMES, N_JOINTS, 3), np.float32),
-                [])
-    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-            [a for p in parts for a in p[2]])
+        out = (np.empty((0, N_FRAMES, size, size, 3), np.uint8), np.empty((0, N_FRAMES, N_JOINTS, 3), np.float32),
+               [], np.zeros((0, N_FRAMES), bool))
+    else:
+        out = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+               [a for p in parts for a in p[2]], np.concatenate([p[3] for p in parts]))
+    return out if with_blocked else out[:3]
 
 
 def _save_atomic(path: Path, arr) -> None:
@@ -215,10 +241,11 @@ def generate(out, preset: str = "default", seed: int = 0, workers: int | None = 
             "labels": "root-relative camera-frame joint positions in metres (x right, y down, z forward)"}
     for split, n in (("train", p.n_train), ("valid", p.n_valid)):
         t0 = time.perf_counter()
-        vids, joints, actions = make_split(n, split, seed, p.size, workers)
+        vids, joints, actions, blocked = make_split(n, split, seed, p.size, workers, with_blocked=True)
         _save_atomic(out / f"videoframes_clips_{split}.npy", vids)
         _save_atomic(out / f"joint_3d_clips_{split}.npy", joints)
         info[f"actions_{split}"] = actions
+        info[f"blocked_{split}"] = ["".join("1" if b else "0" for b in row) for row in blocked]
         if progress:
             print(f"h36m {split}: {n} clips of {p.size}x{p.size} in {time.perf_counter() - t0:.1f} s")
     (out / "_info.json").write_text(json.dumps(info))
@@ -250,10 +277,11 @@ def generate_hidden(out, grader_seed: int, preset: str = "default", n: int | Non
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
     t0 = time.perf_counter()
-    vids, joints, _ = make_split(n, "test", int(grader_seed), p.size, workers)
+    vids, joints, _, blocked = make_split(n, "test", int(grader_seed), p.size, workers, with_blocked=True)
     (folder / "_info.json").unlink(missing_ok=True)  # written last: a half-written split is never current
     _save_atomic(folder / "videoframes_clips_test.npy", vids)
     _save_atomic(folder / "joint_3d_clips_test.npy", joints)
+    _save_atomic(folder / BLOCKED_TEST, blocked)
     (folder / "_info.json").write_text(json.dumps(hidden_info(grader_seed, preset, n)))
     if progress:
         print(f"h36m hidden test split: {n} clips of {p.size}x{p.size} in {time.perf_counter() - t0:.1f} s")
