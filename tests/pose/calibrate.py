@@ -1,17 +1,21 @@
-"""Calibrate the pose thresholds: train variants the way ``pose.train`` does and score them
-on the hidden clips (not part of the test suite; minutes per run).
+"""Calibrate the pose thresholds: train variants with the grader's loop and score them on the
+hidden clips (not part of the test suite; minutes per run).
 
-    .venv/bin/python -m tests.pose.calibrate reference --seeds 0 1 2 3 4
-    .venv/bin/python -m tests.pose.calibrate per_frame --seeds 0 1 2
-    .venv/bin/python -m tests.pose.calibrate plain_cnn_lstm_without_skip --seeds 0 1 2
-    .venv/bin/python -m tests.pose.calibrate mean_pose
+    .venv/bin/python -m tests.pose.calibrate mean_pose        # mean pose and ridge regression (no training)
+    .venv/bin/python -m tests.pose.calibrate reference --seeds 0 1 2 3 4 --checkpoints 0 100 600 1000
+    .venv/bin/python -m tests.pose.calibrate per_frame --seeds 0 1 2 3 4 --checkpoints 1000
+    .venv/bin/python -m tests.pose.calibrate plain_cnn_lstm_without_skip --seeds 0 1 2 3 4 --checkpoints 1000
+    .venv/bin/python -m tests.pose.calibrate reference --seeds 0      # pose.train's own run (TRAIN_KW)
 
 Each variant is the reference with a patch (see VARIANTS: ``per_frame`` replaces the LSTM
 by a per-frame layer of the same width, so the network sees one frame at a time; the
 correct-but-different variants of test_pose_variants.py, e.g. the plain CNN + LSTM without
-the skip connection, are there too); the run uses the check's
-TRAIN_KW (without its time limit, so a loaded machine measures the same thing) and
-prints the hidden-clip MPJPE, the steps and the CPU seconds of the training.
+the skip connection, are there too). ``--checkpoints``: one run per seed (one torch thread, the
+grader's batch size and learning rate), scored at each of those steps over every frame, the blocked
+frames and the visible ones (``pose.saved_model``'s bars: the notebook trains 1,000 steps;
+``pose.train``'s: 100), with the training loss's fall (``CALIBRATE_MAX_STEPS`` drops the checkpoints
+past it). Without it, the run is ``pose.train``'s (TRAIN_KW, without its time limit, so a loaded
+machine measures the same thing). Each prints the hidden-clip MPJPE, the steps and the CPU seconds.
 """
 from __future__ import annotations
 
