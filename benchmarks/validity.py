@@ -18,8 +18,8 @@ Prints the catch rate and the false-positive rate (and every miss / false positi
 
 Usage: ``python benchmarks/validity.py [--seeds 5] [--only HW] [--reference] [--json out.json]``
 (``--only``: a homework that declares kept variants, ``VALIDITY``). A variant whose patch no
-longer applies to the reference is reported as "n/a". The pose reference pass trains the network once per seed (about two
-minutes each).
+longer applies to the reference is reported as "n/a". The pose reference pass trains the network once per seed (100 steps, about
+15 s of CPU each).
 """
 from __future__ import annotations
 

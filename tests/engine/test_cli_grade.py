@@ -363,7 +363,10 @@ def test_sigint_says_how_to_resume(tmp_path):
     subs = copies(tmp_path, 2) + [_slow_correct(tmp_path, seconds=5.0)]
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder", "grade", "example", *subs, "--out", str(out), "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as from a terminal: an ignored SIGINT (a test worker may ignore it, e.g. after an
+                            # in-process Dask worker) would be inherited through exec, and Python keeps it ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(out.glob("student*.json")):
         time.sleep(0.05)
