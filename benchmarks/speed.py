@@ -240,14 +240,21 @@ def _gradescope(hw, sample, sub, work, data, table, cli_wall) -> None:
     from autograder.demo import _gradescope_run
     from autograder.instructor.gradescope import export
 
-    zp = export(hw, work / "gs" / f"{hw}.zip")
-    load = os.getloadavg()[0]
+    # the export and its two scripts see what the other rows' commands see (this data folder, the
+    # fixtures' grader seeds, which the sample's predictions were made for), not this process's own
+    saved = dict(os.environ)
+    os.environ.update(_env(data))
     try:
+        zp = export(hw, work / "gs" / f"{hw}.zip")
+        load = os.getloadavg()[0]
         c0 = _children_cpu()
         gs = _gradescope_run(hw, zp, sub, work / "gsrun" / hw)
     except Exception as exc:  # noqa: BLE001 - one failure, one row
         table.add(f"gradescope {hw}/{sample.name}", None, None, None, note=f"failed: {str(exc)[-300:]}")
         return
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     ratio = gs["seconds"] / cli_wall if cli_wall else None
     table.add(f"gradescope {hw}/{sample.name}", gs["seconds"], _children_cpu() - c0, None, ratio=ratio,
               ratio_target=FRONT_END_RATIO, load=load,
