@@ -1,7 +1,7 @@
 """The Jupyter kernel ``nbgrader autograde`` runs students' notebooks in: inside the sandbox.
 
 ``course release`` writes ``<course>/kernels/nncourse-sandboxed/kernel.json``, whose argv is
-``python -m autograder.instructor.kernel_sandbox {connection_file}``, and points
+``python -P -c BOOT <grader tree> {connection_file}`` (this module, from the trusted tree), and points
 ``nbgrader_config.py`` at it. nbgrader starts it (as root in CI and on Gradescope) in the
 notebook's folder, ``autograded/<student>/<hw>/``; this module then runs ``ipykernel`` as the
 student's own leased uid:
@@ -48,8 +48,16 @@ def pass_env() -> tuple[str, ...]:
     return PASS_ENV + tuple(v for v in kernel_env() if v not in PASS_ENV)
 
 
+# nbgrader starts the kernel in the student's folder, as root: with ``python -m`` that folder would
+# come first on sys.path, and a student's tempfile.py or shutil.py would run as root before the
+# sandbox exists. -P keeps it off; the trusted grader's tree (and its datasets/) is named instead.
+BOOT = ("import sys, runpy; r = sys.argv.pop(1); sys.path[:0] = [r, r + '/datasets']; "
+        "runpy.run_module('autograder.instructor.kernel_sandbox', run_name='__main__', alter_sys=True)")
+GRADER_TREE = Path(__file__).resolve().parents[2]
+
+
 def kernel_spec() -> dict:
-    return {"argv": [sys.executable, "-m", "autograder.instructor.kernel_sandbox", "{connection_file}"],
+    return {"argv": [sys.executable, "-P", "-c", BOOT, str(GRADER_TREE), "{connection_file}"],
             "display_name": "Python 3 (course sandbox)", "language": "python",
             "metadata": {"debugger": False}}
 
@@ -71,6 +79,39 @@ def _env(home: str) -> dict:
             env[k] = os.environ[k]
     env["NNCOURSE_SCORES_BY_ENGINE"] = "1"  # graded cells fail closed; the engine scores afterwards
     return env
+
+
+def public_data(view: Path) -> tuple[list, list]:
+    """The course's generated data sets, for the namespaced kernel: each ``<data root>/<dataset>``
+    that any user of the machine may enter, bound read-only at ``view/<dataset>``, and its
+    ``_grader*`` folders (the grader's held-out splits and caches) masked by empty ones.
+
+    Without this the kernel saw no data and every autograded notebook generated its data sets
+    again in the student's folder (fms 13 s, nist36 18 s, fer 12 s of CPU per student). A data
+    set the course has not made is missing from ``view``, which the kernel may write: the
+    notebook makes it there, as before, and it goes with the kernel's private folder. Folders
+    starting with ``_`` or ``.`` at the top (``_grader``: the secret seeds) are never bound; the
+    grader's files are also unreadable by the kernel's uid (0700 folders, 0600 files)."""
+    from coursedata.paths import data_root
+
+    binds, masks = [], []
+    try:
+        entries = sorted(data_root().iterdir())
+    except OSError:
+        return binds, masks
+    for d in entries:
+        try:
+            public = (not d.name.startswith(("_", ".")) and not d.is_symlink() and d.is_dir()
+                      and d.stat().st_mode & 0o005 == 0o005)
+            subs = sorted(d.iterdir()) if public else []
+        except OSError:
+            continue
+        if not public:
+            continue
+        binds.append([str(d), str(view / d.name), False])
+        masks += [str(view / d.name / s.name) for s in subs
+                  if s.name.startswith("_grader") and s.is_dir() and not s.is_symlink()]
+    return binds, masks
 
 
 CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
@@ -179,6 +220,7 @@ def main(argv=None) -> int:
         home.mkdir()
         (home / "tmp").mkdir()
         (home / ".config").mkdir()
+        (home / "data").mkdir()  # the kernel's NNCOURSE_DATA (namespaced level): the course's public data
         shutil.copy(conn, home / "connection.json")
         chown_tree(home, user.uid, user.gid)
         chown_tree(nbdir, user.uid, user.gid)  # the notebook may write next to itself (plots, predictions)
@@ -198,8 +240,12 @@ def main(argv=None) -> int:
             os.chown(kconn, user.uid, user.gid)
             relay = Relay(info, prefix)
             relay.listen()  # before the kernel starts: a port taken by someone else fails here, loudly
+            data_binds, data_masks = public_data(home / "data")
+            env["NNCOURSE_DATA"] = str(home / "data")
             spec = iso.mount_spec(None, user.uid, user.gid, kernel + [str(kconn)], env,
                                   str(nbdir), [("RLIMIT_CORE", 0)], new_root=new_root, extra_binds=binds, net=False)
+            spec["binds"] += data_binds  # after the home they are mounted in
+            spec["masks"] += data_masks
             launched = iso.launch(spec, stdout=None, stderr=None)
             relay.start()
             proc = launched.proc

@@ -4,6 +4,7 @@ its own and talks to nbgrader over Unix sockets, relayed by ``kernel_sandbox.Rel
 A notebook tries to reach a TCP port this test listens on at 127.0.0.1 (where a grading
 cluster, or another student's kernel, would listen) and lists its network interfaces; a
 correct notebook graded in the same run still gets full marks, so the relayed kernel works.
+The same probe lists what the kernel sees of the course's data (``kernel_sandbox.public_data``).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 
 from autograder.instructor.nbgrader_course import Course
 from autograder.instructor.release import student_tree
+from coursedata.paths import data_root
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="the sandboxed kernel needs root (CI runs as root)")]
@@ -33,6 +35,20 @@ try:
     net["loopback"] = "connected"
 except OSError as exc:
     net["loopback"] = f"{type(exc).__name__} errno {exc.errno}"
+root = os.environ.get("NNCOURSE_DATA", "")
+net["data_root"] = root
+net["datasets"] = sorted(os.listdir(root)) if os.path.isdir(root) else []
+net["grader_dirs"] = {}
+for ds in net["datasets"]:
+    for sub in sorted(os.listdir(os.path.join(root, ds))):
+        if sub.startswith("_grader"):
+            net["grader_dirs"][ds + "/" + sub] = os.listdir(os.path.join(root, ds, sub))
+try:
+    open(os.path.join(root, net["datasets"][0], "written-by-a-student"), "w").close()
+    net["write"] = "written"
+except (OSError, IndexError) as exc:
+    net["write"] = type(exc).__name__
+net["host_data_visible"] = os.path.exists(%(host_data)r)
 json.dump(net, open("net.json", "w"))
 '''
 
@@ -68,7 +84,8 @@ def graded(course: Course, work: Path):
     shutil.copy(REPO / "solutions" / "example" / "ops.py", probe / "starter" / "example" / "ops.py")
     nb_path = sorted(probe.glob("*.ipynb"))[0]
     nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE % {"port": listener.getsockname()[1]}))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE % {"port": listener.getsockname()[1],
+                                                          "host_data": str(data_root())}))
     nbformat.write(nb, nb_path)
     course.submit("example", "netprobe", probe)
     took = {s: course.autograde("example", s) for s in ("netgood", "netprobe")}
@@ -85,6 +102,24 @@ def test_the_kernel_has_no_network(graded):
     assert net["uid"] != 0
     assert net["interfaces"] == ["lo"]  # a namespace of its own: only its own (down) loopback
     assert net["loopback"] != "connected" and not accepted, (net, accepted)
+
+
+def test_the_kernel_reads_the_course_data_read_only_without_the_graders_folders(graded):
+    """The kernel sees the data sets the course made (so an autograded notebook does not generate
+    them again, 13-18 s per student for fms and nist36), read-only, with every ``_grader*``
+    folder empty; the host's data folder itself is not in its root."""
+    course, _ = graded
+    net = json.loads((course.root / "autograded" / "netprobe" / "example" / "net.json").read_text())
+    host = data_root()
+    made = sorted(d.name for d in host.iterdir() if d.is_dir() and not d.name.startswith(("_", ".")))
+    assert made, "no data sets in the course's data folder: nothing to check (the suite prepares them)"
+    assert net["datasets"] == made and net["data_root"] != str(host)
+    assert not net["host_data_visible"]
+    hidden = sorted(f"{d.parent.name}/{d.name}" for d in host.glob("*/_grader*") if d.is_dir())
+    assert hidden and sorted(net["grader_dirs"]) == hidden, (net["grader_dirs"], hidden)
+    assert all(v == [] for v in net["grader_dirs"].values()), net["grader_dirs"]
+    assert net["write"] in ("OSError", "PermissionError"), net["write"]  # EROFS (or EACCES)
+    assert not any(host.glob("*/written-by-a-student"))
 
 
 def test_the_relayed_kernel_still_grades(graded):

@@ -56,6 +56,7 @@ SETUP_END = r"\b(\w*train\w*|fit|run_search|Solver)\s*\(|raise NotImplementedErr
 # run by the venv's interpreter: every notebook's set-up cells, in a kernel of that venv
 RUN_SETUP_CELLS = r"""
 import re, sys, time
+from datetime import datetime
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
@@ -73,7 +74,16 @@ for path in sorted(folder.glob("*.ipynb")):
     if errors:
         sys.exit(f"{path.name}: " + "; ".join(f"cell {i}: {e.ename}: {e.evalue}" for i, e in errors))
     ran = sum(c.cell_type == "code" for c in nb.cells)
-    print(f"{path.name}: {ran} set-up code cell(s) of {len(code)} ran ({time.monotonic() - start:.1f} s)")
+    took = []
+    for i, c in enumerate(nb.cells):
+        ex = c.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in ex and "shell.execute_reply" in ex:
+            a, b = (datetime.fromisoformat(ex[k].replace("Z", "+00:00")) for k in
+                    ("iopub.execute_input", "shell.execute_reply"))
+            took.append(((b - a).total_seconds(), i))
+    slowest = ", ".join(f"cell {i} {t:.1f} s" for t, i in sorted(took, reverse=True)[:3])
+    print(f"{path.name}: {ran} set-up code cell(s) of {len(code)} ran ({time.monotonic() - start:.1f} s; "
+          f"slowest {slowest})")
 """
 
 # run by the venv's interpreter: the distributions installed beyond what one requirements file
