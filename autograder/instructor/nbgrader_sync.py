@@ -3,8 +3,10 @@
 Under ``nbgrader autograde`` a student's notebook runs in the sandboxed kernel
 (``kernel_sandbox.py``); its graded cells do not grade: they fail closed (0 points) with
 a note, so a free cell that fakes a cell's result, or a kernel killed half-way, gains
-nothing. ``sync_scores`` then grades the same files (``autograded/<student>/<hw>/``) with
-the engine, in the grader's process and sandbox, and for each graded cell
+nothing. The engine grades the files the student handed in (``submitted/<student>/<hw>/``:
+the files the CLI and Gradescope grade), in the grader's process and sandbox, while nbgrader
+runs the notebooks (``Course.autograde``: one submission's wall time is the longer of the two,
+not their sum); ``sync_scores`` then, for each graded cell,
 
 * sets the cell's ``auto_score`` in ``gradebook.db`` to its points times the fraction of
   the engine's points earned by the checks the cell names (``grade_cell(HW, TARGET)``: a
@@ -82,7 +84,22 @@ def _all_extra(result, target: str) -> bool:
     return bool(checks) and all(result.is_extra(c) for c in checks)
 
 
-def sync_student(course, hw: str, student: str) -> SyncReport:
+def grade_handed_in(course, hw: str, student: str):
+    """The engine's result on the files the student handed in (``submitted/<student>/<hw>/``),
+    the files the CLI and Gradescope grade; ``Course.autograde`` runs it while nbgrader runs the
+    notebooks (under autograde they read those files and write none the engine reads). None
+    when it cannot run: ``sync_student`` then grades the autograded folder itself."""
+    from autograder.engine import grade_submission
+
+    try:
+        return grade_submission(hw, course.root / "submitted" / student / hw)
+    except Exception:  # noqa: BLE001 - graded again, and reported, by sync_student
+        return None
+
+
+def sync_student(course, hw: str, student: str, result=None) -> SyncReport:
+    """Write the engine's ``result`` (by default: a grading of ``autograded/<student>/<hw>/``)
+    into the gradebook and the autograded notebooks' graded cells."""
     from nbgrader.api import Gradebook
 
     from autograder.engine import grade_submission
@@ -90,7 +107,8 @@ def sync_student(course, hw: str, student: str) -> SyncReport:
     rep = SyncReport(student)
     nbdir = course.root / "autograded" / student / hw
     try:
-        result = grade_submission(hw, nbdir)
+        if result is None:
+            result = grade_submission(hw, nbdir)
         rep.isolation = result.isolation
         if not result.graded:
             rep.error = result.error
@@ -121,7 +139,9 @@ def sync_student(course, hw: str, student: str) -> SyncReport:
     return rep
 
 
-def sync_scores(course, hw: str, student: str | None = None) -> list[SyncReport]:
+def sync_scores(course, hw: str, student: str | None = None, result=None) -> list[SyncReport]:
+    """``sync_student`` for one student (with ``result`` when given) or every autograded one."""
     base = course.root / "autograded"
-    students = [student] if student else sorted(p.name for p in base.iterdir() if (p / hw).is_dir())
-    return [sync_student(course, hw, s) for s in students]
+    if student:
+        return [sync_student(course, hw, student, result)]
+    return [sync_student(course, hw, s) for s in sorted(p.name for p in base.iterdir() if (p / hw).is_dir())]
