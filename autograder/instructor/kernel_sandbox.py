@@ -19,8 +19,9 @@ student's own leased uid:
 * not root: the kernel runs as is (and says so on stderr).
 
 The scores in the gradebook never come from this kernel: graded cells print a note under
-autograde, and ``Course.sync_scores`` grades the same files with the engine and writes
-its scores (and its messages, into the graded cells' outputs) afterwards.
+autograde, and ``Course.autograde`` grades the handed-in files with the engine (while the
+kernel runs) and writes its scores (and its messages, into the graded cells' outputs) afterwards
+(``nbgrader_sync``). The kernel reads the course's data sets, read-only (``public_data``).
 """
 from __future__ import annotations
 
