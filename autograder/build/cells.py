@@ -262,8 +262,8 @@ def execute(nb, hw: str, *, timeout: int = 600, cwd: Path | None = None, env: di
             shutil.rmtree(work, ignore_errors=True)
     if run is not nb:
         done = {c["id"]: c for c in run.cells}
-        for c in nb.cells:
-            if c.get("id") in done:
+        for c in nb.cells:  # code cells only: a markdown cell has no outputs (nbformat refuses them)
+            if c.cell_type == "code" and c.get("id") in done:
                 c.outputs = done[c["id"]].get("outputs", [])
                 c.execution_count = done[c["id"]].get("execution_count")
     return nb

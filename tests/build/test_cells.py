@@ -1,6 +1,7 @@
 """The notebook cell kit (autograder/build/cells.py): graded cells, written answers and headings
 take their points from the suite, a generator's number that disagrees is refused, and the
 converted generators' notebooks carry exactly the suite's points."""
+from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
@@ -8,6 +9,8 @@ import pytest
 
 from autograder.build.cells import NotebookKit, PointsMismatch, generator_main, is_graded_test
 from autograder.engine import load_suite
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _fake_suite():
@@ -107,3 +110,24 @@ def test_generator_main_writes_and_checks(tmp_path, capsys):
     assert nbformat.read(str(path), as_version=4).cells[0]["id"] == "cell-00"
     assert generator_main(["--check"], doc="gen", build=lambda: build("two"), path=path) == 1
     assert "is stale" in capsys.readouterr().out
+
+
+def test_execute_with_skipped_cells_gives_outputs_to_code_cells_only(tmp_path):
+    """A run that leaves cells out (graded tests) copies outputs back by cell id: markdown cells
+    must not get ``outputs`` (the pose master once did, and nbformat refused the notebook)."""
+    from autograder.build.cells import execute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# heading"),
+                                         nbformat.v4.new_code_cell("print(6 * 7)"),
+                                         nbformat.v4.new_code_cell("raise SystemExit('skipped')")])
+    execute(nb, "example", cwd=tmp_path, skip=lambda c: "skipped" in c.source, record_timing=False)
+    nbformat.validate(nb)
+    assert "outputs" not in nb.cells[0] and "execution_count" not in nb.cells[0]
+    assert nb.cells[1].outputs[0]["text"] == "42\n" and nb.cells[2].outputs == []
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(REPO)) for p in
+                                        [*REPO.glob("solutions/*/notebooks/*.ipynb"),
+                                         *REPO.glob("assignments/*/*.ipynb")]))
+def test_every_notebook_is_valid(path):
+    nbformat.validate(nbformat.read(REPO / path, as_version=4))
