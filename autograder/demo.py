@@ -116,23 +116,47 @@ def data_groups(homeworks) -> list[list[str]]:
 
 
 # rough CPU cost of each homework's data hook, only to start the longest groups first (nist36 trains
-# its reference network, pose renders clips; measured on 2 shared CPUs, 2026-12-07)
-DATA_WEIGHT = {"nist36": 5, "pose": 4, "fms": 2, "fer": 2, "lenet": 1}
+# its reference network, fms renders subjects; measured on 2 CPUs, 2026-12-07 11:05: nist36 44 s with
+# cifar10 made, fms 25, pose 12, fer 8, lenet 1)
+DATA_WEIGHT = {"nist36": 5, "fms": 3, "pose": 2, "fer": 2, "lenet": 1}
+
+
+def shared_datasets(homeworks) -> list[str]:
+    """The datasets more than one of ``homeworks`` reads (cifar10: nist36 and fer), in order."""
+    from .instructor.hooks import datasets_for
+
+    seen: dict[str, int] = {}
+    for hw in homeworks:
+        for name in datasets_for(hw):
+            seen[name] = seen.get(name, 0) + 1
+    return [name for name, n in seen.items() if n > 1]
+
+
+_ENSURE = ("import sys, time, importlib\n"
+           "for name in sys.argv[1:]:\n"
+           "    t0 = time.monotonic()\n"
+           "    try:\n"
+           "        path = importlib.import_module('coursedata.' + name).ensure()\n"
+           "        print(f'{name}: ready at {path} ({time.monotonic() - t0:.1f} s)', flush=True)\n"
+           "    except Exception as exc:\n"
+           "        print(f'{name}: generating failed: {type(exc).__name__}: {exc}', flush=True)\n")
 
 _PREPARE = ("import sys\nfrom autograder.instructor.hooks import prepare_data\n"
             "for hw in sys.argv[1:]:\n    prepare_data(hw, log=lambda m: print(m, flush=True))\n")
 
 
 def prepare_all_data(homeworks, jobs: int | None = None, log=print) -> list[str]:
-    """Generate every homework's data once: the groups of ``data_groups`` side by side, one child
-    interpreter each (at most ``jobs``, default min(4, CPUs)). Returns the problems (empty when
-    every dataset is ready); ``log`` gets one line per dataset and one per group."""
+    """Generate every homework's data once: the datasets several homeworks read first, alone
+    (``shared_datasets``), then every homework's hook side by side, one child interpreter each (at
+    most ``jobs``, default min(4, CPUs)); ``data_groups`` keeps homeworks that share a dataset in one
+    child when none needs making first. Returns the problems (empty when every dataset is ready);
+    ``log`` gets one line per dataset and one per group."""
     jobs = jobs or max(1, min(4, os.cpu_count() or 1))
 
-    def prepare(group):
+    def prepare(group, script=_PREPARE):
         t0 = time.monotonic()
         env = {**os.environ, **{k: os.environ.get(k, v) for k, v in ONE_THREAD.items()}}
-        proc = subprocess.run([sys.executable, "-c", _PREPARE, *group], cwd=REPO, env=env, capture_output=True,
+        proc = subprocess.run([sys.executable, "-c", script, *group], cwd=REPO, env=env, capture_output=True,
                               text=True)
         for ln in proc.stdout.splitlines():
             log(ln)
@@ -142,10 +166,15 @@ def prepare_all_data(homeworks, jobs: int | None = None, log=print) -> list[str]
         log(f"data of {', '.join(group)}: {time.monotonic() - t0:.0f} s")
         return bad
 
-    groups = data_groups(homeworks)
+    homeworks = list(homeworks)
+    shared = shared_datasets(homeworks)
+    first = []
+    if shared:  # made once, alone: then no two homeworks' hooks write the same files (they only read them)
+        first = prepare(shared, _ENSURE)
+    groups = [[hw] for hw in homeworks] if shared and not first else data_groups(homeworks)
     groups.sort(key=lambda g: -sum(DATA_WEIGHT.get(hw, 0) for hw in g))  # the longest first
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return [line for bad in pool.map(prepare, groups) for line in bad]
+        return first + [line for bad in pool.map(prepare, groups) for line in bad]
 
 
 def _listing(folder: Path) -> dict[str, tuple[int, int]]:

@@ -63,3 +63,31 @@ def test_homeworks_sharing_a_dataset_are_prepared_in_one_group():
     assert sharing  # the course has homeworks that read one dataset (cifar10), or this test proves little
     for a, b in sharing:
         assert any({a, b} <= set(g) for g in groups), (a, b)
+
+
+def test_a_shared_dataset_is_made_first_and_alone_then_every_homework_on_its_own(monkeypatch):
+    """prepare_all_data makes cifar10 (read by fer and nist36) in a child of its own before any
+    homework's hook, then runs the hooks one homework per child; if making it fails, homeworks
+    that share it stay in one child (data_groups)."""
+    from autograder import demo
+
+    calls = []
+
+    class Done:
+        def __init__(self, argv):
+            calls.append(argv)
+            self.returncode, self.stderr = 0, ""
+            self.stdout = "\n".join(f"{a}: failed" for a in argv[3:] if a == fail) if argv[2] == demo._ENSURE else ""
+
+    monkeypatch.setattr(demo.subprocess, "run", lambda argv, **kw: Done(argv))
+    hws = registry.homeworks()
+    assert demo.shared_datasets(hws) == ["cifar10"]
+    assert demo.shared_datasets([h for h in hws if h != "fer"]) == []
+    fail = None
+    assert demo.prepare_all_data(hws, jobs=1, log=lambda m: None) == []
+    assert calls[0][2] == demo._ENSURE and calls[0][3:] == ["cifar10"]
+    assert sorted(c[3:] for c in calls[1:]) == sorted([h] for h in hws)
+    calls.clear()
+    fail = "cifar10"
+    assert demo.prepare_all_data(hws, jobs=1, log=lambda m: None) == ["cifar10: failed"]
+    assert sorted(sorted(c[3:]) for c in calls[1:]) == sorted(sorted(g) for g in demo.data_groups(hws))

@@ -117,7 +117,9 @@ def validation():
 def short_run_data():
     tx, ty = _split("train")
     vx, vy = _split("valid")
-    return tx[:SHORT_N], ty[:SHORT_N], vx, vy
+    # row-major copies of the column-major .mat rows: the same numbers, and the student's batches are
+    # gathered from them a few times faster (the batches themselves are row-major either way)
+    return np.ascontiguousarray(tx[:SHORT_N]), np.ascontiguousarray(ty[:SHORT_N]), vx, vy
 
 
 @functools.lru_cache(maxsize=None)
@@ -144,7 +146,9 @@ def reference_network():
 
     def train():
         tx, ty = _split("train")
-        params, _ = ref_q3.train_nist36(np.array(tx), np.array(ty), seed=0)
+        # the .mat arrays are column-major: a batch's rows, gathered from a C-ordered copy, are the
+        # same numbers at a quarter of the cost (get_random_batches took 9.4 of 29 s)
+        params, _ = ref_q3.train_nist36(np.ascontiguousarray(tx), np.ascontiguousarray(ty), seed=0)
         return tuple(params[k] for k in keys)
 
     # not private: the weights of the public data's reference (read_page hands them to the sandbox)
