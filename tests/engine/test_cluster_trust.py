@@ -47,8 +47,9 @@ def attack(ports: list[int], control: int | None) -> dict:
 
 @pytest.mark.skipif(not ROOT, reason="the cluster's workers and an unprivileged attacker need root to set up")
 def test_a_local_user_cannot_use_a_running_cluster(tmp_path, monkeypatch):
-    if not iso._traversable(Path(sys.executable).parent):
-        pytest.skip(f"uid {ATTACKER_UID} cannot reach {sys.executable}")
+    real = Path(os.path.realpath(sys.executable))  # a venv's python links to its base interpreter
+    if not (iso._traversable(Path(sys.executable).parent) and iso._traversable(real.parent)):
+        pytest.skip(f"uid {ATTACKER_UID} cannot reach {sys.executable} ({real})")
     samples = load_samples("example")
     subs = [str(s.materialize(tmp_path / "subs" / s.name)) for s in samples]
     seen = {}
