@@ -132,11 +132,11 @@ def shared_datasets(homeworks) -> list[str]:
     return [name for name, n in seen.items() if n > 1]
 
 
-_ENSURE = ("import sys, time, importlib\n"
+_ENSURE = ("import sys, time\nfrom autograder.instructor.hooks import dataset_ensure\n"
            "for name in sys.argv[1:]:\n"
            "    t0 = time.monotonic()\n"
            "    try:\n"
-           "        path = importlib.import_module('coursedata.' + name).ensure()\n"
+           "        path = dataset_ensure(name)()\n"
            "        print(f'{name}: ready at {path} ({time.monotonic() - t0:.1f} s)', flush=True)\n"
            "    except Exception as exc:\n"
            "        print(f'{name}: generating failed: {type(exc).__name__}: {exc}', flush=True)\n")

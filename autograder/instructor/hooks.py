@@ -31,6 +31,17 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def dataset_ensure(name: str):
+    """``coursedata.<name>``'s generator: its ``ensure()``, else its one ``ensure_*()`` taking no
+    arguments (``coursedata.mnist.ensure_mnist_all``); None when it has neither."""
+    gen = importlib.import_module(f"coursedata.{name}")
+    ensure = getattr(gen, "ensure", None)
+    if ensure is None:
+        ensure = next((getattr(gen, n) for n in sorted(dir(gen)) if n.startswith("ensure_")
+                       and callable(getattr(gen, n))), None)
+    return ensure
+
+
 def prepare_data(hw: str, log=print) -> list[str]:
     """Generate the data ``hw`` needs; return one status line per dataset."""
     with _one_blas_thread():
@@ -56,11 +67,7 @@ def _prepare_data(hw: str, log=print) -> list[str]:
     for name in datasets_for(hw):
         start = time.monotonic()
         try:
-            gen = importlib.import_module(f"coursedata.{name}")
-            ensure = getattr(gen, "ensure", None)
-            if ensure is None:  # e.g. coursedata.mnist.ensure_mnist_all(): an ensure_* taking no arguments
-                ensure = next((getattr(gen, n) for n in sorted(dir(gen)) if n.startswith("ensure_")
-                               and callable(getattr(gen, n))), None)
+            ensure = dataset_ensure(name)
             if ensure is None:
                 lines.append(f"{hw}: coursedata.{name} has no ensure(): skipped")
             else:
