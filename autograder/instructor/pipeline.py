@@ -65,13 +65,32 @@ def grade_cli_one(hw: str, sample: Sample, workdir: Path, out: Path, formats: st
 
 def grade_cli(hw: str, samples: list[Sample], workdir: Path, out: Path, formats: str = "json,md,html",
               log=None, course=None) -> dict[str, CliOutcome]:
-    """``course grade <hw> <submission> --out OUT`` for each sample (one call each, timed;
-    ``course``: as in ``grade_cli_one``)."""
+    """``course grade <hw> <submission> ... --out OUT``: every sample in one command, as an
+    instructor grades a class (one interpreter start and one import of the grader for all; each
+    submission is still graded apart, with its own sandbox). ``seconds`` is the mean per sample.
+    ``course``: as in ``grade_cli_one``."""
     log = log or (lambda m: None)
+    if not samples:
+        return {}
+    subs = [s.materialize(Path(workdir) / hw / s.name) for s in samples]
+    args = ["grade", hw, *map(str, subs), "--out", str(out), "--format", formats, "--no-progress"]
+    start = time.monotonic()
+    if course is None:
+        proc = subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True)
+        code, output = proc.returncode, proc.stdout + proc.stderr
+    else:
+        buf = io.StringIO()
+        with redirect_stdout(buf), redirect_stderr(buf):
+            code = course(args)
+        output = buf.getvalue()
+    secs = (time.monotonic() - start) / len(samples)
     res = {}
     for s in samples:
-        res[s.name] = o = grade_cli_one(hw, s, workdir, out, formats, course=course)
-        log(f"  cli      {hw + '/' + s.name:<20} {o.result['score']:g}/{o.result['max_score']:g}  ({o.seconds:.1f} s)")
+        jpath = Path(out) / f"{s.name}.json"
+        if not jpath.is_file():
+            raise RuntimeError(f"course grade wrote no {jpath} (status {code}):\n{output[-2000:]}")
+        res[s.name] = o = CliOutcome(json.loads(jpath.read_text()), secs, sorted(Path(out).glob(f"{s.name}.*")))
+        log(f"  cli      {hw + '/' + s.name:<20} {o.result['score']:g}/{o.result['max_score']:g}  (mean {secs:.1f} s)")
     return res
 
 
