@@ -62,3 +62,26 @@ def test_the_graders_psnr_is_the_references():
         with np.errstate(divide="ignore"):
             expected = run_q5.average_psnr(x, r)
         assert C.average_psnr(x, r) == pytest.approx(expected, rel=1e-12), (n, noise)
+
+
+def test_the_cached_rows_are_the_splits_rows():
+    """The checks read the first training rows and the validation split from hidden_common's cache
+    (an .npz beside the data): the same numbers in the same (column-major) layout as read_split's,
+    and the CIFAR images are load_cifar10's first ones."""
+    from coursedata.cifar10 import load_cifar10
+    from coursedata.nist36 import read_split
+
+    tx, ty = read_split("train")
+    vx, vy = read_split("valid")
+    cx, cy = C.train_rows()
+    assert len(cx) == C.SHORT_ROWS >= max(C.SHORT_N, C.TORCH_N, C.TORCH_CNN_N)
+    assert np.array_equal(cx, tx[:C.SHORT_ROWS]) and np.array_equal(cy, ty[:C.SHORT_ROWS])
+    assert cx.flags.f_contiguous and not cx.flags.writeable
+    gx, gy = C.validation()
+    assert np.array_equal(gx, vx) and np.array_equal(gy, vy) and gx.flags.f_contiguous == vx.flags.f_contiguous
+    sx, sy, svx, _svy = C.short_run_data()
+    assert np.array_equal(sx, tx[:C.SHORT_N]) and sx.flags.c_contiguous and svx is gx
+    Xtr, ytr, Xte, yte = load_cifar10()
+    got = C.cifar_rows()
+    for a, b in zip(got, (Xtr[:C.CIFAR_N], ytr[:C.CIFAR_N], Xte[:C.CIFAR_TEST], yte[:C.CIFAR_TEST])):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
