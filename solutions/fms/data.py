@@ -252,86 +252,105 @@ def _to_tensor(img: np.ndarray):
     return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)
 
 
-try:  # the datasets need torch; the pose loaders above do not
-    from torch.utils.data import Dataset as _Dataset
-except ImportError:  # pragma: no cover
-    _Dataset = object
+def _datasets():
+    """Define :class:`Mds189` and :class:`Mds189Test` (PyTorch datasets) on first use.
+
+    They subclass torch's ``Dataset``; importing torch (1.5 s of CPU) waits until a notebook asks
+    for them, so the numpy parts (looking at the data, FC nets, convolution by hand) never load it.
+    ``data.Mds189`` and ``from ...data import Mds189`` work as for any module attribute."""
+    try:
+        from torch.utils.data import Dataset as _Dataset
+    except ImportError:  # pragma: no cover
+        _Dataset = object
+
+    class Mds189(_Dataset):
+        """Frames listed in an MDS189 list file, as a PyTorch dataset.
+
+        ``Mds189('keyframe_data_train.txt')`` (a name is looked up in the course copy)
+        or a full path. Items are ``(image, label)``: ``image`` a float tensor
+        ``(3, S, S)`` in [0, 1] (resized to ``S = image_size``; ``None`` keeps the
+        stored size, which differs between people), ``label`` the index in
+        :data:`LABELS` (-1 for the unlabelled test list). ``transform``, if given, is
+        applied to the image tensor. ``loader`` may replace the image reader
+        (``path -> uint8 array (H, W, 3)``).
+        """
+
+        def __init__(self, label_file, loader=None, transform=None, root=None,
+                     image_size: int | None = IMAGE_SIZE):
+            label_file = Path(label_file)
+            if not label_file.is_file() and not label_file.is_absolute() and len(label_file.parts) == 1:
+                label_file = (dataset_root(root) if root is not None else ensure_data()) / label_file
+            self.label_file = label_file
+            self.root = Path(root) if root is not None else label_file.parent
+            self.rows = read_list(label_file)
+            self.paths = [_resolve(p, self.root) for p, _ in self.rows]
+            self.labels = np.array([label_index(lab) for _, lab in self.rows], dtype=np.int64)
+            self.raw_labels = [lab for _, lab in self.rows]
+            self.loader = loader
+            self.transform = transform
+            self.image_size = image_size
+
+        def __len__(self) -> int:
+            return len(self.rows)
+
+        def load(self, idx: int) -> np.ndarray:
+            if self.loader is not None:
+                return np.asarray(self.loader(self.paths[idx]))
+            return load_image(self.paths[idx], self.image_size)
+
+        def __getitem__(self, idx):
+            x = _to_tensor(self.load(idx))
+            if self.transform is not None:
+                x = self.transform(x)
+            return x, int(self.labels[idx])
 
 
-class Mds189(_Dataset):
-    """Frames listed in an MDS189 list file, as a PyTorch dataset.
+    class Mds189Test(_Dataset):
+        """The unlabelled test frames (``test_kaggle_frames/*.jpg``), sorted by Id.
 
-    ``Mds189('keyframe_data_train.txt')`` (a name is looked up in the course copy)
-    or a full path. Items are ``(image, label)``: ``image`` a float tensor
-    ``(3, S, S)`` in [0, 1] (resized to ``S = image_size``; ``None`` keeps the
-    stored size, which differs between people), ``label`` the index in
-    :data:`LABELS` (-1 for the unlabelled test list). ``transform``, if given, is
-    applied to the image tensor. ``loader`` may replace the image reader
-    (``path -> uint8 array (H, W, 3)``).
-    """
+        Items are ``(image, Id)`` with ``Id`` the number in the file name
+        (``00017.jpg`` is Id 17); ``self.ids`` lists them in order.
+        """
 
-    def __init__(self, label_file, loader=None, transform=None, root=None,
-                 image_size: int | None = IMAGE_SIZE):
-        label_file = Path(label_file)
-        if not label_file.is_file() and not label_file.is_absolute() and len(label_file.parts) == 1:
-            label_file = (dataset_root(root) if root is not None else ensure_data()) / label_file
-        self.label_file = label_file
-        self.root = Path(root) if root is not None else label_file.parent
-        self.rows = read_list(label_file)
-        self.paths = [_resolve(p, self.root) for p, _ in self.rows]
-        self.labels = np.array([label_index(lab) for _, lab in self.rows], dtype=np.int64)
-        self.raw_labels = [lab for _, lab in self.rows]
-        self.loader = loader
-        self.transform = transform
-        self.image_size = image_size
+        def __init__(self, root=None, folder: str = "test_kaggle_frames", transform=None,
+                     image_size: int | None = IMAGE_SIZE):
+            self.root = dataset_root(root) if root is not None else ensure_data()
+            d = self.root / folder
+            files = [p for p in d.glob("*.jpg") if p.stem.isdigit()]
+            files.sort(key=lambda p: int(p.stem))
+            if not files:
+                raise FileNotFoundError(f"no numbered .jpg test frames in {d}: they come with the homework's "
+                                        "release (data/mds189/test_kaggle_frames); the generator does not make them")
+            self.paths = files
+            self.ids = np.array([int(p.stem) for p in files], dtype=np.int64)
+            self.transform = transform
+            self.image_size = image_size
 
-    def __len__(self) -> int:
-        return len(self.rows)
+        def __len__(self) -> int:
+            return len(self.paths)
 
-    def load(self, idx: int) -> np.ndarray:
-        if self.loader is not None:
-            return np.asarray(self.loader(self.paths[idx]))
-        return load_image(self.paths[idx], self.image_size)
-
-    def __getitem__(self, idx):
-        x = _to_tensor(self.load(idx))
-        if self.transform is not None:
-            x = self.transform(x)
-        return x, int(self.labels[idx])
+        def __getitem__(self, idx):
+            x = _to_tensor(load_image(self.paths[idx], self.image_size))
+            if self.transform is not None:
+                x = self.transform(x)
+            return x, int(self.ids[idx])
 
 
-class Mds189Test(_Dataset):
-    """The unlabelled test frames (``test_kaggle_frames/*.jpg``), sorted by Id.
+    # ---------------------------------------------------------------------- detections
 
-    Items are ``(image, Id)`` with ``Id`` the number in the file name
-    (``00017.jpg`` is Id 17); ``self.ids`` lists them in order.
-    """
-
-    def __init__(self, root=None, folder: str = "test_kaggle_frames", transform=None,
-                 image_size: int | None = IMAGE_SIZE):
-        self.root = dataset_root(root) if root is not None else ensure_data()
-        d = self.root / folder
-        files = [p for p in d.glob("*.jpg") if p.stem.isdigit()]
-        files.sort(key=lambda p: int(p.stem))
-        if not files:
-            raise FileNotFoundError(f"no numbered .jpg test frames in {d}: they come with the homework's "
-                                    "release (data/mds189/test_kaggle_frames); the generator does not make them")
-        self.paths = files
-        self.ids = np.array([int(p.stem) for p in files], dtype=np.int64)
-        self.transform = transform
-        self.image_size = image_size
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __getitem__(self, idx):
-        x = _to_tensor(load_image(self.paths[idx], self.image_size))
-        if self.transform is not None:
-            x = self.transform(x)
-        return x, int(self.ids[idx])
+    for cls in (Mds189, Mds189Test):  # picklable by name (DataLoader workers), as module-level classes
+        cls.__qualname__, cls.__module__ = cls.__name__, __name__
+    return Mds189, Mds189Test
 
 
-# ---------------------------------------------------------------------- detections
+def __getattr__(name):  # PEP 562: the dataset classes are made when first asked for
+    if name in ("Mds189", "Mds189Test"):
+        g = globals()
+        g["Mds189"], g["Mds189Test"] = _datasets()
+        return g[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def load_detections(person_dir, movement: str) -> list[list[dict]]:
     """Per-frame detector output of one video: ``[frame][person] -> {'keypoints' (25, 3), 'bbox'}``."""
     path = Path(person_dir) / "detections" / f"{movement}.json"

@@ -264,3 +264,25 @@ def test_vertical_edge_mask_is_accepted_by_the_grader_logic():
     assert edge_mask_report(np.array([[-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]]))[0]
     assert not edge_mask_report(np.array([[-1.0, 1.0]]))[0]
     assert not edge_mask_report(np.ones((3, 3)))[0]
+
+
+def test_the_data_module_leaves_torch_to_the_datasets(tmp_path):
+    """Parts 1-3 (numpy) import data and plotting without loading torch; the datasets are still
+    torch Datasets, made on first use and picklable by name (DataLoader workers)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import pickle, sys\n"
+            "from starter.fms import data, plotting\n"
+            "assert 'torch' not in sys.modules, 'torch imported by data/plotting'\n"
+            "from starter.fms.data import Mds189\n"
+            "import torch.utils.data as tud\n"
+            "assert issubclass(Mds189, tud.Dataset) and issubclass(data.Mds189Test, tud.Dataset)\n"
+            "assert pickle.loads(pickle.dumps(Mds189)) is Mds189 is data.Mds189\n"
+            "try:\n    data.NoSuchThing\nexcept AttributeError:\n    pass\nelse:\n    raise SystemExit('no error')\n")
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=str(tmp_path), capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(repo)})
+    assert proc.returncode == 0, proc.stderr[-2000:]

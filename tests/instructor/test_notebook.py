@@ -151,3 +151,15 @@ def test_a_cells_points_line_says_extra_credit_apart():
     assert _points_line({"score": 1, "max_score": 2, "extra_credit": 0, "extra_credit_max": 5}) == \
         "1/2 points and 0/5 points of extra credit"
     assert _points_line({"score": 0, "max_score": 0}) == "0/0 points"
+
+
+def test_the_kernels_fork_server_preloads_only_what_the_kernel_imported():
+    """A notebook that never imported torch gets a fork server without it (its first graded cell
+    starts in under a second); the kernel's list can only drop names from the suite's, never add."""
+    full = ("numpy", "torch", "sklearn.metrics")
+    assert notebook.preload_for(full, None) == full
+    assert notebook.preload_for(full, ["os", "sys"]) == ("numpy",)
+    assert notebook.preload_for(full, ["torch", "numpy"]) == ("numpy", "torch")
+    assert notebook.preload_for(full, ["sklearn", "torch"]) == full
+    assert notebook.preload_for(("numpy",), ["evil", "torch"]) == ("numpy",)
+
