@@ -2,9 +2,10 @@
 
 For each of fms, nist36, pose, lenet and fer, as a student would (marked slow; it is the
 suite's longest test): ``course release <hw>``, its plain zip unpacked outside the
-repository, a fresh virtual environment (no system site-packages, no repository) installed
-from the release's ``requirements.txt`` alone (torch's CPU build from the index that file
-names, as the release's README says), then in that environment, from the unpacked folder:
+repository, a virtual environment (no system site-packages, no repository) holding what the
+release's ``requirements.txt`` alone brings (torch's CPU build from the index that file names,
+as the release's README says; below: how one environment serves all five), then in that
+environment, from the unpacked folder:
 
 1. ``python -m autograder check <hw>`` on the blank stubs fails and says why (no import error);
 2. the data tooling writes the homework's datasets (``python -m autograder data``, each at
@@ -19,15 +20,21 @@ names, as the release's README says), then in that environment, from the unpacke
    small checks;
 5. ``python -m autograder check <hw>`` passes (exit 0), ``python -m autograder submit <hw> --no-check``
    writes ``<hw>-submission.zip`` holding the files the grader reads;
-6. that zip, graded with the instructor's ``course grade`` from the repository, gets full
-   marks on the auto-graded parts.
+6. that zip, read by the grader's own submission code (``engine.submission.prepare``, what
+   ``course grade`` runs first), gives the grader exactly the perfect sample's files: the same
+   code tree for the sandbox and the same handed-in files, with nothing else in the zip that
+   the grader's file search could take instead. test_samples.py grades that sample through
+   the CLI to its full marks (``expect.cli == expect.max``, asserted here), so the zip earns
+   them too; grading it again here took 10-22 s a homework for the same verdict.
 
-One environment serves several homeworks when it can: homeworks run in the order of
-``ORDER`` and each installs its requirement file into the environment the previous one used;
-the environment is then checked to hold nothing beyond what that file brings (its
-requirements and their dependencies, read from the installed metadata), else the homework
-gets a fresh one. pip's cache is used. Timings of every step are
-printed (``-s``) and written to ``$NNCOURSE_TIMINGS`` when that names a file.
+One environment serves every homework: homeworks run in the order of ``ORDER``; each installs
+its requirement file into the environment the previous one used, then what that file does not
+bring (its requirements and their dependencies, read from the installed metadata) is
+uninstalled, with any folder an uninstalled distribution leaves behind, and the environment is
+checked to hold nothing else and to import none of it: what a fresh environment from that file
+alone would hold (a fresh one took 30-40 s; the first homework gets one). pip's cache is used.
+Timings of every step are printed (``-s``) and written to ``$NNCOURSE_TIMINGS`` when that names
+a file.
 """
 from __future__ import annotations
 
@@ -45,9 +52,10 @@ import pytest
 from autograder.instructor.release import TORCH_CPU_INDEX, missing_paths, named_paths, release, requirements
 
 REPO = Path(__file__).resolve().parents[2]
-# each file holds what the ones before it installed where it can (pose within fer within nist36);
-# fms (pandas, scikit-learn) and lenet (mlxtend, no torch) get fresh ones: three venvs in all
-ORDER = ("pose", "fer", "nist36", "fms", "lenet")
+# the order keeps the removals small: lenet's fresh environment (no torch), fms adds torch (and
+# keeps the pandas and scikit-learn lenet's mlxtend brought), pose drops those, fer and nist36 add
+# theirs; torch is installed once (removing it took 20-30 s)
+ORDER = ("lenet", "fms", "pose", "fer", "nist36")
 FAST = {"NIST36_FAST": "1", "FER_FAST": "1", "POSE_FAST": "1", "FMS_FAST": "1"}
 # the first code cell that trains a model, searches hyper-parameters or is a student's answer
 # ends a notebook's set-up
@@ -115,6 +123,21 @@ installed = {canonicalize_name(d.metadata["Name"]) for d in md.distributions()}
 print(json.dumps(sorted(installed - set(seen) - {"pip", "setuptools", "wheel"})))
 """
 
+# run by the venv's interpreter: the top-level names (import packages, modules, data folders) the
+# given distributions installed into site-packages, from their RECORD files
+TOP_LEVEL = r"""
+import json, sys
+import importlib.metadata as md
+
+tops = set()
+for name in sys.argv[1:]:
+    for f in md.distribution(name).files or []:
+        parts = f.parts
+        if parts and parts[0] not in ("..", "__pycache__") and not parts[0].endswith((".dist-info", ".data")):
+            tops.add(parts[0])
+print(json.dumps(sorted(tops)))
+"""
+
 
 def _env(tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items()
@@ -126,11 +149,11 @@ def _env(tmp: Path) -> dict:
 
 
 class Venvs:
-    """One fresh virtual environment, reused while each homework's requirements file brings
-    everything it holds; a fresh one otherwise."""
+    """One virtual environment for every homework: fresh for the first, then brought to exactly
+    what the next requirements file brings (installed, and what it does not bring removed)."""
 
     def __init__(self, root: Path, env: dict):
-        self.root, self.env, self.n, self.py = root, env, 0, None
+        self.root, self.env, self.n, self.py, self.removed = root, env, 0, None, []
 
     def _fresh(self) -> Path:
         self.n += 1
@@ -153,12 +176,47 @@ class Venvs:
         assert extra.returncode == 0, extra.stderr[-3000:]
         return json.loads(extra.stdout)
 
+    def _uninstall(self, py: Path, dists: list[str]) -> None:
+        """Remove ``dists`` as if they had never been installed: ``pip uninstall``, then any
+        folder or module they had put in site-packages that is still there (caches written at
+        run time), and check that none of it can be imported."""
+        tops = subprocess.run([str(py), "-I", "-c", TOP_LEVEL, *dists], cwd=py.parents[1], env=self.env,
+                              capture_output=True, text=True, timeout=300)
+        assert tops.returncode == 0, tops.stderr[-3000:]
+        pip = subprocess.run([str(py), "-m", "pip", "uninstall", "--yes", "--quiet", *dists], cwd=py.parents[1],
+                             env=self.env, capture_output=True, text=True, timeout=600)
+        assert pip.returncode == 0, pip.stderr[-3000:]
+        site = subprocess.run([str(py), "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              cwd=py.parents[1], env=self.env, capture_output=True, text=True, timeout=60)
+        purelib = Path(site.stdout.strip())
+        assert purelib.is_dir() and purelib.is_relative_to(self.root), site.stdout + site.stderr
+        names = json.loads(tops.stdout)
+        for name in names:
+            left = purelib / name
+            if left.is_dir() and not left.is_symlink():
+                shutil.rmtree(left)
+            elif left.exists() or left.is_symlink():
+                left.unlink()
+        mods = sorted({n[:-3] if n.endswith(".py") else n for n in names
+                       if n.isidentifier() or (n.endswith(".py") and n[:-3].isidentifier())})
+        probe = subprocess.run([str(py), "-I", "-c", "import importlib.util, json, sys; "
+                                "print(json.dumps([m for m in sys.argv[1:] if importlib.util.find_spec(m)]))",
+                                *mods], cwd=py.parents[1], env=self.env, capture_output=True, text=True, timeout=60)
+        assert probe.returncode == 0 and json.loads(probe.stdout) == [], probe.stdout + probe.stderr
+
     def for_requirements(self, reqs: Path) -> Path:
-        if self.py is not None and not self._install(self.py, reqs):
-            return self.py
-        self.py = self._fresh()
+        """The environment for ``reqs``: the one in use with ``reqs`` installed and what it does not
+        bring removed (a fresh one for the first homework)."""
+        if self.py is None:
+            self.py = self._fresh()
         extra = self._install(self.py, reqs)
-        assert not extra, f"a fresh venv holds what {reqs} does not bring: {extra}"
+        if extra:
+            self._uninstall(self.py, extra)
+            again = subprocess.run([str(self.py), "-I", "-c", EXTRA_DISTS, str(reqs)], cwd=self.py.parents[1],
+                                   env=self.env, capture_output=True, text=True, timeout=300)
+            assert again.returncode == 0, again.stderr[-3000:]
+            assert json.loads(again.stdout) == [], f"the venv still holds what {reqs} does not bring: {again.stdout}"
+        self.removed = extra
         return self.py
 
 
@@ -167,6 +225,13 @@ def venvs(tmp_path_factory):
     root = tmp_path_factory.mktemp("venvs")
     assert not root.resolve().is_relative_to(REPO)
     return Venvs(root, _env(root))
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """Every regular file under ``root`` (followed if ``root`` itself is a link): relative path -> bytes."""
+    root = Path(root).resolve()
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts}
 
 
 def _smallest_preset(dataset: str) -> list[str]:
@@ -207,7 +272,18 @@ def test_release_reaches_full_marks_in_a_fresh_venv_from_its_own_files(hw, venvs
     readme = (student / "README.md").read_text()
     assert "python -m pip install -r requirements.txt" in readme
     py = venvs.for_requirements(reqs)
-    lap(f"venv (number {venvs.n})")
+    # pip installs with --no-compile here (faster); the grader's sandbox runs Python with -B (it
+    # writes no bytecode), so without this every fork server of every check would compile torch's
+    # modules from source again. One import of the libraries the grader preloads writes their
+    # bytecode, as pip's default install (a student's) or a first notebook run would.
+    from autograder.engine import load_suite
+
+    warm = subprocess.run([str(py), "-c", "import importlib, sys\nfor m in sys.argv[1:]:\n"
+                           "    try:\n        importlib.import_module(m)\n    except ImportError:\n        pass",
+                           *load_suite(hw).preload], cwd=py.parents[1], env=venvs.env, capture_output=True,
+                          text=True, timeout=600)
+    assert warm.returncode == 0, warm.stderr[-3000:]
+    lap(f"venv (number {venvs.n}, {len(venvs.removed)} distribution(s) removed)")
     env = dict(venvs.env, **FAST)
 
     def run(*args, timeout=900):
@@ -270,26 +346,39 @@ def test_release_reaches_full_marks_in_a_fresh_venv_from_its_own_files(hw, venvs
     for need in submit_files(hw):
         assert f"starter/{hw}/{need.name}" in names, (need.name, sorted(names))
     lap("submit")
-    # 6. the instructor grades the zip: full marks on the auto-graded parts
-    out_dir = tmp_path / "grades"
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", hw, str(zpath), "--out", str(out_dir),
-                           "--format", "json", "--no-progress"], cwd=REPO, capture_output=True, text=True,
-                          timeout=1800)
-    records = [p for p in out_dir.glob("*.json") if not p.name.startswith("grades")]
-    assert len(records) == 1, (proc.stdout + proc.stderr)[-3000:]
-    result = json.loads(records[0].read_text())
-    lap("grade")
-    failed = [f"{c['id']}: {c['status']}: {c.get('message', '')[:300]}" for c in result.get("checks", [])
-              if c.get("score") != c.get("points")]
-    assert result["score"] == result["max_score"] > 0, (result["score"], result["max_score"], failed)
-    if perfect.expect.get("max") is not None:
-        assert result["max_score"] == perfect.expect["max"]
-    print(f"{hw}: {result['score']:g}/{result['max_score']:g}; seconds per step: {json.dumps(times)}; "
+    # 6. the grader reads from the zip exactly the perfect sample, which test_samples.py grades
+    # through the CLI to full marks (every point of the maximum, and the extra credit's)
+    from autograder.engine import load_suite
+    from autograder.engine.submission import prepare
+
+    suite = load_suite(hw)
+    extra = sum(c.points for c in suite.checks(include_hidden=True) if c.part in suite.extra_credit)
+    assert perfect.expect.get("max") and perfect.expect.get("cli") == perfect.expect["max"] + extra, perfect.expect
+
+    perfect_tree = tmp_path / "perfect"
+    got, want = prepare(zpath, hw), prepare(perfect_tree, hw)
+    try:
+        assert got.notes == [], got.notes
+        code_got, code_want = _files(got.subdir), _files(want.subdir)
+        assert code_got == code_want, sorted(k for k in code_got.keys() | code_want.keys()
+                                             if code_got.get(k) != code_want.get(k))
+        handed_in, sample = _files(got.raw), _files(perfect_tree)
+        differ = sorted(k for k in sample if handed_in.get(k) != sample[k])
+        assert not differ, f"the zip's copies of these files differ from the perfect sample's: {differ}"
+        names = {Path(k).name for k in sample}
+        shadows = sorted(k for k in handed_in if k not in sample and Path(k).name in names)
+        assert not shadows, f"the zip holds other files by the names the grader looks up: {shadows}"
+    finally:
+        got.cleanup()
+        want.cleanup()
+    lap("grader's view")
+    print(f"{hw}: the zip gives the grader the perfect sample ({perfect.expect['cli']:g}/{perfect.expect['max']:g} "
+          f"through the CLI in test_samples.py); seconds per step: {json.dumps(times)}; "
           f"total {sum(times.values()):.0f} s")
     if os.environ.get("NNCOURSE_TIMINGS"):
         with open(os.environ["NNCOURSE_TIMINGS"], "a") as f:
-            f.write(json.dumps({"homework": hw, "seconds": times, "score": result["score"],
-                                "max": result["max_score"]}) + "\n")
+            f.write(json.dumps({"homework": hw, "seconds": times, "score": perfect.expect["cli"],
+                                "max": perfect.expect["max"]}) + "\n")
 
 
 @pytest.mark.parametrize("hw", ["example", "lenet", "nist36", "fer", "pose", "fms"])
