@@ -9,9 +9,11 @@ hours. Two layers keep the grader safe:
   archive is measured from its header (shape, dtype, declared sizes, the pickle's opcodes)
   before a byte of it is read, against limits the check sets;
 * **a separate limited process** (:func:`run_judged`, ``Context.judge``): loading and scoring
-  run in a fresh interpreter that runs no student code, under an address-space cap, a CPU
-  cap, and a wall clock that is what remains of the check's own time limit. Running out is
-  the student's time-out or a clear error; the grader process itself never holds the data.
+  run in a process that runs no student code, under an address-space cap, a CPU cap, and a
+  wall clock that is what remains of the check's own time limit: a fork of the judge's server
+  (``judge_server``: numpy and torch imported once, in the background), or a fresh interpreter
+  while the server is not ready. Running out is the student's time-out or a clear error; the
+  grader process itself never holds the data.
 
 The judged function is named ``"package.module:function"`` and gets plain arguments (str,
 int, float, lists, dicts); its value travels back in the engine's wire format (JSON + .npz,
@@ -32,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import wire
+from . import judge_server, wire
 
 MAX_MEMBERS = 64
 REPO = Path(__file__).resolve().parents[2]
@@ -202,44 +204,67 @@ def load_torch_file(path, *, max_bytes: int, **kw):
 
 def _limits(memory_mb: int, cpu_s: int):
     def preexec():
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
-        os.setsid()
+        judge_server.apply_limits(memory_mb, cpu_s)
 
     return preexec
 
 
+def _env() -> dict:
+    """The environment of a judge process (fresh or the server's)."""
+    return dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                TORCH_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1",
+                # the grader's own import path (a Gradescope autograder puts datasets/ on it by hand)
+                PYTHONPATH=os.pathsep.join(p for p in sys.path if p and os.path.isdir(p)))
+
+
+def start_server(wait: float = 0.0) -> bool:
+    """Start this process's judge server ahead of its first request (it imports torch in the
+    background); True when it is ready within ``wait`` seconds. ``run_judged`` starts it anyway."""
+    srv = judge_server.server(_env())
+    return srv is not None and srv.wait_ready(wait)
+
+
+def _timeout(start: float) -> JudgeTimeout:
+    return JudgeTimeout(f"the grader's evaluation of your file did not finish within the check's time "
+                        f"limit ({time.monotonic() - start:.0f} s used): a smaller or faster model, please")
+
+
 def run_judged(target: str, *args, timeout: float, memory_mb: int = 2048, max_result_mb: int = 64, **kwargs):
-    """``target(*args, **kwargs)`` in a fresh limited interpreter running grader code only;
-    returns its value. Raises :class:`JudgeTimeout` past ``timeout`` wall seconds (the CPU cap
-    is the same), :class:`JudgeFailed` when it dies (memory, a crash) or raises."""
+    """``target(*args, **kwargs)`` in a limited process running grader code only (a fork of the
+    judge server, ``judge_server``, once it is ready; else a fresh interpreter); returns its value.
+    Raises :class:`JudgeTimeout` past ``timeout`` wall seconds (the CPU cap is the same),
+    :class:`JudgeFailed` when it dies (memory, a crash) or raises."""
     if timeout <= 0:
         raise JudgeTimeout("no time was left in the check for the grader to evaluate your file")
     with tempfile.TemporaryDirectory(prefix="nncourse-judge-") as tmp:
         os.chmod(tmp, 0o700)
         (Path(tmp) / "request.json").write_text(json.dumps({"target": target, "args": args, "kwargs": kwargs}))
-        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   TORCH_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1",
-                   # the grader's own import path (a Gradescope autograder puts datasets/ on it by hand)
-                   PYTHONPATH=os.pathsep.join(p for p in sys.path if p and os.path.isdir(p)))
+        env = _env()
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.judge", tmp], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO,
-                                preexec_fn=_limits(memory_mb, int(timeout) + 1))
-        try:
-            _, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            raise JudgeTimeout(f"the grader's evaluation of your file did not finish within the check's time "
-                               f"limit ({time.monotonic() - start:.0f} s used): a smaller or faster model, please")
+        srv = judge_server.server(env)
+        served = srv.run(tmp, memory_mb, int(timeout) + 1, start + timeout) if srv is not None else None
+        if served is not None:
+            code, timed_out = served
+            if timed_out:
+                raise _timeout(start)
+            err = judge_server.stderr_tail(tmp)
+        else:  # a fresh interpreter, with what is left of the time
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                raise _timeout(start)
+            proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.judge", tmp], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO,
+                                    preexec_fn=_limits(memory_mb, int(timeout) + 1))
+            try:
+                _, err = proc.communicate(timeout=left)
+            except subprocess.TimeoutExpired:
+                _kill(proc)
+                raise _timeout(start) from None
+            code = proc.returncode
         err_text = (err or b"")[-3000:].decode("utf-8", "replace")
-        if proc.returncode != 0:
+        if code != 0:
             why = "it ran out of memory" if "MemoryError" in err_text or "out of memory" in err_text \
-                else _why(proc.returncode, err_text)
+                else _why(code, err_text)
             raise JudgeFailed(f"the grader could not evaluate your file within the check's limits "
                               f"({memory_mb} MiB): {why}")
         try:
@@ -270,14 +295,7 @@ def _kill(proc):
     proc.wait()
 
 
-def _main(folder: str) -> None:
-    import importlib
-
-    req = json.loads((Path(folder) / "request.json").read_text())
-    mod, _, name = req["target"].partition(":")
-    func = getattr(importlib.import_module(mod), name)
-    value = func(*req["args"], **req["kwargs"])
-    wire.dump(value, folder, "result", strict=True)
+_main = judge_server.run_request  # the fresh interpreter's work (a served fork does the same)
 
 
 if __name__ == "__main__":

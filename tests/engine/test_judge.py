@@ -4,23 +4,29 @@ fer's saved models (``fer_model.npz``, ``cifar_two_layer.npz``, ``fer_cnn.pt``) 
 scored by grader code in the judge (autograder/engine/judge.py): sizes checked from headers
 before anything is allocated, then loading and scoring in a separate process limited in
 memory and in what is left of the check's time. Each crafted class must end in a clear error
-(or the check's time-out) while the grader process stays under 1 GiB.
+(or the check's time-out) while the grader process stays under 1 GiB, whether the judge process
+is a fresh interpreter or a fork of the judge server (engine/judge_server.py), and both give the
+same values, limits and messages; the server falls back to a fresh interpreter when it cannot
+serve, and it ends with its grader.
 """
 from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 import zlib
 
 import numpy as np
 import pytest
 
-from autograder.engine import judge
-from autograder.engine.judge import FileRejected
+from autograder.engine import judge, judge_server
+from autograder.engine.judge import FileRejected, JudgeFailed, JudgeTimeout
 
 from .conftest import REPO
 
@@ -180,11 +186,12 @@ def test_pickle_depth_of_real_files(tmp_path):
 SCRIPT = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
+    from autograder.engine import judge
     from autograder.engine.checks import Check, Context
     from autograder.engine.sandbox import Limits, SandboxTimeout
     from autograder.fer import hidden_models as hm
 
-    out = {}
+    out = {"served": judge.start_server(wait=120) if sys.argv[3] == "server" else False}
     for name, func, limit in json.loads(sys.argv[1]):
         chk = Check(id="fer.crafted", func=None, part="Q6", points=1, hidden=True, timeout=limit, description="")
         t = Context(chk, Path("."), {}, limits=Limits(timeout=limit, memory_mb=2048))
@@ -205,7 +212,9 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_crafted_model_files_end_in_clear_errors_with_the_grader_under_1_gib(tmp_path):
+@pytest.mark.parametrize("mode", ["server", "fresh"])
+def test_crafted_model_files_end_in_clear_errors_with_the_grader_under_1_gib(tmp_path, mode, monkeypatch):
+    monkeypatch.setenv(judge_server.ENV, "auto" if mode == "server" else "0")
     zip_bomb_npz(tmp_path / "bomb.npz")
     huge_tensor_pt(tmp_path / "huge.pt", gib=1)
     deep_pickle_pt(tmp_path / "deep.pt")
@@ -213,7 +222,7 @@ def test_crafted_model_files_end_in_clear_errors_with_the_grader_under_1_gib(tmp
     slow_cnn_pt(tmp_path / "slow.pt")
     plan = [("bomb.npz", "judge_fc_file", 60), ("huge.pt", "judge_cnn_file", 60), ("deep.pt", "judge_cnn_file", 60),
             ("arch.pt", "judge_cnn_file", 60), ("slow.pt", "judge_cnn_file", 8)]
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(plan), str(tmp_path)], cwd=REPO,
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(plan), str(tmp_path), mode], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -224,3 +233,142 @@ def test_crafted_model_files_end_in_clear_errors_with_the_grader_under_1_gib(tmp
     assert out["arch.pt"]["kind"] == "error" and "parameters" in out["arch.pt"]["message"]
     assert out["slow.pt"]["kind"] == "timeout" and "time limit of 8 s" in out["slow.pt"]["message"]
     assert out["grader_peak_mib"] < 1024
+    assert out["served"] == (mode == "server")  # every file went through the judge server
+
+
+# -- the judge server ----------------------------------------------------------------------
+
+TARGETS = "tests.engine.judge_targets"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_server_left():
+    yield
+    judge_server.shutdown()
+
+
+@pytest.fixture(params=["server", "fresh"])
+def judge_mode(request, monkeypatch):
+    """Each judge request of a test in a fork of a ready server (one for the tests that use it),
+    or in a fresh interpreter."""
+    monkeypatch.setenv(judge_server.ENV, "auto" if request.param == "server" else "0")
+    if request.param == "server":
+        assert judge.start_server(wait=120)
+    return request.param
+
+
+def _server_pid():
+    srv = judge_server._SERVER
+    return srv.proc.pid if srv is not None else None
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie has ended
+        return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_judged_value_its_process_and_limits(judge_mode):
+    out = judge.run_judged(f"{TARGETS}:where", [1, "a"], timeout=30, memory_mb=1500)
+    assert out["x"] == [1, "a"] and list(out["array"]) == [0, 1, 2]
+    assert out["pid"] != os.getpid() and out["sid"] == out["pid"]  # a session of its own
+    assert out["as"] == 1500 << 20 and out["cpu"] == 31 and out["omp"] == "1"
+    if judge_mode == "server":
+        assert out["ppid"] == _server_pid()
+    else:
+        assert out["ppid"] == os.getpid()
+
+
+def test_a_request_past_its_time_is_killed_and_the_next_one_is_served(judge_mode, tmp_path):
+    pid_file = tmp_path / "pid"
+    start = time.monotonic()
+    with pytest.raises(JudgeTimeout, match="did not finish within the check's time limit"):
+        judge.run_judged(f"{TARGETS}:sleep", 60, str(pid_file), timeout=2)
+    assert time.monotonic() - start < 10
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+    out = judge.run_judged(f"{TARGETS}:where", 2, timeout=30)
+    assert out["x"] == 2
+    if judge_mode == "server":
+        assert out["ppid"] == _server_pid()  # the same server, still serving
+
+
+def test_memory_and_errors_end_in_the_same_messages(judge_mode):
+    with pytest.raises(JudgeFailed, match=r"within the check's limits \(600 MiB\): it ran out of memory"):
+        judge.run_judged(f"{TARGETS}:allocate", 2048, timeout=30, memory_mb=600)
+    with pytest.raises(JudgeFailed, match="ValueError: the file has no 'arch' entry"):
+        judge.run_judged(f"{TARGETS}:fail", timeout=30)
+    assert judge.run_judged(f"{TARGETS}:allocate", 8, timeout=30, memory_mb=600) == 1 << 20
+
+
+def test_a_server_that_cannot_start_leaves_the_fresh_interpreter(monkeypatch):
+    judge_server.shutdown()
+    monkeypatch.setenv(judge_server.ENV, "auto")
+
+    def broken(*a, **k):
+        raise OSError("no socket")
+
+    monkeypatch.setattr(judge_server.Server, "__init__", broken)
+    out = judge.run_judged(f"{TARGETS}:where", 3, timeout=30)
+    assert out["x"] == 3 and out["ppid"] == os.getpid()
+
+
+def test_a_server_not_yet_ready_is_not_waited_for(monkeypatch):
+    """The first request starts the server and is served by a fresh interpreter at once."""
+    judge_server.shutdown()
+    monkeypatch.setenv(judge_server.ENV, "auto")
+    out = judge.run_judged(f"{TARGETS}:where", 4, timeout=30)
+    assert out["ppid"] == os.getpid() and _server_pid() is not None
+    assert judge.start_server(wait=120)
+    assert judge.run_judged(f"{TARGETS}:where", 5, timeout=30)["ppid"] == _server_pid()
+    judge_server.shutdown()
+
+
+def test_the_server_ends_with_its_grader(tmp_path):
+    """A grader killed without a chance to clean up (os._exit): its server sees the socket close
+    and exits, and so does a request it was serving."""
+    pid_file = tmp_path / "pid"
+    code = textwrap.dedent(f"""
+        import os, sys, threading
+        from autograder.engine import judge, judge_server
+        assert judge.start_server(wait=120)
+        print(judge_server._SERVER.proc.pid, flush=True)
+        threading.Thread(target=judge.run_judged, args=("{TARGETS}:sleep", 60, {str(pid_file)!r}),
+                         kwargs=dict(timeout=60), daemon=True).start()
+        import time
+        while not os.path.exists({str(pid_file)!r}) or not open({str(pid_file)!r}).read():
+            time.sleep(0.05)
+        os._exit(0)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, **{judge_server.ENV: "auto"}))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    server, request = int(proc.stdout.split()[0]), int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while (_alive(server) or _alive(request)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(server) and not _alive(request)
+    for pid in (server, request):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_a_server_that_ended_is_replaced(monkeypatch):
+    """A server gone after serving (it exits after IDLE_EXIT idle seconds): the next request starts
+    another one and is served by a fresh interpreter meanwhile."""
+    monkeypatch.setenv(judge_server.ENV, "auto")
+    assert judge.start_server(wait=120)
+    old = judge_server._SERVER.proc
+    old.kill()
+    old.wait()
+    assert judge.run_judged(f"{TARGETS}:where", 6, timeout=30)["ppid"] == os.getpid()
+    assert judge.start_server(wait=120) and judge_server._SERVER.proc is not old
+    assert judge.run_judged(f"{TARGETS}:where", 7, timeout=30)["ppid"] == _server_pid()
