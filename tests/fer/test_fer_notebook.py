@@ -85,7 +85,8 @@ def test_student_text_does_not_state_the_model_answers():
 def test_autograding_keeps_the_handed_in_models_and_trains_briefly(tmp_path):
     """Under ``nbgrader autograde`` the training cells make tiny runs (the grader retrains the student's
     settings itself) and save nothing: the three model files the student handed in are what the
-    graded cells judge, byte for byte and untouched (before, the notebook's rerun overwrote them)."""
+    graded cells judge, byte for byte and untouched (before, the notebook's rerun overwrote them).
+    The CNN's cell evaluates the handed-in fer_cnn.pt instead of training (2-3 s of autograding)."""
     from autograder.build import cells as cells_kit
 
     cells_kit.working_folder(tmp_path, "fer")
@@ -105,4 +106,28 @@ def test_autograding_keeps_the_handed_in_models_and_trains_briefly(tmp_path):
     for name, before in handed_in.items():
         assert ((pkg / name).read_bytes(), (pkg / name).stat().st_mtime_ns) == before, name
     text = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"])
-    assert "epoch 1/1:" in text and "epoch 2/" not in text  # the CNN's run is one epoch
+    assert "the fer_cnn.pt you handed in, evaluated as it is" in text and "epoch 1/" not in text  # no CNN run
+
+
+def test_autograding_without_a_cnn_file_trains_one_epoch(tmp_path):
+    """A student who hands in no fer_cnn.pt: the autograded notebook's CNN cell still runs (one epoch,
+    nothing saved), so the cells after it and the written answers have their outputs."""
+    from autograder.build import cells as cells_kit
+
+    cells_kit.working_folder(tmp_path, "fer")
+    nb = mk.build()
+    start = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "cnn.train_cnn(" in c.source)
+    setup = [c for c in nb.cells[:start] if c.cell_type == "code" and "import" in c.source][:1]
+    fer = ("import numpy as np\n"
+           "rng = np.random.default_rng(0)\n"
+           "fer = {'X_train': rng.standard_normal((64, 48, 48), dtype=np.float32), 'y_train': rng.integers(0, 7, 64),\n"
+           "       'X_val': rng.standard_normal((20, 48, 48), dtype=np.float32), 'y_val': rng.integers(0, 7, 20),\n"
+           "       'X_test': rng.standard_normal((20, 48, 48), dtype=np.float32), 'y_test': rng.integers(0, 7, 20),\n"
+           "       'mean': np.zeros((48, 48), np.float32)}\n"
+           "EMOTIONS = list('ABCDEFG')")
+    nb.cells = setup + [nbformat.v4.new_code_cell(fer), nb.cells[start]]
+    cells_kit.execute(nb, "fer", cwd=tmp_path, timeout=600,
+                      env={"NBGRADER_EXECUTION": "autograde", "OPENBLAS_NUM_THREADS": "1"})
+    text = json.dumps([c.outputs for c in nb.cells])
+    assert "epoch 1/1:" in text and "test classification rate" in text, text[-2000:]
+    assert not (tmp_path / "starter" / "fer" / "fer_cnn.pt").exists()

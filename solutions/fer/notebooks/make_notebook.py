@@ -15,7 +15,8 @@ saves land in that folder (next to the code, where the grader looks for them).
 ``FER_FAST=1`` shrinks every training run (subsets, one or two epochs) so that CI can
 execute the notebook top to bottom in a few minutes; the models are then too weak for
 the accuracy checks, whose graded cells fail by design in that mode. Under ``nbgrader
-autograde`` (``NBGRADER_EXECUTION=autograde``) the runs are as small and nothing is saved: the
+autograde`` (``NBGRADER_EXECUTION=autograde``) the runs are as small and nothing is saved (the
+CNN's cell evaluates the handed-in ``fer_cnn.pt`` instead of training, when there is one): the
 graded cells then judge the model files the student handed in, and the grader retrains the
 student's settings itself.
 """
@@ -97,8 +98,9 @@ from solutions.fer.train_fcnet import train_two_layer
 from solutions.fer import search
 
 FAST = os.environ.get("FER_FAST") == "1"   # CI: tiny runs (the accuracy checks then fail by design)
-# When your instructor autogrades (nbgrader), the training cells make tiny runs and save nothing: the
-# grader scores the model files you handed in, as they are, and retrains your settings on its own.
+# When your instructor autogrades (nbgrader), the training cells make tiny runs and save nothing (the CNN's
+# cell evaluates the fer_cnn.pt you handed in): the grader scores the model files you handed in, as they
+# are, and retrains your settings on its own.
 AUTOGRADE = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 SMALL = FAST or AUTOGRADE
 from pathlib import Path
@@ -451,11 +453,15 @@ torch.manual_seed(0)
 arch = cnn.cnn_architecture()
 net = cnn.build_cnn(arch)
 print(net, "\\nparameters:", sum(p.numel() for p in net.parameters()))
-start = time.time()
-hist = cnn.train_cnn(net, fer, epochs=1 if SMALL else 8, lr=1e-3, batch_size=64, weight_decay=1e-4, seed=0)
-print(f"trained in {time.time() - start:.0f} s")
-if not AUTOGRADE:  # autograding: the fer_cnn.pt you handed in is graded as it is
-    cnn.save_cnn(net, arch, fer["mean"], MODEL_DIR / "fer_cnn.pt")
+if AUTOGRADE and (MODEL_DIR / "fer_cnn.pt").is_file():  # autograding: the CNN you handed in, as it is
+    net, _ = cnn.load_cnn(MODEL_DIR / "fer_cnn.pt")
+    print("autograding: the fer_cnn.pt you handed in, evaluated as it is (not trained again)")
+else:
+    start = time.time()
+    hist = cnn.train_cnn(net, fer, epochs=1 if SMALL else 8, lr=1e-3, batch_size=64, weight_decay=1e-4, seed=0)
+    print(f"trained in {time.time() - start:.0f} s")
+    if not AUTOGRADE:  # autograding without a fer_cnn.pt: a short run, and nothing saved
+        cnn.save_cnn(net, arch, fer["mean"], MODEL_DIR / "fer_cnn.pt")
 res_cnn = cnn.evaluate_predictions(fer["y_test"], cnn.predict(net, fer["X_test"]))
 print("test classification rate:", round(res_cnn["classification_rate"], 3))
 print("per-class F1:", dict(zip(EMOTIONS, np.round(res_cnn["f1"], 3))))
