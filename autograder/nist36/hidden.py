@@ -437,8 +437,8 @@ def numerical_gradients(t: Context):
 def train_short(t: Context):
     """train_nist36 on a short schedule: validation accuracy of the returned weights (scored here)"""
     tx, ty, vx, vy = C.short_run_data()
-    out = t.probe(f"{PROBES}:train_nist36_short", tx, ty, max_iters=C.SHORT_EPOCHS, batch_size=C.SHORT_BATCH,
-                  learning_rate=C.SHORT_LR, seed=0)
+    out = t.probe(f"{PROBES}:train_nist36_short", C.wire_rows("short"), ty, max_iters=C.SHORT_EPOCHS,
+                  batch_size=C.SHORT_BATCH, learning_rate=C.SHORT_LR, seed=0)
     acc = C.fc_accuracy(t, out, vx, vy, what="the weights train_nist36 returned")
     t.note(f"validation accuracy after the short run ({C.SHORT_EPOCHS} epochs on {len(tx)} examples): {acc:.3f} "
            f"(needed: {C.SHORT_THRESHOLD:.2f}; the reference reaches {C.SHORT_REFERENCE})")
@@ -622,8 +622,8 @@ def ae_weights(t: Context):
 @check("nist36.ae_train_short", part="Q5.2", points=0, timeout=120)
 def ae_train_short(t: Context):
     """(no points) the autoencoder loop lowers the loss over a short run"""
-    tx = C.short_run_data()[0][:1000]
-    out = t.probe(f"{PROBES}:train_autoencoder_short", tx, max_iters=3, batch_size=36, learning_rate=3e-5)
+    out = t.probe(f"{PROBES}:train_autoencoder_short", C.wire_rows("ae"), max_iters=3, batch_size=36,
+                  learning_rate=3e-5)
     losses = np.asarray(out.get("losses"), dtype=float)
     t.assert_true(losses.size == 3 and np.all(np.isfinite(losses)) and losses[-1] < losses[0],
                   f"the average loss per epoch did not decrease: {losses}", summary="the loss did not decrease")

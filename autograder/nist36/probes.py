@@ -26,6 +26,20 @@ def _activation(kind):
             "linear": (util.linear, util.linear_deriv), "softmax": (nn.softmax, None)}[kind]
 
 
+def unpack(x):
+    """An input the grader packed to cross into the sandbox with fewer bytes (``hidden_common.packed``):
+    ``u8 / 255`` in the dtype and layout it had, or CIFAR images as float32 ``(N, 3, 32, 32) / 255 - 0.5``;
+    anything else unchanged."""
+    if isinstance(x, dict) and "u8_over_255" in x:
+        dtype = {"float32": np.float32, "float64": np.float64}[str(x.get("dtype"))]
+        return np.asarray(np.asarray(x["u8_over_255"], dtype=np.uint8) / 255.0, dtype=dtype,
+                          order="F" if x.get("order") == "F" else "C")
+    if isinstance(x, dict) and "cifar_u8" in x:
+        u8 = np.asarray(x["cifar_u8"], dtype=np.uint8)
+        return np.ascontiguousarray(u8.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 - 0.5)
+    return x
+
+
 def _plain(params):
     """Arrays and tuples of arrays only (drops whatever the student stored that cannot travel)."""
     out = {}
@@ -118,6 +132,7 @@ def train_nist36_short(train_x, train_y, max_iters, batch_size, learning_rate, s
     """The student's ``train_nist36`` on the given data; returns its four weight arrays."""
     from starter.nist36 import run_q3
 
+    train_x = unpack(train_x)
     params, _history = run_q3.train_nist36(train_x, train_y, None, None, hidden_size=64, batch_size=batch_size,
                                            learning_rate=learning_rate, max_iters=max_iters, seed=seed)
     return {k: np.asarray(params[k], dtype=np.float64) for k in ("Wlayer1", "blayer1", "Woutput", "boutput")}
@@ -127,6 +142,7 @@ def train_autoencoder_short(train_x, max_iters, batch_size, learning_rate, seed=
     """The student's autoencoder step driven by the handout's loop; returns its eight weight arrays."""
     from starter.nist36 import run_q5
 
+    train_x = unpack(train_x)
     params, losses = run_q5.train_autoencoder(train_x, max_iters=max_iters, batch_size=batch_size,
                                               learning_rate=learning_rate, seed=seed)
     out = {k: np.asarray(params[k], dtype=np.float64) for k in run_q5.PARAM_KEYS}
@@ -144,6 +160,7 @@ def torch_train_predict(model_name, train_x, train_y, test_x, epochs, batch_size
 
     from starter.nist36 import run_q6
 
+    train_x, test_x = unpack(train_x), unpack(test_x)
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     model = getattr(run_q6, model_name)()

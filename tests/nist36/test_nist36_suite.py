@@ -85,3 +85,28 @@ def test_the_cached_rows_are_the_splits_rows():
     got = C.cifar_rows()
     for a, b in zip(got, (Xtr[:C.CIFAR_N], ytr[:C.CIFAR_N], Xte[:C.CIFAR_TEST], yte[:C.CIFAR_TEST])):
         assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_packed_inputs_reach_the_probes_unchanged():
+    """What the probes rebuild from the packed rows (hidden_common.packed, probes.unpack) is what the
+    checks sent before packing: the same numbers, dtype and layout; anything not 8-bit passes as is."""
+    from autograder.nist36 import probes
+
+    tx, vx = C.train_rows()[0], C.validation()[0]
+    sent = {"short": C.short_run_data()[0], "ae": C.short_run_data()[0][:C.AE_SHORT_N],
+            "fc": tx[:C.TORCH_N].astype(np.float32), "fc_valid": vx[:C.TORCH_VALID].astype(np.float32),
+            "cnn": C._images(tx[:C.TORCH_CNN_N]), "cnn_valid": C._images(vx[:C.TORCH_VALID])}
+    xtr, _ytr, xte, _yte = C.cifar_rows()
+    sent["cifar"] = np.ascontiguousarray(xtr.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 - 0.5)
+    sent["cifar_test"] = np.ascontiguousarray(xte.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 - 0.5)
+    for what, before in sent.items():
+        packed = C.wire_rows(what)
+        assert isinstance(packed, dict), what  # the embedded data are 8-bit: they travel packed
+        got = probes.unpack(packed)
+        assert got.dtype == before.dtype and got.shape == before.shape, what
+        assert got.flags.c_contiguous == before.flags.c_contiguous, what
+        assert got.flags.f_contiguous == before.flags.f_contiguous, what
+        assert np.array_equal(got, before), what
+    odd = np.array([[0.1, 0.5], [1 / 3, 1.0]])
+    assert C.packed(odd) is odd or np.array_equal(C.packed(odd), odd)
+    assert probes.unpack(odd) is odd
