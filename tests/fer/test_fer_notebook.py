@@ -86,7 +86,8 @@ def test_autograding_keeps_the_handed_in_models_and_trains_briefly(tmp_path):
     """Under ``nbgrader autograde`` the training cells make tiny runs (the grader retrains the student's
     settings itself) and save nothing: the three model files the student handed in are what the
     graded cells judge, byte for byte and untouched (before, the notebook's rerun overwrote them).
-    The CNN's cell evaluates the handed-in fer_cnn.pt instead of training (2-3 s of autograding)."""
+    The cells of the saved models evaluate the handed-in files instead of a tiny run's models (the
+    CNN's one-epoch run took 2-3 s of autograding)."""
     from autograder.build import cells as cells_kit
 
     cells_kit.working_folder(tmp_path, "fer")
@@ -107,6 +108,8 @@ def test_autograding_keeps_the_handed_in_models_and_trains_briefly(tmp_path):
         assert ((pkg / name).read_bytes(), (pkg / name).stat().st_mtime_ns) == before, name
     text = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"])
     assert "the fer_cnn.pt you handed in, evaluated as it is" in text and "epoch 1/" not in text  # no CNN run
+    for name in ("cifar_two_layer.npz", "fer_model.npz"):
+        assert f"the {name} you handed in (not trained again)" in text, name
 
 
 def test_autograding_without_a_cnn_file_trains_one_epoch(tmp_path):

@@ -16,7 +16,8 @@ saves land in that folder (next to the code, where the grader looks for them).
 execute the notebook top to bottom in a few minutes; the models are then too weak for
 the accuracy checks, whose graded cells fail by design in that mode. Under ``nbgrader
 autograde`` (``NBGRADER_EXECUTION=autograde``) the runs are as small and nothing is saved (the
-CNN's cell evaluates the handed-in ``fer_cnn.pt`` instead of training, when there is one): the
+cells of the saved models evaluate the handed-in ``cifar_two_layer.npz``, ``fer_model.npz`` and
+``fer_cnn.pt`` instead of a tiny run's models, when they are there): the
 graded cells then judge the model files the student handed in, and the grader retrains the
 student's settings itself.
 """
@@ -92,15 +93,15 @@ from solutions.fer import layers, classifiers, optim, cnn
 from solutions.fer.fcnet import FullyConnectedNet, random_init
 from solutions.fer.solver import Solver, early_stopping
 from solutions.fer.data_utils import get_CIFAR10_data, get_FER2013_data
-from solutions.fer.fer_model import save_fer_model, test_fer_model
+from solutions.fer.fer_model import save_fer_model, load_fer_model, test_fer_model
 from solutions.fer.overfit_fcnet import overfit_fcnet
 from solutions.fer.train_fcnet import train_two_layer
 from solutions.fer import search
 
 FAST = os.environ.get("FER_FAST") == "1"   # CI: tiny runs (the accuracy checks then fail by design)
-# When your instructor autogrades (nbgrader), the training cells make tiny runs and save nothing (the CNN's
-# cell evaluates the fer_cnn.pt you handed in): the grader scores the model files you handed in, as they
-# are, and retrains your settings on its own.
+# When your instructor autogrades (nbgrader), the training cells make tiny runs and save nothing (the cells
+# of the saved models evaluate the files you handed in): the grader scores the model files you handed in,
+# as they are, and retrains your settings on its own.
 AUTOGRADE = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 SMALL = FAST or AUTOGRADE
 from pathlib import Path
@@ -190,7 +191,7 @@ matrices. Sanity checks: the initial loss of a small random net, and a gradient 
 `reg` 0 and 3.14 (relative errors about 1e-6 or less).
 """),
         code("""
-N, D, H1, H2, C = 3, 5, 50, 40, 7
+N, D, H1, H2, C = (3, 5, 10, 8, 7) if SMALL else (3, 5, 50, 40, 7)  # SMALL: the same check on a smaller net
 X, y = rng.standard_normal((N, D)), rng.integers(0, C, N)
 for reg in (0.0, 3.14):
     model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg, weight_scale=5e-2, dtype=np.float64)
@@ -249,19 +250,25 @@ model as `cifar_two_layer.npz` next to your code.
 """),
         code("""
 start = time.time()
-data = dict(cifar)
-if SMALL:
-    data.update(X_train=cifar["X_train"][:1000], y_train=cifar["y_train"][:1000])
-model, solver = train_two_layer(data, seed=0)
-print(f"best validation accuracy {solver.best_val_acc:.3f} after {solver.epoch} epochs ({time.time() - start:.0f} s)")
-if not AUTOGRADE:  # autograding: the cifar_two_layer.npz you handed in is graded as it is
-    save_fer_model(model, cifar["mean"], MODEL_DIR / "cifar_two_layer.npz")
+if AUTOGRADE and (MODEL_DIR / "cifar_two_layer.npz").is_file():  # autograding: the model you handed in, as it is
+    model, saved_mean = load_fer_model(MODEL_DIR / "cifar_two_layer.npz")
+    X_val = cifar["X_val"] + cifar["mean"] - saved_mean  # centred with the mean saved beside the weights
+    val_acc = np.mean(np.argmax(model.loss(X_val), axis=1) == cifar["y_val"])
+    print(f"autograding: the cifar_two_layer.npz you handed in (not trained again), validation accuracy {val_acc:.3f}")
+else:
+    data = dict(cifar)
+    if SMALL:
+        data.update(X_train=cifar["X_train"][:1000], y_train=cifar["y_train"][:1000])
+    model, solver = train_two_layer(data, seed=0)
+    print(f"best validation accuracy {solver.best_val_acc:.3f} after {solver.epoch} epochs ({time.time() - start:.0f} s)")
+    if not AUTOGRADE:  # autograding without a cifar_two_layer.npz: a short run, and nothing saved
+        save_fer_model(model, cifar["mean"], MODEL_DIR / "cifar_two_layer.npz")
 
-plt.subplot(2, 1, 1); plt.title("Training loss"); plt.plot(solver.loss_history, "o"); plt.xlabel("Iteration")
-plt.subplot(2, 1, 2); plt.title("Accuracy")
-plt.plot(solver.train_acc_history, "-o", label="train"); plt.plot(solver.val_acc_history, "-o", label="val")
-plt.plot([0.5] * len(solver.val_acc_history), "k--"); plt.xlabel("Epoch"); plt.legend(loc="lower right")
-plt.gcf().set_size_inches(12, 8); plt.show()
+    plt.subplot(2, 1, 1); plt.title("Training loss"); plt.plot(solver.loss_history, "o"); plt.xlabel("Iteration")
+    plt.subplot(2, 1, 2); plt.title("Accuracy")
+    plt.plot(solver.train_acc_history, "-o", label="train"); plt.plot(solver.val_acc_history, "-o", label="val")
+    plt.plot([0.5] * len(solver.val_acc_history), "k--"); plt.xlabel("Epoch"); plt.legend(loc="lower right")
+    plt.gcf().set_size_inches(12, 8); plt.show()
 """),
         graded("fer.two_layer_cifar"),
         ask("""
@@ -348,9 +355,14 @@ the weights, no pickles). The grader scores it on a private set of faces in four
         code("""
 best_model = best["model"]
 print("best configuration:", best["name"], "score", round(best["score"], 3))
-if not AUTOGRADE:  # autograding: the fer_model.npz you handed in is graded as it is
+X_test = fer["X_test"]
+if AUTOGRADE and (MODEL_DIR / "fer_model.npz").is_file():  # autograding: the model you handed in, as it is
+    best_model, saved_mean = load_fer_model(MODEL_DIR / "fer_model.npz")
+    X_test = fer["X_test"] + fer["mean"] - saved_mean  # centred with the mean saved beside the weights
+    print("autograding: the fer_model.npz you handed in (not trained again), on the test set")
+elif not AUTOGRADE:
     save_fer_model(best_model, fer["mean"], MODEL_DIR / "fer_model.npz")
-test_pred = np.argmax(best_model.loss(fer["X_test"]), axis=1)
+test_pred = np.argmax(best_model.loss(X_test), axis=1)
 res = cnn.evaluate_predictions(fer["y_test"], test_pred)
 print("test classification rate:", round(res["classification_rate"], 3))
 print("per-class F1:", dict(zip(EMOTIONS, np.round(res["f1"], 3))))
