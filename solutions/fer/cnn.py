@@ -150,12 +150,15 @@ def predict(model, X, batch_size=64):
     import torch
 
     model.eval()
-    net = copy.deepcopy(model).to(memory_format=torch.channels_last)
+    try:
+        net, layout = copy.deepcopy(model).to(memory_format=torch.channels_last), torch.channels_last
+    except Exception:  # noqa: BLE001 - a model that cannot be copied runs as it is
+        net, layout = model, torch.contiguous_format
     out = []
     with torch.no_grad():
         for i in range(0, len(X), batch_size):
             x = _tensor(X[i:i + batch_size])
-            out.append(net(x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x).argmax(1).numpy())
+            out.append(net(x.contiguous(memory_format=layout) if x.dim() == 4 else x).argmax(1).numpy())
     return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
 
 
