@@ -220,7 +220,7 @@ class Server:
 
     def __init__(self, env: dict, preload=PRELOAD):
         self.env, self.owner = env, os.getpid()
-        self.state = "starting"  # -> "ready" or "broken"
+        self.state = "starting"  # -> "ready", then "ended" (its idle exit: replaced) or "broken" (never again)
         self.lock = threading.Lock()
         self._since = time.monotonic()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -276,7 +276,7 @@ class Server:
                 self.sock.send(json.dumps({"folder": folder, "memory_mb": memory_mb, "cpu_s": cpu_s}).encode())
                 pid = int(json.loads(self.sock.recv(1 << 16) or b"{}")["pid"])
             except (OSError, ValueError, KeyError, TypeError):
-                self.close()
+                self._lost()
                 return None
             try:
                 left = deadline - time.monotonic()
@@ -293,7 +293,7 @@ class Server:
                 return int(json.loads(data)["status"]), False
             except (ValueError, KeyError, TypeError):  # the server died: the request is lost
                 _kill_group(pid)
-                self.close()
+                self._lost()
                 return None
         finally:
             self.lock.release()
@@ -307,6 +307,17 @@ class Server:
         except (OSError, ValueError, KeyError, TypeError):
             _kill_group(pid)
             self.close()
+
+    def _lost(self) -> None:
+        """The server did not answer: broken, unless it had ended by itself (its idle exit, as the
+        request went out): then ``server()`` starts another."""
+        try:
+            ended = self.proc.wait(timeout=1) == 0
+        except subprocess.TimeoutExpired:
+            ended = False
+        self.close()
+        if ended:
+            self.state = "ended"
 
     def close(self) -> None:
         starting, self.state = self.state == "starting", "broken"
@@ -343,8 +354,9 @@ def server(env: dict, *, start: bool = True) -> Server | None:
         srv = _SERVER
         if srv is not None and srv.owner != os.getpid():  # a forked copy of the grader: not ours
             srv = _SERVER = None
-        if srv is not None and (not _same_env(srv.env, env) or srv.state == "ready" and srv.proc.poll() is not None):
-            srv.close()  # another environment, or it ended after serving (idle): a new one
+        if srv is not None and (not _same_env(srv.env, env) or srv.state == "ended"
+                                or srv.state == "ready" and srv.proc.poll() is not None):
+            srv.close()  # another environment, or it ended by itself after serving (idle): a new one
             srv = _SERVER = None
         if srv is None and start:
             try:
