@@ -150,9 +150,39 @@ class Course:
         self.state_path.write_text(json.dumps(st, indent=1, sort_keys=True) + "\n")
 
     # -- running nbgrader ------------------------------------------------------------
+    def _new_gradebook(self) -> None:
+        """Make the course's empty gradebook the way nbgrader's ``Gradebook`` does (its tables, the
+        course, and the schema version stamped), but learn that version from alembic in this process:
+        nbgrader asks a child ``alembic heads`` (2-3 s, once per new course). Left to nbgrader if
+        anything here fails."""
+        db = self.root / "gradebook.db"
+        if db.exists():
+            return
+        try:
+            import nbgrader
+            import nbgrader.api as api
+            from alembic.config import Config
+            from alembic.script import ScriptDirectory
+
+            cfg = Config()
+            cfg.set_main_option("script_location", str(Path(nbgrader.__file__).parent / "alembic"))
+            head = ScriptDirectory.from_config(cfg).get_current_head()
+            if not head:
+                return
+            ask = api.get_alembic_version
+            api.get_alembic_version = lambda: head
+            try:
+                with api.Gradebook(f"sqlite:///{db}", COURSE_ID):
+                    pass
+            finally:
+                api.get_alembic_version = ask
+        except Exception:  # noqa: BLE001 - nbgrader makes the gradebook itself
+            db.unlink(missing_ok=True)
+
     def nbgrader(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
         # nbgrader's own entry point; rfc3987_syntax (imported by jsonschema's format checkers, unused for
         # notebooks) spends seconds building a grammar at start-up, so it is kept out of the process
+        self._new_gradebook()
         cmd = [sys.executable, "-c", "import sys; sys.modules.setdefault('rfc3987_syntax', None); "
                "from nbgrader.apps.nbgraderapp import main; sys.exit(main())"]
         env = dict(os.environ)

@@ -66,3 +66,40 @@ def test_restoring_hidden_tests_is_not_reported_as_tampering(graded, course):
     assert sorted(hidden) == ["test_example_mean_rows", "test_example_scale_backward", "test_example_scale_forward"]
     log = course.logs["autograde"]
     assert "Attribute 'checksum'" not in log, log[-3000:]
+
+
+def test_a_new_courses_gradebook_is_the_one_nbgrader_makes(tmp_path, monkeypatch):
+    """The course makes its empty gradebook in-process (nbgrader runs ``alembic heads`` in a child
+    for it, 2-3 s a course): same tables, the schema version nbgrader stamps, the course row; and
+    nbgrader then works on it."""
+    import os
+    import sqlite3
+    import sys
+
+    import nbgrader.api as api
+
+    from autograder.instructor.nbgrader_course import COURSE_ID, Course
+
+    (tmp_path / "ours").mkdir()
+    ours = Course(tmp_path / "ours")
+    ours._new_gradebook()
+    assert (ours.root / "gradebook.db").is_file()
+    # nbgrader's child finds `alembic` on PATH, as Course.nbgrader arranges for nbgrader's commands
+    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    theirs = tmp_path / "theirs.db"
+    with api.Gradebook(f"sqlite:///{theirs}", COURSE_ID):  # nbgrader's own way, child process included
+        pass
+
+    def shape(path):
+        con = sqlite3.connect(path)
+        try:
+            tables = sorted(con.execute("select name, sql from sqlite_master where type='table'").fetchall())
+            return tables, con.execute("select * from alembic_version").fetchall(), \
+                sorted(con.execute("select id from course").fetchall())
+        finally:
+            con.close()
+
+    assert shape(ours.root / "gradebook.db") == shape(theirs)
+    with api.Gradebook(f"sqlite:///{ours.root / 'gradebook.db'}", COURSE_ID) as gb:
+        gb.add_student("s1")
+        assert [s.id for s in gb.students] == ["s1"]
