@@ -253,7 +253,8 @@ def run_judged(target: str, *args, timeout: float, memory_mb: int = 2048, max_re
             if left <= 0:
                 raise _timeout(start)
             proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.judge", tmp], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO,
+                                    env=dict(env, **{judge_server.ENV: "0"}),  # it starts no server of its own
                                     preexec_fn=_limits(memory_mb, int(timeout) + 1))
             try:
                 _, err = proc.communicate(timeout=left)

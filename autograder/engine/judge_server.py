@@ -105,6 +105,7 @@ def _child(req: dict, sock: socket.socket) -> None:
         os.dup2(err, 2)
         os.close(null)
         os.close(err)
+        os.environ[ENV] = "0"  # a judge process starts no server of its own
         run_request(folder)
         code = 0
     except SystemExit as exc:

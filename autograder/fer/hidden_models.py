@@ -157,7 +157,7 @@ def read_cnn_file(path: Path):
 
 # -- scoring handed-in files in the judge (engine.judge: a separate limited process, no student
 # code, within what is left of the check's time; the grader process never holds the model)
-JUDGE_MEMORY_MB = 2048
+JUDGE_MEMORY_MB = 2048  # the judge's server starts when the suite loads (hidden.py)
 
 
 _JUDGED: dict = {}  # (function, file digest, args) -> result: two checks reading one file judge it once

@@ -15,6 +15,13 @@ def where(x):
             "omp": os.environ.get("OMP_NUM_THREADS"), "array": np.arange(3)}
 
 
+def start_a_server():
+    """What a judged function (or a module it imports) gets when it asks for a judge server."""
+    from autograder.engine import judge, judge_server
+
+    return {"started": judge.start_server(), "server": judge_server._SERVER is not None}
+
+
 def sleep(seconds, pid_file):
     with open(pid_file, "w") as fh:
         fh.write(str(os.getpid()))

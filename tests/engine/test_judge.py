@@ -280,6 +280,8 @@ def test_a_judged_value_its_process_and_limits(judge_mode):
         assert out["ppid"] == _server_pid()
     else:
         assert out["ppid"] == os.getpid()
+    # a judge process starts no server of its own (fer's hidden_models starts one when imported)
+    assert judge.run_judged(f"{TARGETS}:start_a_server", timeout=30) == {"started": False, "server": False}
 
 
 def test_a_request_past_its_time_is_killed_and_the_next_one_is_served(judge_mode, tmp_path):
