@@ -16,8 +16,9 @@ saves land in that folder (next to the code, where the grader looks for them).
 execute the notebook top to bottom in a few minutes; the models are then too weak for
 the accuracy checks, whose graded cells fail by design in that mode. Under ``nbgrader
 autograde`` (``NBGRADER_EXECUTION=autograde``) the runs are as small and nothing is saved (the
-cells of the saved models evaluate the handed-in ``cifar_two_layer.npz``, ``fer_model.npz`` and
-``fer_cnn.pt`` instead of a tiny run's models, when they are there): the
+cells of the FC models evaluate the handed-in ``cifar_two_layer.npz`` and ``fer_model.npz``
+instead of a tiny run's models, and the CNN's cell leaves ``fer_cnn.pt`` to the graded cells, when
+they are there): the
 graded cells then judge the model files the student handed in, and the grader retrains the
 student's settings itself.
 """
@@ -99,8 +100,8 @@ from solutions.fer.train_fcnet import train_two_layer
 from solutions.fer import search
 
 FAST = os.environ.get("FER_FAST") == "1"   # CI: tiny runs (the accuracy checks then fail by design)
-# When your instructor autogrades (nbgrader), the training cells make tiny runs and save nothing (the cells
-# of the saved models evaluate the files you handed in): the grader scores the model files you handed in,
+# When your instructor autogrades (nbgrader), the training cells make tiny runs or none and save nothing (the
+# cells of the saved models use the files you handed in): the grader scores the model files you handed in,
 # as they are, and retrains your settings on its own.
 AUTOGRADE = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 SMALL = FAST or AUTOGRADE
@@ -460,26 +461,28 @@ what their checks earn is entered as extra credit; the written answer shows its 
 to mark, and the course's gradebook counts them as extra credit too.
 """),
         code("""
-import torch
-torch.manual_seed(0)
-arch = cnn.cnn_architecture()
-net = cnn.build_cnn(arch)
-print(net, "\\nparameters:", sum(p.numel() for p in net.parameters()))
-if AUTOGRADE and (MODEL_DIR / "fer_cnn.pt").is_file():  # autograding: the CNN you handed in, as it is
-    net, _ = cnn.load_cnn(MODEL_DIR / "fer_cnn.pt")
-    print("autograding: the fer_cnn.pt you handed in, evaluated as it is (not trained again)")
+if AUTOGRADE and (MODEL_DIR / "fer_cnn.pt").is_file():
+    # autograding: the grader scores the fer_cnn.pt you handed in, as it is (its accuracy and confusion matrix
+    # on the private faces are in the graded cells below); nothing is trained or loaded here
+    print("autograding: fer_cnn.pt is scored by the grader (see the graded cells below); your architecture:",
+          cnn.cnn_architecture())
 else:
+    import torch
+    torch.manual_seed(0)
+    arch = cnn.cnn_architecture()
+    net = cnn.build_cnn(arch)
+    print(net, "\\nparameters:", sum(p.numel() for p in net.parameters()))
     start = time.time()
     hist = cnn.train_cnn(net, fer, epochs=1 if SMALL else 8, lr=1e-3, batch_size=64, weight_decay=1e-4, seed=0)
     print(f"trained in {time.time() - start:.0f} s")
     if not AUTOGRADE:  # autograding without a fer_cnn.pt: a short run, and nothing saved
         cnn.save_cnn(net, arch, fer["mean"], MODEL_DIR / "fer_cnn.pt")
-res_cnn = cnn.evaluate_predictions(fer["y_test"], cnn.predict(net, fer["X_test"]))
-print("test classification rate:", round(res_cnn["classification_rate"], 3))
-print("per-class F1:", dict(zip(EMOTIONS, np.round(res_cnn["f1"], 3))))
-plt.imshow(res_cnn["confusion"], cmap="Blues"); plt.colorbar()
-plt.xticks(range(7), EMOTIONS, rotation=45); plt.yticks(range(7), EMOTIONS)
-plt.xlabel("predicted"); plt.ylabel("true"); plt.title("CNN confusion matrix (test)"); plt.show()
+    res_cnn = cnn.evaluate_predictions(fer["y_test"], cnn.predict(net, fer["X_test"]))
+    print("test classification rate:", round(res_cnn["classification_rate"], 3))
+    print("per-class F1:", dict(zip(EMOTIONS, np.round(res_cnn["f1"], 3))))
+    plt.imshow(res_cnn["confusion"], cmap="Blues"); plt.colorbar()
+    plt.xticks(range(7), EMOTIONS, rotation=45); plt.yticks(range(7), EMOTIONS)
+    plt.xlabel("predicted"); plt.ylabel("true"); plt.title("CNN confusion matrix (test)"); plt.show()
 """),
         graded("fer.cnn_metrics"),  # extra credit: 0 points in nbgrader's maximum
         graded("fer.cnn_model"),
