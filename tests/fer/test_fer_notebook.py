@@ -87,8 +87,8 @@ def test_autograding_keeps_the_handed_in_models_and_trains_briefly(tmp_path):
     settings itself) and save nothing: the three model files the student handed in are what the
     graded cells judge, byte for byte and untouched (before, the notebook's rerun overwrote them).
     The cells of the FC models evaluate the handed-in files instead of a tiny run's models, and the
-    CNN's cell leaves fer_cnn.pt to the graded cells (its one-epoch run and torch's import took 3-4 s
-    of autograding)."""
+    CNN's cell leaves fer_cnn.pt to the grader (its one-epoch run and torch's import took 3-4 s of
+    autograding)."""
     from autograder.build import cells as cells_kit
 
     cells_kit.working_folder(tmp_path, "fer")

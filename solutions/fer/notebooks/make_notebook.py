@@ -462,8 +462,8 @@ to mark, and the course's gradebook counts them as extra credit too.
 """),
         code("""
 if AUTOGRADE and (MODEL_DIR / "fer_cnn.pt").is_file():
-    # autograding: the grader scores the fer_cnn.pt you handed in, as it is (its accuracy and confusion matrix
-    # on the private faces are in the graded cells below); nothing is trained or loaded here
+    # autograding: the grader scores the fer_cnn.pt you handed in, as it is, on its private faces (the graded
+    # cells below; its feedback shows the accuracy and the confusion matrix); nothing is trained or loaded here
     print("autograding: fer_cnn.pt is scored by the grader (see the graded cells below); your architecture:",
           cnn.cnn_architecture())
 else:
