@@ -141,6 +141,10 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
         figures.warm_up()  # the feedback's figures: matplotlib imported while the first checks run
     if include_hidden:
         protect(secret_paths(suite, repo))
+        if suite.judge_server and any(c.hidden for c in checks):
+            from .judge import start_server
+
+            start_server()  # in the background: it imports torch while the first checks run
     try:
         prep = prepare(Path(path), homework, repo)
     except SubmissionError as exc:

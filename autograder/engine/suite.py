@@ -66,6 +66,10 @@ class Suite:
     manual_points: dict[str, float | tuple[str, float]] = field(default_factory=dict)
     # libraries the sandbox's fork server imports once per submission instead of once per check
     preload: tuple[str, ...] = ("numpy",)
+    # the hidden checks read handed-in files through the judge (``Context.judge``): its fork server
+    # (engine.judge_server, torch imported once) starts with each grading that runs them, on the
+    # other CPU while the sandbox's fork server starts, instead of at the first judged file
+    judge_server: bool = False
     # parts that are extra credit (the handout's bonus questions): their checks and written answers
     # count in a student's total but never in the maximum (``SubmissionResult.extra_credit``)
     extra_credit: tuple[str, ...] = ()

@@ -45,6 +45,8 @@ SUITE = Suite(
     modules=("public", "hidden", "hidden_models"),
     probes=("probes.py",),
     preload=("numpy", "torch"),
+    # the saved models (.npz weights, the CNN's .pt) are read and scored by the judge
+    judge_server=True,
     manual_points={
         "fer-written-q1_linear_relu": ("Report", 2),
         "fer-written-q2_dropout": ("Report", 2),

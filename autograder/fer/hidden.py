@@ -13,7 +13,6 @@ import numpy as np
 
 from autograder.engine import Context, StudentError, check
 from autograder.engine.compare import CheckFailed, accept_subgradient_at_kink
-from autograder.engine.judge import start_server
 from solutions.fer import classifiers as ref_cls
 from solutions.fer import data_utils as ref_data
 from solutions.fer import fcnet as ref_fc
@@ -23,11 +22,6 @@ from solutions.fer import solver as ref_solver
 
 PROBES = "probes"
 
-# the suite is loaded to grade (this module, unlike hidden_models, is not imported by the data hook):
-# the judge's server (engine.judge_server) imports torch now, on the other CPU while the sandbox's
-# fork server starts, and every model file of hidden_models is then read by a fork of it (no fresh
-# interpreter: about 0.3 s of CPU for each .npz file, 1.5 s for the CNN's torch)
-start_server()
 
 
 def _tuple(t: Context, value, n, what):

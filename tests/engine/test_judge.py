@@ -221,7 +221,7 @@ def test_crafted_model_files_end_in_clear_errors_with_the_grader_under_1_gib(tmp
     oversized_arch_pt(tmp_path / "arch.pt")
     slow_cnn_pt(tmp_path / "slow.pt")
     plan = [("bomb.npz", "judge_fc_file", 60), ("huge.pt", "judge_cnn_file", 60), ("deep.pt", "judge_cnn_file", 60),
-            ("arch.pt", "judge_cnn_file", 60), ("slow.pt", "judge_cnn_file", 8)]
+            ("arch.pt", "judge_cnn_file", 60), ("slow.pt", "judge_cnn_file", 4)]
     proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(plan), str(tmp_path), mode], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -231,7 +231,7 @@ def test_crafted_model_files_end_in_clear_errors_with_the_grader_under_1_gib(tmp
     assert out["huge.pt"]["kind"] == "error" and "compressed" in out["huge.pt"]["message"]
     assert out["deep.pt"]["kind"] == "error" and "nest" in out["deep.pt"]["message"]
     assert out["arch.pt"]["kind"] == "error" and "parameters" in out["arch.pt"]["message"]
-    assert out["slow.pt"]["kind"] == "timeout" and "time limit of 8 s" in out["slow.pt"]["message"]
+    assert out["slow.pt"]["kind"] == "timeout" and "time limit of 4 s" in out["slow.pt"]["message"]
     assert out["grader_peak_mib"] < 1024
     assert out["served"] == (mode == "server")  # every file went through the judge server
 
@@ -374,3 +374,28 @@ def test_a_server_that_ended_is_replaced(monkeypatch):
     assert judge.run_judged(f"{TARGETS}:where", 6, timeout=30)["ppid"] == os.getpid()
     assert judge.start_server(wait=120) and judge_server._SERVER.proc is not old
     assert judge.run_judged(f"{TARGETS}:where", 7, timeout=30)["ppid"] == _server_pid()
+
+
+def test_a_suite_that_declares_the_judge_starts_its_server_when_graded_not_when_loaded():
+    """Loading a suite (``course list``, ``course check``) starts no judge server; grading its
+    hidden checks does (``Suite.judge_server``), ahead of the first judged file."""
+    code = ("import json\n"
+            "from autograder.engine import load_suite, judge_server\n"
+            "from autograder.engine.registry import homeworks\n"
+            "names = [hw for hw in homeworks() if load_suite(hw).judge_server]\n"
+            "for hw in names:\n"
+            "    load_suite(hw).checks(include_hidden=True)\n"
+            "loaded = judge_server._SERVER is not None\n"
+            "from autograder.engine import grade_submission\n"
+            "from autograder.instructor.samples import load_samples\n"
+            "import tempfile, pathlib\n"
+            "blank = next(s for s in load_samples(names[0]) if s.name == 'blank')\n"
+            "sub = blank.materialize(pathlib.Path(tempfile.mkdtemp()) / 'blank')\n"
+            "grade_submission(names[0], sub, only=[[c.id for c in load_suite(names[0]).checks() if c.hidden][0]])\n"
+            "print(json.dumps({'names': names, 'loaded': loaded, 'graded': judge_server._SERVER is not None}))\n"
+            "judge_server.shutdown()\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, judge_server.ENV: "auto"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["names"] and out == {"names": out["names"], "loaded": False, "graded": True}
