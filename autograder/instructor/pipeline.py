@@ -35,6 +35,19 @@ class NbgraderOutcome:
     feedback: list[Path] = field(default_factory=list)
 
 
+def _course_grade(args: list[str], course=None) -> tuple[int, str, float]:
+    """Run ``course <args>`` (a child interpreter, or ``course(args)`` in this process): its exit
+    status, its output and the seconds it took."""
+    start = time.monotonic()
+    if course is None:
+        proc = subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True)
+        return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
+    buf = io.StringIO()
+    with redirect_stdout(buf), redirect_stderr(buf):
+        code = course(args)
+    return code, buf.getvalue(), time.monotonic() - start
+
+
 def grade_cli_one(hw: str, sample: Sample, workdir: Path, out: Path, formats: str = "json,md,html", *,
                   subprocess_: bool = True, course=None) -> CliOutcome:
     """``course grade <hw> <submission> --out OUT`` for one sample, timed.
@@ -47,16 +60,7 @@ def grade_cli_one(hw: str, sample: Sample, workdir: Path, out: Path, formats: st
     """
     sub = sample.materialize(Path(workdir) / hw / sample.name)
     args = ["grade", hw, str(sub), "--out", str(out), "--format", formats, "--no-progress"]
-    start = time.monotonic()
-    if course is None:
-        proc = subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True)
-        code, output = proc.returncode, proc.stdout + proc.stderr
-    else:
-        buf = io.StringIO()
-        with redirect_stdout(buf), redirect_stderr(buf):
-            code = course(args)
-        output = buf.getvalue()
-    secs = time.monotonic() - start
+    code, output, secs = _course_grade(args, course)
     jpath = Path(out) / f"{sample.name}.json"
     if not jpath.is_file():
         raise RuntimeError(f"course grade wrote no {jpath} (status {code}):\n{output[-2000:]}")
@@ -74,16 +78,8 @@ def grade_cli(hw: str, samples: list[Sample], workdir: Path, out: Path, formats:
         return {}
     subs = [s.materialize(Path(workdir) / hw / s.name) for s in samples]
     args = ["grade", hw, *map(str, subs), "--out", str(out), "--format", formats, "--no-progress"]
-    start = time.monotonic()
-    if course is None:
-        proc = subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True)
-        code, output = proc.returncode, proc.stdout + proc.stderr
-    else:
-        buf = io.StringIO()
-        with redirect_stdout(buf), redirect_stderr(buf):
-            code = course(args)
-        output = buf.getvalue()
-    secs = (time.monotonic() - start) / len(samples)
+    code, output, secs = _course_grade(args, course)
+    secs /= len(samples)
     res = {}
     for s in samples:
         jpath = Path(out) / f"{s.name}.json"
