@@ -31,4 +31,5 @@ def grade(tree: Path, ids=None, seed=0):
     """Run the given checks (default: all but training / saved model) on ``tree``; {id: CheckResult}."""
     every = checks(include_training=True)
     chosen = checks() if ids is None else {i: every[i] for i in ids}
-    return kit.run_checks("pose", tree, chosen, seed=seed)
+    # every pose check runs torch models: one server that imports torch once (as grade_submission)
+    return kit.run_checks("pose", tree, chosen, seed=seed, zygote=True)
