@@ -73,3 +73,31 @@ def test_forked_children_are_stopped_at_the_checks_cap_and_the_neighbour_keeps_f
     assert CAP_MB < used < CHILDREN * CHILD_MB / 2  # stopped long before the children had it all
     assert good["score"] == good["max_score"] > 0, [(k["id"], k["status"], k["message"]) for k in good["checks"]]
     assert all(k["limits"].get("memory_mb_per_check") for k in good["checks"])
+
+
+def test_the_costly_proportional_size_is_read_only_past_the_cap(monkeypatch):
+    """A poll sums the resident sizes (``statm``, cheap) and reads the proportional set sizes
+    (``smaps_rollup``, 16 ms of CPU for a process with torch loaded) only when that sum passes the
+    cap; the verdict is the proportional one."""
+    from autograder.engine.sandbox import budget
+
+    sizes = {"11": (600 << 10, 300 << 10), "12": (600 << 10, 300 << 10)}  # pid: (RSS kB, PSS kB)
+    pss_reads = []
+    monkeypatch.setattr(budget, "_rss_kb", lambda pid: sizes[pid][0])
+    monkeypatch.setattr(budget, "_memory_kb", lambda pid: pss_reads.append(pid) or sizes[pid][1])
+    monkeypatch.setattr(budget, "_stat", lambda pid: (1, 0.5))
+    killed = []
+
+    def watch(cap_mb):
+        b = budget.CheckBudget(cap_mb, cpu_seconds=100, nproc=None)
+        monkeypatch.setattr(b, "members", lambda: list(sizes))
+        monkeypatch.setattr(b, "kill_all", lambda: killed.append(cap_mb))
+        b._poll()
+        return b
+
+    b = watch(2048)  # RSS 1,200 MB: within the cap, no PSS read
+    assert b.reason is None and pss_reads == [] and round(b.peak_mb) == 1200
+    b = watch(1024)  # RSS 1,200 MB over the cap, PSS 600 MB within it: not stopped
+    assert b.reason is None and sorted(pss_reads) == ["11", "12"] and killed == []
+    b = watch(512)  # PSS 600 MB over the cap: stopped
+    assert b.reason is not None and "memory limit of 512 MB" in b.reason and killed == [512]
