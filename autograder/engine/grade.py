@@ -46,6 +46,24 @@ def use_zygote(n_checks: int) -> bool:
     return zygote_enabled() and (os.environ.get("NNCOURSE_ZYGOTE") == "always" or n_checks > 1)
 
 
+def one_blas_thread():
+    """A context in which numpy's BLAS runs on one thread in this process. The grader's own numpy
+    work (expected values, a reference forward on the trained weights) is small matrix products:
+    on several OpenBLAS threads the idle ones spin beside the sandboxed child and the budget's
+    watchdog (a tenth of the CPU of grading lenet's reference), and beside other work they cost
+    up to 25x the CPU time (2 epochs of nist36's reference network: 0.74 s on one thread, 18.6 s
+    on two) for the same bits. Sandboxed children run on one thread already (``sandbox_env``)."""
+    import numpy  # noqa: F401 - load numpy's BLAS first: threadpoolctl limits the libraries loaded now
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def cap(text: str, limit: int = MAX_MESSAGE) -> str:
     text = str(text)
     if len(text) <= limit:
@@ -125,8 +143,17 @@ def grade_submission(homework: str, path, *, seed: int = 0, include_hidden: bool
     ``max_timeout`` / ``max_memory_mb`` cap every check's limits (tests, quick runs).
     ``zygote`` / ``identity``: a fork server and a sandbox id the caller owns and keeps for
     several gradings of the *same* student (the notebook cells of one kernel); by default
-    this call leases its own id and starts its own server.
+    this call leases its own id and starts its own server. The grader's own numpy work runs
+    on one BLAS thread (``one_blas_thread``).
     """
+    with one_blas_thread():
+        return _grade_submission(homework, path, seed=seed, include_hidden=include_hidden, only=only,
+                                 on_check=on_check, repo=repo, max_timeout=max_timeout,
+                                 max_memory_mb=max_memory_mb, zygote=zygote, identity=identity)
+
+
+def _grade_submission(homework: str, path, *, seed, include_hidden, only, on_check, repo, max_timeout,
+                      max_memory_mb, zygote, identity) -> SubmissionResult:
     start = time.monotonic()
     # the sandbox must start on this machine before anyone is graded (SandboxUnavailable
     # otherwise: the front ends stop with its message instead of charging every student)

@@ -15,20 +15,12 @@ from ..engine.registry import datasets_for  # noqa: F401 - the homework's DATASE
 
 
 def _one_blas_thread():
-    """numpy's BLAS on one thread while data is made: the generators and the cached reference
-    trainings (nist36's network) run many small matrix products, which on several OpenBLAS threads
-    cost up to 25x the CPU time on a busy machine (2 epochs of the nist36 reference: 0.74 s of CPU
-    on one thread, 18.6 s on two beside other work) for the same bits; data is also made side by
-    side, one process per CPU (``autograder.demo.prepare_all_data``)."""
-    import numpy  # noqa: F401 - load numpy's BLAS first: threadpoolctl limits the libraries loaded now
+    """numpy's BLAS on one thread while data is made (``engine.grade.one_blas_thread``): the
+    generators and the cached reference trainings run many small matrix products; data is also
+    made side by side, one process per CPU (``autograder.demo.prepare_all_data``)."""
+    from ..engine.grade import one_blas_thread
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return one_blas_thread()
 
 
 def dataset_ensure(name: str):

@@ -150,3 +150,27 @@ def test_results_without_cases_still_read():
     assert r.checks[0].cases == [] and r.score == 2
     again = SubmissionResult.from_dict(r.to_dict())
     assert again.to_dict() == r.to_dict()
+
+
+def test_the_graders_own_numpy_runs_on_one_blas_thread(monkeypatch):
+    """While a submission is graded, numpy's BLAS in the grader's process runs on one thread (idle
+    OpenBLAS threads spin beside the sandboxed child), and the setting is given back afterwards."""
+    import os
+
+    import numpy as np  # noqa: F401 - BLAS loaded before threadpoolctl looks
+    import pytest
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from autograder.engine import grade as grade_mod
+
+    def blas_threads():
+        return sorted({i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"})
+
+    seen = []
+    inner = grade_mod._grade_submission
+    monkeypatch.setattr(grade_mod, "_grade_submission", lambda *a, **k: seen.append(blas_threads()) or inner(*a, **k))
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        r = grade_submission("example", REPO / "solutions", only=["example.scale_forward"])
+        after = blas_threads()
+    assert r.checks and seen == [[1]], seen
+    assert after == [2] or after == [1] and (os.cpu_count() or 1) == 1, after  # OpenBLAS caps at the CPUs
