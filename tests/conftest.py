@@ -34,20 +34,14 @@ SERIAL: tuple[str, ...] = ()
 SAMPLES = "tests/instructor/test_samples.py"
 # the longest work units, in the order they should start: the course-wide ones below and each
 # homework's (``LONG_TESTS`` in its declaration, ``autograder/engine/registry.py``; ``"samples"``: its
-# unit of SAMPLES), longest first, then everything else in collection order. Wall seconds on 2 CPUs
-# with 2 workers, `--durations=0`, 2026-12-07 16:00; only the order matters: every unit of 20 s or
-# more is listed, so the run ends on short files and the two workers finish together.
+# unit of SAMPLES), longest first. Wall seconds on 2 busy cores, measured 2026-11-28 with
+# `--durations=0`; only the order matters. Everything else follows in collection order.
 COURSE_LONG_TESTS = {
-    # the five releases, each in an environment from its requirements.txt: first, so the other
-    # worker shares out everything else
-    "tests/instructor/test_release_venv.py": 236,
-    "tests/engine/test_adversarial.py": 44,
-    "tests/instructor/test_student_release.py": 43,
-    "tests/engine/test_cluster.py": 38,
-    "tests/engine/test_judge.py": 35,
-    "tests/engine/test_cluster_trust.py": 33,
-    "tests/instructor/test_nbgrader_sandbox.py": 30,
-    "tests/instructor/test_nbgrader.py": 22,
+    # the five releases, each in a fresh venv from its requirements.txt (3 venvs), graded: 721 s at
+    # load 7-17 (2026-12-07); first, so the other worker shares out everything else
+    "tests/instructor/test_release_venv.py": 720,
+    "tests/instructor/test_student_release.py": 225,
+    "tests/instructor/test_nbgrader.py": 95,
 }
 
 
