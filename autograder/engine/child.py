@@ -70,6 +70,95 @@ def _student_traceback(exc, sub_root):
     return "\n".join(lines), msg
 
 
+DYNAMO = "torch._dynamo"
+
+
+def lazy_dynamo():
+    """Let ``import torch._dynamo`` give a stand-in until something needs the compiler.
+
+    Eager PyTorch imports its compiler front end on the first optimiser step (``optimizer.step``
+    calls ``torch._dynamo.graph_break()``; ``zero_grad`` and ``state_dict`` go through
+    ``torch._dynamo.disable``): 1.0-1.3 s of CPU in every check process that trains, for two calls
+    that do nothing outside ``torch.compile``. The stand-in answers those two as eager PyTorch
+    does (``graph_break`` does nothing, ``disable`` gives the function itself); anything else
+    asked of it (``torch.compile``, ``torch._dynamo.config``, a submodule import) imports the
+    real module, which then replaces the stand-in for good. Results are the same bits: the
+    stand-in only skips the import. Installed before student code runs (and by the fork server
+    before its preloads); idempotent.
+    """
+    import importlib
+    import importlib.machinery
+    import types
+
+    if any(getattr(f, "nncourse_lazy_dynamo", False) for f in sys.meta_path):
+        return
+
+    def real():
+        mod = sys.modules.get(DYNAMO)
+        if mod is not None and not isinstance(mod, Standin):
+            return mod
+        finder.standing_in = False
+        sys.modules.pop(DYNAMO, None)
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(torch.__dict__.get("_dynamo"), Standin):
+            # while the real module loads, torch._dynamo is torch's own lazy attribute again (its
+            # submodules reach the half-loaded real package through it, as in a plain import)
+            del torch._dynamo
+        return importlib.import_module(DYNAMO)  # sets torch._dynamo to the real module too
+
+    class Standin(types.ModuleType):
+        def graph_break(self, msg=""):
+            return None
+
+        def disable(self, fn=None, recursive=True, **kwargs):
+            return fn if fn is not None else (lambda f: f)
+
+        def __getattr__(self, name):
+            # other names, and __path__ once loaded (a submodule import), come from the real module;
+            # the import system's own look-ups while creating the stand-in (__path__, __file__) do not
+            if name.startswith("__") and (name != "__path__" or self.__dict__.get("_creating")):
+                raise AttributeError(name)
+            return getattr(real(), name)
+
+    class Finder:
+        nncourse_lazy_dynamo = True
+        standing_in = True
+
+        def find_spec(self, name, path=None, target=None):
+            if name == DYNAMO and self.standing_in:
+                return importlib.machinery.ModuleSpec(name, self)
+            # a submodule imported through the stand-in's __path__: the real package's __init__
+            # has just loaded it; hand back that module instead of loading a second copy
+            if name.startswith(DYNAMO + ".") and name in sys.modules:
+                return importlib.machinery.ModuleSpec(name, Loaded(sys.modules[name]))
+            return None
+
+        def create_module(self, spec):
+            module = Standin(spec.name)
+            module._creating = True
+            return module
+
+        def exec_module(self, module):
+            module.__dict__.pop("_creating", None)
+
+    class Loaded:
+        def __init__(self, module):
+            self.module, self.spec = module, getattr(module, "__spec__", None)
+
+        def create_module(self, spec):
+            return self.module
+
+        def exec_module(self, module):
+            if self.spec is not None and module.__spec__ is not self.spec:
+                try:  # the import system set our spec on it; put its own back
+                    module.__spec__ = self.spec
+                except AttributeError:  # a module that refuses new attributes kept its own
+                    pass
+
+    finder = Finder()
+    sys.meta_path.insert(0, finder)
+
+
 def _reseed():
     import random
 
@@ -84,6 +173,7 @@ def _reseed():
 def main(argv):
     workdir, req_fd, resp_fd = argv[1], int(argv[2]), int(argv[3])
     _setup_path(workdir, [p for p in argv[4].split(os.pathsep) if p])
+    lazy_dynamo()
     import importlib
 
     import wire  # noqa: E402  (copied beside this file)

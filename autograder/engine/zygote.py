@@ -126,8 +126,10 @@ def main(argv):
     sock = socket.socket(fileno=sock_fd)
     _prctl(1, 9)  # PR_SET_PDEATHSIG: SIGKILL when the parent goes
     _prctl(4, 0)  # PR_SET_DUMPABLE: 0 (no ptrace, no /proc/<pid>/mem for same-user processes)
-    import child  # noqa: F401
+    import child
     import wire  # noqa: F401
+
+    child.lazy_dynamo()  # before the preloads: torch._dynamo stays a stand-in until a check needs it
 
     loaded = []
     for name in argv[4:]:

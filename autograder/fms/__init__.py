@@ -49,8 +49,7 @@ SUITE = Suite(
     secret_paths=("data/mds189/_grader",),
     # imported once per submission in the fork server: part 4's checks run PyTorch, and two of them
     # (confusion matrix, per-class accuracy) the sklearn.metrics the handout suggests (0.7 s of CPU per
-    # import; the optimiser's torch._dynamo, 1 s, is imported by the one check that trains, so it stays
-    # there)
+    # import; the optimiser's torch._dynamo is a stand-in in the sandbox: child.lazy_dynamo)
     preload=("numpy", "torch", "sklearn.metrics"),
     # written answers: nbgrader grade_id -> (part, points), graded by hand in the notebooks
     manual_points={
