@@ -26,6 +26,7 @@ assertions are used by the tests directly, with the homework's id or its helpers
 from __future__ import annotations
 
 import ast
+import atexit
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -92,23 +93,48 @@ def suite_checks(hw: str, drop: Iterable[str] = (), keep=None) -> dict:
     return out
 
 
+_NUMPY_SERVERS: dict[str, Zygote] = {}  # isolation level -> this test process's numpy-only fork server
+
+
+def numpy_server() -> Zygote | None:
+    """This test process's fork server with numpy alone imported, shared by every :func:`run_checks`
+    call that does not ask for the suite's own (``NNCOURSE_ZYGOTE=0``: None). A child forked from it
+    costs about 40 ms of set-up against 150-180 ms of CPU for a fresh interpreter that imports numpy
+    (measured 2026-12-07); a check that needs torch imports it in its child, as a fresh one would.
+    Tests only: in grading, one fork server serves one student. A new server replaces one a check
+    broke, or one started at another isolation level (tests that switch levels); each is closed at exit."""
+    if not zygote_enabled():
+        return None
+    from autograder.engine.sandbox import current_isolation
+
+    level = current_isolation().level
+    server = _NUMPY_SERVERS.get(level)
+    if server is None or server.broken:
+        if server is not None:
+            server.close()
+        server = _NUMPY_SERVERS[level] = Zygote(("numpy",))
+        atexit.register(server.close)
+    return server
+
+
 def run_checks(hw: str, tree: Path, chosen: Mapping, seed: int = 0, zygote: bool = False) -> dict:
     """Run the checks ``chosen`` (``{id: Check}``) of ``hw`` on ``tree``: ``{id: CheckResult}``.
 
     ``zygote``: fork the checks' children from one fork server that has imported the suite's
     libraries, as ``grade_submission`` does (started at the first call into the sandbox; not with
     ``NNCOURSE_ZYGOTE=0``). Worth it for a whole suite, or checks that all import torch (pose's
-    model checks: 93 -> 56 CPU s for its variant tests); for a few numpy checks a fresh
-    interpreter per call, which imports only what the call needs, is faster (nist36's and fms's
-    variant tests: 27 -> 71 CPU s with a server that imports torch first). Default: fresh."""
+    model checks: 93 -> 56 CPU s for its variant tests); for a few numpy checks a server that imports
+    torch first costs more than it saves (nist36's and fms's variant tests: 27 -> 71 CPU s), so by
+    default the children fork from the test process's numpy-only server (:func:`numpy_server`)."""
     suite = load_suite(hw)
     probes = suite.probe_files()
-    server = Zygote(suite.preload) if zygote and zygote_enabled() else None
+    own = Zygote(suite.preload) if zygote and zygote_enabled() else None
+    server = own if zygote else numpy_server()
     try:
         return {i: run_check(c, tree, probes, seed=seed, zygote=server) for i, c in chosen.items()}
     finally:
-        if server is not None:
-            server.close()
+        if own is not None:
+            own.close()
 
 
 def suite_fixtures(make_tree, grade):
