@@ -7,7 +7,7 @@
   silently stops applying when the reference changes;
 * :func:`suite_checks`: a homework's checks by id (its suite loaded once per call);
 * :func:`run_checks`: checks run on a tree through the real engine (a sandboxed child each, or
-  children forked from one fork server as ``grade_submission`` runs a submission's checks);
+  children forked from a fork server, as ``grade_submission`` runs a submission's checks; :func:`shared_server`);
 * :func:`suite_fixtures`, :func:`assert_all_passed`, :func:`assert_all_fail_cleanly`: a suite test's
   module-scoped reference and blank-starter results and what every suite demands of them;
 * :func:`validity_functions`: ``buggy()``, ``correct()``, ``handout()`` of a
@@ -93,27 +93,32 @@ def suite_checks(hw: str, drop: Iterable[str] = (), keep=None) -> dict:
     return out
 
 
-_NUMPY_SERVERS: dict[str, Zygote] = {}  # isolation level -> this test process's numpy-only fork server
+_SERVERS: dict[tuple, Zygote] = {}  # (preload, isolation level) -> a fork server of this test process
 
 
-def numpy_server() -> Zygote | None:
-    """This test process's fork server with numpy alone imported, shared by every :func:`run_checks`
-    call that does not ask for the suite's own (``NNCOURSE_ZYGOTE=0``: None). A child forked from it
-    costs about 40 ms of set-up against 150-180 ms of CPU for a fresh interpreter that imports numpy
-    (measured 2026-12-07); a check that needs torch imports it in its child, as a fresh one would.
-    Tests only: in grading, one fork server serves one student. A new server replaces one a check
-    broke, or one started at another isolation level (tests that switch levels); each is closed at exit."""
+def shared_server(preload=("numpy",)) -> Zygote | None:
+    """A fork server of this test process that has imported ``preload``, shared by the
+    :func:`run_checks` calls that ask for the same libraries (``NNCOURSE_ZYGOTE=0``: None).
+
+    A child forked from a server costs about 40 ms of set-up, against 150-180 ms of CPU for a fresh
+    interpreter that imports numpy (measured 2026-12-07), and a server that has imported torch saves
+    each torch check its 1.2-1.6 s import. Tests only: in grading, one fork server serves one student.
+    The numpy-only server is kept for the process's life; of the others only the last one asked for
+    (the tests of one file run one after another on a worker: one homework's), so that a worker does not
+    hold every homework's torch. A new server replaces one a check broke, or one started at another
+    isolation level (tests that switch levels); each is closed when it is replaced or at exit."""
     if not zygote_enabled():
         return None
     from autograder.engine.sandbox import current_isolation
 
-    level = current_isolation().level
-    server = _NUMPY_SERVERS.get(level)
-    if server is None or server.broken:
-        if server is not None:
-            server.close()
-        server = _NUMPY_SERVERS[level] = Zygote(("numpy",))
-        atexit.register(server.close)
+    key = (tuple(preload), current_isolation().level)
+    server = _SERVERS.get(key)
+    if server is not None and not server.broken:
+        return server
+    for k in [k for k in _SERVERS if k == key or (k[0] != ("numpy",) and key[0] != ("numpy",))]:
+        _SERVERS.pop(k).close()
+    server = _SERVERS[key] = Zygote(tuple(preload))
+    atexit.register(server.close)
     return server
 
 
@@ -125,16 +130,12 @@ def run_checks(hw: str, tree: Path, chosen: Mapping, seed: int = 0, zygote: bool
     ``NNCOURSE_ZYGOTE=0``). Worth it for a whole suite, or checks that all import torch (pose's
     model checks: 93 -> 56 CPU s for its variant tests); for a few numpy checks a server that imports
     torch first costs more than it saves (nist36's and fms's variant tests: 27 -> 71 CPU s), so by
-    default the children fork from the test process's numpy-only server (:func:`numpy_server`)."""
+    default the children fork from a numpy-only server. Both servers are this test process's, shared
+    between calls (:func:`shared_server`)."""
     suite = load_suite(hw)
     probes = suite.probe_files()
-    own = Zygote(suite.preload) if zygote and zygote_enabled() else None
-    server = own if zygote else numpy_server()
-    try:
-        return {i: run_check(c, tree, probes, seed=seed, zygote=server) for i, c in chosen.items()}
-    finally:
-        if own is not None:
-            own.close()
+    server = shared_server(suite.preload if zygote else ("numpy",))
+    return {i: run_check(c, tree, probes, seed=seed, zygote=server) for i, c in chosen.items()}
 
 
 def suite_fixtures(make_tree, grade):
