@@ -13,6 +13,7 @@ running beside it cannot eat).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,15 @@ def _node(item) -> str | None:
 
 def _matches(node: str, spec: str) -> bool:
     return node == spec or node.startswith(spec + "::")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_shared_fork_servers():
+    """After each test file: the test kit's shared fork servers (helpers_common.shared_server) end."""
+    yield
+    kit = sys.modules.get("tests.helpers_common")
+    if kit is not None:
+        kit.close_shared_servers()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -94,6 +94,7 @@ def suite_checks(hw: str, drop: Iterable[str] = (), keep=None) -> dict:
 
 
 _SERVERS: dict[tuple, Zygote] = {}  # (preload, isolation level) -> a fork server of this test process
+_AT_EXIT: list = []  # close_shared_servers, once registered
 
 
 def shared_server(preload=("numpy",)) -> Zygote | None:
@@ -103,10 +104,11 @@ def shared_server(preload=("numpy",)) -> Zygote | None:
     A child forked from a server costs about 40 ms of set-up, against 150-180 ms of CPU for a fresh
     interpreter that imports numpy (measured 2026-12-07), and a server that has imported torch saves
     each torch check its 1.2-1.6 s import. Tests only: in grading, one fork server serves one student.
-    The numpy-only server is kept for the process's life; of the others only the last one asked for
-    (the tests of one file run one after another on a worker: one homework's), so that a worker does not
-    hold every homework's torch. A new server replaces one a check broke, or one started at another
-    isolation level (tests that switch levels); each is closed when it is replaced or at exit."""
+    Besides the numpy-only server, only the last other one asked for is kept (so that a process never
+    holds several homeworks' torch). A new server replaces one a check broke, or one started at another
+    isolation level (tests that switch levels). All of them end after each test file
+    (:func:`close_shared_servers`, called by tests/conftest.py), so that no server outlives the tests
+    that use it (the engine's tests count the sandbox processes a test leaves behind)."""
     if not zygote_enabled():
         return None
     from autograder.engine.sandbox import current_isolation
@@ -117,9 +119,16 @@ def shared_server(preload=("numpy",)) -> Zygote | None:
         return server
     for k in [k for k in _SERVERS if k == key or (k[0] != ("numpy",) and key[0] != ("numpy",))]:
         _SERVERS.pop(k).close()
+    if not _AT_EXIT:
+        _AT_EXIT.append(atexit.register(close_shared_servers))
     server = _SERVERS[key] = Zygote(tuple(preload))
-    atexit.register(server.close)
     return server
+
+
+def close_shared_servers() -> None:
+    """Close every server :func:`shared_server` started in this process."""
+    while _SERVERS:
+        _SERVERS.popitem()[1].close()
 
 
 def run_checks(hw: str, tree: Path, chosen: Mapping, seed: int = 0, zygote: bool = False) -> dict:

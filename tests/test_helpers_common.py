@@ -79,3 +79,32 @@ def test_validity_functions_read_the_tables_when_called():
     assert handout() == {"h": ([], ["hw.c3"])}
     kept = M(CORRECT={}, HANDOUT={})
     assert kit.validity_functions(variants, "BUGGY", kept)[1]() == {}
+
+
+def test_shared_servers_are_reused_replaced_and_closed(monkeypatch, tmp_path):
+    from autograder.engine.sandbox import Limits, Sandbox
+
+    monkeypatch.delenv("NNCOURSE_ZYGOTE", raising=False)
+    kit.close_shared_servers()
+    pkg = tmp_path / "starter" / "example"
+    pkg.mkdir(parents=True)
+    (pkg.parent / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "tools.py").write_text("import os\n\n\ndef parent():\n    return os.getppid()\n")
+    numpy_only = kit.shared_server()
+    assert numpy_only is not None and kit.shared_server(("numpy",)) is numpy_only
+    first = kit.shared_server(("numpy", "json"))
+    assert kit.shared_server(("numpy", "json")) is first
+    with Sandbox(tmp_path, Limits(timeout=30), zygote=first) as box:  # starts it
+        box.call("example.tools:parent")
+    running = first.proc
+    assert running is not None and running.poll() is None
+    assert kit.shared_server(("numpy", "csv")) is not first  # one other server at a time, besides numpy's
+    assert running.poll() is not None, "the replaced server ended"
+    assert kit.shared_server() is numpy_only
+    numpy_only.broken = True  # a check broke it: the next call starts another
+    assert kit.shared_server() is not numpy_only
+    kit.close_shared_servers()
+    assert kit._SERVERS == {}
+    monkeypatch.setenv("NNCOURSE_ZYGOTE", "0")
+    assert kit.shared_server() is None
