@@ -86,7 +86,7 @@ def test_shared_servers_are_reused_replaced_and_closed(monkeypatch, tmp_path):
 
     monkeypatch.delenv("NNCOURSE_ZYGOTE", raising=False)
     kit.close_shared_servers()
-    pkg = tmp_path / "starter" / "example"
+    pkg = tmp_path / "starter" / "toy"
     pkg.mkdir(parents=True)
     (pkg.parent / "__init__.py").write_text("")
     (pkg / "__init__.py").write_text("")
@@ -96,7 +96,7 @@ def test_shared_servers_are_reused_replaced_and_closed(monkeypatch, tmp_path):
     first = kit.shared_server(("numpy", "json"))
     assert kit.shared_server(("numpy", "json")) is first
     with Sandbox(tmp_path, Limits(timeout=30), zygote=first) as box:  # starts it
-        box.call("example.tools:parent")
+        box.call("toy.tools:parent")
     running = first.proc
     assert running is not None and running.poll() is None
     assert kit.shared_server(("numpy", "csv")) is not first  # one other server at a time, besides numpy's
