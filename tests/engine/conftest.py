@@ -1,5 +1,6 @@
 """Helpers for the engine tests: the fixture corpus and a timed grader call."""
 import os
+import textwrap
 import time
 from pathlib import Path
 
@@ -63,3 +64,14 @@ def sandbox_descendants():
         return []
     is_box_uid = sandbox_uids()
     return [p for p in out if is_box_uid(table[p][1])]
+
+
+def tools_submission(root: Path, source: str) -> Path:
+    """``root/sub/starter/example/tools.py`` holding ``source`` (dedented): a submission whose
+    functions a test calls in the sandbox as ``example.tools:<name>``. Returns ``root/sub``."""
+    pkg = root / "sub" / "starter" / "example"
+    pkg.mkdir(parents=True)
+    (pkg.parent / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "tools.py").write_text(textwrap.dedent(source))
+    return root / "sub"

@@ -4,13 +4,12 @@ import contextlib
 import json
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
 from autograder.engine.sandbox import Limits, Sandbox, Zygote
 
-from .conftest import REPO
+from .conftest import REPO, tools_submission
 
 torch = pytest.importorskip("torch")
 
@@ -84,12 +83,7 @@ def train_then_report():
 
 @pytest.fixture
 def subdir(tmp_path):
-    pkg = tmp_path / "sub" / "starter" / "example"
-    pkg.mkdir(parents=True)
-    (pkg.parent / "__init__.py").write_text("")
-    (pkg / "__init__.py").write_text("")
-    (pkg / "tools.py").write_text(textwrap.dedent(SOURCE))
-    return tmp_path / "sub"
+    return tools_submission(tmp_path, SOURCE)
 
 
 @pytest.mark.parametrize("forked", [False, True], ids=["fresh", "forked"])

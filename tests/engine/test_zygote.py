@@ -1,14 +1,13 @@
 """The fork server (``Zygote``): the same results as fresh interpreters, one per submission,
 walled off from the checks it forks, and a fallback when a check breaks it."""
 import os
-import textwrap
 
 import pytest
 
 from autograder.engine import grade_submission
 from autograder.engine.sandbox import Limits, Sandbox, SandboxTimeout, Zygote, _proc_table
 
-from .conftest import FIXTURES, REPO, level  # noqa: F401 (fixture)
+from .conftest import FIXTURES, REPO, level, tools_submission  # noqa: F401 (fixture)
 
 SOURCE = '''
 import os
@@ -49,12 +48,7 @@ def env(name):
 
 @pytest.fixture
 def subdir(tmp_path, level):
-    pkg = tmp_path / "sub" / "starter" / "example"
-    pkg.mkdir(parents=True)
-    (pkg.parent / "__init__.py").write_text("")
-    (pkg / "__init__.py").write_text("")
-    (pkg / "tools.py").write_text(textwrap.dedent(SOURCE))
-    return tmp_path / "sub"
+    return tools_submission(tmp_path, SOURCE)
 
 
 def _descendants(pid: int) -> list[int]:
