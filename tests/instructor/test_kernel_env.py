@@ -43,3 +43,45 @@ def test_a_student_s_module_beside_the_notebook_is_not_imported_by_the_kernel_la
                           env={"PATH": "/usr/bin:/bin", "NNCOURSE_DATA": str(tmp_path / "data")})
     assert not marker.exists(), f"the launcher imported the student's {marker.read_text().split()}"
     assert proc.returncode != 0 and "missing-connection.json" in proc.stderr  # it did start, from the grader's tree
+
+
+def test_the_kernel_runs_the_notebook_s_exit_handlers_and_then_leaves_without_tearing_its_modules_down(tmp_path):
+    """kernel_command(): after the shutdown reply and every atexit handler, the process ends with
+    os._exit (a torch kernel's module teardown cost nbgrader 0.3-0.6 s per notebook); the
+    notebook's folder is still on sys.path."""
+    import json
+
+    from jupyter_client.manager import KernelManager
+
+    spec_dir = tmp_path / "kernels" / "kernels" / "fast-exit"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps(
+        {"argv": kernel_sandbox.kernel_command() + ["{connection_file}"], "display_name": "t", "language": "python"}))
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "beside.py").write_text("VALUE = 41\n")
+    handler, teardown = tmp_path / "atexit-ran", tmp_path / "teardown-ran"
+    km = KernelManager(kernel_name="fast-exit")
+    km.kernel_spec_manager.kernel_dirs = [str(spec_dir.parent)]
+    km.start_kernel(cwd=str(folder), env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        code = (f"import atexit, beside\n"
+                f"atexit.register(lambda: open({str(handler)!r}, 'w').write('ran'))\n"
+                f"class Leaves:\n"
+                f"    def __del__(self):\n"
+                f"        open({str(teardown)!r}, 'w').write('ran')\n"
+                f"beside.KEPT = Leaves()  # a module's global: IPython's reset at exit leaves it\n"
+                f"print(beside.VALUE + 1)\n")
+        out = []
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok" and "42" in "".join(out)
+        km.shutdown_kernel(now=False)
+    finally:
+        kc.stop_channels()
+        if km.is_alive():
+            km.shutdown_kernel(now=True)
+    assert handler.read_text() == "ran", "the notebook's atexit handler did not run"
+    assert not teardown.exists(), "the kernel tore its modules down (no os._exit after the handlers)"
