@@ -72,12 +72,17 @@ def draw_pose(ax, keypoints, min_conf: float = 0.0, size: float = 10, lw: float 
 
     Points with confidence <= ``min_conf`` (missing points have 0) are skipped.
     """
+    from matplotlib.collections import LineCollection
+
     kp = np.asarray(keypoints, float).reshape(25, 3)
     ok = kp[:, 2] > min_conf
-    for a, b in LIMBS:
-        if ok[a] and ok[b]:
-            c = limb_color if limb_color is not None else 0.5 * (JOINT_COLORS[a] + JOINT_COLORS[b])
-            ax.plot(kp[[a, b], 0], kp[[a, b], 1], "-", color=c, lw=lw, alpha=alpha)
+    limbs = [(a, b) for a, b in LIMBS if ok[a] and ok[b]]
+    if limbs:  # one artist for all limbs: a montage draws hundreds of them
+        a, b = np.array(limbs).T
+        colors = ([limb_color] * len(limbs) if limb_color is not None
+                  else 0.5 * (JOINT_COLORS[a] + JOINT_COLORS[b]))
+        ax.add_collection(LineCollection(np.stack([kp[a, :2], kp[b, :2]], axis=1), colors=colors,
+                                         linewidths=lw, alpha=alpha))
     ax.scatter(kp[ok, 0], kp[ok, 1], s=size, c=JOINT_COLORS[ok], edgecolors="k", linewidths=0.3,
                alpha=alpha, zorder=3)
     return ax
