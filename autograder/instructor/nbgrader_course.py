@@ -98,6 +98,18 @@ if not getattr(OverwriteCells.report_change, "_nncourse", False):
 '''.replace("{min_timeout}", str(MIN_CELL_TIMEOUT_S))
 
 
+def _probed_isolation() -> dict:
+    """``{PROBED_ENV: "namespaces"}`` when this process's sandbox has namespaces (probed once here),
+    so that nbgrader's sandboxed kernels (``kernel_sandbox``) skip their own probe; else ``{}``."""
+    from autograder.engine.sandbox import SandboxUnavailable, current_isolation
+    from autograder.engine.sandbox.isolation import PROBED_ENV
+
+    try:
+        return {PROBED_ENV: "namespaces"} if current_isolation().namespaced else {}
+    except SandboxUnavailable:
+        return {}
+
+
 class NbgraderError(RuntimeError):
     pass
 
@@ -188,6 +200,7 @@ class Course:
         env = dict(os.environ)
         env.setdefault("MPLBACKEND", "Agg")
         env.pop("NBGRADER_EXECUTION", None)
+        env.update(_probed_isolation())
         # nbgrader runs `alembic` (and kernels run `python`) from PATH: put this interpreter's bin first
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         proc = subprocess.run(cmd + list(args), cwd=str(self.root), env=env, capture_output=True, text=True,

@@ -1,6 +1,7 @@
 """The sandbox: one child per check, limits, isolation, cleanup."""
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -275,3 +276,38 @@ def test_namespaces_start_under_a_private_umask(monkeypatch):
     finally:
         os.umask(old)
         reset_isolation()
+
+
+def test_a_child_told_that_its_grader_probed_namespaces_does_not_probe_again(monkeypatch):
+    """NNCOURSE_ISOLATION_PROBED (Course.nbgrader sets it for nbgrader's kernels): as root the level is
+    namespaces without a probe child; not root, or with NNCOURSE_ISOLATION=fallback, it is ignored."""
+    from autograder.engine.sandbox import isolation as iso
+
+    probes = []
+    monkeypatch.setattr(iso, "_probe_namespaces", lambda identity: probes.append(identity) or "probe refused")
+    monkeypatch.setenv(iso.PROBED_ENV, "namespaces")
+    monkeypatch.setenv("NNCOURSE_ISOLATION", "auto")
+    try:
+        level = iso.detect()
+        if os.geteuid() == 0 and sys.platform.startswith("linux"):
+            assert level.level == "namespaces" and probes == []
+        else:
+            assert level.level == "process" and probes == []
+        monkeypatch.setenv("NNCOURSE_ISOLATION", "fallback")
+        assert iso.detect().level != "namespaces"
+        monkeypatch.delenv(iso.PROBED_ENV)
+        monkeypatch.setenv("NNCOURSE_ISOLATION", "auto")
+        if os.geteuid() == 0:
+            assert iso.detect().level == "uid" and len(probes) == 1, "without the variable the probe runs"
+    finally:
+        iso.reset()
+
+
+def test_the_course_tells_nbgrader_s_kernels_the_level_only_when_it_has_namespaces(monkeypatch):
+    from autograder.engine.sandbox import isolation as iso
+    from autograder.instructor import nbgrader_course
+
+    monkeypatch.setattr(iso, "_CURRENT", iso.Isolation("namespaces"))
+    assert nbgrader_course._probed_isolation() == {iso.PROBED_ENV: "namespaces"}
+    monkeypatch.setattr(iso, "_CURRENT", iso.Isolation("uid", "refused"))
+    assert nbgrader_course._probed_isolation() == {}

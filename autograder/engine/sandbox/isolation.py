@@ -51,6 +51,9 @@ DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 # packages of this project that a non-editable install puts in site-packages: never visible
 MASKED_PACKAGES = ("solutions", "autograder", "starter", "coursedata")
 LEVELS = ("namespaces", "uid", "process")
+# set by a grading process for the processes it starts (Course.nbgrader): namespaces were probed and
+# work, so a child need not start its own probe; never passed into a sandbox (sandbox_env)
+PROBED_ENV = "NNCOURSE_ISOLATION_PROBED"
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,10 @@ def detect() -> Isolation:
     if want != "fallback":
         if not root:
             reason = "namespaces need a grader running as root"
+        elif os.environ.get(PROBED_ENV) == "namespaces":
+            # the grading process that started this one probed them a moment ago (nbgrader's
+            # sandboxed kernels, one per notebook: 0.15 s each); a launch that fails still fails loudly
+            return Isolation("namespaces")
         else:
             reason = _probe_namespaces(identity)
             if not reason:
