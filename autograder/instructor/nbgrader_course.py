@@ -62,6 +62,13 @@ os.environ["NNCOURSE_GRADER_ROOT"] = GRADER_ROOT
 BOOT = ("import sys as _s; _s.path.insert(0, %r); import autograder.notebook; "
         "_s.path.remove(%r); del _s" % (GRADER_ROOT, GRADER_ROOT))
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.exec_lines=" + BOOT]
+# a started kernel counts as settled after 0.02 s without start-up messages, not jupyter_client's
+# 0.2 s (a notebook's start, every notebook of every student: instructor/kernel_client.py)
+import sys  # noqa: E402
+
+if GRADER_ROOT not in sys.path:
+    sys.path.append(GRADER_ROOT)
+c.AsyncKernelManager.client_class = "autograder.instructor.kernel_client.PromptClient"
 
 # students' notebooks run in the course's sandboxed kernel (instructor/kernel_sandbox.py: the
 # student's own uid, namespaces without the checkout, the gradebook or other students); its graded
