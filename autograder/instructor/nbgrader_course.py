@@ -106,15 +106,13 @@ if not getattr(OverwriteCells.report_change, "_nncourse", False):
 
 
 def _probed_isolation() -> dict:
-    """``{PROBED_ENV: "namespaces"}`` when this process's sandbox has namespaces (probed once here),
-    so that nbgrader's sandboxed kernels (``kernel_sandbox``) skip their own probe; else ``{}``."""
-    from autograder.engine.sandbox import SandboxUnavailable, current_isolation
-    from autograder.engine.sandbox.isolation import PROBED_ENV
+    """``{PROBED_ENV: "namespaces"}`` when this process has found that its sandbox has namespaces
+    (``autograde`` detects the level first), so that nbgrader's sandboxed kernels
+    (``kernel_sandbox``) skip their own probe; else ``{}``. Starts no probe itself."""
+    from autograder.engine.sandbox.isolation import PROBED_ENV, known
 
-    try:
-        return {PROBED_ENV: "namespaces"} if current_isolation().namespaced else {}
-    except SandboxUnavailable:
-        return {}
+    level = known()
+    return {PROBED_ENV: "namespaces"} if level is not None and level.namespaced else {}
 
 
 class NbgraderError(RuntimeError):
@@ -236,9 +234,15 @@ class Course:
         engine's scores into the gradebook (``nbgrader_sync``); return the wall time."""
         from .nbgrader_sync import grade_handed_in, sync_scores
 
+        from autograder.engine.sandbox import SandboxUnavailable, current_isolation
+
         start = time.monotonic()
         students = [student] if student else sorted(p.name for p in (self.root / "submitted").iterdir()
                                                     if (p / hw).is_dir())
+        try:
+            current_isolation()  # the engine's level, detected once here: the kernels need not probe it
+        except SandboxUnavailable:
+            pass  # the engine reports it for each student (grade_handed_in, sync_scores)
         self.failures: dict[str, str] = getattr(self, "failures", {})
         for s in students:
             # nbgrader runs the notebooks (a kernel, one CPU) while the engine grades the handed-in

@@ -303,10 +303,13 @@ def test_a_child_told_that_its_grader_probed_namespaces_does_not_probe_again(mon
         iso.reset()
 
 
-def test_the_course_tells_nbgrader_s_kernels_the_level_only_when_it_has_namespaces(monkeypatch):
+def test_the_course_tells_nbgrader_s_kernels_the_level_only_when_it_found_namespaces(monkeypatch):
     from autograder.engine.sandbox import isolation as iso
     from autograder.instructor import nbgrader_course
 
+    monkeypatch.setattr(iso, "_probe_namespaces", lambda identity: pytest.fail("a probe started"))
+    monkeypatch.setattr(iso, "_CURRENT", None)
+    assert nbgrader_course._probed_isolation() == {}, "nothing detected yet: nothing to pass on"
     monkeypatch.setattr(iso, "_CURRENT", iso.Isolation("namespaces"))
     assert nbgrader_course._probed_isolation() == {iso.PROBED_ENV: "namespaces"}
     monkeypatch.setattr(iso, "_CURRENT", iso.Isolation("uid", "refused"))

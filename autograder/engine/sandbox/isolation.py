@@ -340,6 +340,11 @@ def current() -> Isolation:
     return _CURRENT
 
 
+def known() -> Isolation | None:
+    """The level if this process has detected it already, else None (starts no probe)."""
+    return _CURRENT
+
+
 def reset() -> None:
     """Forget the detected level (tests that switch ``NNCOURSE_ISOLATION``)."""
     global _CURRENT
