@@ -98,10 +98,13 @@ class _Progress:
 def grade_batch(homework: str, paths, out_dir, *, formats=("json",), jobs: int = 1, resume: bool = False,
                 seed: int = 0, progress: bool = True, grade_kwargs: dict | None = None,
                 roster: Roster | None = None, due: dt.datetime | None = None,
-                manual: dict | None = None, cluster=None, canvas_extra: str = "add") -> BatchReport:
+                manual: dict | None = None, cluster=None, canvas_extra: str = "add",
+                stop=None) -> BatchReport:
     """Grade ``paths`` into ``out_dir``; see the module docstring for the guarantees.
     ``cluster``: ``"local[:N]"``, a Dask scheduler address or a ``distributed.Client``: grade on
-    that cluster instead of ``jobs`` local processes (:mod:`autograder.engine.cluster`)."""
+    that cluster instead of ``jobs`` local processes (:mod:`autograder.engine.cluster`).
+    ``stop``: asked after each submission is recorded; True ends the batch as an interrupt does
+    (``KeyboardInterrupt``, the records so far kept)."""
     load_suite(homework)  # fail early on an unknown homework
     # the sandbox must start here before anyone is graded: SandboxUnavailable (the cause) stops the
     # command instead of every worker charging every student a zero
@@ -175,6 +178,8 @@ def grade_batch(homework: str, paths, out_dir, *, formats=("json",), jobs: int =
                               canvas_extra=canvas_extra)
             last_rebuild[0] = time.monotonic()
         bar.update(stem, r)
+        if stop is not None and stop():
+            raise KeyboardInterrupt
 
     by_student = {s: (p, m) for s, p, m in todo}
     args = lambda s: (homework, str(by_student[s][0]), str(out), s, formats, seed, grade_kwargs,  # noqa: E731

@@ -416,3 +416,38 @@ def test_hand_graded_columns_come_from_nbgrader(tmp_path):
     assert book["bob"]["by hand 1 (1)"] == "" and book["bob"]["total"] == "1"
     assert "Graded by hand: 0.5 / 1" in (out / "alice.md").read_text()
     assert "1 point(s) of written answers are still to be graded by hand" in (out / "bob.md").read_text()
+
+
+def test_a_batch_asked_to_stop_ends_as_an_interrupt_with_the_records_so_far(tmp_path):
+    """grade_batch(stop=): the CLI's fallback for a SIGINT whose KeyboardInterrupt was lost."""
+    from autograder.engine.batch import grade_batch
+
+    subs = copies(tmp_path, 3)
+    out = tmp_path / "out"
+    asked = []
+    with pytest.raises(KeyboardInterrupt):
+        grade_batch("example", subs, out, formats=("json",), progress=False,
+                    stop=lambda: asked.append(1) or len(asked) >= 2)
+    assert sorted(p.name for p in out.glob("student*.json")) == ["student00.json", "student01.json"]
+    assert len(asked) == 2
+
+
+def test_the_cli_watches_sigint_only_where_python_s_default_handler_is_in_place():
+    from autograder.cli.grade import _watch_interrupts
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # a test worker may have changed it
+    try:
+        seen, restore = _watch_interrupts()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGINT)
+            assert seen.is_set()
+        finally:
+            restore()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a background job's ignored SIGINT stays ignored
+        seen, restore = _watch_interrupts()
+        restore()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN and not seen.is_set()
+    finally:
+        signal.signal(signal.SIGINT, before)
