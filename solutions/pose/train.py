@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import time
 
 import numpy as np
@@ -30,7 +31,21 @@ def configure_torch(threads: int | None = 2, deterministic: bool = True) -> None
     """CPU threads for torch (None: leave as is) and deterministic algorithms."""
     if threads is not None:
         torch.set_num_threads(int(threads))
-    torch.use_deterministic_algorithms(deterministic, warn_only=True)
+    _set_deterministic(deterministic)
+
+
+def _set_deterministic(mode: bool) -> None:
+    """Switch torch's deterministic algorithms on or off (warnings, not errors, where none exists).
+
+    ``torch.use_deterministic_algorithms`` also sets the flag of ``torch.compile``'s code generator,
+    and imports that compiler to do it: about 1 s of CPU in every process. Nothing in this course
+    compiles, so only the flag the eager kernels read is set, unless the compiler is loaded already.
+    """
+    set_flag = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if set_flag is None or "torch._inductor.config" in sys.modules:
+        torch.use_deterministic_algorithms(mode, warn_only=True)
+    else:
+        set_flag(mode, warn_only=True)
 
 
 def seed_everything(seed: int) -> None:
