@@ -206,7 +206,7 @@ class Relay:
 # Files a notebook left open may lose what was still buffered: nothing graded comes from them
 # (the engine grades the handed-in files, while the kernel runs). Self-contained: in the sandbox
 # the kernel sees the interpreter and its libraries, not this tree.
-KERNEL_MAIN = """\
+_KERNEL_EXIT = """\
 import atexit, os, sys
 _status = [0]
 def _leave():
@@ -219,6 +219,8 @@ def _leave():
 atexit.register(_leave)  # registered first, so it runs after every other handler
 if sys.path and (sys.path[0] == "" or os.path.abspath(sys.path[0]) == os.getcwd()):
     del sys.path[0]  # as ipykernel_launcher: the kernel puts the notebook's folder back itself
+"""
+_KERNEL_START = """\
 from ipykernel import kernelapp
 try:
     kernelapp.launch_new_instance()
@@ -229,6 +231,23 @@ except BaseException:
     _status[0] = 1
     raise
 """
+
+
+def _kernel_main() -> str:
+    # torch._dynamo stays a stand-in until the notebook asks for the compiler, as in the engine's
+    # check processes (child.lazy_dynamo, copied in by its source: the kernel cannot import it): a
+    # notebook's first optimiser step would otherwise import it, 1.0-1.3 s of CPU for two calls
+    # that do nothing in eager PyTorch
+    import inspect
+    import textwrap
+
+    from autograder.engine import child
+
+    stand_in = textwrap.dedent(inspect.getsource(child.lazy_dynamo))
+    return f"{_KERNEL_EXIT}DYNAMO = {child.DYNAMO!r}\n{stand_in}lazy_dynamo()\n{_KERNEL_START}"
+
+
+KERNEL_MAIN = _kernel_main()
 
 
 def kernel_command() -> list[str]:

@@ -48,7 +48,7 @@ def test_a_student_s_module_beside_the_notebook_is_not_imported_by_the_kernel_la
 def test_the_kernel_runs_the_notebook_s_exit_handlers_and_then_leaves_without_tearing_its_modules_down(tmp_path):
     """kernel_command(): after the shutdown reply and every atexit handler, the process ends with
     os._exit (a torch kernel's module teardown cost nbgrader 0.3-0.6 s per notebook); the
-    notebook's folder is still on sys.path."""
+    notebook's folder is still on sys.path; an optimiser step leaves torch._dynamo a stand-in."""
     import json
 
     from jupyter_client.manager import KernelManager
@@ -78,6 +78,16 @@ def test_the_kernel_runs_the_notebook_s_exit_handlers_and_then_leaves_without_te
         out = []
         reply = kc.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
         assert reply["content"]["status"] == "ok" and "42" in "".join(out)
+        # torch._dynamo stays a stand-in through an optimiser step (child.lazy_dynamo, in the launcher)
+        code = ("import sys, torch\n"
+                "m = torch.nn.Linear(2, 1)\n"
+                "opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)\n"
+                "m(torch.ones(3, 2)).sum().backward()\n"
+                "opt.step(); opt.zero_grad()\n"
+                "print(type(sys.modules['torch._dynamo']).__name__, 'torch._inductor' in sys.modules)\n")
+        out.clear()
+        reply = kc.execute_interactive(code, timeout=120, output_hook=lambda m: out.append(m["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok" and "".join(out).split() == ["Standin", "False"], out
         km.shutdown_kernel(now=False)
     finally:
         kc.stop_channels()
