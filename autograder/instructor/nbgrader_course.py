@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -229,11 +230,14 @@ class Course:
         return dest
 
     def autograde(self, hw: str, student: str | None = None, timeout: float | None = None) -> float:
-        """Run ``nbgrader autograde`` one student at a time (a malformed notebook costs its
-        student, never the class: failures land in ``self.failures``), then write the
-        engine's scores into the gradebook (``nbgrader_sync``); return the wall time."""
-        from .nbgrader_sync import grade_handed_in, sync_scores
+        """Run ``nbgrader autograde`` and write the engine's scores into the gradebook
+        (``nbgrader_sync``); return the wall time. A malformed notebook costs its student, never
+        the class: failures land in ``self.failures``.
 
+        One student: one ``nbgrader autograde --student`` run. The whole class (no ``student``):
+        one nbgrader run for every student (nbgrader and a kernel's start-up once, not once per
+        student), and each student nbgrader did not reach, because it stopped early (a database
+        error, its time limit), runs again alone. ``timeout``: seconds per student."""
         from autograder.engine.sandbox import SandboxUnavailable, current_isolation
 
         start = time.monotonic()
@@ -244,28 +248,71 @@ class Course:
         except SandboxUnavailable:
             pass  # the engine reports it for each student (grade_handed_in, sync_scores)
         self.failures: dict[str, str] = getattr(self, "failures", {})
-        for s in students:
-            # nbgrader runs the notebooks (a kernel, one CPU) while the engine grades the handed-in
-            # files (its sandbox, another CPU): a submission takes the longer of the two
-            failed: list[BaseException] = []
-
-            def run(s=s, failed=failed):
-                try:
-                    self.nbgrader("autograde", hw, "--force", f"--student={s}", timeout=timeout)
-                except (NbgraderError, subprocess.TimeoutExpired) as exc:
-                    failed.append(exc)
-
-            notebooks = threading.Thread(target=run, name=f"nbgrader-autograde-{s}", daemon=True)
-            notebooks.start()
-            result = grade_handed_in(self, hw, s)
-            notebooks.join()
-            if failed:
-                self.failures[s] = str(failed[0])[-2000:]
-                continue
-            for rep in sync_scores(self, hw, s, result=result):
-                if rep.error:
-                    self.failures[s] = rep.error
+        if len(students) > 1:
+            self._autograde_class(hw, students, timeout)
+        else:
+            for s in students:
+                self._autograde_student(hw, s, timeout)
         return time.monotonic() - start
+
+    def _beside_engine(self, hw: str, students: list[str], args: list[str], timeout: float | None):
+        """``nbgrader autograde ARGS`` (a kernel, one CPU) while the engine grades the students'
+        handed-in files (its sandbox, another CPU): it takes the longer of the two. Returns the
+        engine's results and nbgrader's error (None when it succeeded)."""
+        from .nbgrader_sync import grade_handed_in
+
+        failed: list[BaseException] = []
+
+        def run():
+            try:
+                self.nbgrader("autograde", hw, "--force", *args, timeout=timeout)
+            except (NbgraderError, subprocess.TimeoutExpired) as exc:
+                failed.append(exc)
+
+        notebooks = threading.Thread(target=run, name=f"nbgrader-autograde-{hw}", daemon=True)
+        notebooks.start()
+        results = {s: grade_handed_in(self, hw, s) for s in students}
+        notebooks.join()
+        return results, (failed[0] if failed else None)
+
+    def _sync(self, hw: str, student: str, result) -> None:
+        from .nbgrader_sync import sync_scores
+
+        for rep in sync_scores(self, hw, student, result=result):
+            if rep.error:
+                self.failures[student] = rep.error
+
+    def _autograde_student(self, hw: str, student: str, timeout: float | None, result=None) -> None:
+        if result is None:
+            results, error = self._beside_engine(hw, [student], [f"--student={student}"], timeout)
+            result = results[student]
+        else:  # the engine has graded this student already
+            try:
+                self.nbgrader("autograde", hw, "--force", f"--student={student}", timeout=timeout)
+                error = None
+            except (NbgraderError, subprocess.TimeoutExpired) as exc:
+                error = exc
+        if error is not None:
+            self.failures[student] = str(error)[-2000:]
+            return
+        self._sync(hw, student, result)
+
+    def _autograde_class(self, hw: str, students: list[str], timeout: float | None) -> None:
+        for s in students:  # so that what is there afterwards is what this run made
+            shutil.rmtree(self.root / "autograded" / s / hw, ignore_errors=True)
+        results, error = self._beside_engine(hw, students, [],
+                                             None if timeout is None else timeout * len(students))
+        log = self.logs.get("autograde", "") if not isinstance(error, subprocess.TimeoutExpired) else ""
+        failed = failed_students(log, hw)
+        notebooks = [p.name for p in (self.root / "source" / hw).glob("*.ipynb")]
+        for s in students:
+            if s in failed:  # nbgrader went on with the others and removed this student's folder
+                self.failures[s] = f"nbgrader autograde {hw} failed for student {s}:\n{failed[s][-1900:]}"
+            elif all((self.root / "autograded" / s / hw / nb).is_file() for nb in notebooks):
+                self._sync(hw, s, results[s])
+            else:  # nbgrader stopped before this student (or during it): alone, with its own limit
+                shutil.rmtree(self.root / "autograded" / s / hw, ignore_errors=True)
+                self._autograde_student(hw, s, timeout, result=results[s])
 
     def generate_feedback(self, hw: str, student: str | None = None) -> list[Path]:
         args = ["generate_feedback", hw, "--force"]
@@ -301,3 +348,22 @@ class Course:
                 for g in nb.grades:
                     out[g.name] = (g.auto_score, g.max_score)
         return out
+
+
+def failed_students(log: str, hw: str) -> dict[str, str]:
+    """student -> nbgrader's error for each student a class-wide ``nbgrader autograde`` names as
+    failed (it goes on with the others): the log from that student's error line to the next
+    line nbgrader starts anew."""
+    lines = log.splitlines()
+    named = re.compile(rf"There was an error processing assignment '{re.escape(hw)}' for student '(.+)'$")
+    failed = {m.group(1): "" for ln in lines if (m := named.search(ln))}
+    for s in failed:
+        head = re.compile(rf"There was an error processing assignment: .*[/\\]{re.escape(s)}[/\\]{re.escape(hw)}$")
+        at = next((i for i, ln in enumerate(lines) if head.search(ln)), None)
+        if at is None:
+            continue
+        end = next((j for j in range(at + 1, len(lines))
+                    if lines[j].startswith("[") and "error processing assignment" not in lines[j]
+                    and "Traceback" not in lines[j]), len(lines))
+        failed[s] = "\n".join(lines[at:end])
+    return failed

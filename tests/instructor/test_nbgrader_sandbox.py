@@ -93,3 +93,34 @@ def test_a_broken_notebook_costs_its_student_only(attacked):
     course, _ = attacked
     assert "broken" in course.failures and "victim" not in course.failures
     assert course.scores("example")["victim"].code_score == 7
+
+
+def test_a_class_run_goes_on_past_a_student_nbgrader_fails_and_reruns_nobody(course: Course, work: Path,
+                                                                           monkeypatch):
+    """The whole class in one nbgrader run: a notebook nbgrader cannot read fails its student
+    (nbgrader's own error kept), the others are graded by that one run, with no second one."""
+    for name in ("cls_a", "cls_b", "cls_c"):
+        tree = student_tree(course, "example", None, work / "cls" / name)
+        shutil.copy(REPO / "solutions" / "example" / "ops.py", tree / "starter" / "example" / "ops.py")
+        if name == "cls_b":
+            _notebook(tree).write_text("{ this is not a notebook")
+        course.submit("example", name, tree)
+    others = [p for p in (course.root / "submitted").iterdir() if not p.name.startswith("cls_")]
+    away = work / "cls-away"
+    away.mkdir()
+    for p in others:  # the module's other students: out of the class for this run
+        p.rename(away / p.name)
+    runs = []
+    real = course.nbgrader
+    monkeypatch.setattr(course, "nbgrader", lambda *a, **k: runs.append(a) or real(*a, **k))
+    try:
+        course.autograde("example")
+    finally:
+        for p in others:
+            (away / p.name).rename(p)
+    assert [a for a in runs if a[0] == "autograde"] == [("autograde", "example", "--force")]
+    assert "cls_b" in course.failures and "cls_b" in course.failures["cls_b"]
+    assert "NotJSONError" in course.failures["cls_b"]  # nbgrader's own error, at the end of the message
+    assert "cls_a" not in course.failures and "cls_c" not in course.failures
+    scores = course.scores("example")
+    assert scores["cls_a"].code_score == scores["cls_c"].code_score == 7
