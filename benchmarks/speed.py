@@ -1,7 +1,7 @@
 """How long the course takes, each figure beside its target (issue 25), in one table.
 
     .venv/bin/python benchmarks/speed.py [--homework HW ...] [--skip demo,data,cli,nbgrader,gradescope,bench]
-                                         [--sample perfect] [--json speed.json]
+                                         [--sample perfect] [--class-size N] [--json speed.json]
 
 Figures, measured one at a time (nothing else of this script runs beside them):
 
@@ -14,6 +14,10 @@ Figures, measured one at a time (nothing else of this script runs beside them):
 * ``nbgrader <hw>``: the same submission through the release's notebooks, ``nbgrader autograde``
   (one student), and its ratio to the CLI;
 * ``gradescope <hw>``: ``run_autograder`` of the exported zip after its ``setup.sh``, and its ratio.
+* with ``--class-size N``: ``cli class of N <hw>``, one ``course grade`` of N copies of the sample
+  (``--jobs 1``), and ``nbgrader class of N <hw>``, one ``Course.autograde`` of N students (one
+  nbgrader run for the class), each per submission, and the ratio of the two: what an instructor
+  grading a class meets, start-up costs shared.
 * a homework's own figures (``--skip bench`` leaves them out): the script its declaration names
   (``SPEED_BENCH``, autograder/engine/registry.py), e.g. the numpy LeNet's training step against
   PyTorch's and its CPU seconds to 97% test accuracy.
@@ -95,10 +99,11 @@ class Table:
         return f"{wall:>8} {cpu:>8} {got:>7} {tgt:>14} {met:>4} {r['load_1min']:>6.2f}  {r['note']}"
 
     def print(self):
-        head = f"{'figure':<26} {'wall s':>8} {'cpu s':>8} {'ratio':>7} {'target':>14} {'met':>4} {'load':>6}"
+        width = max([26] + [len(r["figure"]) for r in self.rows])
+        head = f"{'figure':<{width}} {'wall s':>8} {'cpu s':>8} {'ratio':>7} {'target':>14} {'met':>4} {'load':>6}"
         print("\n" + head + "\n" + "-" * len(head))
         for r in self.rows:
-            print(f"{r['figure']:<26} {self._line(r)}")
+            print(f"{r['figure']:<{width}} {self._line(r)}")
 
 
 def _env(data: Path) -> dict:
@@ -114,6 +119,8 @@ def main(argv=None) -> int:
     p.add_argument("--homework", action="append", help="only this homework (repeatable; default: all)")
     p.add_argument("--skip", default="", help="comma-separated: demo, data, cli, nbgrader, gradescope, bench")
     p.add_argument("--sample", default="perfect", help="the sample submission graded (default perfect)")
+    p.add_argument("--class-size", type=int, default=0,
+                   help="also grade a class of N copies of the sample by the CLI and by nbgrader (default: no)")
     p.add_argument("--json", help="also write the table here")
     p.add_argument("--keep", help="work in this folder and keep it (default: a temporary one, removed)")
     args = p.parse_args(argv)
@@ -125,7 +132,7 @@ def main(argv=None) -> int:
     print(f"speed: {os.cpu_count()} CPU(s), load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"working in {work}", flush=True)
     try:
-        _measure(hws, skip, args.sample, work, table)
+        _measure(hws, skip, args.sample, work, table, class_size=args.class_size)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -137,7 +144,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def _measure(hws, skip, sample_name, work: Path, table: Table) -> None:
+def _measure(hws, skip, sample_name, work: Path, table: Table, class_size: int = 0) -> None:
     py = sys.executable
     if "demo" not in skip:
         load = os.getloadavg()[0]
@@ -179,6 +186,8 @@ def _measure(hws, skip, sample_name, work: Path, table: Table) -> None:
             _nbgrader(hw, sample, work, data, table, cli_wall)
         if "gradescope" not in skip:
             _gradescope(hw, sample, sub, work, data, table, cli_wall)
+        if class_size > 1:
+            _class(hw, sample, class_size, skip, work, data, table)
     if "bench" not in skip:
         for hw in hws:
             if registry.get(hw).speed_bench is not None:
@@ -201,38 +210,64 @@ def _homework_bench(script: Path, work: Path, data, table) -> None:
                   met=row.get("met"), note=row.get("note", ""))
 
 
-def _nbgrader(hw, sample, work, data, table, cli_wall) -> None:
+def _class(hw, sample, n, skip, work, data, table) -> None:
+    """A class of ``n`` copies of the sample: one ``course grade`` (per submission) and one
+    ``Course.autograde`` of the class (per student)."""
+    cli_each = None
+    if "cli" not in skip:
+        subs = [sample.materialize(work / "class-subs" / hw / f"{sample.name}-{i}") for i in range(n)]
+        out = work / "class-out" / hw
+        load = os.getloadavg()[0]
+        wall, cpu, proc = timed([sys.executable, "-m", "autograder", "grade", hw, *map(str, subs), "--jobs", "1",
+                                 "--out", str(out), "--no-progress"], env=_env(data))
+        scores = sorted({json.loads(p.read_text())["score"] for p in out.glob("*.json")})
+        cli_each = wall / n
+        table.add(f"cli class of {n} {hw}/{sample.name}", cli_each, cpu / n, None, load=load,
+                  note=f"per submission; scores {', '.join(f'{x:g}' for x in scores)}" if len(scores) else
+                  f"no result: {proc.stderr[-200:]}")
+    if "nbgrader" not in skip:
+        _nbgrader(hw, sample, work, data, table, cli_each, students=n)
+
+
+def _nbgrader(hw, sample, work, data, table, cli_wall, students: int = 1) -> None:
     from autograder.instructor import notebooks as nbs
 
+    label = f"nbgrader {hw}/{sample.name}" if students == 1 else f"nbgrader class of {students} {hw}/{sample.name}"
     if not nbs.master_notebooks(hw):
-        table.add(f"nbgrader {hw}/{sample.name}", None, None, None, note="no notebooks")
+        table.add(label, None, None, None, note="no notebooks")
         return
     code = ("import json, sys, time\nfrom pathlib import Path\n"
             "from autograder.instructor.nbgrader_course import Course\n"
             "from autograder.instructor.release import release, student_tree\n"
             "from autograder.instructor.samples import load_samples\n"
-            "hw, name, root, work = sys.argv[1:5]\n"
+            "hw, name, root, work, n = sys.argv[1:6]\n"
             "release(hw, Path(root))\n"
             "c = Course(Path(root))\n"
             "s = next(s for s in load_samples(hw) if s.name == name)\n"
             "sub = s.materialize(Path(work) / 'mat')\n"
-            "c.submit(hw, name, student_tree(c, hw, sub, Path(work) / 'tree'))\n"
+            "names = [name] if n == '1' else [f'{name}-{i}' for i in range(int(n))]\n"
+            "for who in names:\n"
+            "    c.submit(hw, who, student_tree(c, hw, sub, Path(work) / 'tree' / who))\n"
             "t0 = time.monotonic()\n"
-            "c.autograde(hw, name)\n"
-            "secs = time.monotonic() - t0\n"
-            "print(json.dumps({'seconds': secs, 'score': c.scores(hw)[name].code_score,"
+            "c.autograde(hw, name if n == '1' else None)\n"
+            "secs = (time.monotonic() - t0) / len(names)\n"
+            "print(json.dumps({'seconds': secs, 'scores': sorted({c.scores(hw)[w].code_score for w in names}),"
             " 'failures': getattr(c, 'failures', {})}))\n")
-    root, w = work / "nbcourse" / hw, work / "nbwork" / hw
+    tag = hw if students == 1 else f"{hw}-class"
+    root, w = work / "nbcourse" / tag, work / "nbwork" / tag
     load = os.getloadavg()[0]
-    _wall, cpu, proc = timed([sys.executable, "-c", code, hw, sample.name, str(root), str(w)], env=_env(data))
+    _wall, cpu, proc = timed([sys.executable, "-c", code, hw, sample.name, str(root), str(w), str(students)],
+                             env=_env(data))
     try:
         out = json.loads(proc.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
-        table.add(f"nbgrader {hw}/{sample.name}", None, None, None, note=f"failed: {proc.stderr[-300:]}")
+        table.add(label, None, None, None, note=f"failed: {proc.stderr[-300:]}")
         return
     ratio = out["seconds"] / cli_wall if cli_wall else None
-    table.add(f"nbgrader {hw}/{sample.name}", out["seconds"], None, None, ratio=ratio, ratio_target=FRONT_END_RATIO,
-              load=load, note=f"score {out['score']:g} (autograde only; release and CPU s not counted)"
+    each = "" if students == 1 else "per student; "
+    table.add(label, out["seconds"], None, None, ratio=ratio, ratio_target=FRONT_END_RATIO,
+              load=load, note=f"{each}score {', '.join(f'{x:g}' for x in out['scores'])} "
+              "(autograde only; release and CPU s not counted)"
               + (f"; failures {out['failures']}" if out["failures"] else ""))
 
 
