@@ -34,6 +34,7 @@ from ..build import REPO
 COURSE_ID = "nncourse"
 CELL_GRACE_S = 60  # grader start-up and submission preparation, on top of the checks' own limits
 MIN_CELL_TIMEOUT_S = 120
+CLASS_GROUP = 16  # students per nbgrader run when Course.autograde grades a class
 
 CONFIG = '''\
 """nbgrader configuration of the course (written by `course release`; settings live in course.json)."""
@@ -235,8 +236,9 @@ class Course:
         the class: failures land in ``self.failures``.
 
         One student: one ``nbgrader autograde --student`` run. The whole class (no ``student``):
-        one nbgrader run for every student (nbgrader and a kernel's start-up once, not once per
-        student), and each student nbgrader did not reach, because it stopped early (a database
+        one nbgrader run per group of up to ``CLASS_GROUP`` students (nbgrader's start-up once per
+        group, not once per student; each group's scores are in the gradebook before the next
+        starts), and each student nbgrader did not reach, because it stopped early (a database
         error, its time limit), runs again alone. ``timeout``: seconds per student."""
         from autograder.engine.sandbox import SandboxUnavailable, current_isolation
 
@@ -248,11 +250,16 @@ class Course:
         except SandboxUnavailable:
             pass  # the engine reports it for each student (grade_handed_in, sync_scores)
         self.failures: dict[str, str] = getattr(self, "failures", {})
-        if len(students) > 1:
-            self._autograde_class(hw, students, timeout)
-        else:
-            for s in students:
-                self._autograde_student(hw, s, timeout)
+        alone = [s for s in students if "," in s]  # nbgrader's list of students to leave out splits at commas
+        grouped = [s for s in students if s not in alone]
+        for at in range(0, len(grouped), CLASS_GROUP):
+            group = grouped[at:at + CLASS_GROUP]
+            if len(group) > 1:
+                self._autograde_class(hw, group, [s for s in students if s not in group], timeout)
+            else:
+                alone += group
+        for s in alone:
+            self._autograde_student(hw, s, timeout)
         return time.monotonic() - start
 
     def _beside_engine(self, hw: str, students: list[str], args: list[str], timeout: float | None):
@@ -297,10 +304,11 @@ class Course:
             return
         self._sync(hw, student, result)
 
-    def _autograde_class(self, hw: str, students: list[str], timeout: float | None) -> None:
+    def _autograde_class(self, hw: str, students: list[str], others: list[str], timeout: float | None) -> None:
         for s in students:  # so that what is there afterwards is what this run made
             shutil.rmtree(self.root / "autograded" / s / hw, ignore_errors=True)
-        results, error = self._beside_engine(hw, students, [],
+        leave_out = [f"--CourseDirectory.student_id_exclude={','.join(others)}"] if others else []
+        results, error = self._beside_engine(hw, students, leave_out,
                                              None if timeout is None else timeout * len(students))
         log = self.logs.get("autograde", "") if not isinstance(error, subprocess.TimeoutExpired) else ""
         failed = failed_students(log, hw)

@@ -97,8 +97,11 @@ def test_a_broken_notebook_costs_its_student_only(attacked):
 
 def test_a_class_run_goes_on_past_a_student_nbgrader_fails_and_reruns_nobody(course: Course, work: Path,
                                                                            monkeypatch):
-    """The whole class in one nbgrader run: a notebook nbgrader cannot read fails its student
-    (nbgrader's own error kept), the others are graded by that one run, with no second one."""
+    """The class in nbgrader runs of CLASS_GROUP students: a notebook nbgrader cannot read fails its
+    student (nbgrader's own error kept), the others are graded by their group's one run, with no
+    second one; a run leaves out the students of other groups."""
+    from autograder.instructor import nbgrader_course
+
     for name in ("cls_a", "cls_b", "cls_c"):
         tree = student_tree(course, "example", None, work / "cls" / name)
         shutil.copy(REPO / "solutions" / "example" / "ops.py", tree / "starter" / "example" / "ops.py")
@@ -112,13 +115,23 @@ def test_a_class_run_goes_on_past_a_student_nbgrader_fails_and_reruns_nobody(cou
         p.rename(away / p.name)
     runs = []
     real = course.nbgrader
-    monkeypatch.setattr(course, "nbgrader", lambda *a, **k: runs.append(a) or real(*a, **k))
+
+    def watched(*args, **kw):
+        try:
+            return real(*args, **kw)
+        finally:
+            runs.append((args, (course.root / "autograded" / "cls_c" / "example").exists()))
+
+    monkeypatch.setattr(course, "nbgrader", watched)
+    monkeypatch.setattr(nbgrader_course, "CLASS_GROUP", 2)
     try:
         course.autograde("example")
     finally:
         for p in others:
             (away / p.name).rename(p)
-    assert [a for a in runs if a[0] == "autograde"] == [("autograde", "example", "--force")]
+    assert [r for r in runs if r[0][0] == "autograde"] == [
+        (("autograde", "example", "--force", "--CourseDirectory.student_id_exclude=cls_c"), False),
+        (("autograde", "example", "--force", "--student=cls_c"), True)]
     assert "cls_b" in course.failures and "cls_b" in course.failures["cls_b"]
     assert "NotJSONError" in course.failures["cls_b"]  # nbgrader's own error, at the end of the message
     assert "cls_a" not in course.failures and "cls_c" not in course.failures
