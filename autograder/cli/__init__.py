@@ -5,7 +5,8 @@ import argparse
 import importlib
 import sys
 
-VERBS = ["list_", "build", "data", "check", "grade", "report", "release", "submit", "export", "similarity"]
+VERBS = ["list_", "build", "data", "check", "grade", "report", "release", "autograde", "submit", "export",
+         "similarity"]
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -40,7 +41,7 @@ def main(argv=None) -> int:
         from .data import where
 
         print(f"note: {where()}; `course data {args.homework}` builds them before grading", file=sys.stderr)
-    if args.verb in ("grade", "report", "release", "export", "similarity"):
+    if args.verb in ("grade", "report", "release", "autograde", "export", "similarity"):
         # what these write (results, feedback, nbgrader's source and gradebook, the Gradescope
         # zip) holds hidden material: private to the grader's user
         old_umask = os.umask(0o077)

@@ -40,5 +40,5 @@ def run(args) -> int:
             print(f"  withheld: {w}")
         print(rep.summary())
     if status == 0:
-        print(f"course directory: {out} (grade with: cd {out} && nbgrader autograde <hw>)")
+        print(f"course directory: {out} (put submissions in {out / 'submitted'}/<student>/<hw>/, then `course autograde <hw> --course {out}`)")
     return status
