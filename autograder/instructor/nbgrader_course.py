@@ -214,7 +214,9 @@ class Course:
                               timeout=timeout)
         self.logs[args[0] if args else ""] = proc.stdout + proc.stderr  # the last run of each nbgrader command
         if proc.returncode != 0:
-            tail = (proc.stdout + proc.stderr)[-4000:]
+            # nbgrader's warnings, errors and tracebacks; its INFO lines (a line per file copied) bury them
+            said = [ln for ln in (proc.stdout + proc.stderr).splitlines() if not re.match(r"\[\w+ \| INFO\]", ln)]
+            tail = "\n".join(said)[-4000:]
             raise NbgraderError(f"nbgrader {' '.join(args)} failed (status {proc.returncode}):\n{tail}")
         return proc
 
