@@ -80,6 +80,30 @@ if (KERNELS / "kernels" / "nncourse-sandboxed" / "kernel.json").is_file() and os
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(KERNELS)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
     c.Execute.kernel_name = "nncourse-sandboxed"
 
+# A notebook without autograder tests (fms part 1: provided plots and written answers graded by hand)
+# is not run again: running it grades nothing, and the scores come from the engine anyway. Its outputs
+# are still cleared (nothing the student made up reaches the gradebook's view); its answers are kept.
+# Saves a kernel and the notebook's cells per student (fms: 4 of 13 s).
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+UNTESTED = {(hw, nb) for hw, v in HOMEWORKS.items() for nb in v.get("notebooks_without_tests", [])}
+
+
+class ExecuteTested(Execute):
+    """nbgrader's Execute, except for the notebooks in ``UNTESTED`` (left as they are)."""
+
+    def preprocess(self, nb, resources=None, *args, **kwargs):
+        who = (resources or {}).get("nbgrader", {})
+        if (who.get("assignment"), who.get("notebook")) in UNTESTED:
+            self.log.info("%s has no autograder tests: not executed", who.get("notebook"))
+            return nb, resources
+        return super().preprocess(nb, resources, *args, **kwargs)
+
+
+c.Autograde.autograde_preprocessors = [ExecuteTested if p is Execute else p
+                                       for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+
 # feedback: hidden-test regions are removed from the cells students get back
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
@@ -161,11 +185,12 @@ class Course:
         write_kernel_spec(self.root)
 
     def register(self, hw: str, *, exclude_overwriting: list[str], cell_timeout: float,
-                 hidden_cells: list[str] = ()) -> None:
+                 hidden_cells: list[str] = (), notebooks_without_tests: list[str] = ()) -> None:
         st = self.state()
         st["homeworks"][hw] = {"exclude_overwriting": sorted(exclude_overwriting),
                                "cell_timeout": int(max(MIN_CELL_TIMEOUT_S, cell_timeout + CELL_GRACE_S)),
-                               "hidden_cells": sorted(hidden_cells)}
+                               "hidden_cells": sorted(hidden_cells),
+                               "notebooks_without_tests": sorted(notebooks_without_tests)}
         self.state_path.write_text(json.dumps(st, indent=1, sort_keys=True) + "\n")
 
     # -- running nbgrader ------------------------------------------------------------
@@ -208,6 +233,9 @@ class Course:
         env.setdefault("MPLBACKEND", "Agg")
         env.pop("NBGRADER_EXECUTION", None)
         env.update(_probed_isolation())
+        # a course config that fails to load stops nbgrader: traitlets would log it and go on with
+        # nbgrader's defaults (students' notebooks in the plain python3 kernel, unsandboxed)
+        env["TRAITLETS_APPLICATION_RAISE_CONFIG_FILE_ERROR"] = "1"
         # nbgrader runs `alembic` (and kernels run `python`) from PATH: put this interpreter's bin first
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         proc = subprocess.run(cmd + list(args), cwd=str(self.root), env=env, capture_output=True, text=True,

@@ -564,7 +564,9 @@ def assemble_source(hw: str, course: Course, repo: Path = REPO) -> ReleaseReport
     report.manual_points = sum(c.points for c in cells if c.kind == "manual")
     course.register(hw, exclude_overwriting=[f"starter/{hw}/{f}" for f in student_files(hw, repo)],
                     cell_timeout=nbs.max_cell_timeout(hw, repo),
-                    hidden_cells=[c.grade_id for c in cells if c.hidden])
+                    hidden_cells=[c.grade_id for c in cells if c.hidden],
+                    notebooks_without_tests=[p.stem for p in masters
+                                             if not any(c.kind == "auto" and c.notebook == p.name for c in cells)])
     return report
 
 

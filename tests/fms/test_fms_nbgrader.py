@@ -43,3 +43,21 @@ def test_each_check_is_its_own_cell_and_the_csv_is_found(graded):
     assert cells["test_fms_conv2d_forward"] == (3.0, 3.0) and cells["test_fms_maxpool_backward"] == (0.0, 3.0)
     assert cells["test_fms_public_affine"] == (1.0, 1.0) and cells["test_fms_cnn_keyframe_accuracy"] == (0.0, 4.0)
     assert cells["fms-written-2_1_derivations"][1] == 6
+
+
+def test_only_notebooks_with_autograder_tests_run_again(graded, tmp_path_factory):
+    """Part 1 (provided plots, answers graded by hand) is not executed under autograde: running it
+    grades nothing. Its outputs are cleared as nbgrader does, its written answers stay in the
+    gradebook (43 written points above, part 1's among them); the other three parts run."""
+    import nbformat
+
+    books = {p.stem: nbformat.read(str(p), as_version=4) for p in
+             tmp_path_factory.getbasetemp().glob("course*/autograded/partial_csv/fms/*.ipynb")}
+    ran = {name: any(c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+           for name, nb in books.items()}
+    assert ran == {"fms_part1_visualization": False, "fms_part2_fc": True, "fms_part3_conv": True,
+                   "fms_part4_cnn": True}
+    part1 = books["fms_part1_visualization"]
+    assert not any(c.outputs for c in part1.cells if c.cell_type == "code")
+    answers = [c for c in part1.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert answers and all(c.source.strip() for c in answers)

@@ -28,3 +28,19 @@ def test_the_failed_student_and_its_traceback_are_read_from_the_log():
 def test_a_clean_log_or_another_homework_names_nobody():
     assert failed_students(LOG.replace("student 'ann'", "student 'ann' x"), "fms") == {}
     assert failed_students("[AutogradeApp | INFO] all fine\n", "example") == {}
+
+
+def test_a_course_config_that_does_not_load_stops_nbgrader(tmp_path):
+    """traitlets logs a failing config file and goes on with the defaults: nbgrader would then run
+    students' notebooks in its plain python3 kernel. Course.nbgrader makes it an error instead."""
+    import pytest
+
+    from autograder.instructor.nbgrader_course import Course, NbgraderError
+
+    course = Course(tmp_path / "course")
+    course.init()
+    course.nbgrader("db", "student", "list")  # the course's own config loads
+    config = course.root / "nbgrader_config.py"
+    config.write_text(config.read_text() + "\nraise RuntimeError('the config is broken here')\n")
+    with pytest.raises(NbgraderError, match="the config is broken here"):
+        course.nbgrader("db", "student", "list")
