@@ -80,10 +80,10 @@ if (KERNELS / "kernels" / "nncourse-sandboxed" / "kernel.json").is_file() and os
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(KERNELS)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
     c.Execute.kernel_name = "nncourse-sandboxed"
 
-# A notebook without autograder tests (fms part 1: provided plots and written answers graded by hand)
+# A notebook without autograder tests (provided plots and written answers graded by hand, say)
 # is not run again: running it grades nothing, and the scores come from the engine anyway. Its outputs
 # are still cleared (nothing the student made up reaches the gradebook's view); its answers are kept.
-# Saves a kernel and the notebook's cells per student (fms: 4 of 13 s).
+# Saves a kernel and the notebook's cells per student (4 of 13 s for one homework of four notebooks).
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 
