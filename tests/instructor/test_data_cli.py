@@ -46,3 +46,26 @@ def test_grading_without_nncourse_data_says_where_its_caches_go(tmp_path, monkey
     err = capsys.readouterr().err
     assert f"note: data and grader caches: {REPO / 'data'} ($NNCOURSE_DATA is not set" in err
     assert "`course data example` builds them before grading" in err
+
+
+def test_grading_first_makes_the_public_data_readable_by_the_sandboxed_kernels(tmp_path):
+    """`course grade` writes privately (umask 077); a data set it had to make on the way would be
+    0700 too, and the course's sandboxed kernels (another user) could not read it. It makes a
+    missing homework's data first, with the umask it was started with."""
+    import os
+    import stat
+
+    from autograder.instructor.samples import load_samples
+
+    blank = next(s for s in load_samples("lenet") if s.name == "blank").materialize(tmp_path / "blank")
+    env = {"PATH": "/usr/bin:/bin", "NNCOURSE_DATA": str(tmp_path / "data"), "HOME": str(tmp_path),
+           "NNCOURSE_GRADER_SEEDS": os.environ.get("NNCOURSE_GRADER_SEEDS", "")}
+    proc = subprocess.run(["/bin/sh", "-c", 'umask 022 && exec "$0" "$@"', sys.executable, "-m", "autograder",
+                           "grade", "lenet", str(blank), "--out", str(tmp_path / "out"), "--jobs", "1"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), (proc.stdout + proc.stderr)[-3000:]
+    assert "lenet's data sets are missing: making them first" in proc.stderr
+    made = tmp_path / "data" / "mnist"
+    assert stat.S_IMODE(made.stat().st_mode) & 0o005 == 0o005, oct(made.stat().st_mode)
+    assert stat.S_IMODE((made / "mnist_all.mat").stat().st_mode) & 0o004
+    assert not [p for p in (tmp_path / "out").rglob("*") if stat.S_IMODE(p.stat().st_mode) & 0o077]  # results stay private
