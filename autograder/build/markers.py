@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass
 
 from ..engine.markers import BEGIN, END, BEGIN_RE as _BEGIN_RE, END_RE as _END_RE, has_markers  # noqa: F401
+from .pyparse import parse as parse_python
 
 
 class MarkerError(ValueError):
@@ -46,7 +47,7 @@ def _enclosing_functions(tree: ast.AST) -> list[tuple[int, int, str]]:
 def find_regions(text: str, filename: str = "<string>") -> list[Region]:
     """Parse the marker regions of ``text``; raise MarkerError naming file:line."""
     try:
-        tree = ast.parse(text, filename=filename)
+        tree = parse_python(text, filename=filename)
     except SyntaxError as exc:
         raise MarkerError(f"{filename}:{exc.lineno}: cannot parse: {exc.msg}") from None
     spans = _enclosing_functions(tree)
@@ -99,7 +100,7 @@ def strip_solutions(text: str, filename: str = "<string>") -> str:
     out.extend(lines[cursor:])
     result = "".join(out)
     try:
-        ast.parse(result, filename=filename)
+        parse_python(result, filename=filename)
     except SyntaxError as exc:  # pragma: no cover - guarded by tests
         raise MarkerError(f"{filename}:{exc.lineno}: stripped starter does not parse: {exc.msg}") from None
     return result

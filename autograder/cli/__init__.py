@@ -39,16 +39,17 @@ def public_data_first(args) -> list[str]:
     course's sandboxed kernels (another user) cannot enter, so every autograded notebook would
     make them again in its own folder (13-18 s per student for the larger ones). The grader's own
     folders (``_grader*``) are private whatever the umask (``engine.graderdata``)."""
-    from coursedata.paths import data_root
+    try:  # a student release has no instructor hooks: its data come from `python -m autograder data`
+        from coursedata.paths import data_root
 
-    from autograder.engine.registry import datasets_for
-
+        from autograder.engine.registry import datasets_for
+        from autograder.instructor.hooks import prepare_data
+    except ImportError:
+        return []
     named = getattr(args, "homework", None)
     done = []
     for hw in ([named] if isinstance(named, str) else list(named or [])):
         if any(not (data_root() / d).exists() for d in datasets_for(hw)):
-            from autograder.instructor.hooks import prepare_data
-
             print(f"note: {hw}'s data sets are missing: making them first (what `course data {hw}` does)",
                   file=sys.stderr)
             prepare_data(hw, log=lambda line: print(line, file=sys.stderr))

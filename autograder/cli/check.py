@@ -13,6 +13,7 @@ from ..engine.checks import available_homeworks
 from ..engine.grade import grade_submission
 from ..engine.submission import SubmissionError, prepare, student_files
 from ..engine.writers import check_table, clean_paths
+from ..build.pyparse import parse as parse_python
 
 
 def default_path() -> Path:
@@ -64,7 +65,7 @@ def stubs_in(source: str) -> list[str]:
     message (a student's own "unsupported option") does not.
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return []
     out = []
@@ -94,7 +95,7 @@ def stubs_in(source: str) -> list[str]:
 def syntax_error(source: str, filename: str) -> str | None:
     """``file, line N: message`` when ``source`` does not parse, else None."""
     try:
-        ast.parse(source, filename=filename)
+        parse_python(source, filename=filename)
     except SyntaxError as exc:
         return f"{filename}, line {exc.lineno}: {exc.msg}"
     except ValueError as exc:  # null bytes

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..build import REPO
 from ..build.markers import find_regions, has_markers
 from . import notebooks as nbs
+from ..build.pyparse import parse as parse_python
 
 MIN_LEN = 8  # normalized characters: `out = a * x` (11) counts, `pass` does not
 TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".txt", ".json", ".cfg", ".toml", ".html", ".htm", ".sh", ".csv", ".yml",
@@ -168,7 +169,7 @@ def _definitions(code: str) -> list[tuple[str, int, int]]:
     """(qualified name, first line, last line) of every function and class of ``code`` (none if it
     does not parse)."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return []
     out = []

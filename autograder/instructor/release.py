@@ -28,6 +28,7 @@ from ..engine.submission import student_files
 from . import leaks
 from . import notebooks as nbs
 from .nbgrader_course import Course
+from ..build.pyparse import parse as parse_python
 
 DEFAULT_OUT = REPO / "build" / "course"
 ENGINE_FILES = ("autograder/__init__.py", "autograder/notebook.py")
@@ -165,7 +166,7 @@ def coursedata_imports(path: Path, root: Path = COURSEDATA) -> set[str]:
     import ast
 
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse_python(path.read_text(encoding="utf-8"))
     except (SyntaxError, ValueError, UnicodeDecodeError):
         return set()
     package = ["coursedata", *path.resolve().relative_to(root.resolve()).parent.parts]
@@ -415,7 +416,7 @@ def _imports_of(text: str, top_level_only: bool = False) -> set[str]:
     import ast
 
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError):
         return set()
     out = set()

@@ -41,6 +41,7 @@ import numpy as np
 from ..build import REPO
 from ..engine.batch import stems_for
 from ..engine.submission import SubmissionError, prepare, student_files
+from ..build.pyparse import parse as parse_python
 
 CSV_NAME, MD_NAME, HTML_NAME = "similarity.csv", "similarity.md", "similarity.html"
 NOISE_T = 25  # copydetect's defaults: matches shorter than this many (filtered) characters are noise
@@ -95,13 +96,13 @@ def written_code(text: str, starter_text: str | None) -> list[tuple[str, str]]:
     or method that differs from the starter's function of the same name or that the starter
     lacks, and of module-level statements the starter does not have."""
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError):
         return [("<unparsable file>", text)] if text.strip() else []
     start_defs, start_stmts = {}, set()
     if starter_text is not None:
         try:
-            st = ast.parse(starter_text)
+            st = parse_python(starter_text)
             start_defs = {q: _norm(ast.get_source_segment(starter_text, n) or "") for q, n in _defs(st)}
             start_stmts = {_norm(ast.get_source_segment(starter_text, n) or "") for n in st.body}
         except (SyntaxError, ValueError):
