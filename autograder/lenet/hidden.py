@@ -465,16 +465,18 @@ TRAIN_SEED = 0
 TRAIN_THRESHOLD = 0.80
 # Budget in CPU seconds, sized for the slowest code the handout tolerates: loop-based layers
 # (its own provided convolution loops over the batch; "less than an hour" to 97% on the small
-# set) take up to about 1.5 CPU s per step. A step may use STEP_CPU_LIMIT (twice that), so the
-# run may use TRAIN_ITERS * STEP_CPU_LIMIT CPU seconds. Measured (one step, batch 64, one
-# thread, loaded two-core machine): reference 0.03 s; pooling written per image with the
-# handout's im2col (tests/lenet/handout_solution.py) 0.13 s; pooling with Python loops over
-# example, channel, row and column (HANDOUT["pool_naive_loops"]) 1.8-2.0 s; graded end to end,
-# that variant passed with 0.888 after 165.8 CPU s for the 100 steps (401 s on the clock).
-STEP_CPU_LIMIT = 3.0
+# set) take up to about 1.5 CPU s per step on a quick machine, twice that on a slow one. A step
+# may use STEP_CPU_LIMIT, so the run may use TRAIN_ITERS * STEP_CPU_LIMIT CPU seconds. Measured
+# (one step, batch 64, one thread, loaded two-core machine): reference 0.03 s; pooling written
+# per image with the handout's im2col (tests/lenet/handout_solution.py) 0.13 s; pooling with
+# Python loops over example, channel, row and column (HANDOUT["pool_naive_loops"]) 1.8-2.0 s
+# (2026-12-07) and 3.14 s on the same machine on a slow morning (2026-12-08, beside `make test`'s
+# other worker: it failed the former limit of 3.0 s); graded end to end, that variant passed with
+# 0.888 after 165.8 CPU s for the 100 steps (401 s on the clock). 6 s is twice the slowest of these.
+STEP_CPU_LIMIT = 6.0
 TRAIN_CPU_BUDGET = TRAIN_ITERS * STEP_CPU_LIMIT
 # the wall-clock limit only catches hangs: a loaded grading machine stretches CPU time
-TRAIN_WALL_LIMIT = 1800
+TRAIN_WALL_LIMIT = 2400
 
 
 def training_rows(n: int) -> np.ndarray:
@@ -522,8 +524,8 @@ def train(t: Context):
     per_step = float(sum(spent.values()))
     slow = step_verdict(spent)
     if slow is not None:
-        t.fail(f"one training step takes {per_step:.2f} CPU s (allowed: {STEP_CPU_LIMIT:.1f} s, twice what loop-based "
-               f"layers need); {slow} takes {spent[slow]:.2f} s of each step: loop over fewer things (whole "
+        t.fail(f"one training step takes {per_step:.2f} CPU s (allowed: {STEP_CPU_LIMIT:.1f} s, twice what "
+               f"loop-based layers need on a slow machine); {slow} takes {spent[slow]:.2f} s of each step: loop over fewer things (whole "
                "windows, channels or examples at once)",
                summary=f"one training step takes more CPU time than allowed: {slow} is the slowest of your functions; "
                        "loop over fewer things (whole windows, channels or examples at once)")

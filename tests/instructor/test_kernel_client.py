@@ -50,9 +50,17 @@ def test_without_the_library_method_it_relies_on_it_waits_as_jupyter_client_does
     from jupyter_client.client import KernelClient
 
     calls = []
+    real_wait, handler = PromptClient.__mro__[1].wait_for_ready, KernelClient._handle_kernel_info_reply
 
-    async def library_wait(self, timeout=None):  # stands in for jupyter_client's own wait
+    async def library_wait(self, timeout=None):  # records the call, then jupyter_client's own wait runs
         calls.append(timeout)
+        # PromptClient has chosen by now; the library's wait needs the method back. Without a real
+        # wait the cell raced the kernel's start and timed out on a loaded machine (make test, once)
+        KernelClient._handle_kernel_info_reply = handler
+        try:
+            await real_wait(self, timeout=timeout)
+        finally:
+            del KernelClient._handle_kernel_info_reply
 
     monkeypatch.delattr(KernelClient, "_handle_kernel_info_reply")
     monkeypatch.setattr(PromptClient.__mro__[1], "wait_for_ready", library_wait)

@@ -35,12 +35,15 @@ def test_threshold_has_margin():
 
 
 def test_budget_covers_loop_based_layers():
-    # the handout tolerates loop-based layers at about 1.5 CPU s per step: they must fit, with margin
-    assert hidden.STEP_CPU_LIMIT >= 2 * 1.5
+    # the handout tolerates loop-based layers: the naive-loop pooling measured 1.8-2.0 CPU s per step,
+    # and 3.14 s on a slow morning beside another test worker; they must fit, with margin
+    assert hidden.STEP_CPU_LIMIT >= 1.5 * 3.14
     assert hidden.TRAIN_CPU_BUDGET >= hidden.TRAIN_ITERS * hidden.STEP_CPU_LIMIT
     assert hidden.step_verdict({"pooling_layer_forward": 0.7, "pooling_layer_backward": 0.8,
                                 "(everything else)": 0.05}) is None
-    assert hidden.step_verdict({"pooling_layer_forward": 0.5, "pooling_layer_backward": 3.0,
+    assert hidden.step_verdict({"pooling_layer_forward": 1.62, "pooling_layer_backward": 1.52,
+                                "(everything else)": 0.05}) is None  # the naive loops on the slow morning
+    assert hidden.step_verdict({"pooling_layer_forward": 0.5, "pooling_layer_backward": 6.0,
                                 "(everything else)": 0.05}) == "pooling_layer_backward"
     # the wall-clock limit only catches hangs: several times the CPU budget
     assert hidden.TRAIN_WALL_LIMIT >= 4 * hidden.TRAIN_CPU_BUDGET
